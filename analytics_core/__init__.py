@@ -1,0 +1,1 @@
+"""Code every component shares: settings, paths, the warehouse client."""

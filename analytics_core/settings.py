@@ -1,0 +1,79 @@
+"""The one settings class. Every component reads its configuration from here.
+
+Values come from the environment (prefix ``ANALYTICS_``) and, for Snowflake,
+from the variable names Snowflake teams already use (``SNOWFLAKE_*``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root: where ``dbt_project.yml`` lives.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Target = Literal["local", "snowflake", "emulator", "prod"]
+
+
+class Settings(BaseSettings):
+    """Platform settings, read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore")
+
+    #: Everything local lives here: the warehouse, its build copy, dbt's
+    #: artifacts, job store, report artifacts and events. Default: ``.analytics``
+    #: under the current working directory.
+    home: Path = Field(default_factory=lambda: Path.cwd() / ".analytics")
+    #: dbt target (a name in ``profiles.yml.example``).
+    target: Target = "local"
+
+    @cached_property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The published warehouse: readers open it read-only."""
+        return self.home_dir / "warehouse.duckdb"
+
+    @property
+    def state_dir(self) -> Path:
+        """Private to builds and the generator; readers never open it."""
+        return self.home_dir / "state"
+
+    @property
+    def state_warehouse_path(self) -> Path:
+        """Raw data and incremental state: the input of the next build."""
+        return self.state_dir / "warehouse.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state_dir / "warehouse.lock"
+
+    @property
+    def dbt_dir(self) -> Path:
+        """dbt's profiles, target and logs for this home."""
+        return self.home_dir / "dbt"
+
+
+class SnowflakeSettings(BaseSettings):
+    """Connection settings for Snowflake (and the local emulator)."""
+
+    model_config = SettingsConfigDict(env_prefix="SNOWFLAKE_", extra="ignore")
+
+    account: str | None = None
+    user: str | None = None
+    password: str | None = Field(default=None, repr=False)
+    private_key_path: str | None = None
+    private_key_passphrase: str | None = Field(default=None, repr=False)
+    role: str | None = None
+    database: str = "analytics_platform"
+    warehouse: str = "analytics_wh"
+    #: Only for the emulator: where the fakesnow server listens.
+    host: str | None = None
+    port: int | None = None
+    protocol: str = "https"
