@@ -1,0 +1,75 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='sync',
+        unique_key='order_id',
+    )
+}}
+
+-- The incremental branch reads these through changed_order_ids():
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_shop__order_items') }}
+-- depends_on: {{ ref('stg_shop__customers') }}
+-- depends_on: {{ ref('stg_shop__products') }}
+
+-- One row per valid order line (see metrics.md: "valid item"), amounts in the
+-- order currency and in USD. Incremental on _loaded_at: each run recomputes
+-- the orders touched by raw rows that arrived since the last run.
+with
+
+{% if is_incremental() %}
+changed_orders as (
+
+    {{ changed_order_ids() }}
+
+),
+{% endif %}
+
+high_water as (
+
+    {{ raw_high_water_mark() }}
+
+),
+
+items as (
+
+    select * from {{ ref('int_order_items__validated') }}
+    {% if is_incremental() %}
+    where order_id in (select order_id from changed_orders)
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        items.order_item_id,
+        items.order_id,
+        items.product_id,
+        items.customer_id,
+        items.customer_key,
+        items.order_ts,
+        items.order_date,
+        items.channel,
+        items.order_status,
+        items.currency_code,
+        items.quantity,
+        items.unit_price,
+        items.discount_amount,
+        items.line_net_amount,
+        items.usd_per_unit,
+        items.line_net_amount_usd,
+        items.order_status in ('placed', 'shipped', 'delivered') as is_revenue_bearing,
+        items.source_loaded_at as _loaded_at,
+        high_water.high_water_mark as _high_water_mark
+    from items
+    cross join high_water
+    where items.quarantine_rule is null
+
+)
+
+{% if is_incremental() %}
+{{ sync_batch('final', 'changed_orders', 'order_id') }}
+{% else %}
+select * from final
+{% endif %}

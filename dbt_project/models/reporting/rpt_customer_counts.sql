@@ -1,0 +1,61 @@
+-- Active and new customers per month, region and segment (metrics.md:
+-- active_customers, new_customers). Known customers only.
+with orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where is_revenue_bearing
+        and customer_key <> {{ var('unknown_key') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+    where customer_key <> {{ var('unknown_key') }}
+
+),
+
+active as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start,
+        customers.region,
+        customers.segment,
+        count(distinct orders.customer_key) as active_customers
+    from orders
+    inner join customers
+        on orders.customer_key = customers.customer_key
+    group by 1, 2, 3
+
+),
+
+newcomers as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'first_order_date') }} as date) as month_start,
+        region,
+        segment,
+        count(*) as new_customers
+    from customers
+    where first_order_date is not null
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        cast(active.month_start as date) as month_start,
+        cast(active.region as varchar) as region,
+        cast(active.segment as varchar) as segment,
+        cast(active.active_customers as bigint) as active_customers,
+        cast(coalesce(newcomers.new_customers, 0) as bigint) as new_customers
+    from active
+    left join newcomers
+        on active.month_start = newcomers.month_start
+        and active.region = newcomers.region
+        and active.segment = newcomers.segment
+
+)
+
+select * from final
