@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.cwd() / ".analytics")
     #: dbt target (a name in ``profiles.yml.example``).
     target: Target = "local"
+    #: How long a build or generate waits for another one to finish (seconds).
+    lock_timeout: float = Field(default=600.0, ge=0)
 
     @cached_property
     def home_dir(self) -> Path:
@@ -51,13 +53,42 @@ class Settings(BaseSettings):
         return self.state_dir / "warehouse.duckdb"
 
     @property
+    def build_warehouse_path(self) -> Path:
+        """The copy of the state warehouse a build works on; it becomes the
+        state (and is published) only when the build succeeds."""
+        return self.state_dir / "build.duckdb"
+
+    @property
     def lock_path(self) -> Path:
+        """The file lock that serialises builds and generator runs."""
         return self.state_dir / "warehouse.lock"
 
     @property
     def dbt_dir(self) -> Path:
         """dbt's profiles, target and logs for this home."""
         return self.home_dir / "dbt"
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        """Where ``profiles.yml`` is written when ``DBT_PROFILES_DIR`` is not set."""
+        return self.dbt_dir / "profiles"
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's working target directory (manifest, run results, partial parse)."""
+        return self.dbt_dir / "target"
+
+    @property
+    def dbt_log_path(self) -> Path:
+        """dbt's full text log (``dbt.log``)."""
+        return self.dbt_dir / "logs"
+
+    @property
+    def docs_dir(self) -> Path:
+        """The dbt docs site and artifacts that match the *published* warehouse:
+        ``index.html``, ``manifest.json``, ``catalog.json``, ``run_results.json``,
+        ``semantic_manifest.json``. Updated only by a successful build."""
+        return self.dbt_dir / "docs"
 
 
 class SnowflakeSettings(BaseSettings):

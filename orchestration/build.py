@@ -1,0 +1,180 @@
+"""``analytics build``: run dbt and publish the result.
+
+Locally (DuckDB) a build works on a copy of the state warehouse under the
+warehouse lock, and only a fully successful ``dbt build`` + ``dbt docs
+generate`` replaces the state and is published; see
+:mod:`orchestration.warehouse_publish`. On Snowflake targets dbt runs
+directly against the target.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from analytics_core.errors import AnalyticsError
+from analytics_core.settings import Settings
+from orchestration import warehouse_publish as files
+from orchestration.dbt_runner import (
+    DbtError,
+    DbtInvocation,
+    DbtResult,
+    check_project,
+    profiles_dir,
+    run_dbt,
+)
+from orchestration.locking import warehouse_lock
+
+LOCAL_TARGET = "local"
+
+
+class NoRawDataError(AnalyticsError):
+    """The state warehouse has no raw data to build from."""
+
+
+class BuildReporter(Protocol):
+    """Where a build reports what it is doing (the CLI draws it)."""
+
+    def waiting(self, message: str) -> None: ...
+
+    def phase(self, description: str) -> None: ...
+
+    def dbt_progress(self, done: int, total: int, description: str) -> None: ...
+
+
+class SilentReporter:
+    def waiting(self, message: str) -> None:
+        pass
+
+    def phase(self, description: str) -> None:
+        pass
+
+    def dbt_progress(self, done: int, total: int, description: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    target: str
+    result: DbtResult
+    seconds: float
+    #: The published warehouse and docs (local target only).
+    warehouse: Path | None = None
+    docs: Path | None = None
+
+
+def build_args(full_refresh: bool, select: Sequence[str]) -> list[str]:
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    for selector in select:
+        args += ["--select", selector]
+    return args
+
+
+def build(
+    settings: Settings,
+    *,
+    target: str | None = None,
+    full_refresh: bool = False,
+    select: Sequence[str] = (),
+    reporter: BuildReporter | None = None,
+) -> BuildOutcome:
+    """Build ``target`` (default: ``settings.target``); raise on failure."""
+    target = target or settings.target
+    reporter = reporter or SilentReporter()
+    check_project()
+    if target == LOCAL_TARGET:
+        return build_local(settings, full_refresh=full_refresh, select=select, reporter=reporter)
+    return build_remote(
+        settings, target=target, full_refresh=full_refresh, select=select, reporter=reporter
+    )
+
+
+def build_remote(
+    settings: Settings,
+    *,
+    target: str,
+    full_refresh: bool,
+    select: Sequence[str],
+    reporter: BuildReporter,
+) -> BuildOutcome:
+    """``dbt build --target <target>`` straight against Snowflake (no copy, no publish)."""
+    started = time.monotonic()
+    invocation = DbtInvocation(
+        target=target,
+        profiles_dir=profiles_dir(settings),
+        target_path=settings.dbt_dir / f"target-{target}",
+        log_path=settings.dbt_log_path,
+    )
+    reporter.phase(f"dbt build on {target}")
+    result = run_dbt(invocation, build_args(full_refresh, select), reporter.dbt_progress)
+    if not result.ok:
+        raise DbtError(result.failure_message())
+    return BuildOutcome(target=target, result=result, seconds=time.monotonic() - started)
+
+
+def build_local(
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    select: Sequence[str] = (),
+    reporter: BuildReporter | None = None,
+) -> BuildOutcome:
+    """Build the local DuckDB warehouse and publish it atomically."""
+    reporter = reporter or SilentReporter()
+    check_project()
+    started = time.monotonic()
+    profiles = profiles_dir(settings)
+    with warehouse_lock(
+        settings.lock_path,
+        purpose="build",
+        timeout=settings.lock_timeout,
+        on_wait=reporter.waiting,
+    ):
+        state = settings.state_warehouse_path
+        files.checkpoint(state)
+        if not files.raw_tables(state):
+            raise NoRawDataError(f"no raw data in {state}; run `analytics generate` first")
+        reporter.phase("copying the state warehouse")
+        build_copy = files.prepare_build_copy(settings)
+        invocation = DbtInvocation(
+            target=LOCAL_TARGET,
+            profiles_dir=profiles,
+            target_path=settings.dbt_target_path,
+            log_path=settings.dbt_log_path,
+            env={"ANALYTICS_DUCKDB_PATH": str(build_copy)},
+        )
+        staging: Path | None = None
+        try:
+            reporter.phase("dbt build")
+            result = run_dbt(invocation, build_args(full_refresh, select), reporter.dbt_progress)
+            if not result.ok:
+                raise DbtError(result.failure_message())
+            staging = files.new_docs_staging(settings)
+            files.stage_artifacts(settings.dbt_target_path, staging, ["run_results.json"])
+            reporter.phase("dbt docs generate")
+            docs_result = run_dbt(invocation, ["docs", "generate"])
+            if not docs_result.ok:
+                raise DbtError(docs_result.failure_message())
+            files.stage_artifacts(settings.dbt_target_path, staging, files.DOCS_FILES)
+            reporter.phase("publishing")
+            files.promote_build_copy(settings)
+        except BaseException:
+            files.discard_build_copy(settings)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        published = files.publish_state(settings)
+        docs = files.publish_docs(settings, staging)
+    return BuildOutcome(
+        target=LOCAL_TARGET,
+        result=result,
+        seconds=time.monotonic() - started,
+        warehouse=published,
+        docs=docs,
+    )

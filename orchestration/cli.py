@@ -1,0 +1,385 @@
+"""The ``analytics`` command line.
+
+Each command is a thin function: it parses options, calls the module that
+does the work and prints the outcome. Failures the user can act on are
+:class:`~analytics_core.errors.AnalyticsError`; :func:`main` prints them as
+one ``error: ...`` line on stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from analytics_core.errors import AnalyticsError, ConfigurationError
+from analytics_core.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.build import BuildOutcome
+    from orchestration.generator import GenerationSummary, GeneratorConfig
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="analytics",
+    help="Analytics platform: generate raw data, build the warehouse with dbt, serve it.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class GenerateTarget(StrEnum):
+    local = "local"
+    snowflake = "snowflake"
+
+
+class BuildTarget(StrEnum):
+    local = "local"
+    snowflake = "snowflake"
+    emulator = "emulator"
+    prod = "prod"
+
+
+class UsageError(AnalyticsError):
+    """Options that do not go together."""
+
+    exit_code = 2
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "ANALYTICS_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise ConfigurationError(f"{name}: {first['msg']}") from exc
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter("must be greater than 0")
+    return value
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        out.print(ctx.get_help())
+        raise typer.Exit(0)
+
+
+# --------------------------------------------------------------------------- generate
+
+
+@app.command()
+def generate(
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help="Size: 1.0 is about 1,000,000 order items over two years.",
+            callback=_positive,
+            show_default="1.0",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Random seed; the same seed gives the same data.", show_default="42"),
+    ] = None,
+    end_date: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Last day of generated history.",
+            show_default="today, UTC",
+        ),
+    ] = None,
+    defect_rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Rate of each injected defect (duplicates, nulls, orphans...).",
+            show_default="0.005",
+        ),
+    ] = None,
+    increment: Annotated[
+        bool, typer.Option("--increment", help="Append the next days of changes instead.")
+    ] = False,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --increment: how many days to append.", show_default="1"),
+    ] = None,
+    target: Annotated[
+        GenerateTarget | None,
+        typer.Option(
+            case_sensitive=False,
+            help="Where raw data goes: the local state warehouse or Snowflake "
+            "(SNOWFLAKE_* variables).",
+            show_default="local; snowflake if ANALYTICS_TARGET is not local",
+        ),
+    ] = None,
+) -> None:
+    """Write raw data (the raw_data schema) for the warehouse to build from."""
+    from orchestration import generation
+    from orchestration.progress import GeneratorBar
+
+    if increment:
+        given = [
+            name
+            for name, value in (
+                ("--scale", scale),
+                ("--seed", seed),
+                ("--end-date", end_date),
+                ("--defect-rate", defect_rate),
+            )
+            if value is not None
+        ]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} cannot be combined with --increment "
+                "(an increment continues the existing data)"
+            )
+    elif days is not None:
+        raise UsageError("--days needs --increment")
+
+    settings = load_settings()
+    chosen = target or (
+        GenerateTarget.local if settings.target == "local" else GenerateTarget.snowflake
+    )
+    config = None
+    if not increment:
+        config = _generator_config(
+            seed=seed,
+            scale=scale,
+            end_date=end_date.date() if end_date else None,
+            defect_rate=defect_rate,
+        )
+    with _generator_errors(), GeneratorBar(err) as bar:
+        if chosen is GenerateTarget.snowflake:
+            summary = generation.generate_snowflake(config, days or 1, progress=bar)
+        elif config is not None:
+            summary = generation.generate_local(settings, config, progress=bar, on_wait=bar.waiting)
+        else:
+            summary = generation.increment_local(
+                settings, days or 1, progress=bar, on_wait=bar.waiting
+            )
+    where = (
+        str(settings.state_warehouse_path)
+        if chosen is GenerateTarget.local
+        else "Snowflake raw_data"
+    )
+    _print_generation(summary, where, increment=increment)
+    if chosen is GenerateTarget.local:
+        out.print("next: [bold]analytics build[/]")
+
+
+@contextmanager
+def _generator_errors() -> Iterator[None]:
+    """Show the generator's own errors (bad settings, bad state) as one line."""
+    from orchestration.generator import GeneratorError
+
+    try:
+        yield
+    except GeneratorError as exc:
+        raise AnalyticsError(str(exc)) from exc
+
+
+def _generator_config(
+    *, seed: int | None, scale: float | None, end_date: date | None, defect_rate: float | None
+) -> GeneratorConfig:
+    from orchestration.generator import GeneratorConfig
+
+    kwargs: dict[str, Any] = {"end_date": end_date}
+    if seed is not None:
+        kwargs["seed"] = seed
+    if scale is not None:
+        kwargs["scale"] = scale
+    if defect_rate is not None:
+        kwargs["defect_rate"] = defect_rate
+    with _generator_errors():
+        config = GeneratorConfig(**kwargs)
+        config.validate()
+    return config
+
+
+def _print_generation(summary: GenerationSummary, where: str, *, increment: bool) -> None:
+    title = "Appended" if increment else "Generated"
+    table = Table(title=f"{title} {summary.start_date} .. {summary.end_date} into {where}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in sorted(summary.rows.items()):
+        table.add_row(name, f"{rows:,}")
+    table.add_row("[bold]total[/]", f"[bold]{sum(summary.rows.values()):,}[/]")
+    out.print(table)
+
+
+# --------------------------------------------------------------------------- build
+
+
+@app.command()
+def build(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Rebuild incremental models and snapshots from scratch."
+        ),
+    ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select", "-s", help="dbt node selection (repeatable), e.g. +rpt_daily_sales."
+        ),
+    ] = None,
+    target: Annotated[
+        BuildTarget | None,
+        typer.Option(
+            case_sensitive=False,
+            help="dbt target. local builds a copy of the DuckDB warehouse and publishes it; "
+            "the others run dbt build on Snowflake directly.",
+            show_default="ANALYTICS_TARGET, else local",
+        ),
+    ] = None,
+) -> None:
+    """Run dbt build (and docs) on the warehouse, then publish it for readers."""
+    settings = load_settings()
+    outcome = _build(
+        settings, target=target.value if target else None, full_refresh=full_refresh, select=select
+    )
+    _print_build(outcome)
+
+
+def _build(
+    settings: Settings,
+    *,
+    target: str | None = None,
+    full_refresh: bool = False,
+    select: Sequence[str] | None = None,
+) -> BuildOutcome:
+    from orchestration.build import build as run_build
+    from orchestration.progress import build_bar
+
+    with build_bar(err) as bar:
+        return run_build(
+            settings,
+            target=target,
+            full_refresh=full_refresh,
+            select=list(select or []),
+            reporter=bar,
+        )
+
+
+def _print_build(outcome: BuildOutcome) -> None:
+    result = outcome.result
+    parts = [f"{result.nodes} nodes"]
+    if result.warnings:
+        parts.append(f"{result.warnings} warnings")
+    if result.skipped:
+        parts.append(f"{result.skipped} skipped")
+    out.print(f"dbt build on {outcome.target}: {', '.join(parts)} in {outcome.seconds:.1f} s")
+    if outcome.warehouse is not None:
+        out.print(f"published {outcome.warehouse}")
+    if outcome.docs is not None:
+        out.print(f"docs in {outcome.docs}")
+
+
+# --------------------------------------------------------------------------- up
+
+
+@app.command()
+def up(
+    scale: Annotated[
+        float,
+        typer.Option(callback=_positive, help="Scale of the first generated data set, if any."),
+    ] = 0.1,
+    seed: Annotated[int | None, typer.Option(help="Seed of the first generated data set.")] = None,
+    host: Annotated[str, typer.Option(help="Interface the services listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port of the dbt docs site (0: any free port).")
+    ] = 8080,
+) -> None:
+    """Everything at once: data if there is none, build, then serve; Ctrl-C stops."""
+    from orchestration import generation
+    from orchestration import warehouse_publish as files
+    from orchestration.progress import GeneratorBar
+    from orchestration.services import ServiceGroup, StaticSite
+
+    settings = load_settings()
+    if not files.raw_tables(settings.state_warehouse_path):
+        out.print(f"no raw data yet: generating a data set at scale {scale}")
+        config = _generator_config(seed=seed, scale=scale, end_date=None, defect_rate=None)
+        with _generator_errors(), GeneratorBar(err) as bar:
+            summary = generation.generate_local(settings, config, progress=bar, on_wait=bar.waiting)
+        _print_generation(summary, str(settings.state_warehouse_path), increment=False)
+    _print_build(_build(settings, target="local"))
+
+    group = ServiceGroup([StaticSite("dbt docs", settings.docs_dir, host=host, port=port)])
+    with group.running():
+        for service in group.services:
+            out.print(f"{service.name}: [bold]{service.url}[/]")
+        out.print("press Ctrl-C to stop")
+        _wait_for_stop_signal()
+        out.print("stopping")
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"error: {message}", markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``analytics`` script."""
+    try:
+        code = app(args=argv, prog_name="analytics", standalone_mode=False)
+    except typer.TyperException as exc:  # bad command line (click's UsageError and kin)
+        _fail(exc.format_message().replace("Value error, ", ""), exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _fail("interrupted", 130)
+    except AnalyticsError as exc:
+        _fail(str(exc), getattr(exc, "exit_code", 1))
+    except Exception as exc:
+        if os.environ.get("ANALYTICS_DEBUG"):
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"unexpected {type(exc).__name__}: {first} (set ANALYTICS_DEBUG=1 for the traceback)")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

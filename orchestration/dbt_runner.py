@@ -1,0 +1,322 @@
+"""Run the real ``dbt`` command line as a subprocess and follow its progress.
+
+dbt writes structured JSON events to stdout (``--log-format json``); we turn
+the ``N of M`` node events into progress callbacks and count errors and test
+failures. dbt's full, human-readable log goes to ``<log path>/dbt.log``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analytics_core.errors import AnalyticsError, ConfigurationError
+from analytics_core.settings import PROJECT_ROOT, Settings
+
+#: (done, total, description of the node that just finished)
+DbtProgress = Callable[[int, int, str], None]
+
+PROFILE_EXAMPLE = "profiles.yml.example"
+
+#: Events that report a node that has finished (successfully or not).
+_RESULT_EVENTS = frozenset(
+    {
+        "LogModelResult",
+        "LogTestResult",
+        "LogSeedResult",
+        "LogSnapshotResult",
+        "LogFunctionResult",
+        "LogNodeNoOpResult",
+        "LogFreshnessResult",
+        "SkippingDetails",
+    }
+)
+
+
+class DbtError(AnalyticsError):
+    """dbt could not be started, or a dbt command failed."""
+
+
+def dbt_executable() -> Path:
+    """The ``dbt`` of this virtual environment (never one from ``PATH``)."""
+    exe = Path(sys.executable).parent / "dbt"
+    if not exe.exists():
+        raise DbtError(f"dbt is not installed next to {sys.executable}; run `uv sync`")
+    return exe
+
+
+def profiles_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+    """The dbt profiles directory to use.
+
+    ``DBT_PROFILES_DIR`` if it is set; otherwise the repository's
+    ``profiles.yml.example`` (every value in it comes from environment
+    variables) copied to ``<dbt dir>/profiles/profiles.yml``.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("DBT_PROFILES_DIR"):
+        path = Path(environ["DBT_PROFILES_DIR"]).expanduser()
+        if not (path / "profiles.yml").is_file():
+            raise ConfigurationError(f"DBT_PROFILES_DIR is set but {path}/profiles.yml is missing")
+        return path
+    example = PROJECT_ROOT / PROFILE_EXAMPLE
+    if not example.is_file():
+        raise ConfigurationError(f"{example} is missing; set DBT_PROFILES_DIR instead")
+    target_dir = settings.dbt_profiles_dir
+    target_dir.mkdir(parents=True, exist_ok=True)
+    content = example.read_bytes()
+    profile = target_dir / "profiles.yml"
+    if not profile.is_file() or profile.read_bytes() != content:
+        tmp = profile.with_suffix(".yml.tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, profile)
+    return target_dir
+
+
+def check_project() -> None:
+    if not (PROJECT_ROOT / "dbt_project.yml").is_file():
+        raise DbtError(f"no dbt project at {PROJECT_ROOT} (dbt_project.yml is missing)")
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    """Where and how to run dbt; the same for every command of one build."""
+
+    target: str
+    profiles_dir: Path
+    target_path: Path
+    log_path: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    project_dir: Path = PROJECT_ROOT
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_path / "dbt.log"
+
+    def command_line(self, command: Sequence[str]) -> list[str]:
+        return [
+            str(dbt_executable()),
+            *command,
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.log_path),
+            "--log-format",
+            "json",
+            "--log-format-file",
+            "text",
+            "--no-use-colors",
+            "--no-use-colors-file",
+            "--no-send-anonymous-usage-stats",
+            "--no-version-check",
+        ]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.env)
+        env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+
+@dataclass
+class DbtResult:
+    """What one dbt command did."""
+
+    command: str
+    returncode: int
+    log_file: Path
+    errors: int = 0
+    test_failures: int = 0
+    warnings: int = 0
+    skipped: int = 0
+    #: Nodes (models, tests, seeds, snapshots) that ran or were skipped.
+    nodes: int = 0
+    #: e.g. ``model stg_shop__orders``: the first node that failed.
+    first_failure: str | None = None
+    #: dbt's top-level error (compilation, hook, connection ...), one line.
+    fatal_error: str | None = None
+    #: The first error message dbt printed for a failed node, one line.
+    first_error_message: str | None = None
+    #: Lines on stdout/stderr that were not dbt events (tracebacks, warnings).
+    other_output: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def failure_message(self) -> str:
+        """One line that says what went wrong and where the full log is."""
+        what = f"dbt {self.command} failed"
+        counts = [
+            _plural(self.errors, "error"),
+            _plural(self.test_failures, "test failure"),
+        ]
+        counted = ", ".join(c for c in counts if c)
+        if counted:
+            detail = (
+                f" ({counted}; first: {self.first_failure})"
+                if self.first_failure
+                else (f" ({counted})")
+            )
+        elif self.fatal_error:
+            detail = f": {self.fatal_error}"
+        elif self.first_error_message:
+            detail = f": {self.first_error_message}"
+        elif self.other_output:
+            detail = f": {self.other_output[-1]}"
+        else:
+            detail = f" (exit code {self.returncode})"
+        return f"{what}{detail} — see {self.log_file}"
+
+
+def _plural(n: int, noun: str) -> str:
+    if n == 0:
+        return ""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def one_line(text: str) -> str:
+    """Collapse a multi-line dbt message into one line.
+
+    Drops the ``> in macro ...`` call-stack lines and joins the rest.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    kept = [
+        line
+        for line in lines
+        if line and not line.startswith(">") and line != "Encountered an error:"
+    ]
+    return ": ".join(kept)
+
+
+class DbtEventReader:
+    """Folds dbt's JSON events into a :class:`DbtResult` and progress calls."""
+
+    def __init__(self, result: DbtResult, on_progress: DbtProgress | None = None) -> None:
+        self.result = result
+        self.on_progress = on_progress
+        self.done = 0
+        self._other: deque[str] = deque(maxlen=20)
+
+    def feed(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        try:
+            event = json.loads(line)
+            info = event["info"]
+            name = str(info["name"])
+        except (ValueError, KeyError, TypeError):
+            self._other.append(line)
+            return
+        data = event.get("data") or {}
+        self._handle(name, info, data)
+
+    def finish(self) -> DbtResult:
+        self.result.other_output = list(self._other)
+        self.result.nodes = self.done
+        return self.result
+
+    def _handle(self, name: str, info: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+        result = self.result
+        if name in _RESULT_EVENTS:
+            status = str(data.get("status", "")).lower()
+            if name == "SkippingDetails":
+                result.skipped += 1
+            elif status == "fail":
+                result.test_failures += 1
+            elif status == "error":
+                result.errors += 1
+            elif status == "warn":
+                result.warnings += 1
+            total = data.get("total") or data.get("num_models")
+            if isinstance(total, int):
+                self.done += 1
+                if self.on_progress is not None:
+                    self.on_progress(min(self.done, total), total, _node_description(info, data))
+        elif name == "LogStartLine":
+            total = data.get("total")
+            if isinstance(total, int) and self.on_progress is not None:
+                self.on_progress(self.done, total, str(data.get("description", "")))
+        elif name == "RunResultFailure" and result.first_failure is None:
+            result.first_failure = f"{data.get('resource_type', 'node')} {data.get('node_name')}"
+        elif name == "RunResultError" and result.first_error_message is None:
+            result.first_error_message = one_line(str(data.get("msg", "")))
+        elif name == "MainEncounteredError" and result.fatal_error is None:
+            result.fatal_error = one_line(str(data.get("exc") or info.get("msg", "")))
+        elif name == "LogHookEndLine" and str(data.get("status", "")).lower() == "error":
+            result.errors += 1
+            if result.first_failure is None:
+                result.first_failure = f"hook {data.get('statement', '')}".strip()
+
+
+def _node_description(info: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    description = data.get("description") or data.get("name")
+    if description:
+        return str(description)
+    msg = str(info.get("msg", ""))
+    return msg.split("....", 1)[0].strip()
+
+
+def run_dbt(
+    invocation: DbtInvocation,
+    command: Sequence[str],
+    on_progress: DbtProgress | None = None,
+) -> DbtResult:
+    """Run ``dbt <command>`` to completion; never raises for a failed build."""
+    invocation.log_path.mkdir(parents=True, exist_ok=True)
+    invocation.target_path.mkdir(parents=True, exist_ok=True)
+    args = invocation.command_line(command)
+    result = DbtResult(command=command[0], returncode=-1, log_file=invocation.log_file)
+    reader = DbtEventReader(result, on_progress)
+    try:
+        process = subprocess.Popen(  # noqa: S603 - our own venv's dbt, arguments we built
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=invocation.environment(),
+            cwd=invocation.project_dir,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+    except OSError as exc:
+        raise DbtError(f"cannot start dbt: {exc}") from exc
+    try:
+        if process.stdout is None:  # pragma: no cover - Popen with PIPE always has it
+            raise DbtError("dbt's output is not readable")
+        for line in process.stdout:
+            reader.feed(line)
+        result.returncode = process.wait()
+    except BaseException:
+        # Ctrl-C reaches dbt too (same process group); give it a moment to stop.
+        _stop(process)
+        raise
+    return reader.finish()
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

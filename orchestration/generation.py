@@ -1,0 +1,115 @@
+"""``analytics generate``: run the generator against the local state
+warehouse (under the warehouse lock) or against Snowflake.
+
+Locally the generator never writes into the live state file: a full
+generation writes a fresh file and an increment writes a copy of the state;
+either replaces the state only when the generator finished. A failed or
+interrupted run leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analytics_core.settings import Settings
+from orchestration import warehouse_publish as files
+from orchestration.build import NoRawDataError
+from orchestration.locking import warehouse_lock
+
+if TYPE_CHECKING:
+    from orchestration.generator import GenerationSummary, GeneratorConfig
+
+#: (step, done, total)
+GeneratorProgress = Callable[[str, int, int], None]
+
+
+def generate_local(
+    settings: Settings,
+    config: GeneratorConfig,
+    *,
+    progress: GeneratorProgress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> GenerationSummary:
+    """Write a new raw data set; it replaces the state warehouse (and with it
+    dbt's incremental state, so the next build starts from scratch)."""
+    from orchestration.generator import DuckDBSink, generate
+
+    config.validate()
+    with warehouse_lock(
+        settings.lock_path, purpose="generate", timeout=settings.lock_timeout, on_wait=on_wait
+    ):
+        work = settings.state_dir / "generate.duckdb"
+        files.remove_database(work)
+        try:
+            with DuckDBSink(work) as sink:
+                summary = generate(config, sink, progress=progress)
+            _promote(settings, work)
+        except BaseException:
+            files.remove_database(work)
+            raise
+    return summary
+
+
+def increment_local(
+    settings: Settings,
+    days: int,
+    *,
+    progress: GeneratorProgress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> GenerationSummary:
+    """Append the next ``days`` days of changes to the state warehouse."""
+    from orchestration.generator import DuckDBSink, increment
+
+    with warehouse_lock(
+        settings.lock_path, purpose="generate", timeout=settings.lock_timeout, on_wait=on_wait
+    ):
+        state = settings.state_warehouse_path
+        files.checkpoint(state)
+        if not files.raw_tables(state):
+            raise NoRawDataError(
+                f"no raw data in {state} to extend; run `analytics generate` first"
+            )
+        work = settings.state_dir / "increment.duckdb"
+        files.remove_database(work)
+        try:
+            files.durable_copy(state, work)
+            with DuckDBSink(work) as sink:
+                summary = increment(days, sink, progress=progress)
+            _promote(settings, work)
+        except BaseException:
+            files.remove_database(work)
+            raise
+    return summary
+
+
+def _promote(settings: Settings, work_copy: Path) -> None:
+    files.checkpoint(work_copy)
+    files.fsync_file(work_copy)
+    files.wal_path(settings.state_warehouse_path).unlink(missing_ok=True)
+    files.atomic_replace(work_copy, settings.state_warehouse_path)
+
+
+def generate_snowflake(
+    config: GeneratorConfig | None,
+    days: int | None,
+    *,
+    progress: GeneratorProgress | None = None,
+) -> GenerationSummary:
+    """Write raw data into Snowflake's ``raw_data`` schema (``SNOWFLAKE_*`` settings)."""
+    from analytics_core.snowflake import connect
+    from orchestration.generator import SnowflakeSink, generate, increment
+
+    if config is not None:
+        config.validate()
+    connection = connect()
+    try:
+        sink = SnowflakeSink(connection)
+        if config is not None:
+            return generate(config, sink, progress=progress)
+        if days is None:  # pragma: no cover - the CLI always passes one of them
+            raise ValueError("either config or days is required")
+        return increment(days, sink, progress=progress)
+    finally:
+        connection.close()

@@ -1,0 +1,167 @@
+"""Files of a local build: the state warehouse, its build copy, the published
+warehouse and the published dbt docs.
+
+- *state* (``state/warehouse.duckdb``): raw data plus dbt's incremental
+  state; only the generator and builds touch it, under the warehouse lock.
+- *build copy* (``state/build.duckdb``): what dbt works on. It replaces the
+  state only after dbt succeeded, so a failed build leaves the state as it was.
+- *published* (``warehouse.duckdb``): a copy of the state that readers open
+  read-only. It is replaced with ``os.replace``: a reader that opened the old
+  file keeps reading it, a new reader gets the complete new one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from analytics_core.settings import Settings
+
+RAW_SCHEMA = "raw_data"
+
+#: dbt artifacts published next to the warehouse they describe.
+DOCS_FILES = (
+    "index.html",
+    "manifest.json",
+    "catalog.json",
+    "semantic_manifest.json",
+    "sources.json",
+)
+
+
+def wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def raw_tables(database: Path) -> list[str]:
+    """Names of the tables in the ``raw_data`` schema ([] if there is no file)."""
+    if not database.is_file():
+        return []
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? order by table_name",
+            [RAW_SCHEMA],
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def checkpoint(database: Path) -> None:
+    """Fold a pending write-ahead log into the database file, if there is one.
+
+    Without a ``.wal`` next to it the file is complete and is not opened, so
+    its bytes stay exactly as they are.
+    """
+    if database.is_file() and wal_path(database).exists():
+        with duckdb.connect(str(database)) as con:
+            con.execute("checkpoint")
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_database(database: Path) -> None:
+    for path in (database, wal_path(database)):
+        path.unlink(missing_ok=True)
+
+
+def durable_copy(source: Path, destination: Path) -> None:
+    """Copy ``source`` to ``destination`` and flush it to disk."""
+    shutil.copyfile(source, destination)
+    fsync_file(destination)
+
+
+def atomic_replace(source: Path, destination: Path) -> None:
+    """Rename ``source`` over ``destination`` and make the rename durable."""
+    os.replace(source, destination)
+    fsync_dir(destination.parent)
+
+
+def prepare_build_copy(settings: Settings) -> Path:
+    """Copy the state warehouse to a fresh build copy and return its path."""
+    state = settings.state_warehouse_path
+    build = settings.build_warehouse_path
+    remove_database(build)
+    checkpoint(state)
+    durable_copy(state, build)
+    return build
+
+
+def discard_build_copy(settings: Settings) -> None:
+    remove_database(settings.build_warehouse_path)
+
+
+def promote_build_copy(settings: Settings) -> None:
+    """Make the finished build copy the new state warehouse."""
+    build = settings.build_warehouse_path
+    checkpoint(build)
+    wal_path(build).unlink(missing_ok=True)
+    fsync_file(build)
+    wal_path(settings.state_warehouse_path).unlink(missing_ok=True)
+    atomic_replace(build, settings.state_warehouse_path)
+
+
+def publish_state(settings: Settings) -> Path:
+    """Publish the state warehouse to ``$ANALYTICS_HOME/warehouse.duckdb``."""
+    published = settings.warehouse_path
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(published.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        durable_copy(settings.state_warehouse_path, tmp)
+        atomic_replace(tmp, published)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return published
+
+
+def new_docs_staging(settings: Settings) -> Path:
+    """A fresh directory for the dbt artifacts of the build in progress."""
+    staging = settings.dbt_dir / f"docs-{time.time_ns()}"
+    staging.mkdir(parents=True)
+    return staging
+
+
+def stage_artifacts(target_path: Path, staging: Path, names: Iterable[str]) -> None:
+    for name in names:
+        source = target_path / name
+        if source.is_file():
+            shutil.copyfile(source, staging / name)
+
+
+def publish_docs(settings: Settings, staging: Path) -> Path:
+    """Point ``<dbt dir>/docs`` at ``staging`` in one atomic step.
+
+    ``docs`` is a symlink to a ``docs-<ns>`` directory, so a reader (the docs
+    server, the semantic layer) sees either the old set of artifacts or the
+    new one, never a mix. Older directories are removed.
+    """
+    docs = settings.docs_dir
+    if docs.is_dir() and not docs.is_symlink():
+        shutil.rmtree(docs)
+    link = docs.with_name(docs.name + ".link.tmp")
+    link.unlink(missing_ok=True)
+    link.symlink_to(staging.name, target_is_directory=True)
+    atomic_replace(link, docs)
+    for old in settings.dbt_dir.glob("docs-*"):
+        if old.is_dir() and old.name != staging.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return docs

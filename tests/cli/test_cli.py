@@ -1,0 +1,104 @@
+"""The ``analytics`` command line, run through the installed entry point."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics_core.settings import Settings
+from orchestration.locking import warehouse_lock
+
+COMMAND_OPTIONS = {
+    (): ["generate", "build", "up"],
+    ("generate",): [
+        "--scale",
+        "--seed",
+        "--end-date",
+        "--defect-rate",
+        "--increment",
+        "--days",
+        "--target",
+    ],
+    ("build",): ["--full-refresh", "--select", "--target"],
+    ("up",): ["--scale", "--host", "--port"],
+}
+
+
+def assert_one_error_line(proc, *fragments: str, after: int = 0) -> None:
+    """The command failed with exactly one ``error:`` line (after ``after`` other lines)."""
+    assert proc.returncode != 0, proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == after + 1, proc.stderr
+    assert lines[-1].startswith("error: "), proc.stderr
+    assert all(not line.startswith("error") for line in lines[:-1]), proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for fragment in fragments:
+        assert fragment in lines[-1]
+
+
+@pytest.mark.parametrize("command", list(COMMAND_OPTIONS), ids=lambda c: " ".join(c) or "root")
+def test_help_lists_options(run_analytics, command) -> None:
+    proc = run_analytics(*command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    for option in COMMAND_OPTIONS[command]:
+        assert option in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_no_command_prints_help(run_analytics) -> None:
+    proc = run_analytics()
+    assert proc.returncode == 0
+    assert "generate" in proc.stdout and "build" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["generate", "--scale", "0"], "--scale"),
+        (["generate", "--scale", "-1"], "--scale"),
+        (["generate", "--scale", "abc"], "--scale"),
+        (["generate", "--end-date", "2026-13-45"], "--end-date"),
+        (["generate", "--defect-rate", "2"], "--defect-rate"),
+        (["generate", "--increment", "--days", "0"], "--days"),
+        (["generate", "--days", "3"], "--increment"),
+        (["generate", "--increment", "--scale", "2"], "--increment"),
+        (["generate", "--target", "oracle"], "--target"),
+        (["build", "--target", "oracle"], "--target"),
+        (["build", "--scale", "1"], "--scale"),
+        (["up", "--port", "70000"], "--port"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_invalid_arguments_fail_with_one_line(run_analytics, args, fragment) -> None:
+    proc = run_analytics(*args)
+    assert_one_error_line(proc, fragment)
+    assert proc.returncode == 2
+
+
+def test_build_without_raw_data_says_generate_first(run_analytics, analytics_home) -> None:
+    proc = run_analytics("build")
+    assert_one_error_line(proc, "no raw data", "analytics generate")
+    assert proc.returncode == 1
+    assert not (analytics_home / "warehouse.duckdb").exists()
+
+
+def test_bad_environment_setting_is_one_line(run_analytics) -> None:
+    proc = run_analytics("build", env={"ANALYTICS_TARGET": "mainframe"})
+    assert_one_error_line(proc, "ANALYTICS_TARGET")
+
+
+def test_build_waits_for_the_lock_then_gives_up(run_analytics, analytics_home) -> None:
+    settings = Settings(home=analytics_home)
+    with warehouse_lock(settings.lock_path, purpose="generate", timeout=1):
+        proc = run_analytics("build", env={"ANALYTICS_LOCK_TIMEOUT": "1.5"})
+    assert_one_error_line(proc, "another generate (pid", "still holds the warehouse lock", after=1)
+    assert proc.stderr.startswith("waiting for another generate (pid")
+
+
+def test_generate_to_snowflake_names_the_missing_variable(run_analytics) -> None:
+    proc = run_analytics("generate", "--target", "snowflake", "--scale", "0.001")
+    assert_one_error_line(proc, "SNOWFLAKE_ACCOUNT")
+
+
+def test_increment_without_data_says_generate_first(run_analytics) -> None:
+    proc = run_analytics("generate", "--increment", "--days", "2")
+    assert_one_error_line(proc, "no raw data", "analytics generate")

@@ -1,0 +1,160 @@
+"""Shared fixtures.
+
+- ``analytics_home``: a fresh ``ANALYTICS_HOME`` under ``tmp_path`` (set in
+  the environment of the test and of every ``run_analytics`` call).
+- ``run_analytics``: run the installed ``analytics`` entry point as a
+  subprocess, the way a person would.
+- ``fakesnow_server``: a fakesnow Snowflake emulator for the session;
+  yields ``(host, port)``.
+- ``small_warehouse``: a built and published warehouse (scale 0.01, seed 7,
+  ending 2026-06-30) for the session. Read it, never write to it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from analytics_core.settings import Settings
+
+VENV_BIN = Path(sys.executable).parent
+ANALYTICS = VENV_BIN / "analytics"
+
+SMALL_WAREHOUSE_ARGS = ("--scale", "0.01", "--seed", "7", "--end-date", "2026-06-30")
+
+RunAnalytics = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def analytics_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a CLI run: this one, with a private home and the local target."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "SNOWFLAKE_"))}
+    env.pop("DBT_PROFILES_DIR", None)
+    env["ANALYTICS_HOME"] = str(home)
+    env["ANALYTICS_TARGET"] = "local"
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "200"
+    env.update(extra or {})
+    return env
+
+
+def run_cli(
+    *args: str,
+    home: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    check: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``analytics ARGS`` and return the finished process (text output)."""
+    proc = subprocess.run(
+        [str(ANALYTICS), *args],
+        env=analytics_env(home, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        pytest.fail(
+            f"analytics {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
+    return proc
+
+
+@pytest.fixture
+def analytics_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh ANALYTICS_HOME, set in this test's environment."""
+    home = tmp_path / "analytics-home"
+    home.mkdir()
+    monkeypatch.setenv("ANALYTICS_HOME", str(home))
+    monkeypatch.setenv("ANALYTICS_TARGET", "local")
+    return home
+
+
+@pytest.fixture
+def run_analytics(analytics_home: Path) -> RunAnalytics:
+    """``run_analytics("build", "--select", "x", env={...}, check=True)`` in ``analytics_home``."""
+
+    def run(
+        *args: str,
+        home: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 600,
+        check: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, home=home or analytics_home, env=env, timeout=timeout, check=check)
+
+    return run
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def fakesnow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A fakesnow server (in-memory databases) for the whole session: ``(host, port)``."""
+    host, port = "127.0.0.1", free_port()
+    log = tmp_path_factory.mktemp("fakesnow") / "fakesnow.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "fakesnow"), "-s", "-p", str(port), "--host", host],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(host, port, timeout=60, process=process)
+            yield host, port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def fakesnow_env(fakesnow_server: tuple[str, int]) -> dict[str, str]:
+    """``SNOWFLAKE_*`` variables that point the connection factory at the emulator."""
+    host, port = fakesnow_server
+    return {
+        "SNOWFLAKE_ACCOUNT": "fakesnow",
+        "SNOWFLAKE_USER": "fake",
+        "SNOWFLAKE_PASSWORD": "snow",
+        "SNOWFLAKE_HOST": host,
+        "SNOWFLAKE_PORT": str(port),
+        "SNOWFLAKE_PROTOCOL": "http",
+    }
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a home with a built, published warehouse (scale 0.01, seed 7,
+    end date 2026-06-30). Shared by the session: open it read-only."""
+    home = tmp_path_factory.mktemp("small-warehouse")
+    run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
+    run_cli("build", home=home, check=True)
+    return Settings(home=home)
