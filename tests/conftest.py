@@ -3,7 +3,7 @@
 - ``analytics_home``: a fresh ``ANALYTICS_HOME`` under ``tmp_path`` (set in
   the environment of the test and of every ``run_analytics`` call).
 - ``run_analytics``: run the installed ``analytics`` entry point as a
-  subprocess, the way a person would.
+  subprocess, the way a person would (``analytics_cli`` for any home).
 - ``fakesnow_server``: a fakesnow Snowflake emulator for the session;
   yields ``(host, port)``.
 - ``small_warehouse``: a built and published warehouse (scale 0.01, seed 7,
@@ -92,6 +92,12 @@ def run_analytics(analytics_home: Path) -> RunAnalytics:
         return run_cli(*args, home=home or analytics_home, env=env, timeout=timeout, check=check)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def analytics_cli() -> RunAnalytics:
+    """``analytics_cli("build", home=path, check=True)``: any scope, any home."""
+    return run_cli
 
 
 def free_port() -> int:

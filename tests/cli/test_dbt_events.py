@@ -1,0 +1,76 @@
+"""Reading dbt's JSON event stream (shapes recorded from dbt-core 1.11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestration.dbt_runner import DbtEventReader, DbtResult, one_line
+
+
+def event(event_name: str, text: str = "", level: str = "info", /, **data: object) -> str:
+    return json.dumps({"info": {"name": event_name, "msg": text, "level": level}, "data": data})
+
+
+def read(*lines: str) -> tuple[DbtResult, list[tuple[int, int, str]]]:
+    calls: list[tuple[int, int, str]] = []
+    result = DbtResult(command="build", returncode=1, log_file=Path("/logs/dbt.log"))
+    reader = DbtEventReader(result, lambda d, t, desc: calls.append((d, t, desc)))
+    for line in lines:
+        reader.feed(line)
+    return reader.finish(), calls
+
+
+def test_progress_and_counts_from_node_events() -> None:
+    result, calls = read(
+        event("MainReportVersion", "Running with dbt=1.11.16"),
+        event("LogStartLine", index=1, total=4, description="sql view model main.m1"),
+        event("LogModelResult", status="OK", index=1, total=4, description="sql view model m1"),
+        event("LogStartLine", index=2, total=4, description="sql view model main.m3"),
+        event("LogModelResult", "ERROR", "error", status="error", index=2, total=4),
+        event("LogTestResult", "FAIL 1", "error", status="fail", index=3, num_models=4, name="t"),
+        event("SkippingDetails", "4 of 4 SKIP relation main.m4 ..... [SKIP]", index=4, total=4),
+        event("RunResultFailure", node_name="m3", resource_type="model", path="models/m3.sql"),
+        event("RunResultError", msg="Runtime Error in model m3\n  Binder Error: nonsense"),
+        "some stray line that is not JSON",
+    )
+    assert (result.errors, result.test_failures, result.skipped, result.nodes) == (1, 1, 1, 4)
+    assert calls[0] == (0, 4, "sql view model main.m1")
+    assert calls[-1] == (4, 4, "4 of 4 SKIP relation main.m4")
+    assert result.first_failure == "model m3"
+    assert result.first_error_message == "Runtime Error in model m3: Binder Error: nonsense"
+    assert result.other_output == ["some stray line that is not JSON"]
+    assert result.failure_message() == (
+        "dbt build failed (1 error, 1 test failure; first: model m3) — see /logs/dbt.log"
+    )
+
+
+def test_fatal_error_is_one_line() -> None:
+    exc = (
+        "Compilation Error in operation p-on-run-start-0 (./dbt_project.yml)\n"
+        "  raw_data.shop_orders is missing contract column customer_id\n  \n"
+        "  > in macro assert_raw_contract (macros/c.sql)\n"
+        "  > called by operation p-on-run-start-0 (./dbt_project.yml)"
+    )
+    result, _ = read(event("MainEncounteredError", "Encountered an error:\n" + exc, exc=exc))
+    assert result.failure_message() == (
+        "dbt build failed: Compilation Error in operation p-on-run-start-0 (./dbt_project.yml): "
+        "raw_data.shop_orders is missing contract column customer_id — see /logs/dbt.log"
+    )
+
+
+def test_failure_without_events_falls_back_to_output() -> None:
+    result, _ = read("Traceback (most recent call last):", "ModuleNotFoundError: no dbt")
+    assert result.failure_message().startswith("dbt build failed: ModuleNotFoundError: no dbt")
+    empty, _ = read()
+    assert empty.failure_message() == "dbt build failed (exit code 1) — see /logs/dbt.log"
+
+
+def test_hook_error_counts() -> None:
+    result, _ = read(event("LogHookEndLine", status="error", statement="p.on-run-start.0"))
+    assert result.errors == 1
+    assert result.first_failure == "hook p.on-run-start.0"
+
+
+def test_one_line_drops_call_stack() -> None:
+    assert one_line("Encountered an error:\nA\n  > in macro x\n\n  B  ") == "A: B"

@@ -1,0 +1,197 @@
+"""Atomic publishing: readers of ``warehouse.duckdb`` never see a half-built
+warehouse, and a failed build leaves the state and the published file alone.
+
+These run the real generator and the real ``dbt build`` (tens of seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics_core.settings import Settings
+from analytics_core.warehouse import WarehouseNotBuiltError, connect_published
+
+pytestmark = pytest.mark.slow
+
+GENERATE = ("generate", "--scale", "0.005", "--seed", "11", "--end-date", "2026-06-30")
+MODELLED_SCHEMAS = ("processed_data", "reporting", "monitoring")
+
+#: Loops until the stop file appears: opens the published warehouse read-only,
+#: lists the modelled relations and counts the rows of every reporting one,
+#: and writes one JSON line per read.
+READER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    import duckdb
+
+    path, stop, out = sys.argv[1:4]
+    schemas = ("processed_data", "reporting", "monitoring")
+    with open(out, "w") as f:
+        while not os.path.exists(stop):
+            record = {"t": time.time()}
+            try:
+                con = duckdb.connect(path, read_only=True)
+                try:
+                    rows = con.execute(
+                        "select table_schema, table_name from information_schema.tables "
+                        "where table_schema in (?, ?, ?) order by 1, 2", list(schemas)
+                    ).fetchall()
+                    record["relations"] = [f"{s}.{t}" for s, t in rows]
+                    record["counts"] = {
+                        f"reporting.{t}": con.execute(
+                            f'select count(*) from reporting."{t}"'
+                        ).fetchone()[0]
+                        for s, t in rows if s == "reporting"
+                    }
+                finally:
+                    con.close()
+                record["ok"] = True
+            except Exception as exc:
+                record["ok"] = False
+                record["error"] = f"{type(exc).__name__}: {exc}"
+            f.write(json.dumps(record) + "\\n")
+            f.flush()
+    """
+)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fingerprint(path: Path) -> dict[str, object]:
+    """What the reader records, read once by the test itself."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (?, ?, ?) order by 1, 2",
+            list(MODELLED_SCHEMAS),
+        ).fetchall()
+        counts = {
+            f"reporting.{t}": con.execute(f'select count(*) from reporting."{t}"').fetchone()[0]
+            for s, t in rows
+            if s == "reporting"
+        }
+    return {"relations": [f"{s}.{t}" for s, t in rows], "counts": counts}
+
+
+class Reader:
+    """A separate process that keeps reading the published warehouse."""
+
+    def __init__(self, warehouse: Path, workdir: Path) -> None:
+        self.stop_file = workdir / "stop"
+        self.out = workdir / "reads.jsonl"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", READER, str(warehouse), str(self.stop_file), str(self.out)]
+        )
+
+    def wait_for_reads(self, n: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.out.exists() and len(self.out.read_text().splitlines()) >= n:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the reader made no reads")
+
+    def stop(self) -> list[dict[str, object]]:
+        self.stop_file.touch()
+        self.process.wait(timeout=60)
+        return [json.loads(line) for line in self.out.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def built_home(tmp_path_factory: pytest.TempPathFactory, analytics_cli) -> Path:
+    """A home of its own (the tests below change it): generated and built once."""
+    run_cli = analytics_cli
+    home = tmp_path_factory.mktemp("publish-home")
+    run_cli(*GENERATE, home=home, check=True)
+    run_cli("build", home=home, check=True)
+    return home
+
+
+def test_build_publishes_warehouse_and_docs(built_home: Path) -> None:
+    settings = Settings(home=built_home)
+    assert settings.warehouse_path.is_file()
+    assert settings.state_warehouse_path.is_file()
+    assert not settings.build_warehouse_path.exists()
+    assert not settings.warehouse_path.with_name("warehouse.duckdb.tmp").exists()
+    for name in ("index.html", "manifest.json", "catalog.json", "run_results.json"):
+        assert (settings.docs_dir / name).is_file(), name
+    catalog = json.loads((settings.docs_dir / "catalog.json").read_text())
+    assert any(".rpt_" in node for node in catalog["nodes"])
+    run_results = json.loads((settings.docs_dir / "run_results.json").read_text())
+    assert run_results["args"]["which"] == "build"
+
+    with connect_published(settings) as con:
+        reporting = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'reporting'"
+        ).fetchall()
+        assert reporting, "the dbt project published no reporting relation"
+        with pytest.raises(duckdb.Error):
+            con.execute("create table reporting.scratch (x int)")
+
+
+def test_connect_published_before_any_build(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseNotBuiltError, match="run `analytics build` first"):
+        connect_published(Settings(home=tmp_path))
+
+
+def test_readers_see_only_complete_warehouses(
+    built_home: Path, tmp_path: Path, analytics_cli
+) -> None:
+    run_cli = analytics_cli
+    settings = Settings(home=built_home)
+    published = settings.warehouse_path
+    before = fingerprint(published)
+    assert before["counts"], "no reporting relation to read"
+
+    reader = Reader(published, tmp_path)
+    try:
+        reader.wait_for_reads(5)
+        # (a) new data, then a second, successful build while the reader reads.
+        published_before = sha256(published)
+        run_cli("generate", "--increment", "--days", "3", home=built_home, check=True)
+        assert sha256(published) == published_before, "the generator touched the published file"
+        run_cli("build", home=built_home, check=True)
+        after = fingerprint(published)
+        published_sha = sha256(published)
+        docs_target = settings.docs_dir.resolve()
+
+        # (b) a build that fails for real: a raw contract column goes missing.
+        with duckdb.connect(str(settings.state_warehouse_path)) as con:
+            con.execute("alter table raw_data.shop_orders drop column customer_id")
+        state_sha = sha256(settings.state_warehouse_path)
+        failed = run_cli("build", home=built_home)
+        reader.wait_for_reads(10)
+    finally:
+        reads = reader.stop()
+
+    assert failed.returncode == 1, failed.stdout
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: dbt build failed"), failed.stderr
+    assert "shop_orders" in last and "customer_id" in last, last
+    assert str(settings.dbt_log_path / "dbt.log") in last
+    assert "Traceback" not in failed.stderr
+
+    assert sha256(published) == published_sha, "a failed build changed the published warehouse"
+    assert sha256(settings.state_warehouse_path) == state_sha, "a failed build changed the state"
+    assert not settings.build_warehouse_path.exists()
+    assert settings.docs_dir.resolve() == docs_target
+
+    errors = [r["error"] for r in reads if not r["ok"]]
+    assert not errors, errors[:3]
+    assert len(reads) >= 10
+    seen = {json.dumps({"relations": r["relations"], "counts": r["counts"]}) for r in reads}
+    allowed = {json.dumps(before), json.dumps(after)}
+    assert seen <= allowed, "a reader saw a warehouse that no build published"
+    if before != after:
+        assert seen == allowed, "the reader never saw the second build"
