@@ -1,5 +1,5 @@
 {#- Fails for every row where the SQL expression is not true. -#}
-{% test expression_is_true(model, expression, where_clause=none) %}
+{% test expression_is_true(model, expression, column_name=none, where_clause=none) %}
     select *
     from {{ model }}
     where not ({{ expression }})
