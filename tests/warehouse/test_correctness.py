@@ -1,0 +1,156 @@
+"""What the warehouse must get right (issue: foundation, section 7).
+
+Every test builds with the real ``analytics`` command and real dbt into a
+DuckDB file it owns, then reads the published warehouse.
+"""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics_core.settings import Settings
+from tests.conftest import run_cli
+from tests.warehouse.independent_sql import (
+    MONTHLY_METRICS_FROM_RAW,
+    REPORTED_MONTHLY_METRICS,
+    country_regions,
+)
+
+# Relations compared between an incremental and a full-refresh build. Audit
+# columns that record *when* a run happened are left out; nothing else is.
+AUDIT_COLUMNS = {"_high_water_mark"}
+
+
+def monthly_from_raw(path: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("create temp table country_regions (country_code varchar, region varchar)")
+        con.executemany("insert into country_regions values (?, ?)", country_regions())
+        return con.execute(MONTHLY_METRICS_FROM_RAW).fetchall()
+
+
+@pytest.fixture(scope="module")
+def scale_tenth(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Two years at scale 0.1 (about 100,000 order lines), built and published."""
+    home = tmp_path_factory.mktemp("scale-0.1")
+    run_cli("generate", "--scale", "0.1", "--seed", "11", "--end-date", "2026-06-30",
+            home=home, check=True)
+    run_cli("build", home=home, check=True, timeout=1200)
+    return Settings(home=home)
+
+
+def test_monthly_revenue_orders_units_equal_independent_sql(scale_tenth: Settings) -> None:
+    expected = monthly_from_raw(scale_tenth.warehouse_path)
+    with duckdb.connect(str(scale_tenth.warehouse_path), read_only=True) as con:
+        reported = con.execute(REPORTED_MONTHLY_METRICS).fetchall()
+
+    months = {row[0] for row in expected}
+    assert len(months) >= 24, "two years of data should cover at least 24 months"
+    assert sum(row[2] for row in expected) > Decimal(1_000_000)
+    assert {row[1] for row in expected} >= {"AMER", "EMEA", "APAC", "UNKNOWN"}
+    mismatches = sorted(set(expected) ^ set(reported))
+    assert not mismatches, f"reporting differs from raw for: {mismatches[:10]}"
+
+
+def test_quarantine_holds_every_rule_the_generator_injects(scale_tenth: Settings) -> None:
+    with duckdb.connect(str(scale_tenth.warehouse_path), read_only=True) as con:
+        rules = dict(
+            con.execute(
+                "select quarantine_rule, count(*) from monitoring.quarantined_rows group by 1"
+            ).fetchall()
+        )
+    for rule in ("nonpositive_quantity", "unknown_product", "future_dated_order",
+                 "missing_fx_rate", "order_quarantined"):
+        assert rules.get(rule, 0) > 0, f"no rows quarantined for {rule}: {rules}"
+
+
+def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every processed, reporting and monitoring relation, as sorted rows."""
+    out: dict[str, list[tuple[object, ...]]] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        relations = con.execute(
+            """
+            select schema_name, table_name from duckdb_tables()
+            union all select schema_name, view_name from duckdb_views() where not internal
+            """
+        ).fetchall()
+        for schema, name in relations:
+            if schema not in ("processed_data", "reporting", "monitoring"):
+                continue
+            columns = [
+                c for (c,) in con.execute(
+                    "select column_name from duckdb_columns() "
+                    "where schema_name = ? and table_name = ? order by column_index",
+                    [schema, name],
+                ).fetchall()
+                if c not in AUDIT_COLUMNS
+            ]
+            select_list = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'select {select_list} from "{schema}"."{name}"').fetchall()
+            out[f"{schema}.{name}"] = sorted(rows, key=repr)
+    return out
+
+
+def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run_cli("generate", "--scale", "0.02", "--seed", "5", "--end-date", "2026-03-31",
+            home=home, check=True)
+    run_cli("build", home=home, check=True)
+    settings = Settings(home=home)
+    before = relation_rows(settings.warehouse_path)
+
+    run_cli("generate", "--increment", "--days", "10", home=home, check=True)
+    run_cli("build", home=home, check=True)
+    incremental = relation_rows(settings.warehouse_path)
+    shutil.copy(settings.warehouse_path, tmp_path / "incremental.duckdb")
+
+    run_cli("build", "--full-refresh", home=home, check=True)
+    full = relation_rows(settings.warehouse_path)
+
+    # The increment really changed the facts (new days, late rows, transitions).
+    assert incremental["processed_data.fct_orders"] != before["processed_data.fct_orders"]
+    assert max(r[4] for r in incremental["processed_data.fct_orders"]) > max(
+        r[4] for r in before["processed_data.fct_orders"]
+    ), "the increment should add later order dates"
+
+    assert incremental.keys() == full.keys()
+    different = [name for name in full if incremental[name] != full[name]]
+    assert not different, f"incremental and full-refresh builds differ in {different}"
+
+
+def test_empty_raw_tables_build_without_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run_cli("generate", "--scale", "0.002", "--end-date", "2026-01-31", home=home, check=True)
+    state = Settings(home=home).state_warehouse_path
+    with duckdb.connect(str(state)) as con:
+        for table in ("shop_orders", "shop_order_items", "shop_customers", "shop_products",
+                      "fx_rates"):
+            con.execute(f"delete from raw_data.{table}")
+
+    run_cli("build", home=home, check=True)
+
+    with duckdb.connect(str(Settings(home=home).warehouse_path), read_only=True) as con:
+        assert con.execute("select count(*) from reporting.rpt_daily_sales").fetchone() == (0,)
+        # Only the unknown member is left in the customer dimension.
+        assert con.execute("select count(*) from processed_data.dim_customers").fetchone() == (1,)
+
+
+def test_missing_contract_column_fails_fast_naming_table_and_column(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run_cli("generate", "--scale", "0.002", "--end-date", "2026-01-31", home=home, check=True)
+    with duckdb.connect(str(Settings(home=home).state_warehouse_path)) as con:
+        con.execute("alter table raw_data.shop_order_items drop column discount_amount")
+
+    result = run_cli("build", home=home)
+
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()
+    assert any(
+        "raw_data.shop_order_items" in line and "discount_amount" in line for line in message
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not Settings(home=home).warehouse_path.exists(), "a failed build publishes nothing"
