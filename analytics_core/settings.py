@@ -55,8 +55,19 @@ class Settings(BaseSettings):
     @property
     def build_warehouse_path(self) -> Path:
         """The copy of the state warehouse a build works on; it becomes the
-        state (and is published) only when the build succeeds."""
-        return self.state_dir / "build.duckdb"
+        state (and is published) only when the build succeeds.
+
+        Its file name is ``warehouse.duckdb`` too (in its own folder): DuckDB
+        names a database after its file, and dbt writes that name into the
+        manifest and catalog (``"warehouse"."reporting"."rpt_..."``), which
+        must resolve in the published file as well.
+        """
+        return self.state_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def incoming_warehouse_path(self) -> Path:
+        """Where the generator writes before its output replaces the state."""
+        return self.state_dir / "incoming" / "warehouse.duckdb"
 
     @property
     def lock_path(self) -> Path:

@@ -67,12 +67,14 @@ class BuildOutcome:
     docs: Path | None = None
 
 
-def build_args(full_refresh: bool, select: Sequence[str]) -> list[str]:
+def build_args(full_refresh: bool, select: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     for selector in select:
         args += ["--select", selector]
+    for selector in exclude:
+        args += ["--exclude", selector]
     return args
 
 
@@ -82,25 +84,24 @@ def build(
     target: str | None = None,
     full_refresh: bool = False,
     select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     reporter: BuildReporter | None = None,
 ) -> BuildOutcome:
     """Build ``target`` (default: ``settings.target``); raise on failure."""
     target = target or settings.target
     reporter = reporter or SilentReporter()
     check_project()
+    args = build_args(full_refresh, select, exclude)
     if target == LOCAL_TARGET:
-        return build_local(settings, full_refresh=full_refresh, select=select, reporter=reporter)
-    return build_remote(
-        settings, target=target, full_refresh=full_refresh, select=select, reporter=reporter
-    )
+        return build_local(settings, args, reporter=reporter)
+    return build_remote(settings, args, target=target, reporter=reporter)
 
 
 def build_remote(
     settings: Settings,
+    args: Sequence[str],
     *,
     target: str,
-    full_refresh: bool,
-    select: Sequence[str],
     reporter: BuildReporter,
 ) -> BuildOutcome:
     """``dbt build --target <target>`` straight against Snowflake (no copy, no publish)."""
@@ -112,7 +113,7 @@ def build_remote(
         log_path=settings.dbt_log_path,
     )
     reporter.phase(f"dbt build on {target}")
-    result = run_dbt(invocation, build_args(full_refresh, select), reporter.dbt_progress)
+    result = run_dbt(invocation, args, reporter.dbt_progress)
     if not result.ok:
         raise DbtError(result.failure_message())
     return BuildOutcome(target=target, result=result, seconds=time.monotonic() - started)
@@ -120,9 +121,8 @@ def build_remote(
 
 def build_local(
     settings: Settings,
+    args: Sequence[str] = ("build",),
     *,
-    full_refresh: bool = False,
-    select: Sequence[str] = (),
     reporter: BuildReporter | None = None,
 ) -> BuildOutcome:
     """Build the local DuckDB warehouse and publish it atomically."""
@@ -152,7 +152,7 @@ def build_local(
         staging: Path | None = None
         try:
             reporter.phase("dbt build")
-            result = run_dbt(invocation, build_args(full_refresh, select), reporter.dbt_progress)
+            result = run_dbt(invocation, args, reporter.dbt_progress)
             if not result.ok:
                 raise DbtError(result.failure_message())
             staging = files.new_docs_staging(settings)

@@ -221,9 +221,10 @@ def _generator_config(
 
 
 def _print_generation(summary: GenerationSummary, where: str, *, increment: bool) -> None:
-    title = "Appended" if increment else "Generated"
-    table = Table(title=f"{title} {summary.start_date} .. {summary.end_date} into {where}")
-    table.add_column("table")
+    verb = "appended" if increment else "generated"
+    out.print(f"{verb} {summary.start_date} .. {summary.end_date} into {where}", soft_wrap=True)
+    table = Table()
+    table.add_column("raw_data table")
     table.add_column("rows", justify="right")
     for name, rows in sorted(summary.rows.items()):
         table.add_row(name, f"{rows:,}")
@@ -248,6 +249,10 @@ def build(
             "--select", "-s", help="dbt node selection (repeatable), e.g. +rpt_daily_sales."
         ),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="dbt nodes to leave out (repeatable)."),
+    ] = None,
     target: Annotated[
         BuildTarget | None,
         typer.Option(
@@ -261,7 +266,11 @@ def build(
     """Run dbt build (and docs) on the warehouse, then publish it for readers."""
     settings = load_settings()
     outcome = _build(
-        settings, target=target.value if target else None, full_refresh=full_refresh, select=select
+        settings,
+        target=target.value if target else None,
+        full_refresh=full_refresh,
+        select=select,
+        exclude=exclude,
     )
     _print_build(outcome)
 
@@ -272,6 +281,7 @@ def _build(
     target: str | None = None,
     full_refresh: bool = False,
     select: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> BuildOutcome:
     from orchestration.build import build as run_build
     from orchestration.progress import build_bar
@@ -282,6 +292,7 @@ def _build(
             target=target,
             full_refresh=full_refresh,
             select=list(select or []),
+            exclude=list(exclude or []),
             reporter=bar,
         )
 

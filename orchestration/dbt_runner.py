@@ -166,11 +166,10 @@ class DbtResult:
         ]
         counted = ", ".join(c for c in counts if c)
         if counted:
-            detail = (
-                f" ({counted}; first: {self.first_failure})"
-                if self.first_failure
-                else (f" ({counted})")
-            )
+            first = self.first_failure
+            if first and self.first_error_message:
+                first = f"{first}: {_shorten(self.first_error_message)}"
+            detail = f" ({counted}; first: {first})" if first else f" ({counted})"
         elif self.fatal_error:
             detail = f": {self.fatal_error}"
         elif self.first_error_message:
@@ -180,6 +179,10 @@ class DbtResult:
         else:
             detail = f" (exit code {self.returncode})"
         return f"{what}{detail} — see {self.log_file}"
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _plural(n: int, noun: str) -> str:

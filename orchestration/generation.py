@@ -10,7 +10,6 @@ interrupted run leaves the state as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analytics_core.settings import Settings
@@ -40,14 +39,15 @@ def generate_local(
     with warehouse_lock(
         settings.lock_path, purpose="generate", timeout=settings.lock_timeout, on_wait=on_wait
     ):
-        work = settings.state_dir / "generate.duckdb"
+        work = settings.incoming_warehouse_path
         files.remove_database(work)
+        work.parent.mkdir(parents=True, exist_ok=True)
         try:
             with DuckDBSink(work) as sink:
                 summary = generate(config, sink, progress=progress)
-            _promote(settings, work)
+            files.promote_work_copy(work, settings.state_warehouse_path)
         except BaseException:
-            files.remove_database(work)
+            files.remove_work_copy(work)
             raise
     return summary
 
@@ -71,24 +71,18 @@ def increment_local(
             raise NoRawDataError(
                 f"no raw data in {state} to extend; run `analytics generate` first"
             )
-        work = settings.state_dir / "increment.duckdb"
+        work = settings.incoming_warehouse_path
         files.remove_database(work)
+        work.parent.mkdir(parents=True, exist_ok=True)
         try:
             files.durable_copy(state, work)
             with DuckDBSink(work) as sink:
                 summary = increment(days, sink, progress=progress)
-            _promote(settings, work)
+            files.promote_work_copy(work, settings.state_warehouse_path)
         except BaseException:
-            files.remove_database(work)
+            files.remove_work_copy(work)
             raise
     return summary
-
-
-def _promote(settings: Settings, work_copy: Path) -> None:
-    files.checkpoint(work_copy)
-    files.fsync_file(work_copy)
-    files.wal_path(settings.state_warehouse_path).unlink(missing_ok=True)
-    files.atomic_replace(work_copy, settings.state_warehouse_path)
 
 
 def generate_snowflake(

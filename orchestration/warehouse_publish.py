@@ -3,7 +3,7 @@ warehouse and the published dbt docs.
 
 - *state* (``state/warehouse.duckdb``): raw data plus dbt's incremental
   state; only the generator and builds touch it, under the warehouse lock.
-- *build copy* (``state/build.duckdb``): what dbt works on. It replaces the
+- *build copy* (``state/build/warehouse.duckdb``): what dbt works on. It replaces the
   state only after dbt succeeded, so a failed build leaves the state as it was.
 - *published* (``warehouse.duckdb``): a copy of the state that readers open
   read-only. It is replaced with ``os.replace``: a reader that opened the old
@@ -12,6 +12,7 @@ warehouse and the published dbt docs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -100,23 +101,37 @@ def prepare_build_copy(settings: Settings) -> Path:
     state = settings.state_warehouse_path
     build = settings.build_warehouse_path
     remove_database(build)
+    build.parent.mkdir(parents=True, exist_ok=True)
     checkpoint(state)
     durable_copy(state, build)
     return build
 
 
 def discard_build_copy(settings: Settings) -> None:
-    remove_database(settings.build_warehouse_path)
+    remove_work_copy(settings.build_warehouse_path)
+
+
+def remove_work_copy(database: Path) -> None:
+    """Remove a work copy and its (then empty) folder."""
+    remove_database(database)
+    with contextlib.suppress(OSError):
+        database.parent.rmdir()
 
 
 def promote_build_copy(settings: Settings) -> None:
     """Make the finished build copy the new state warehouse."""
-    build = settings.build_warehouse_path
-    checkpoint(build)
-    wal_path(build).unlink(missing_ok=True)
-    fsync_file(build)
-    wal_path(settings.state_warehouse_path).unlink(missing_ok=True)
-    atomic_replace(build, settings.state_warehouse_path)
+    promote_work_copy(settings.build_warehouse_path, settings.state_warehouse_path)
+
+
+def promote_work_copy(work_copy: Path, state: Path) -> None:
+    """Replace the state warehouse with a finished work copy (build or generator)."""
+    checkpoint(work_copy)
+    wal_path(work_copy).unlink(missing_ok=True)
+    fsync_file(work_copy)
+    wal_path(state).unlink(missing_ok=True)
+    atomic_replace(work_copy, state)
+    with contextlib.suppress(OSError):
+        work_copy.parent.rmdir()
 
 
 def publish_state(settings: Settings) -> Path:

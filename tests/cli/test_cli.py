@@ -18,7 +18,7 @@ COMMAND_OPTIONS = {
         "--days",
         "--target",
     ],
-    ("build",): ["--full-refresh", "--select", "--target"],
+    ("build",): ["--full-refresh", "--select", "--exclude", "--target"],
     ("up",): ["--scale", "--host", "--port"],
 }
 
@@ -102,3 +102,21 @@ def test_generate_to_snowflake_names_the_missing_variable(run_analytics) -> None
 def test_increment_without_data_says_generate_first(run_analytics) -> None:
     proc = run_analytics("generate", "--increment", "--days", "2")
     assert_one_error_line(proc, "no raw data", "analytics generate")
+
+
+def test_generate_into_the_snowflake_emulator(run_analytics, fakesnow_env) -> None:
+    proc = run_analytics(
+        "generate",
+        "--target",
+        "snowflake",
+        "--scale",
+        "0.002",
+        "--end-date",
+        "2026-06-30",
+        env=fakesnow_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Snowflake raw_data" in proc.stdout
+    for table in ("shop_orders", "shop_order_items", "shop_customers", "shop_products", "fx_rates"):
+        assert table in proc.stdout
+    assert fakesnow_env["SNOWFLAKE_PASSWORD"] not in proc.stdout + proc.stderr

@@ -41,7 +41,8 @@ def test_progress_and_counts_from_node_events() -> None:
     assert result.first_error_message == "Runtime Error in model m3: Binder Error: nonsense"
     assert result.other_output == ["some stray line that is not JSON"]
     assert result.failure_message() == (
-        "dbt build failed (1 error, 1 test failure; first: model m3) — see /logs/dbt.log"
+        "dbt build failed (1 error, 1 test failure; first: model m3: Runtime Error in model m3: "
+        "Binder Error: nonsense) — see /logs/dbt.log"
     )
 
 
