@@ -59,18 +59,27 @@ class SnowflakeSink:
                 "the Snowflake connection has no current database: connect with database=..."
             )
         self.database = str(row[0])
+        self._in_transaction = False
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self._execute("begin")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
             self._execute("rollback")
             raise
-        self._execute("commit")
+        else:
+            self._execute("commit")
+        finally:
+            self._in_transaction = False
 
     def create_raw_tables(self, tables: Sequence[TableSpec]) -> None:
+        # Snowflake commits an open transaction before DDL; do so explicitly and
+        # open a new one afterwards, so the emulator behaves the same.
+        if self._in_transaction:
+            self._execute("commit")
         self._execute(f"create schema if not exists {RAW_SCHEMA}")
         for table in tables:
             columns = ", ".join(f"{c.name} {snowflake_type(c.sql_type)}" for c in table.columns)
@@ -94,7 +103,7 @@ class SnowflakeSink:
                 "auto_compress=false overwrite=true"
             )
             self._execute(
-                f"copy into {target} from @{RAW_SCHEMA}.%{table.name} files=('{name}') "
+                f"copy into {target} from @{RAW_SCHEMA}.%{table.name}/{name} "
                 "file_format=(type=parquet) match_by_column_name=case_insensitive purge=true"
             )
 
