@@ -45,7 +45,7 @@ USD_PER_UNIT: dict[str, float] = {
     "CNY": 0.14, "HKD": 0.128,
 }  # fmt: skip
 #: The currency whose published history starts after the first order day.
-LATE_START_CURRENCY = "AUD"
+LATE_START_CURRENCY = "EUR"
 LATE_START_DAYS = 5
 #: Other currencies' published history starts this many days before the first order day.
 LEAD_DAYS = 10
