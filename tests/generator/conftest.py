@@ -10,7 +10,13 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration.generator import DuckDBSink, GenerationSummary, GeneratorConfig, generate
+from orchestration.generator import (
+    DuckDBSink,
+    GenerationSummary,
+    GeneratorConfig,
+    Progress,
+    generate,
+)
 
 END = dt.date(2026, 6, 30)
 START = END - dt.timedelta(days=730)
@@ -23,11 +29,12 @@ def horizon(end: dt.date) -> dt.datetime:
     return dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
 
 
-def generate_into(path: Path, **config: Any) -> GenerationSummary:
+def generate_into(path: Path, progress: Progress | None = None, **config: Any) -> GenerationSummary:
+    """Generate into a DuckDB file; config defaults: scale 0.02, ending 2026-06-30."""
     config.setdefault("end_date", END)
     config.setdefault("scale", SCALE)
     with DuckDBSink(path) as sink:
-        return generate(GeneratorConfig(**config), sink)
+        return generate(GeneratorConfig(**config), sink, progress)
 
 
 Query = Callable[[str], list[tuple[Any, ...]]]
