@@ -33,8 +33,9 @@ class DuckDBSink:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(str(self.path))
             # No console progress bar: callers report progress themselves.
-            self._con = duckdb.connect(str(self.path), config={"enable_progress_bar": False})
+            self._con.execute("set enable_progress_bar = false")
         except (OSError, duckdb.Error) as exc:
             raise GeneratorError(f"cannot open the DuckDB warehouse {self.path}: {exc}") from exc
 

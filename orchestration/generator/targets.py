@@ -99,9 +99,8 @@ def expected_orders_in(month: dt.date) -> float:
 
 
 def measure(warehouse: Path) -> dict[tuple[str, dt.date], float]:
-    with duckdb.connect(
-        str(warehouse), read_only=True, config={"enable_progress_bar": False}
-    ) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set enable_progress_bar = false")
         rows = con.execute(MONTHLY_REVENUE_SQL, [str(COUNTRIES_SEED)]).fetchall()
     return {(region, month): revenue for region, month, revenue in rows}
 
