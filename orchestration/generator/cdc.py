@@ -3,9 +3,11 @@
 Every change is an *event* identified by ``entity key * 8 + kind``. From that
 identity alone (and the seed) come:
 
-* ``_cdc_lsn = epoch microseconds of _cdc_ts * 64 + (hash mod 64)``: strictly
-  increasing in ``_cdc_ts`` order and fixed for the change, so a late row that
-  lands in a later call still carries its original, smaller LSN;
+* ``_cdc_lsn = epoch microseconds of _cdc_ts * 2048 + (hash mod 2048)``:
+  strictly increasing in ``_cdc_ts`` order and fixed for the change, so a late
+  row that lands in a later call still carries its original, smaller LSN
+  (2048 slots keep two changes in the same microsecond apart and still fit a
+  BIGINT until 2100);
 * ``_loaded_at = _cdc_ts + 1..15 minutes``; with the ``late_arrival`` defect
   another 1..5 days;
 * the ``duplicate_cdc`` defect: the row is delivered twice, identically.
@@ -22,7 +24,7 @@ from orchestration.generator.randomness import Randomness
 from orchestration.generator.timeline import US_PER_DAY, US_PER_MINUTE
 from orchestration.generator.window import LoadWindow
 
-LSN_SLOTS = 64
+LSN_SLOTS = 2048
 KINDS_PER_ENTITY = 8
 LAG_MINUTES = (1, 15)
 LATE_DAYS = (1, 5)

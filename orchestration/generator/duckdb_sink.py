@@ -101,6 +101,8 @@ class DuckDBSink:
             ).fetchone()
         except duckdb.CatalogException:
             return None
+        except duckdb.Error as exc:
+            raise GeneratorError(f"cannot read the generator state in {self.path}: {exc}") from exc
         return None if row is None else GeneratorState.from_row(row)
 
     def write_state(self, state: GeneratorState) -> None:

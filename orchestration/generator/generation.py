@@ -138,23 +138,19 @@ def _write(
         (first, min(first + CHUNK_DAYS - 1, order_days[1]))
         for first in range(order_days[0], order_days[1] + 1, CHUNK_DAYS)
     ]
-    total = 3 + len(chunks)
+    total = 1 + len(chunks)
     rows = {table.name: 0 for table in RAW_TABLES}
 
-    report("building customers, products and exchange rates", 0, total)
+    report("customers, products and exchange rates", 0, total)
     # Extracts at the horizon include signups up to the horizon day.
     world = World.build(state.seed, state.scale, state.defect_rates, order_days[1] + 1)
-
-    customers = world.customers.extract(world.geography, window.hi_us)
-    sink.replace(SHOP_CUSTOMERS, customers)
-    rows[SHOP_CUSTOMERS.name] = customers.num_rows
-    report("writing customers and products", 1, total)
-
-    products = world.products.extract(window.hi_us)
-    sink.replace(SHOP_PRODUCTS, products)
-    rows[SHOP_PRODUCTS.name] = products.num_rows
-    report("writing exchange rates", 2, total)
-
+    extracts = {
+        SHOP_CUSTOMERS: world.customers.extract(world.geography, window.hi_us),
+        SHOP_PRODUCTS: world.products.extract(window.hi_us),
+    }
+    for table, data in extracts.items():
+        sink.replace(table, data)
+        rows[table.name] = data.num_rows
     fx = world.fx.published(
         world.rng, day_number(state.start_date), fx_days, window, world.rate("fx_gap")
     )
@@ -165,7 +161,7 @@ def _write(
         SHOP_ORDERS.name: _Batch(sink, SHOP_ORDERS),
         SHOP_ORDER_ITEMS.name: _Batch(sink, SHOP_ORDER_ITEMS),
     }
-    for done, (first, last) in enumerate(chunks, start=3):
+    for done, (first, last) in enumerate(chunks, start=1):
         report(f"orders placed {date_of(first)} to {date_of(last)}", done, total)
         orders = simulate_orders(world, first, last)
         items = simulate_items(world, orders)

@@ -12,7 +12,7 @@ import datetime as dt
 
 import numpy as np
 
-from orchestration.generator.arrays import F64, I64
+from orchestration.generator.arrays import F64, I64, Mask
 
 US_PER_MS = 1_000
 US_PER_SECOND = 1_000_000
@@ -59,9 +59,10 @@ def weekday(days: I64) -> I64:
     return result
 
 
-def is_business_day(days: I64) -> np.ndarray:
+def is_business_day(days: I64) -> Mask:
     """Monday to Friday."""
-    return weekday(days) < 5
+    result: Mask = weekday(days) < 5
+    return result
 
 
 def year_fraction(days: I64) -> F64:
