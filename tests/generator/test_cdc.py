@@ -114,7 +114,9 @@ def test_loaded_shortly_after_the_change(history: Query) -> None:
 
 
 def test_item_changes(history: Query) -> None:
-    ops = dict(history("select _cdc_op, count(*) from raw_data.shop_order_items group by 1"))
+    ops: dict[str, int] = dict(
+        history("select _cdc_op, count(*) from raw_data.shop_order_items group by 1")
+    )
     assert 0.005 < ops["U"] / ops["I"] < 0.015
     assert 0.004 < ops["D"] / ops["I"] < 0.012
     quantity_changes = scalar(

@@ -175,7 +175,7 @@ def test_customers_signed_up_before_their_orders(history: Query) -> None:
 
 
 def test_region_and_segment_mix(history: Query) -> None:
-    shares = dict(
+    shares: dict[str, float] = dict(
         history(
             """
             select c.region, count(*) / sum(count(*)) over ()
@@ -223,7 +223,7 @@ def test_yearly_peak_in_november_and_december(history: Query) -> None:
 
 
 def test_lifecycle_shares(history: Query) -> None:
-    current = dict(
+    current: dict[str, float] = dict(
         history(
             """
             with latest as (

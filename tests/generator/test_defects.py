@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.generator.conftest import END, Query, scalar
@@ -97,7 +99,9 @@ def test_late_rows_are_one_to_five_days_late(defective: Query) -> None:
 @pytest.mark.parametrize("source", ["history", "clean"])
 def test_one_currency_starts_late(source: str, request: pytest.FixtureRequest) -> None:
     q: Query = request.getfixturevalue(source)
-    firsts = dict(q("select currency, min(rate_date) from raw_data.fx_rates group by 1"))
+    firsts: dict[str, dt.date] = dict(
+        q("select currency, min(rate_date) from raw_data.fx_rates group by 1")
+    )
     start = scalar(q, "select min(order_ts)::date from raw_data.shop_orders")
     late = {currency for currency, first in firsts.items() if first > start}
     assert late == {"EUR"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -20,7 +21,7 @@ DAYS = 10
 NEW_END = END + dt.timedelta(days=DAYS)
 CHANGE_LOGS = {"shop_orders": "order_id", "shop_order_items": "order_item_id"}
 #: Late arrivals at 5% so that some land in the increment.
-CONFIG = {"seed": 3, "defect_rates": {"late_arrival": 0.05}}
+CONFIG: dict[str, Any] = {"seed": 3, "defect_rates": {"late_arrival": 0.05}}
 
 
 @dataclass(frozen=True)
