@@ -20,8 +20,19 @@ from typing import Any
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import PROJECT_ROOT, Settings
 
-#: (done, total, description of the node that just finished)
+#: (done, total, description of the node that just finished); ``total`` is 0
+#: while dbt has not started on the nodes yet (starting, parsing, hooks).
 DbtProgress = Callable[[int, int, str], None]
+
+#: Events before the nodes run, and what to show for them.
+_STATUS_EVENTS = {
+    "MainReportVersion": "starting dbt",
+    "UnableToPartialParse": "parsing the project",
+    "PartialParsingEnabled": "parsing the project (partial)",
+    "FoundStats": "",  # dbt's own message: "Found 20 models, 107 data tests, ..."
+    "LogHookStartLine": "running on-run-start hooks",
+    "CatalogWritten": "writing the catalog",
+}
 
 PROFILE_EXAMPLE = "profiles.yml.example"
 
@@ -250,6 +261,9 @@ class DbtEventReader:
                 self.done += 1
                 if self.on_progress is not None:
                     self.on_progress(min(self.done, total), total, _node_description(info, data))
+        elif name in _STATUS_EVENTS and self.on_progress is not None and not self.done:
+            status = _STATUS_EVENTS[name] or str(info.get("msg", ""))
+            self.on_progress(self.done, 0, status)
         elif name == "LogStartLine":
             total = data.get("total")
             if isinstance(total, int) and self.on_progress is not None:

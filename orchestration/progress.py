@@ -74,11 +74,13 @@ class BuildBar:
 
     def phase(self, description: str) -> None:
         self._phase = description
-        self.progress.update(self._task, description=description, completed=0, total=None)
+        self.progress.reset(self._task, total=None, completed=0, description=description)
 
     def dbt_progress(self, done: int, total: int, description: str) -> None:
         label = f"{self._phase}: {description}" if description else self._phase
-        self.progress.update(self._task, description=label, completed=done, total=total)
+        if len(label) > 80:
+            label = label[:79] + "…"
+        self.progress.update(self._task, description=label, completed=done, total=total or None)
 
 
 @contextmanager
