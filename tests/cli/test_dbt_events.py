@@ -35,7 +35,8 @@ def test_progress_and_counts_from_node_events() -> None:
         "some stray line that is not JSON",
     )
     assert (result.errors, result.test_failures, result.skipped, result.nodes) == (1, 1, 1, 4)
-    assert calls[0] == (0, 4, "sql view model main.m1")
+    assert calls[0] == (0, 0, "starting dbt")
+    assert calls[1] == (0, 4, "sql view model main.m1")
     assert calls[-1] == (4, 4, "4 of 4 SKIP relation main.m4")
     assert result.first_failure == "model m3"
     assert result.first_error_message == "Runtime Error in model m3: Binder Error: nonsense"
