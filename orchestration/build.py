@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 from analytics_core.errors import AnalyticsError
-from analytics_core.settings import Settings
+from analytics_core.settings import Settings, SnowflakeSettings
+from analytics_core.snowflake import connection_parameters
 from orchestration import warehouse_publish as files
 from orchestration.dbt_runner import (
     DbtError,
@@ -30,6 +31,8 @@ from orchestration.dbt_runner import (
 from orchestration.locking import warehouse_lock
 
 LOCAL_TARGET = "local"
+#: Targets that reach a real Snowflake account (``emulator`` has defaults for everything).
+SNOWFLAKE_TARGETS = frozenset({"snowflake", "prod"})
 
 
 class NoRawDataError(AnalyticsError):
@@ -109,6 +112,9 @@ def build_remote(
     reporter: BuildReporter,
 ) -> BuildOutcome:
     """``dbt build --target <target>`` straight against Snowflake (no copy, no publish)."""
+    if target in SNOWFLAKE_TARGETS:
+        # The same variables the profile reads: name a missing one before dbt starts.
+        connection_parameters(SnowflakeSettings())
     started = time.monotonic()
     invocation = DbtInvocation(
         target=target,

@@ -120,3 +120,8 @@ def test_generate_into_the_snowflake_emulator(run_analytics, fakesnow_env) -> No
     for table in ("shop_orders", "shop_order_items", "shop_customers", "shop_products", "fx_rates"):
         assert table in proc.stdout
     assert fakesnow_env["SNOWFLAKE_PASSWORD"] not in proc.stdout + proc.stderr
+
+
+def test_build_on_snowflake_names_the_missing_variable(run_analytics) -> None:
+    proc = run_analytics("build", "--target", "snowflake")
+    assert_one_error_line(proc, "SNOWFLAKE_ACCOUNT is not set")
