@@ -33,7 +33,7 @@ currency_days as (
         calendar.date_day
     from currencies
     inner join calendar
-        on calendar.date_day >= currencies.first_rate_date
+        on currencies.first_rate_date <= calendar.date_day
 
 ),
 
@@ -49,8 +49,9 @@ as_of_dates as (
         ) as rate_date
     from currency_days
     left join rates
-        on currency_days.currency_code = rates.currency_code
-        and currency_days.date_day = rates.rate_date
+        on
+            currency_days.currency_code = rates.currency_code
+            and currency_days.date_day = rates.rate_date
 
 ),
 
@@ -63,8 +64,9 @@ final as (
         rates.usd_per_unit
     from as_of_dates
     inner join rates
-        on as_of_dates.currency_code = rates.currency_code
-        and as_of_dates.rate_date = rates.rate_date
+        on
+            as_of_dates.currency_code = rates.currency_code
+            and as_of_dates.rate_date = rates.rate_date
 
 )
 

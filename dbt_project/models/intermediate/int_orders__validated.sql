@@ -38,8 +38,9 @@ joined as (
     left join customers
         on orders.customer_id = customers.customer_id
     left join fx_rates
-        on orders.currency_code = fx_rates.currency_code
-        and orders.order_date = fx_rates.date_day
+        on
+            orders.currency_code = fx_rates.currency_code
+            and orders.order_date = fx_rates.date_day
 
 ),
 
@@ -48,7 +49,8 @@ validated as (
     select
         *,
         case
-            when order_ts > {{ dbt.dateadd('day', var('future_order_tolerance_days'), 'loaded_at') }}
+            when
+                order_ts > {{ dbt.dateadd('day', var('future_order_tolerance_days'), 'loaded_at') }}
                 then 'future_dated_order'
             when usd_per_unit is null
                 then 'missing_fx_rate'

@@ -44,6 +44,15 @@ known as (
 
 ),
 
+unknown_first_order as (
+
+    -- an aggregate without group by: always exactly one row
+    select min(first_order_date) as first_order_date
+    from first_orders
+    where customer_key = {{ var('unknown_key') }}
+
+),
+
 unknown_member as (
 
     select
@@ -53,12 +62,10 @@ unknown_member as (
         'UNKNOWN' as region,
         'unknown' as segment,
         cast(null as timestamp) as signed_up_at,
-        first_orders.first_order_date,
+        unknown_first_order.first_order_date,
         cast(null as timestamp) as updated_at,
         cast(null as timestamp) as _loaded_at
-    from (select 1 as one) as single_row
-    left join first_orders
-        on first_orders.customer_key = {{ var('unknown_key') }}
+    from unknown_first_order
 
 )
 

@@ -34,9 +34,13 @@ costed as (
         items.line_net_amount_usd
     from items
     left join product_history
-        on items.product_id = product_history.product_id
-        and items.order_ts >= product_history.dbt_valid_from
-        and (items.order_ts < product_history.dbt_valid_to or product_history.dbt_valid_to is null)
+        on
+            items.product_id = product_history.product_id
+            and items.order_ts >= product_history.dbt_valid_from
+            and (
+                items.order_ts < product_history.dbt_valid_to
+                or product_history.dbt_valid_to is null
+            )
     left join current_products
         on items.product_id = current_products.product_id
 

@@ -94,5 +94,5 @@ final as (
 {% if is_incremental() %}
 {{ sync_batch('final', 'changed_orders', 'order_id') }}
 {% else %}
-select * from final
+    select * from final
 {% endif %}

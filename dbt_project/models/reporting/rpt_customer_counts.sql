@@ -3,7 +3,8 @@
 with orders as (
 
     select * from {{ ref('fct_orders') }}
-    where is_revenue_bearing
+    where
+        is_revenue_bearing
         and customer_key <> {{ var('unknown_key') }}
 
 ),
@@ -52,9 +53,10 @@ final as (
         cast(coalesce(newcomers.new_customers, 0) as bigint) as new_customers
     from active
     left join newcomers
-        on active.month_start = newcomers.month_start
-        and active.region = newcomers.region
-        and active.segment = newcomers.segment
+        on
+            active.month_start = newcomers.month_start
+            and active.region = newcomers.region
+            and active.segment = newcomers.segment
 
 )
 

@@ -22,7 +22,11 @@ daily as (
         sum(items.line_net_amount_usd) as revenue_usd,
         count(distinct items.order_id) as orders,
         sum(items.quantity) as units_sold,
-        count(distinct case when items.customer_key <> {{ var('unknown_key') }} then items.customer_key end)
+        count(
+            distinct case
+                when items.customer_key <> {{ var('unknown_key') }} then items.customer_key
+            end
+        )
             as active_customers
     from items
     inner join customers

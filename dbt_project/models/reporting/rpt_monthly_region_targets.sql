@@ -37,10 +37,14 @@ joined as (
         targets.target_revenue_usd
     from revenue
     full outer join targets
-        on revenue.month_start = targets.month_start
-        and revenue.region = targets.region
-    where revenue.month_start is not null
-        or targets.month_start <= (select max(order_date) from {{ ref('fct_order_items') }})
+        on
+            revenue.month_start = targets.month_start
+            and revenue.region = targets.region
+    where
+        revenue.month_start is not null
+        or targets.month_start <= (
+            select max(latest.order_date) from {{ ref('fct_order_items') }} as latest
+        )
 
 ),
 

@@ -39,7 +39,8 @@ order_facts as (
         dates.week_start,
         customers.region,
         count(case when orders.is_revenue_bearing then orders.order_id end) as orders,
-        sum(case when orders.is_revenue_bearing then orders.order_net_amount_usd end) as revenue_usd,
+        sum(case when orders.is_revenue_bearing then orders.order_net_amount_usd end)
+            as revenue_usd,
         sum(case when orders.is_revenue_bearing then orders.units end) as units_sold,
         count(distinct case
             when orders.is_revenue_bearing and orders.customer_key <> {{ var('unknown_key') }}
@@ -101,7 +102,7 @@ daily_targets as (
         ) as target_revenue_usd
     from {{ ref('sales_targets') }} as targets
     inner join dates
-        on dates.month_start = targets.target_month
+        on targets.target_month = dates.month_start
 
 ),
 
@@ -145,14 +146,17 @@ final as (
             as target_attainment
     from order_facts
     left join margin_facts
-        on order_facts.week_start = margin_facts.week_start
-        and order_facts.region = margin_facts.region
+        on
+            order_facts.week_start = margin_facts.week_start
+            and order_facts.region = margin_facts.region
     left join new_customers
-        on order_facts.week_start = new_customers.week_start
-        and order_facts.region = new_customers.region
+        on
+            order_facts.week_start = new_customers.week_start
+            and order_facts.region = new_customers.region
     left join weekly_targets
-        on order_facts.week_start = weekly_targets.week_start
-        and order_facts.region = weekly_targets.region
+        on
+            order_facts.week_start = weekly_targets.week_start
+            and order_facts.region = weekly_targets.region
 
 )
 

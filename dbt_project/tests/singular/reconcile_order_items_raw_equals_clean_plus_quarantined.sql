@@ -17,7 +17,7 @@ accounted as (
 
     select order_item_id from {{ ref('fct_order_items') }}
     union all
-    select record_id from {{ ref('quarantined_rows') }}
+    select record_id as order_item_id from {{ ref('quarantined_rows') }}
     where source_table = 'shop_order_items'
 
 ),

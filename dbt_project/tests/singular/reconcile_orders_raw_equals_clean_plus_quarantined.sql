@@ -17,9 +17,15 @@ with raw_current as (
 
 accounted as (
 
-    select order_id, 'clean' as outcome from {{ ref('fct_orders') }}
+    select
+        order_id,
+        'clean' as outcome
+    from {{ ref('fct_orders') }}
     union all
-    select record_id, 'quarantined' from {{ ref('quarantined_rows') }}
+    select
+        record_id as order_id,
+        'quarantined' as outcome
+    from {{ ref('quarantined_rows') }}
     where source_table = 'shop_orders'
 
 ),

@@ -19,13 +19,18 @@ with fact_daily as (
 
 daily_mismatches as (
 
-    select 'rpt_daily_sales' as relation, fact_daily.order_date as period_start, fact_daily.region
+    select
+        'rpt_daily_sales' as relation,
+        fact_daily.order_date as period_start,
+        fact_daily.region
     from fact_daily
     full outer join {{ ref('rpt_daily_sales') }} as reported
-        on fact_daily.order_date = reported.order_date
-        and fact_daily.region = reported.region
-        and fact_daily.channel = reported.channel
-    where reported.order_date is null
+        on
+            fact_daily.order_date = reported.order_date
+            and fact_daily.region = reported.region
+            and fact_daily.channel = reported.channel
+    where
+        reported.order_date is null
         or fact_daily.order_date is null
         or fact_daily.revenue_usd <> reported.revenue_usd
         or fact_daily.orders <> reported.orders
@@ -50,12 +55,17 @@ fact_monthly as (
 
 monthly_mismatches as (
 
-    select 'rpt_monthly_region_targets' as relation, fact_monthly.month_start, fact_monthly.region
+    select
+        'rpt_monthly_region_targets' as relation,
+        fact_monthly.month_start,
+        fact_monthly.region
     from fact_monthly
     left join {{ ref('rpt_monthly_region_targets') }} as reported
-        on fact_monthly.month_start = reported.month_start
-        and fact_monthly.region = reported.region
-    where reported.month_start is null
+        on
+            fact_monthly.month_start = reported.month_start
+            and fact_monthly.region = reported.region
+    where
+        reported.month_start is null
         or fact_monthly.revenue_usd <> reported.revenue_usd
         or fact_monthly.orders <> reported.orders
 
@@ -74,18 +84,28 @@ fact_weekly as (
 
 ),
 
+reported_weekly as (
+
+    select
+        week_start,
+        sum(revenue_usd) as revenue_usd
+    from {{ ref('rpt_weekly_kpis') }}
+    group by 1
+
+),
+
 weekly_mismatches as (
 
-    select 'rpt_weekly_kpis' as relation, fact_weekly.week_start, cast(null as varchar) as region
+    select
+        'rpt_weekly_kpis' as relation,
+        fact_weekly.week_start,
+        cast(null as varchar) as region
     from fact_weekly
-    left join (
-        select week_start, sum(revenue_usd) as revenue_usd
-        from {{ ref('rpt_weekly_kpis') }}
-        group by week_start
-    ) as reported
+    left join reported_weekly as reported
         on fact_weekly.week_start = reported.week_start
     -- regions are rounded one by one: allow a cent per region
-    where reported.week_start is null
+    where
+        reported.week_start is null
         or abs(fact_weekly.revenue_usd - reported.revenue_usd) > 0.04
 
 )
