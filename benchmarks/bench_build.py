@@ -1,0 +1,805 @@
+"""Benchmark: generate, full build, 1% incremental build, and dbt against plain DuckDB.
+
+Run from the repository root::
+
+    uv run python benchmarks/bench_build.py [--scale 1.0] [--keep DIR]
+
+Everything happens in a fresh ANALYTICS_HOME (a temporary directory, or DIR
+with ``--keep``), in one run:
+
+1. ``generate`` (the generator API, DuckDB sink) at ``--scale``: wall seconds
+   and order items per second.
+2. ``analytics build`` on that data (a full build): wall seconds of the
+   command, of the ``dbt build`` invocation, and dbt's model time (the sum of
+   ``execution_time`` of seeds, models and snapshots in ``run_results.json``)
+   and test time.
+3. ``analytics generate --increment --days 7`` (about 1% of the 730-day
+   history), then ``analytics build`` again (incremental): the ratio of its
+   model time to the full build's.
+4. A baseline: the compiled SQL of the full build executed straight in DuckDB
+   (no dbt) on a copy of the raw data taken before the full build. dbt's
+   ``dbt build`` wall time divided by the baseline's is the overhead of dbt.
+
+Results go to stdout (progress to stderr); the last block is a markdown table
+for ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import graphlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from analytics_core.settings import Settings  # noqa: E402
+from orchestration import warehouse_publish as files  # noqa: E402
+
+ANALYTICS = Path(sys.executable).parent / "analytics"
+
+#: Days of history ``generate`` writes (see orchestration.generator.timeline).
+HISTORY_DAYS = 730
+INCREMENT_DAYS = 7
+
+GENERATE_TARGET_SECONDS = 60.0
+INCREMENTAL_TARGET_RATIO = 0.10
+BASELINE_TARGET_RATIO = 1.5
+
+#: Node types whose execution_time counts as "model time".
+BUILD_TYPES = ("seed", "model", "snapshot")
+#: Materialisations the baseline creates as tables.
+TABLE_MATERIALIZATIONS = ("table", "incremental")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine_info() -> dict[str, str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    nproc = subprocess.run(
+        ["nproc"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip() or str(len(os.sched_getaffinity(0)))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": nproc,
+        "memory": memory,
+        "cpu": cpu,
+        "load average (1/5/15 min) at start": load,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt-core": _version("dbt-core"),
+        "dbt-duckdb": _version("dbt-duckdb"),
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+# --------------------------------------------------------------------------- running things
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    """This environment with a private home and the local target (as the tests do)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "SNOWFLAKE_"))}
+    env.pop("DBT_PROFILES_DIR", None)
+    env["ANALYTICS_HOME"] = str(home)
+    env["ANALYTICS_TARGET"] = "local"
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run_analytics(home: Path, *args: str) -> float:
+    """Run ``analytics ARGS``; return its wall seconds (exit on failure)."""
+    log(f"analytics {' '.join(args)}")
+    started = time.perf_counter()
+    proc = subprocess.run(  # noqa: S603
+        [str(ANALYTICS), *args],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        sys.exit(f"analytics {' '.join(args)} failed (exit {proc.returncode})")
+    log(f"  done in {seconds:.1f} s")
+    return seconds
+
+
+def raw_counts(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [
+            str(row[0])
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_data'"
+            ).fetchall()
+        ]
+        return {
+            name: int(con.execute(f'select count(*) from raw_data."{name}"').fetchone()[0])  # type: ignore[index]  # noqa: S608
+            for name in tables
+        }
+
+
+# --------------------------------------------------------------------------- dbt artifacts
+
+
+def _timestamp(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+@dataclass
+class BuildMeasurement:
+    """One ``analytics build``: the command's wall time and dbt's own numbers."""
+
+    wall: float
+    #: ``dbt build``: invocation start to run_results written (parse, hooks, nodes).
+    dbt_invocation: float
+    #: ``dbt build``: run_results ``elapsed_time`` (hooks and nodes, no parse).
+    dbt_elapsed: float
+    #: ``dbt docs generate`` invocation (the build runs it after ``dbt build``).
+    docs_invocation: float | None
+    #: execution_time summed per resource type.
+    by_type: dict[str, float]
+    #: unique_id -> execution_time
+    node_times: dict[str, float]
+    statuses: dict[str, str]
+    nodes: int
+
+    @property
+    def model_time(self) -> float:
+        return sum(self.by_type.get(kind, 0.0) for kind in BUILD_TYPES)
+
+    @property
+    def test_time(self) -> float:
+        return self.by_type.get("test", 0.0)
+
+    @property
+    def unit_test_time(self) -> float:
+        return self.by_type.get("unit_test", 0.0)
+
+
+def invocation_seconds(run_results: Mapping[str, Any]) -> float:
+    meta = run_results["metadata"]
+    started = _timestamp(meta["invocation_started_at"])
+    finished = _timestamp(meta["generated_at"])
+    return (finished - started).total_seconds()
+
+
+def measure_build(home: Path, settings: Settings, save_to: Path) -> BuildMeasurement:
+    """Run ``analytics build``; keep the build's run_results and manifest in ``save_to``."""
+    wall = run_analytics(home, "build")
+    # The build stages dbt build's run_results.json into the published docs;
+    # the target directory's run_results.json is then dbt docs generate's.
+    build_results_path = settings.docs_dir / "run_results.json"
+    run_results = json.loads(build_results_path.read_text())
+    if run_results["args"].get("which") != "build":
+        sys.exit(f"{build_results_path} is not the run_results of dbt build")
+    docs_results_path = settings.dbt_target_path / "run_results.json"
+    docs_invocation = None
+    if docs_results_path.is_file():
+        docs_results = json.loads(docs_results_path.read_text())
+        if docs_results["args"].get("which") == "generate":
+            docs_invocation = invocation_seconds(docs_results)
+    save_to.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(build_results_path, save_to / "run_results.json")
+    shutil.copy2(settings.docs_dir / "manifest.json", save_to / "manifest.json")
+
+    by_type: dict[str, float] = {}
+    node_times: dict[str, float] = {}
+    statuses: dict[str, str] = {}
+    for result in run_results["results"]:
+        uid = result["unique_id"]
+        kind = uid.split(".", 1)[0]
+        seconds = float(result.get("execution_time") or 0.0)
+        by_type[kind] = by_type.get(kind, 0.0) + seconds
+        node_times[uid] = seconds
+        statuses[uid] = str(result.get("status"))
+    return BuildMeasurement(
+        wall=wall,
+        dbt_invocation=invocation_seconds(run_results),
+        dbt_elapsed=float(run_results["elapsed_time"]),
+        docs_invocation=docs_invocation,
+        by_type=by_type,
+        node_times=node_times,
+        statuses=statuses,
+        nodes=len(run_results["results"]),
+    )
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def strip_sql(code: str) -> str:
+    return code.strip().rstrip(";").strip()
+
+
+def snapshot_sql(relation: str, code: str, config: Mapping[str, Any]) -> str:
+    """dbt's first snapshot run (timestamp strategy): the source rows plus meta columns."""
+    if config.get("strategy") not in (None, "timestamp"):
+        raise ValueError(f"baseline supports timestamp snapshots only, not {config['strategy']}")
+    names = {
+        "dbt_scd_id": "dbt_scd_id",
+        "dbt_updated_at": "dbt_updated_at",
+        "dbt_valid_from": "dbt_valid_from",
+        "dbt_valid_to": "dbt_valid_to",
+        "dbt_is_deleted": "dbt_is_deleted",
+    }
+    for key, value in (config.get("snapshot_meta_column_names") or {}).items():
+        if value:
+            names[key] = value
+    updated_at = config["updated_at"]
+    keys = config["unique_key"]
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    hashed = "\n || '|' || ".join(
+        f"coalesce(cast({part} as varchar), '')" for part in [*keys, updated_at]
+    )
+    valid_to = f"nullif({updated_at}, {updated_at})"
+    if config.get("dbt_valid_to_current"):
+        valid_to = f"coalesce({valid_to}, {config['dbt_valid_to_current']})"
+    extra = ""
+    if config.get("hard_deletes") == "new_record":
+        extra = f",\n    'False' as {quote(names['dbt_is_deleted'])}"
+    return (
+        f"create table {relation} as\n"
+        f"select *,\n"
+        f"    md5({hashed}) as {quote(names['dbt_scd_id'])},\n"
+        f"    {updated_at} as {quote(names['dbt_updated_at'])},\n"
+        f"    {updated_at} as {quote(names['dbt_valid_from'])},\n"
+        f"    {valid_to} as {quote(names['dbt_valid_to'])}{extra}\n"
+        f"from (\n{strip_sql(code)}\n) as sbq"
+    )
+
+
+def seed_sql(relation: str, node: Mapping[str, Any]) -> str:
+    csv = Path(node["root_path"]) / node["original_file_path"]
+    config = node["config"]
+    types = config.get("column_types") or {}
+    options = ["header = true", f"delim = {sql_string(config.get('delimiter') or ',')}"]
+    if types:
+        struct = ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in types.items())
+        options.append(f"types = {{{struct}}}")
+    return (
+        f"create table {relation} as\n"
+        f"select * from read_csv({sql_string(str(csv))}, {', '.join(options)})"
+    )
+
+
+@dataclass
+class BaselineStep:
+    unique_id: str
+    kind: str
+    statements: list[str]
+
+
+@dataclass
+class BaselineResult:
+    seconds: float
+    by_type: dict[str, float]
+    node_times: dict[str, float]
+    failing_tests: list[str]
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def baseline_steps(
+    manifest: Mapping[str, Any], run_results: Mapping[str, Any]
+) -> tuple[list[BaselineStep], dict[str, int]]:
+    """The nodes of the full build in topological order, as plain SQL.
+
+    Compiled code comes from the full build's run_results.json: after the
+    build, ``analytics build`` runs ``dbt docs generate``, whose manifest
+    compiles incremental models with their incremental branch.
+    """
+    nodes = manifest["nodes"]
+    compiled = {r["unique_id"]: r.get("compiled_code") for r in run_results["results"]}
+    built = [uid for uid in compiled if uid in nodes]
+    skipped: dict[str, int] = {}
+    for uid in compiled:
+        if uid not in nodes:
+            kind = uid.split(".", 1)[0]
+            skipped[kind] = skipped.get(kind, 0) + 1
+    in_build = set(built)
+    graph = graphlib.TopologicalSorter()
+    for uid in sorted(built):
+        deps = [d for d in nodes[uid]["depends_on"].get("nodes", []) if d in in_build]
+        graph.add(uid, *deps)
+
+    steps: list[BaselineStep] = []
+    schemas_made: set[tuple[str, str]] = set()
+    for uid in graph.static_order():
+        node = nodes[uid]
+        kind = node["resource_type"]
+        code = compiled.get(uid) or node.get("compiled_code") or ""
+        relation = node.get("relation_name")
+        statements: list[str] = []
+        if kind in BUILD_TYPES:
+            materialized = node["config"].get("materialized")
+            if kind == "model" and materialized == "ephemeral":
+                skipped["ephemeral model"] = skipped.get("ephemeral model", 0) + 1
+                continue
+            schema = (node["database"], node["schema"])
+            if schema not in schemas_made:
+                schemas_made.add(schema)
+                statements.append(
+                    f"create schema if not exists {quote(schema[0])}.{quote(schema[1])}"
+                )
+            if kind == "seed":
+                statements.append(seed_sql(relation, node))
+            elif kind == "snapshot":
+                statements.append(snapshot_sql(relation, code, node["config"]))
+            elif materialized == "view":
+                statements.append(f"create view {relation} as (\n{strip_sql(code)}\n)")
+            elif materialized in TABLE_MATERIALIZATIONS:
+                statements.append(f"create table {relation} as (\n{strip_sql(code)}\n)")
+            else:
+                raise ValueError(f"{uid}: materialization {materialized!r} is not supported")
+        elif kind == "test":
+            statements.append(
+                f"select count(*) from (\n{strip_sql(code)}\n) as dbt_internal_test"  # noqa: S608
+            )
+        else:
+            skipped[kind] = skipped.get(kind, 0) + 1
+            continue
+        steps.append(BaselineStep(uid, kind, statements))
+    return steps, skipped
+
+
+def run_baseline(database: Path, steps: Sequence[BaselineStep]) -> BaselineResult:
+    """Execute ``steps`` in one DuckDB connection; time it, connect to close."""
+    by_type: dict[str, float] = {}
+    node_times: dict[str, float] = {}
+    failing: list[str] = []
+    started = time.perf_counter()
+    con = duckdb.connect(str(database))
+    try:
+        for step in steps:
+            node_started = time.perf_counter()
+            row = None
+            for statement in step.statements:
+                cursor = con.execute(statement)
+                if step.kind == "test":
+                    row = cursor.fetchone()
+            seconds = time.perf_counter() - node_started
+            node_times[step.unique_id] = seconds
+            by_type[step.kind] = by_type.get(step.kind, 0.0) + seconds
+            if step.kind == "test" and row is not None and row[0]:
+                failing.append(step.unique_id)
+    finally:
+        con.close()
+    return BaselineResult(
+        seconds=time.perf_counter() - started,
+        by_type=by_type,
+        node_times=node_times,
+        failing_tests=failing,
+    )
+
+
+def table_relations(manifest: Mapping[str, Any], unique_ids: Iterable[str]) -> dict[str, str]:
+    """unique_id -> relation of every seed, snapshot and table-like model in ``unique_ids``."""
+    out: dict[str, str] = {}
+    for uid in unique_ids:
+        node = manifest["nodes"].get(uid)
+        if node is None or node["resource_type"] not in BUILD_TYPES:
+            continue
+        if node["resource_type"] == "model" and (
+            node["config"].get("materialized") not in TABLE_MATERIALIZATIONS
+        ):
+            continue
+        out[uid] = node["relation_name"]
+    return out
+
+
+def row_counts(database: Path, relations: Mapping[str, str]) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            uid: int(con.execute(f"select count(*) from {rel}").fetchone()[0])  # type: ignore[index]  # noqa: S608
+            for uid, rel in relations.items()
+        }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Iterable[int] = ()) -> str:
+    right_cols = set(right)
+    rows = [[*r, *[""] * (len(headers) - len(r))] for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if i in right_cols else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def markdown(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def short(uid: str) -> str:
+    kind, _, rest = uid.partition(".")
+    return f"{rest.split('.', 1)[-1]} ({kind})"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="generator scale (default 1.0)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument(
+        "--end-date",
+        type=dt.date.fromisoformat,
+        default=dt.date(2026, 6, 30),
+        help="last day of generated history (default 2026-06-30, fixed for repeatability)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="work in DIR (must not exist or be empty) and keep it: home, artifacts, baseline",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.keep is not None:
+        workdir = args.keep.resolve()
+        if workdir.exists() and any(workdir.iterdir()):
+            sys.exit(f"--keep {workdir}: the directory is not empty")
+        workdir.mkdir(parents=True, exist_ok=True)
+        benchmark(workdir, args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+            benchmark(Path(tmp), args)
+
+
+def benchmark(workdir: Path, args: argparse.Namespace) -> None:
+    from orchestration.generation import generate_local
+    from orchestration.generator import GeneratorConfig
+
+    machine = machine_info()
+    home = workdir / "home"
+    home.mkdir()
+    settings = Settings(home=home, target="local")
+    artifacts = workdir / "artifacts"
+
+    # 1. generate --------------------------------------------------------------
+    log(f"generate: scale {args.scale}, seed {args.seed}, end date {args.end_date}")
+    config = GeneratorConfig(seed=args.seed, scale=args.scale, end_date=args.end_date)
+    started = time.perf_counter()
+    summary = generate_local(settings, config)
+    generate_seconds = time.perf_counter() - started
+    order_items = summary.rows.get("shop_order_items", 0)
+    total_rows = sum(summary.rows.values())
+    log(f"  done in {generate_seconds:.1f} s ({order_items:,} order items)")
+
+    # Raw data only, as the full build will see it. Renamed once the catalog
+    # name dbt uses is known (DuckDB names the catalog after the file stem).
+    state = settings.state_warehouse_path
+    files.checkpoint(state)
+    raw_copy = workdir / "baseline" / "raw.duckdb"
+    raw_copy.parent.mkdir()
+    shutil.copyfile(state, raw_copy)
+
+    # 2. full build ------------------------------------------------------------
+    full = measure_build(home, settings, artifacts / "full")
+    manifest = json.loads((artifacts / "full" / "manifest.json").read_text())
+    full_results = json.loads((artifacts / "full" / "run_results.json").read_text())
+    dbt_table_relations = table_relations(manifest, full.node_times)
+    dbt_rows = row_counts(settings.warehouse_path, dbt_table_relations)
+
+    # 4. baseline (run now, while the full build's artifacts are current) -----
+    catalogs = {
+        n["database"]
+        for uid, n in manifest["nodes"].items()
+        if uid in full.node_times and n["resource_type"] in BUILD_TYPES
+    }
+    if len(catalogs) != 1:
+        sys.exit(f"expected one catalog in the manifest, found {sorted(catalogs)}")
+    catalog = catalogs.pop()
+    baseline_db = raw_copy.with_name(f"{catalog}.duckdb")
+    raw_copy.rename(baseline_db)
+    steps, skipped = baseline_steps(manifest, full_results)
+    log(f"baseline: {len(steps)} nodes in plain DuckDB on {baseline_db}")
+    baseline = run_baseline(baseline_db, steps)
+    log(f"  done in {baseline.seconds:.1f} s")
+    baseline_rows = row_counts(baseline_db, dbt_table_relations)
+    row_mismatches = [uid for uid in dbt_rows if dbt_rows[uid] != baseline_rows.get(uid)]
+    dbt_failing = sorted(
+        uid for uid, status in full.statuses.items() if status in ("fail", "warn", "error")
+    )
+
+    # 3. increment + incremental build ---------------------------------------
+    before = raw_counts(state)
+    increment_seconds = run_analytics(
+        home, "generate", "--increment", "--days", str(INCREMENT_DAYS)
+    )
+    after = raw_counts(state)
+    appended_items = after.get("shop_order_items", 0) - before.get("shop_order_items", 0)
+    incremental = measure_build(home, settings, artifacts / "incremental")
+    load_at_end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    incremental_models = [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    ]
+
+    # ------------------------------------------------------------------ report
+    out: list[str] = []
+    out.append("# analytics build benchmark")
+    out.append("")
+    out.append(table(["machine", ""], [[k, v] for k, v in machine.items()]))
+    out.append(
+        f"\nscale {args.scale}, seed {args.seed}, end date {args.end_date}; "
+        f"work directory {workdir}{'' if args.keep else ' (removed at exit)'}; "
+        f"load average at the end {load_at_end}"
+    )
+
+    out.append("\n## 1. generate")
+    out.append(
+        table(
+            ["measure", "value", ""],
+            [
+                [
+                    "wall",
+                    f"{generate_seconds:.1f} s",
+                    f"target < {GENERATE_TARGET_SECONDS:.0f} s at scale 1"
+                    + (
+                        f": {verdict(generate_seconds < GENERATE_TARGET_SECONDS)}"
+                        if args.scale >= 1
+                        else ""
+                    ),
+                ],
+                ["order items", f"{order_items:,}"],
+                ["order items / s", f"{order_items / generate_seconds:,.0f}"],
+                ["raw rows, all tables", f"{total_rows:,}"],
+            ],
+            right=[1],
+        )
+    )
+
+    def build_rows(m: BuildMeasurement) -> list[list[str]]:
+        docs = f"{m.docs_invocation:.1f} s" if m.docs_invocation is not None else "n/a"
+        other = m.wall - m.dbt_invocation - (m.docs_invocation or 0.0)
+        return [
+            ["analytics build, wall", f"{m.wall:.1f} s"],
+            ["  dbt build invocation (parse + run)", f"{m.dbt_invocation:.1f} s"],
+            ["  dbt build elapsed_time (run only)", f"{m.dbt_elapsed:.1f} s"],
+            ["    difference: start-up and parse", f"{m.dbt_invocation - m.dbt_elapsed:.1f} s"],
+            ["  dbt docs generate invocation", docs],
+            ["  other (process start-up, copy, publish)", f"{other:.1f} s"],
+            ["nodes in run_results", f"{m.nodes}"],
+            ["model time: seeds + models + snapshots", f"{m.model_time:.1f} s"],
+            *[
+                [f"  {kind}s", f"{m.by_type.get(kind, 0.0):.1f} s"]
+                for kind in BUILD_TYPES
+                if kind in m.by_type
+            ],
+            ["data test time", f"{m.test_time:.1f} s"],
+            ["unit test time", f"{m.unit_test_time:.1f} s"],
+            ["on-run-start hook", f"{m.by_type.get('operation', 0.0):.1f} s"],
+        ]
+
+    out.append("\n## 2. full build (analytics build)")
+    out.append("(execution_time is per node; dbt runs 4 threads, so sums can exceed wall time)")
+    out.append(table(["measure", "value"], build_rows(full), right=[1]))
+
+    incremental_ratio = incremental.model_time / full.model_time if full.model_time else 0.0
+    full_incremental_models = sum(full.node_times.get(u, 0.0) for u in incremental_models)
+    incremental_only_ratio = (
+        sum(incremental.node_times.get(u, 0.0) for u in incremental_models)
+        / full_incremental_models
+        if full_incremental_models
+        else 0.0
+    )
+    out.append(f"\n## 3. 1% increment (generate --increment --days {INCREMENT_DAYS}, build)")
+    out.append(
+        table(
+            ["measure", "value", ""],
+            [
+                ["generate --increment, wall", f"{increment_seconds:.1f} s"],
+                ["order item rows appended", f"{appended_items:,}"],
+                *build_rows(incremental),
+                [
+                    "incremental-materialised models only, incr. / full",
+                    f"{incremental_only_ratio:.1%}",
+                    f"{len(incremental_models)} models",
+                ],
+                [
+                    "incremental / full model time",
+                    f"{incremental_ratio:.1%}",
+                    f"target < {INCREMENTAL_TARGET_RATIO:.0%}: "
+                    f"{verdict(incremental_ratio < INCREMENTAL_TARGET_RATIO)}",
+                ],
+            ],
+            right=[1],
+        )
+    )
+
+    dbt_ratio = full.dbt_invocation / baseline.seconds
+    out.append("\n## 4. baseline: the full build's compiled SQL in plain DuckDB")
+    out.append(
+        f"catalog {catalog!r} (copy of the raw data named {baseline_db.name}); "
+        f"{len(steps)} nodes in topological order, one connection, timed from connect to close"
+    )
+    skipped_text = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+    out.append(
+        f"not in the baseline: {skipped_text or 'nothing'} (on-run-start hook, unit tests), "
+        "persist_docs comments, dbt's parse"
+    )
+    out.append(
+        table(
+            ["measure", "value", ""],
+            [
+                ["baseline, wall", f"{baseline.seconds:.1f} s"],
+                *[
+                    [f"  {kind}s", f"{seconds:.1f} s"]
+                    for kind, seconds in sorted(baseline.by_type.items())
+                ],
+                ["dbt build invocation", f"{full.dbt_invocation:.1f} s"],
+                [
+                    "dbt build invocation / baseline",
+                    f"{dbt_ratio:.2f}x",
+                    f"target <= {BASELINE_TARGET_RATIO}x: "
+                    f"{verdict(dbt_ratio <= BASELINE_TARGET_RATIO)}",
+                ],
+                ["dbt elapsed_time / baseline", f"{full.dbt_elapsed / baseline.seconds:.2f}x"],
+                ["analytics build wall / baseline", f"{full.wall / baseline.seconds:.2f}x"],
+                [
+                    "table row counts equal to dbt's",
+                    f"{len(dbt_rows) - len(row_mismatches)} of {len(dbt_rows)}",
+                ],
+                [
+                    "failing tests (baseline / dbt)",
+                    f"{len(baseline.failing_tests)} / {len(dbt_failing)}",
+                ],
+            ],
+            right=[1],
+        )
+    )
+    for uid in row_mismatches:
+        out.append(
+            f"  rows differ: {short(uid)}: dbt {dbt_rows[uid]}, baseline {baseline_rows.get(uid)}"
+        )
+    for uid in sorted(set(baseline.failing_tests) ^ set(dbt_failing)):
+        out.append(f"  test result differs: {short(uid)}")
+
+    def node_rows(uids: Sequence[str]) -> list[list[str]]:
+        return [
+            [
+                short(uid),
+                f"{full.node_times[uid]:.2f} s",
+                f"{incremental.node_times[uid]:.2f} s" if uid in incremental.node_times else "-",
+                f"{baseline.node_times[uid]:.2f} s" if uid in baseline.node_times else "-",
+            ]
+            for uid in uids
+        ]
+
+    def slowest(kinds: Sequence[str], n: int) -> list[str]:
+        chosen = [uid for uid in full.node_times if uid.split(".", 1)[0] in kinds]
+        return sorted(chosen, key=lambda uid: -full.node_times[uid])[:n]
+
+    headers = ["node", "dbt full", "dbt incr.", "baseline"]
+    out.append("\n## slowest seeds, models and snapshots (execution_time in run_results)")
+    slow_models = slowest(BUILD_TYPES, 10)
+    out.append(table(headers, node_rows(slow_models), right=[1, 2, 3]))
+    share = ", ".join(
+        f"{short(uid)} {full.node_times[uid] / full.model_time:.0%}" for uid in slow_models[:5]
+    )
+    out.append(f"share of full-build model time: {share}")
+    out.append("\n## slowest tests (data and unit tests)")
+    out.append(table(headers, node_rows(slowest(("test", "unit_test"), 5)), right=[1, 2, 3]))
+
+    out.append("\n## summary (markdown)\n")
+    out.append(
+        f"{machine['date']}; {machine['cpu']}, nproc {machine['nproc']}, {machine['memory']}; "
+        f"Python {machine['python']}, duckdb {machine['duckdb']}, dbt-core {machine['dbt-core']}, "
+        f"dbt-duckdb {machine['dbt-duckdb']}; scale {args.scale}, seed {args.seed}; "
+        f"load average {machine['load average (1/5/15 min) at start']} at the start, "
+        f"{load_at_end} at the end.\n"
+    )
+    out.append(
+        markdown(
+            ["benchmark", "measured", "target", "result"],
+            [
+                [
+                    f"generate, scale {args.scale:g}",
+                    f"{generate_seconds:.1f} s, {order_items / generate_seconds:,.0f} "
+                    f"order items/s ({order_items:,} items)",
+                    f"< {GENERATE_TARGET_SECONDS:.0f} s at scale 1",
+                    verdict(generate_seconds < GENERATE_TARGET_SECONDS)
+                    if args.scale >= 1
+                    else "n/a (scale < 1)",
+                ],
+                [
+                    "full build (`analytics build`)",
+                    f"{full.wall:.1f} s wall; dbt build {full.dbt_invocation:.1f} s; "
+                    f"model time {full.model_time:.1f} s, tests {full.test_time:.1f} s, "
+                    f"unit tests {full.unit_test_time:.1f} s",
+                    "-",
+                    "-",
+                ],
+                [
+                    f"incremental build after {INCREMENT_DAYS} days (~1%)",
+                    f"{incremental.wall:.1f} s wall; model time {incremental.model_time:.1f} s "
+                    f"= {incremental_ratio:.1%} of full",
+                    f"< {INCREMENTAL_TARGET_RATIO:.0%} of full model time",
+                    verdict(incremental_ratio < INCREMENTAL_TARGET_RATIO),
+                ],
+                [
+                    "dbt vs the same SQL in plain DuckDB",
+                    f"dbt build {full.dbt_invocation:.1f} s / baseline {baseline.seconds:.1f} s "
+                    f"= {dbt_ratio:.2f}x",
+                    f"<= {BASELINE_TARGET_RATIO}x",
+                    verdict(dbt_ratio <= BASELINE_TARGET_RATIO),
+                ],
+            ],
+        )
+    )
+    print("\n".join(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
