@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import deque
@@ -192,7 +193,7 @@ class DbtResult:
         return f"{what}{detail} — see {self.log_file}"
 
 
-def _shorten(text: str, limit: int = 240) -> str:
+def _shorten(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -271,13 +272,27 @@ class DbtEventReader:
         elif name == "RunResultFailure" and result.first_failure is None:
             result.first_failure = f"{data.get('resource_type', 'node')} {data.get('node_name')}"
         elif name == "RunResultError" and result.first_error_message is None:
-            result.first_error_message = one_line(str(data.get("msg", "")))
+            result.first_error_message = _node_error(str(data.get("msg", "")))
         elif name == "MainEncounteredError" and result.fatal_error is None:
             result.fatal_error = one_line(str(data.get("exc") or info.get("msg", "")))
         elif name == "LogHookEndLine" and str(data.get("status", "")).lower() == "error":
             result.errors += 1
             if result.first_failure is None:
                 result.first_failure = f"hook {data.get('statement', '')}".strip()
+
+
+_NODE_ERROR_HEADER = re.compile(r"^(?P<kind>[\w ]*Error) in [\w ]+ \S+ \(.*\)$")
+
+
+def _node_error(message: str) -> str:
+    """``Runtime Error in model m3 (path)`` + detail → ``Runtime Error: detail``.
+
+    The header repeats the node that failed, which the summary names already.
+    """
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and (header := _NODE_ERROR_HEADER.match(lines[0])):
+        return f"{header['kind']}: {one_line(chr(10).join(lines[1:]))}"
+    return one_line(message)
 
 
 def _node_description(info: Mapping[str, Any], data: Mapping[str, Any]) -> str:

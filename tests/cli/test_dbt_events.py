@@ -31,7 +31,7 @@ def test_progress_and_counts_from_node_events() -> None:
         event("LogTestResult", "FAIL 1", "error", status="fail", index=3, num_models=4, name="t"),
         event("SkippingDetails", "4 of 4 SKIP relation main.m4 ..... [SKIP]", index=4, total=4),
         event("RunResultFailure", node_name="m3", resource_type="model", path="models/m3.sql"),
-        event("RunResultError", msg="Runtime Error in model m3\n  Binder Error: nonsense"),
+        event("RunResultError", msg="Runtime Error in model m3 (models/m3.sql)\n  Binder Error: x"),
         "some stray line that is not JSON",
     )
     assert (result.errors, result.test_failures, result.skipped, result.nodes) == (1, 1, 1, 4)
@@ -39,11 +39,11 @@ def test_progress_and_counts_from_node_events() -> None:
     assert calls[1] == (0, 4, "sql view model main.m1")
     assert calls[-1] == (4, 4, "4 of 4 SKIP relation main.m4")
     assert result.first_failure == "model m3"
-    assert result.first_error_message == "Runtime Error in model m3: Binder Error: nonsense"
+    assert result.first_error_message == "Runtime Error: Binder Error: x"
     assert result.other_output == ["some stray line that is not JSON"]
     assert result.failure_message() == (
-        "dbt build failed (1 error, 1 test failure; first: model m3: Runtime Error in model m3: "
-        "Binder Error: nonsense) — see /logs/dbt.log"
+        "dbt build failed (1 error, 1 test failure; first: model m3: Runtime Error: "
+        "Binder Error: x) — see /logs/dbt.log"
     )
 
 
