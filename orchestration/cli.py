@@ -137,7 +137,11 @@ def generate(
         ),
     ] = None,
 ) -> None:
-    """Write raw data (the raw_data schema) for the warehouse to build from."""
+    """Write raw data (the raw_data schema) for the warehouse to build from.
+
+    Locally a full generate starts a new history (the next build rebuilds
+    everything); --increment appends to the existing one.
+    """
     from orchestration import generation
     from orchestration.progress import GeneratorBar
 
