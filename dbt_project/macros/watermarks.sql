@@ -31,8 +31,10 @@
     - products that appeared or changed (an unknown product can become known);
     - fx rates that arrived late (they change the as-of rate of later orders in
       that currency);
-    - orders that now point at a customer or product that is not current: a
-      deleted customer or product shows here without any new raw row.
+    - orders of customers and products that were deleted from their extract
+      (known to the snapshots, gone from today's extract): a deletion arrives
+      without any new raw row. Ids that never existed are not rechecked: they
+      cannot become known without a new extract row, which the first rules see.
     Recomputing an order is idempotent, so touching one more than needed costs
     time, never correctness. Every incremental model on order data uses this
     one definition, so facts and quarantine move together.
@@ -59,9 +61,9 @@
         select customer_id from {{ source('shop', 'shop_customers') }}
         where _loaded_at > {{ since }}
     )
-    or (
-        orders.customer_id is not null
-        and orders.customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})
+    or orders.customer_id in (
+        select history.customer_id from {{ ref('snp_shop__customers') }} as history
+        where history.customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})
     )
 
     union
@@ -72,7 +74,10 @@
         select product_id from {{ source('shop', 'shop_products') }}
         where _loaded_at > {{ since }}
     )
-    or items.product_id not in (select product_id from {{ ref('stg_shop__products') }})
+    or items.product_id in (
+        select history.product_id from {{ ref('snp_shop__products') }} as history
+        where history.product_id not in (select product_id from {{ ref('stg_shop__products') }})
+    )
 
     union
 

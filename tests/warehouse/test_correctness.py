@@ -37,8 +37,17 @@ def monthly_from_raw(path: Path) -> list[tuple[object, ...]]:
 def scale_tenth(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Two years at scale 0.1 (about 100,000 order lines), built and published."""
     home = tmp_path_factory.mktemp("scale-0.1")
-    run_cli("generate", "--scale", "0.1", "--seed", "11", "--end-date", "2026-06-30",
-            home=home, check=True)
+    run_cli(
+        "generate",
+        "--scale",
+        "0.1",
+        "--seed",
+        "11",
+        "--end-date",
+        "2026-06-30",
+        home=home,
+        check=True,
+    )
     run_cli("build", home=home, check=True, timeout=1200)
     return Settings(home=home)
 
@@ -63,8 +72,13 @@ def test_quarantine_holds_every_rule_the_generator_injects(scale_tenth: Settings
                 "select quarantine_rule, count(*) from monitoring.quarantined_rows group by 1"
             ).fetchall()
         )
-    for rule in ("nonpositive_quantity", "unknown_product", "future_dated_order",
-                 "missing_fx_rate", "order_quarantined"):
+    for rule in (
+        "nonpositive_quantity",
+        "unknown_product",
+        "future_dated_order",
+        "missing_fx_rate",
+        "order_quarantined",
+    ):
         assert rules.get(rule, 0) > 0, f"no rows quarantined for {rule}: {rules}"
 
 
@@ -82,7 +96,8 @@ def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
             if schema not in ("processed_data", "reporting", "monitoring"):
                 continue
             columns = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "select column_name from duckdb_columns() "
                     "where schema_name = ? and table_name = ? order by column_index",
                     [schema, name],
@@ -97,8 +112,17 @@ def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    run_cli("generate", "--scale", "0.02", "--seed", "5", "--end-date", "2026-03-31",
-            home=home, check=True)
+    run_cli(
+        "generate",
+        "--scale",
+        "0.02",
+        "--seed",
+        "5",
+        "--end-date",
+        "2026-03-31",
+        home=home,
+        check=True,
+    )
     run_cli("build", home=home, check=True)
     settings = Settings(home=home)
     before = relation_rows(settings.warehouse_path)
@@ -127,8 +151,13 @@ def test_empty_raw_tables_build_without_error(tmp_path: Path) -> None:
     run_cli("generate", "--scale", "0.002", "--end-date", "2026-01-31", home=home, check=True)
     state = Settings(home=home).state_warehouse_path
     with duckdb.connect(str(state)) as con:
-        for table in ("shop_orders", "shop_order_items", "shop_customers", "shop_products",
-                      "fx_rates"):
+        for table in (
+            "shop_orders",
+            "shop_order_items",
+            "shop_customers",
+            "shop_products",
+            "fx_rates",
+        ):
             con.execute(f"delete from raw_data.{table}")
 
     run_cli("build", home=home, check=True)
@@ -154,3 +183,86 @@ def test_missing_contract_column_fails_fast_naming_table_and_column(tmp_path: Pa
     ), result.stderr
     assert "Traceback" not in result.stderr
     assert not Settings(home=home).warehouse_path.exists(), "a failed build publishes nothing"
+
+
+def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_path: Path) -> None:
+    """Changes the generator rarely makes, written straight into raw_data: a
+    product and a customer deleted from their extracts, a line moved to
+    another order, a line deleted, an order deleted, an fx rate restated
+    late, and a customer that appears after its orders. The incremental build
+    must still equal a full refresh."""
+    home = tmp_path / "home"
+    run_cli(
+        "generate",
+        "--scale",
+        "0.005",
+        "--seed",
+        "8",
+        "--end-date",
+        "2026-02-28",
+        home=home,
+        check=True,
+    )
+    run_cli("build", home=home, check=True)
+    settings = Settings(home=home)
+    with duckdb.connect(str(settings.state_warehouse_path)) as con:
+        loaded = "(select max(_loaded_at) + interval 1 hour from raw_data.shop_orders)"
+        product = con.execute(
+            "select product_id from raw_data.shop_order_items group by 1 order by count(*) desc"
+        ).fetchone()
+        customer = con.execute(
+            "select customer_id from raw_data.shop_orders where customer_id is not null "
+            "group by 1 order by count(*) desc"
+        ).fetchone()
+        two_orders = con.execute(
+            "select order_id from raw_data.shop_orders where _cdc_op = 'I' order by order_id "
+            "limit 2 offset 50"
+        ).fetchall()
+        assert product and customer and len(two_orders) == 2
+        (source_order,), (target_order,) = two_orders
+        con.execute(f"delete from raw_data.shop_products where product_id = {product[0]}")
+        con.execute(f"delete from raw_data.shop_customers where customer_id = {customer[0]}")
+        # the line of source_order moves to target_order; a later LSN, loaded now
+        con.execute(f"""
+            insert into raw_data.shop_order_items
+            select order_item_id, {target_order}, product_id, quantity, unit_price,
+                discount_amount, 'U', _cdc_ts + interval 1 minute, _cdc_lsn + 1, {loaded}
+            from raw_data.shop_order_items
+            where order_id = {source_order} and _cdc_op = 'I'
+        """)
+        con.execute(f"""
+            insert into raw_data.shop_orders
+            select order_id, customer_id, order_ts, channel, status, currency, 'D',
+                _cdc_ts + interval 2 minute, _cdc_lsn + 2, {loaded}
+            from raw_data.shop_orders
+            where _cdc_op = 'I' and order_id = (
+                select order_id from raw_data.shop_orders where _cdc_op = 'I'
+                order by order_id limit 1 offset 80)
+        """)
+        con.execute(f"""
+            insert into raw_data.fx_rates
+            select rate_date, currency, usd_per_unit * 1.01, {loaded}
+            from raw_data.fx_rates
+            where currency <> 'USD'
+                and rate_date = (select min(rate_date) + 30 from raw_data.fx_rates)
+        """)
+        # orders of a customer id the extract does not know yet, then the customer
+        con.execute("""
+            update raw_data.shop_orders set customer_id = 424242
+            where order_id in (select order_id from raw_data.shop_orders limit 3)
+        """)
+        con.execute(f"""
+            insert into raw_data.shop_customers
+            select 424242, 'late@example.com', 'Late Customer', 'DE', 'consumer',
+                signup_at, updated_at, {loaded}
+            from raw_data.shop_customers limit 1
+        """)
+    run_cli("build", home=home, check=True)
+    incremental = relation_rows(settings.warehouse_path)
+    run_cli("build", "--full-refresh", home=home, check=True)
+    full = relation_rows(settings.warehouse_path)
+
+    different = [name for name in full if incremental[name] != full[name]]
+    assert not different, f"incremental and full-refresh builds differ in {different}"
+    moved = [r for r in full["processed_data.fct_order_items"] if r[1] == target_order]
+    assert moved, "the moved line should now belong to its new order"

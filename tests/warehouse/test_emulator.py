@@ -29,8 +29,13 @@ order by month_start, region
 
 def normalise(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
     return [
-        (str(month)[:10], region, Decimal(str(revenue)).quantize(Decimal("0.01")), int(orders),
-         int(units))
+        (
+            str(month)[:10],
+            region,
+            Decimal(str(revenue)).quantize(Decimal("0.01")),
+            int(orders),
+            int(units),
+        )
         for month, region, revenue, orders, units in rows
     ]
 
@@ -41,13 +46,26 @@ def test_emulator_full_refresh_build_matches_duckdb(
     env = {**fakesnow_env, "SNOWFLAKE_DATABASE": "emulator_ci", "DBT_SCHEMA_PREFIX": "ci_run"}
     home = tmp_path / "home"
     run_cli(*GENERATE, "--target", "snowflake", home=home, env=env, check=True)
-    result = run_cli("build", "--target", "emulator", "--full-refresh", home=home, env=env,
-                     check=True, timeout=1500)
+    result = run_cli(
+        "build",
+        "--target",
+        "emulator",
+        "--full-refresh",
+        home=home,
+        env=env,
+        check=True,
+        timeout=1500,
+    )
     assert "error" not in result.stderr.lower()
 
     connection = snowflake.connector.connect(
-        account="fakesnow", user="fake", password="snow", host=env["SNOWFLAKE_HOST"],
-        port=int(env["SNOWFLAKE_PORT"]), protocol="http", database="emulator_ci",
+        account="fakesnow",
+        user="fake",
+        password="snow",
+        host=env["SNOWFLAKE_HOST"],
+        port=int(env["SNOWFLAKE_PORT"]),
+        protocol="http",
+        database="emulator_ci",
     )
     try:
         cursor = connection.cursor()

@@ -11,6 +11,8 @@
 -- depends_on: {{ ref('stg_shop__order_items') }}
 -- depends_on: {{ ref('stg_shop__customers') }}
 -- depends_on: {{ ref('stg_shop__products') }}
+-- depends_on: {{ ref('snp_shop__customers') }}
+-- depends_on: {{ ref('snp_shop__products') }}
 
 -- One row per valid order line (see metrics.md: "valid item"), amounts in the
 -- order currency and in USD. Incremental on _loaded_at: each run recomputes

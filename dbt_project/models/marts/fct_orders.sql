@@ -11,6 +11,8 @@
 -- depends_on: {{ ref('stg_shop__order_items') }}
 -- depends_on: {{ ref('stg_shop__customers') }}
 -- depends_on: {{ ref('stg_shop__products') }}
+-- depends_on: {{ ref('snp_shop__customers') }}
+-- depends_on: {{ ref('snp_shop__products') }}
 
 -- One row per current, valid order with its totals over valid lines. Orders
 -- with no valid line stay (they are real orders) but are not revenue-bearing.

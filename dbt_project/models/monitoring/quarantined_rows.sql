@@ -11,6 +11,8 @@
 -- depends_on: {{ ref('stg_shop__order_items') }}
 -- depends_on: {{ ref('stg_shop__customers') }}
 -- depends_on: {{ ref('stg_shop__products') }}
+-- depends_on: {{ ref('snp_shop__customers') }}
+-- depends_on: {{ ref('snp_shop__products') }}
 
 -- Raw rows kept out of the facts, with the rule they broke (raw-data.md):
 -- one row per current order or order line that fails validation. With the
