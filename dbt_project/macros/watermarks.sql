@@ -36,8 +36,8 @@
       without any new raw row. Ids that never existed are not rechecked: they
       cannot become known without a new extract row, which the first rules see.
     Recomputing an order is idempotent, so touching one more than needed costs
-    time, never correctness. Every incremental model on order data uses this
-    one definition, so facts and quarantine move together.
+    time, never correctness. int_orders__changed evaluates it once per run;
+    the facts and the quarantine read that, so they move together.
 #}
 {% macro changed_order_ids() %}
     {%- set since = previous_high_water_mark() -%}
@@ -116,4 +116,17 @@
     from {{ changed_cte }} as changed
     left join {{ final_cte }}
         on 1 = 0
+{% endmacro %}
+
+{#
+    For an incremental model on order data: the orders int_orders__changed
+    listed since this model's previous run. `>=`, not `>`: a run that found
+    only deletions (no new raw rows) records them under the previous
+    high-water mark; re-reading the last batch costs a little time and is
+    idempotent.
+#}
+{% macro orders_changed_since_last_run() %}
+    select distinct changes.order_id
+    from {{ ref('int_orders__changed') }} as changes
+    where changes._high_water_mark >= {{ previous_high_water_mark() }}
 {% endmacro %}

@@ -22,8 +22,11 @@ from tests.warehouse.independent_sql import (
 )
 
 # Relations compared between an incremental and a full-refresh build. Audit
-# columns that record *when* a run happened are left out; nothing else is.
+# columns that record *when* a run happened are left out, and so is the
+# append-only log of what each run recomputed (a full build lists every
+# order once; incremental runs append what they touched); nothing else is.
 AUDIT_COLUMNS = {"_high_water_mark"}
+RUN_LOGS = {"processed_data.int_orders__changed"}
 
 
 def monthly_from_raw(path: Path) -> list[tuple[object, ...]]:
@@ -94,6 +97,8 @@ def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         ).fetchall()
         for schema, name in relations:
             if schema not in ("processed_data", "reporting", "monitoring"):
+                continue
+            if f"{schema}.{name}" in RUN_LOGS:
                 continue
             columns = [
                 c

@@ -6,13 +6,8 @@
     )
 }}
 
--- The incremental branch reads these through changed_order_ids():
--- depends_on: {{ ref('stg_shop__orders') }}
--- depends_on: {{ ref('stg_shop__order_items') }}
--- depends_on: {{ ref('stg_shop__customers') }}
--- depends_on: {{ ref('stg_shop__products') }}
--- depends_on: {{ ref('snp_shop__customers') }}
--- depends_on: {{ ref('snp_shop__products') }}
+-- The incremental branch reads the orders to recompute from:
+-- depends_on: {{ ref('int_orders__changed') }}
 
 -- One row per current, valid order with its totals over valid lines. Orders
 -- with no valid line stay (they are real orders) but are not revenue-bearing.
@@ -21,7 +16,7 @@ with
 {% if is_incremental() %}
 changed_orders as (
 
-    {{ changed_order_ids() }}
+    {{ orders_changed_since_last_run() }}
 
 ),
 {% endif %}

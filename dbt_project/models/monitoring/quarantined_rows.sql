@@ -6,13 +6,8 @@
     )
 }}
 
--- The incremental branch reads these through changed_order_ids():
--- depends_on: {{ ref('stg_shop__orders') }}
--- depends_on: {{ ref('stg_shop__order_items') }}
--- depends_on: {{ ref('stg_shop__customers') }}
--- depends_on: {{ ref('stg_shop__products') }}
--- depends_on: {{ ref('snp_shop__customers') }}
--- depends_on: {{ ref('snp_shop__products') }}
+-- The incremental branch reads the orders to recompute from:
+-- depends_on: {{ ref('int_orders__changed') }}
 
 -- Raw rows kept out of the facts, with the rule they broke (raw-data.md):
 -- one row per current order or order line that fails validation. With the
@@ -23,7 +18,7 @@ with
 {% if is_incremental() %}
 changed_orders as (
 
-    {{ changed_order_ids() }}
+    {{ orders_changed_since_last_run() }}
 
 ),
 {% endif %}
