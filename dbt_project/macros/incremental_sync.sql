@@ -4,7 +4,7 @@
 
     The model's incremental SQL (see the sync_batch macro) returns, for each
     key it touched (config `unique_key`, e.g. order_id, in column `_sync_key`),
-    all rows that key should now have, flagged `_is_active = true`, plus a
+    all rows that key should now have, flagged `_is_active = true`, or a
     placeholder flagged false, so a key that should have no rows any more
     (deleted, or now quarantined) is cleared too. Updates, deletes and rows that
     moved between keys are applied in one delete + insert, inside the

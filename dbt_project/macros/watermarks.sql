@@ -96,26 +96,19 @@
 {% endmacro %}
 
 {#
-    The batch an incremental `sync` model returns: the rows of `final` (all of
-    them for the changed keys) flagged active, plus one inactive placeholder
-    per changed key, so a key whose rows all disappeared is still cleared.
+    The batch an incremental `sync` model returns: for each changed key, the
+    rows of `final` for it flagged active, or one all-null row flagged
+    inactive when it has none any more, so the `sync` strategy still clears
+    its old rows. `final` is read once. The changed keys must be distinct.
 #}
 {% macro sync_batch(final_cte, changed_cte, key) %}
     select
         {{ final_cte }}.*,
-        {{ final_cte }}.{{ key }} as _sync_key,
-        true as _is_active
-    from {{ final_cte }}
-
-    union all
-
-    select
-        {{ final_cte }}.*,
         changed.{{ key }} as _sync_key,
-        false as _is_active
+        {{ final_cte }}.{{ key }} is not null as _is_active
     from {{ changed_cte }} as changed
     left join {{ final_cte }}
-        on 1 = 0
+        on changed.{{ key }} = {{ final_cte }}.{{ key }}
 {% endmacro %}
 
 {#
