@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         return self.state_dir / "warehouse.lock"
 
     @property
+    def events_dir(self) -> Path:
+        """Report job events, one JSON line per job state change (see
+        :mod:`analytics_core.events`); dbt reads them into ``monitoring``."""
+        return self.home_dir / "events"
+
+    @property
     def dbt_dir(self) -> Path:
         """dbt's profiles, target and logs for this home."""
         return self.home_dir / "dbt"

@@ -9,7 +9,9 @@ directly against the target.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from analytics_core.errors import AnalyticsError
-from analytics_core.settings import Settings, SnowflakeSettings
+from analytics_core.settings import PROJECT_ROOT, Settings, SnowflakeSettings
 from analytics_core.snowflake import connection_parameters
 from orchestration import warehouse_publish as files
 from orchestration.dbt_runner import (
@@ -74,6 +76,43 @@ class BuildOutcome:
     docs: Path | None = None
 
 
+def git_commit() -> str:
+    """The commit of the project being built, or "" when it is not known.
+
+    ``ANALYTICS_GIT_COMMIT`` wins (CI and container images set it: an image
+    has no ``.git``); otherwise ``git rev-parse HEAD`` in the project.
+    """
+    explicit = os.environ.get("ANALYTICS_GIT_COMMIT", "").strip()
+    if explicit:
+        return explicit
+    git = shutil.which("git")
+    if git is None or not (PROJECT_ROOT / ".git").exists():
+        return ""
+    try:
+        proc = subprocess.run(  # noqa: S603 - fixed arguments, no user input
+            [git, "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    commit = proc.stdout.strip()
+    return commit if proc.returncode == 0 and len(commit) == 40 else ""
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """What every dbt command of a build reads besides the profile: where the
+    report job events are (``monitoring`` reads them) and the commit that the
+    run-results hook records."""
+    return {
+        "ANALYTICS_EVENTS_DIR": str(settings.events_dir),
+        "ANALYTICS_GIT_COMMIT": git_commit(),
+    }
+
+
 def build_args(full_refresh: bool, select: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
     args = ["build"]
     if full_refresh:
@@ -121,6 +160,7 @@ def build_remote(
         profiles_dir=profiles_dir(settings),
         target_path=settings.dbt_dir / f"target-{target}",
         log_path=settings.dbt_log_path,
+        env=dbt_env(settings),
     )
     if target == EMULATOR_TARGET:
         # fakesnow cannot create the temporary tables dbt unit tests use. They
@@ -161,7 +201,7 @@ def build_local(
             profiles_dir=profiles,
             target_path=settings.dbt_target_path,
             log_path=settings.dbt_log_path,
-            env={"ANALYTICS_DUCKDB_PATH": str(build_copy)},
+            env={**dbt_env(settings), "ANALYTICS_DUCKDB_PATH": str(build_copy)},
         )
         staging: Path | None = None
         try:
