@@ -74,6 +74,8 @@ class BuildOutcome:
     #: The published warehouse and docs (local target only).
     warehouse: Path | None = None
     docs: Path | None = None
+    #: ``dbt source freshness`` before the build (None when it was not run).
+    freshness: DbtResult | None = None
 
 
 def git_commit() -> str:
@@ -132,15 +134,32 @@ def build(
     select: Sequence[str] = (),
     exclude: Sequence[str] = (),
     reporter: BuildReporter | None = None,
+    freshness: bool = True,
 ) -> BuildOutcome:
-    """Build ``target`` (default: ``settings.target``); raise on failure."""
+    """Build ``target`` (default: ``settings.target``); raise on failure.
+
+    With ``freshness`` (the default), ``dbt source freshness`` runs first: its
+    results land in the monitoring schema through the run-results hook. A late
+    source is reported, never a reason not to build.
+    """
     target = target or settings.target
     reporter = reporter or SilentReporter()
     check_project()
     args = build_args(full_refresh, select, exclude)
     if target == LOCAL_TARGET:
-        return build_local(settings, args, reporter=reporter)
-    return build_remote(settings, args, target=target, reporter=reporter)
+        return build_local(settings, args, reporter=reporter, freshness=freshness)
+    return build_remote(settings, args, target=target, reporter=reporter, freshness=freshness)
+
+
+def check_freshness(invocation: DbtInvocation, reporter: BuildReporter) -> DbtResult:
+    """``dbt source freshness``; the caller goes on whatever it finds.
+
+    dbt exits non-zero when a source is past its error threshold (or cannot be
+    checked); that is data for the monitoring schema and a line for the
+    person, not a failed build. A broken project fails the build itself.
+    """
+    reporter.phase("dbt source freshness")
+    return run_dbt(invocation, ["source", "freshness"], reporter.dbt_progress)
 
 
 def build_remote(
@@ -149,6 +168,7 @@ def build_remote(
     *,
     target: str,
     reporter: BuildReporter,
+    freshness: bool = True,
 ) -> BuildOutcome:
     """``dbt build --target <target>`` straight against Snowflake (no copy, no publish)."""
     if target in SNOWFLAKE_TARGETS:
@@ -166,11 +186,14 @@ def build_remote(
         # fakesnow cannot create the temporary tables dbt unit tests use. They
         # test SQL logic, not the adapter, and run on DuckDB in every local build.
         args = [*args, "--exclude-resource-type", "unit_test"]
+    fresh = check_freshness(invocation, reporter) if freshness else None
     reporter.phase(f"dbt build on {target}")
     result = run_dbt(invocation, args, reporter.dbt_progress)
     if not result.ok:
         raise DbtError(result.failure_message())
-    return BuildOutcome(target=target, result=result, seconds=time.monotonic() - started)
+    return BuildOutcome(
+        target=target, result=result, seconds=time.monotonic() - started, freshness=fresh
+    )
 
 
 def build_local(
@@ -178,8 +201,14 @@ def build_local(
     args: Sequence[str] = ("build",),
     *,
     reporter: BuildReporter | None = None,
+    freshness: bool = True,
 ) -> BuildOutcome:
-    """Build the local DuckDB warehouse and publish it atomically."""
+    """Build the local DuckDB warehouse and publish it atomically.
+
+    A failed build publishes no model: the state stays as it was, except that
+    the run log rows the failed run recorded about itself are carried into it
+    (and published), so the monitoring schema shows the failure.
+    """
     reporter = reporter or SilentReporter()
     check_project()
     started = time.monotonic()
@@ -204,8 +233,14 @@ def build_local(
             env={**dbt_env(settings), "ANALYTICS_DUCKDB_PATH": str(build_copy)},
         )
         staging: Path | None = None
+        fresh: DbtResult | None = None
+        dbt_ran = False
         try:
+            if freshness:
+                dbt_ran = True
+                fresh = check_freshness(invocation, reporter)
             reporter.phase("dbt build")
+            dbt_ran = True
             result = run_dbt(invocation, args, reporter.dbt_progress)
             if not result.ok:
                 raise DbtError(result.failure_message())
@@ -218,6 +253,15 @@ def build_local(
             files.stage_artifacts(settings.dbt_target_path, staging, files.DOCS_FILES)
             reporter.phase("publishing")
             files.promote_build_copy(settings)
+        except DbtError:
+            carried = files.carry_over_run_log(build_copy, state) if dbt_ran else 0
+            files.discard_build_copy(settings)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            if carried:
+                reporter.phase("publishing the run log of the failed build")
+                files.publish_state(settings)
+            raise
         except BaseException:
             files.discard_build_copy(settings)
             if staging is not None:
@@ -231,4 +275,5 @@ def build_local(
         seconds=time.monotonic() - started,
         warehouse=published,
         docs=docs,
+        freshness=fresh,
     )

@@ -30,6 +30,7 @@ from analytics_core.settings import Settings
 
 if TYPE_CHECKING:
     from orchestration.build import BuildOutcome
+    from orchestration.dbt_runner import DbtResult
     from orchestration.generator import GenerationSummary, GeneratorConfig
 
 out = Console(highlight=False)
@@ -266,6 +267,13 @@ def build(
             show_default="ANALYTICS_TARGET, else local",
         ),
     ] = None,
+    freshness: Annotated[
+        bool,
+        typer.Option(
+            "--freshness/--no-freshness",
+            help="Check source freshness first (recorded in the monitoring schema).",
+        ),
+    ] = True,
 ) -> None:
     """Run dbt build (and docs) on the warehouse, then publish it for readers."""
     settings = load_settings()
@@ -275,6 +283,7 @@ def build(
         full_refresh=full_refresh,
         select=select,
         exclude=exclude,
+        freshness=freshness,
     )
     _print_build(outcome)
 
@@ -286,6 +295,7 @@ def _build(
     full_refresh: bool = False,
     select: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
+    freshness: bool = True,
 ) -> BuildOutcome:
     from orchestration.build import build as run_build
     from orchestration.progress import build_bar
@@ -298,10 +308,31 @@ def _build(
             select=list(select or []),
             exclude=list(exclude or []),
             reporter=bar,
+            freshness=freshness,
         )
 
 
+def _print_freshness(fresh: DbtResult) -> None:
+    if fresh.nodes == 0 and not fresh.ok:
+        err.print(f"warning: source freshness was not checked: {fresh.failure_message()}")
+        return
+    late = []
+    if fresh.warnings:
+        late.append(f"{fresh.warnings} past the warning threshold")
+    if fresh.errors:
+        late.append(f"{fresh.errors} past the error threshold or not checkable")
+    if late:
+        err.print(
+            f"warning: source freshness: {fresh.nodes} sources checked, {'; '.join(late)} "
+            "(see monitoring.source_freshness_status)"
+        )
+    else:
+        out.print(f"source freshness: {fresh.nodes} sources checked, all fresh")
+
+
 def _print_build(outcome: BuildOutcome) -> None:
+    if outcome.freshness is not None:
+        _print_freshness(outcome.freshness)
     result = outcome.result
     parts = [f"{result.nodes} nodes"]
     if result.warnings:

@@ -24,6 +24,9 @@ import duckdb
 from analytics_core.settings import Settings
 
 RAW_SCHEMA = "raw_data"
+#: Append-only logs the dbt hooks write (run results, node results, source
+#: freshness): the history ``monitoring`` models read.
+RUN_LOG_SCHEMA = "monitoring_raw"
 
 #: dbt artifacts published next to the warehouse they describe.
 DOCS_FILES = (
@@ -132,6 +135,77 @@ def promote_work_copy(work_copy: Path, state: Path) -> None:
     atomic_replace(work_copy, state)
     with contextlib.suppress(OSError):
         work_copy.parent.rmdir()
+
+
+def carry_over_run_log(build_copy: Path, state: Path) -> int:
+    """Copy the run-log rows a *failed* build wrote into the state warehouse.
+
+    A failed build's copy is thrown away, but what it recorded about itself
+    (which tests failed, with how many rows; which source was late) is exactly
+    what the monitoring schema exists to show. The logs are append-only, so
+    the rows to carry are those of the copy that the state does not have.
+    Only ``monitoring_raw`` is touched; every modelled table stays as it was.
+    Returns the number of rows copied.
+    """
+    if not build_copy.is_file() or not state.is_file():
+        return 0
+    copied = 0
+    with duckdb.connect(str(state)) as con:
+        con.execute("attach ? as build_copy (read_only)", [str(build_copy)])
+        try:
+            tables = [
+                str(row[0])
+                for row in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'build_copy' and schema_name = ? order by 1",
+                    [RUN_LOG_SCHEMA],
+                ).fetchall()
+            ]
+            if not tables:
+                return 0
+            con.execute(f'create schema if not exists "{RUN_LOG_SCHEMA}"')
+            for table in tables:
+                copied += _carry_table(con, table)
+        finally:
+            con.execute("detach build_copy")
+    return copied
+
+
+def _ident(name: str) -> str:
+    """A quoted DuckDB identifier (names here come from the catalog, not from people)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _carry_table(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    source = f"build_copy.{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
+    target = f"{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
+    target_columns = _columns(con, None, table)
+    if not target_columns:
+        con.execute(f"create table {target} as select * from {source}")  # noqa: S608
+        (copied,) = con.execute(f"select count(*) from {target}").fetchone() or (0,)  # noqa: S608
+        return int(copied)
+    # Columns both sides have (a newer hook may have added some).
+    source_columns = set(_columns(con, "build_copy", table))
+    cols = ", ".join(_ident(c) for c in target_columns if c in source_columns)
+    (copied,) = con.execute(
+        f"select count(*) from (select {cols} from {source} "  # noqa: S608
+        f"except select {cols} from {target})"
+    ).fetchone() or (0,)
+    con.execute(
+        f"insert into {target} ({cols}) "  # noqa: S608
+        f"select {cols} from {source} except select {cols} from {target}"
+    )
+    return int(copied)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str | None, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() "
+        "where database_name = coalesce(?, current_database()) "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [database, RUN_LOG_SCHEMA, table],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def publish_state(settings: Settings) -> Path:
