@@ -16,7 +16,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
@@ -144,31 +144,36 @@ def carry_over_run_log(build_copy: Path, state: Path) -> int:
     (which tests failed, with how many rows; which source was late) is exactly
     what the monitoring schema exists to show. The logs are append-only, so
     the rows to carry are those of the copy that the state does not have.
-    Only ``monitoring_raw`` is touched; every modelled table stays as it was.
-    Returns the number of rows copied.
+    Only ``monitoring_raw`` is touched, and the state is not even opened for
+    writing when there is nothing new. Returns the number of rows copied.
     """
     if not build_copy.is_file() or not state.is_file():
         return 0
-    copied = 0
+    with duckdb.connect(str(state), read_only=True) as con:
+        pending = _with_build_copy(con, build_copy, _count_new_rows)
+    if not pending:
+        return 0
     with duckdb.connect(str(state)) as con:
-        con.execute("attach ? as build_copy (read_only)", [str(build_copy)])
-        try:
-            tables = [
-                str(row[0])
-                for row in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = 'build_copy' and schema_name = ? order by 1",
-                    [RUN_LOG_SCHEMA],
-                ).fetchall()
-            ]
-            if not tables:
-                return 0
-            con.execute(f'create schema if not exists "{RUN_LOG_SCHEMA}"')
-            for table in tables:
-                copied += _carry_table(con, table)
-        finally:
-            con.execute("detach build_copy")
-    return copied
+        con.execute(f"create schema if not exists {_ident(RUN_LOG_SCHEMA)}")
+        return _with_build_copy(con, build_copy, _copy_new_rows)
+
+
+def _with_build_copy(
+    con: duckdb.DuckDBPyConnection,
+    build_copy: Path,
+    action: Callable[[duckdb.DuckDBPyConnection, str], int],
+) -> int:
+    """``action(con, table)`` for every run-log table of the attached build copy; summed."""
+    con.execute("attach ? as build_copy (read_only)", [str(build_copy)])
+    try:
+        tables = con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'build_copy' and schema_name = ? order by 1",
+            [RUN_LOG_SCHEMA],
+        ).fetchall()
+        return sum(action(con, str(table)) for (table,) in tables)
+    finally:
+        con.execute("detach build_copy")
 
 
 def _ident(name: str) -> str:
@@ -176,26 +181,34 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _carry_table(con: duckdb.DuckDBPyConnection, table: str) -> int:
+def _new_rows_query(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """(column list, query of the build copy's rows the state lacks) for ``table``."""
     source = f"build_copy.{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
-    target = f"{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
     target_columns = _columns(con, None, table)
     if not target_columns:
-        con.execute(f"create table {target} as select * from {source}")  # noqa: S608
-        (copied,) = con.execute(f"select count(*) from {target}").fetchone() or (0,)  # noqa: S608
-        return int(copied)
+        return "*", f"select * from {source}"  # noqa: S608
     # Columns both sides have (a newer hook may have added some).
     source_columns = set(_columns(con, "build_copy", table))
     cols = ", ".join(_ident(c) for c in target_columns if c in source_columns)
-    (copied,) = con.execute(
-        f"select count(*) from (select {cols} from {source} "  # noqa: S608
-        f"except select {cols} from {target})"
-    ).fetchone() or (0,)
-    con.execute(
-        f"insert into {target} ({cols}) "  # noqa: S608
-        f"select {cols} from {source} except select {cols} from {target}"
-    )
-    return int(copied)
+    target = f"{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
+    return cols, f"select {cols} from {source} except select {cols} from {target}"  # noqa: S608
+
+
+def _count_new_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    _, new_rows = _new_rows_query(con, table)
+    (count,) = con.execute(f"select count(*) from ({new_rows})").fetchone() or (0,)  # noqa: S608
+    return int(count)
+
+
+def _copy_new_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    count = _count_new_rows(con, table)
+    cols, new_rows = _new_rows_query(con, table)
+    target = f"{_ident(RUN_LOG_SCHEMA)}.{_ident(table)}"
+    if cols == "*":
+        con.execute(f"create table {target} as {new_rows}")
+    else:
+        con.execute(f"insert into {target} ({cols}) {new_rows}")
+    return count
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str | None, table: str) -> list[str]:
