@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     target: Target = "local"
     #: How long a build or generate waits for another one to finish (seconds).
     lock_timeout: float = Field(default=600.0, ge=0)
+    #: Where report job events go (``ANALYTICS_EVENTS_URL``): unset -> JSON-lines
+    #: files under :attr:`events_dir`; ``s3://bucket/prefix`` -> S3 objects
+    #: (see :mod:`analytics_core.events`).
+    events_url: str | None = None
 
     @cached_property
     def home_dir(self) -> Path:
