@@ -155,7 +155,6 @@
                         ~ run_results_column_type(data_type)) -%}
                 {%- endfor -%}
             {%- endif -%}
-            {%- do adapter.cache_added(relation) -%}
         {%- endfor -%}
     {%- endif -%}
 {% endmacro %}
