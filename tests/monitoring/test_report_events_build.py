@@ -1,0 +1,264 @@
+"""Report job events through a real build: files -> monitoring_raw ->
+report_job_events, report_jobs, report_jobs_daily, and the rejected lines.
+Plus the Snowflake DDL (stage, file format, pipe), checked with sqlglot.
+
+One home is generated once and built twice (a second build with more
+events appends); a second home builds with no events folder at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from analytics_core.events import LocalEventSink, ReportJobEvent
+from analytics_core.settings import PROJECT_ROOT, Settings
+from tests.conftest import SMALL_WAREHOUSE_ARGS, VENV_BIN, run_cli
+
+pytestmark = pytest.mark.slow
+
+DAY = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def ev(job: str, status: str, seconds: float, **extra: Any) -> ReportJobEvent:
+    return ReportJobEvent.model_validate(
+        {
+            "job_id": job,
+            "report_type": extra.pop("report_type", "daily_sales"),
+            "status": status,
+            "at": (DAY + timedelta(hours=8, seconds=seconds)).isoformat(),
+            "trigger": extra.pop("trigger", "api"),
+            **extra,
+        }
+    )
+
+
+def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A home with events (valid, re-delivered, malformed), built once."""
+    home = tmp_path_factory.mktemp("report-events")
+    run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
+    settings = Settings(home=home)
+    sink = LocalEventSink(settings.events_dir)
+    duplicate = ev("j1", "succeeded", 10, duration_ms=9000)
+    sink.write(
+        [
+            ev("j1", "queued", 0),
+            ev("j1", "running", 1),
+            duplicate,
+            ev("j2", "queued", 0, trigger="schedule"),
+            ev("j2", "running", 0, trigger="schedule"),  # same `at`: running wins
+            ev("j2", "failed", 3, trigger="schedule", duration_ms=3000, error="no data"),
+            ev("j3", "queued", 5, trigger="external_function", params={"date": "2026-05-31"}),
+            ev("j4", "queued", 0, report_type="weekly_executive"),
+            ev("j4", "succeeded", 60, report_type="weekly_executive", duration_ms=60000),
+        ]
+    )
+    sink.emit(duplicate)  # re-delivered: same event_id
+    hand = settings.events_dir / "report_jobs" / "date=2026-06-01" / "hand-written.jsonl"
+    good = ev("j5", "queued", 7).model_dump(mode="json")
+    hand.write_text(
+        "\n".join(
+            [
+                json.dumps(good),
+                "this is not json",
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "status": "exploded"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "duration_ms": "100"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "at": "2026-06-01T08:00:00"}),
+                '{"schema_version": 1, "event_id": "' + str(uuid.uuid4()) + '", "job_id": "tr',
+            ]
+        )
+    )
+    run_cli("build", home=home, check=True)
+    yield {"settings": settings, "sink": sink}
+
+
+def test_report_jobs_latest_status_and_durations(built: dict[str, Any]) -> None:
+    rows = query(
+        built["settings"],
+        """select job_id, report_type, trigger, status, queued_at is not null,
+                  finished_at is not null, duration_ms, error, events
+           from monitoring.report_jobs order by job_id""",
+    )
+    assert rows == [
+        ("j1", "daily_sales", "api", "succeeded", True, True, 9000, None, 3),
+        ("j2", "daily_sales", "schedule", "failed", True, True, 3000, "no data", 3),
+        ("j3", "daily_sales", "external_function", "queued", True, False, None, None, 1),
+        ("j4", "weekly_executive", "api", "succeeded", True, True, 60000, None, 2),
+        ("j5", "daily_sales", "api", "queued", True, False, None, None, 1),
+    ]
+
+
+def test_report_jobs_daily_numbers(built: dict[str, Any]) -> None:
+    rows = query(
+        built["settings"],
+        """select job_date, report_type, jobs, succeeded, failed, running_or_queued,
+                  failure_rate, duration_ms_p50, duration_ms_p95
+           from monitoring.report_jobs_daily order by report_type""",
+    )
+    day = DAY.date()
+    assert rows == [
+        (day, "daily_sales", 4, 1, 1, 2, 0.5, 6000.0, 8700.0),
+        (day, "weekly_executive", 1, 1, 0, 0, 0.0, 60000.0, 60000.0),
+    ]
+
+
+def test_redelivered_event_is_kept_once_and_malformed_lines_are_visible(
+    built: dict[str, Any],
+) -> None:
+    settings = built["settings"]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.report_job_events")
+    assert landed == (10 + 6,)
+    (events,) = query(settings, "select count(*) from monitoring.report_job_events")
+    assert events == (10,)  # 9 distinct events + j5, the duplicate once
+    rejected = query(
+        settings,
+        "select file_row_number, reject_reason from monitoring.report_job_events_rejected "
+        "order by file_row_number",
+    )
+    assert rejected == [
+        (2, "not_a_json_object"),
+        (3, "bad_status"),
+        (4, "bad_duration_ms"),
+        (5, "bad_at"),
+        (6, "not_a_json_object"),
+    ]
+
+
+def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
+    settings, sink = built["settings"], built["sink"]
+    sink.write([ev("j3", "running", 20), ev("j3", "succeeded", 30, duration_ms=10000)])
+    run_cli("build", "--full-refresh", home=settings.home_dir, check=True)
+    (events,) = query(settings, "select count(*) from monitoring.report_job_events")
+    assert events == (12,)  # history kept through --full-refresh; two new events
+    assert query(
+        settings, "select status, duration_ms from monitoring.report_jobs where job_id = 'j3'"
+    ) == [("succeeded", 10000)]
+    assert query(
+        settings,
+        "select jobs, succeeded, running_or_queued, failure_rate "
+        "from monitoring.report_jobs_daily where report_type = 'daily_sales'",
+    ) == [(4, 2, 1, 1 / 3)]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.report_job_events")
+    assert landed == (18,)  # nothing loaded twice
+
+
+def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) -> None:
+    home = tmp_path / "no-events"
+    shutil.copytree(built["settings"].state_dir, home / "state")
+    settings = Settings(home=home)
+    shutil.rmtree(home / "state" / "build", ignore_errors=True)
+    # a fresh warehouse state: raw data only, no report event tables
+    with duckdb.connect(str(settings.state_warehouse_path)) as con:
+        con.execute("drop schema if exists monitoring_raw cascade")
+        con.execute("drop schema if exists monitoring cascade")
+    assert not settings.events_dir.exists()
+    run_cli("build", "--select", "+report_jobs_daily", home=home, check=True)
+    assert query(settings, "select count(*) from monitoring.report_job_events") == [(0,)]
+
+
+# --- Snowflake DDL ---------------------------------------------------------------
+
+
+def render_ddl(env: dict[str, str], tmp_path: Path, **args: str) -> str:
+    import subprocess
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "profiles.yml.example", profiles / "profiles.yml")
+    arguments = json.dumps({**args, "dry_run": True})
+    proc = subprocess.run(
+        [
+            str(VENV_BIN / "dbt"),
+            "run-operation",
+            "create_report_events_pipe",
+            "--target",
+            "emulator",
+            "--profiles-dir",
+            str(profiles),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--quiet",
+            "--args",
+            arguments,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return proc.stdout + proc.stderr if proc.returncode else proc.stdout
+
+
+def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path) -> None:
+    import os
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "SNOWFLAKE_"))},
+        "DBT_SCHEMA_PREFIX": "dev_ann",
+        "SNOWFLAKE_PORT": "1",
+    }
+    sql = render_ddl(
+        env, tmp_path, storage_integration="report_events_s3", s3_url="s3://acme-events/prod"
+    )
+    statements = [s.strip() for s in sql.split(";") if s.strip()]
+    assert len(statements) == 5, sql
+    assert not re.search(r"\bgrant\b", sql, re.IGNORECASE)
+    kinds = []
+    for statement in statements[:4]:
+        parsed = sqlglot.parse_one(statement, read="snowflake")
+        assert isinstance(parsed, exp.Create), statement
+        kinds.append(parsed.args["kind"].upper())
+    assert kinds == ["SCHEMA", "TABLE", "FILE FORMAT", "STAGE"]
+    assert "analytics_platform.dev_ann_monitoring_raw.report_job_events " in statements[1]
+    assert "url = 's3://acme-events/prod/'" in statements[3]
+    assert "storage_integration = report_events_s3" in statements[3]
+    # sqlglot has no CREATE PIPE: check its head, then parse its COPY INTO
+    pipe, copy = re.split(r"\bas\s*\n", statements[4], maxsplit=1)
+    assert re.fullmatch(
+        r"create pipe if not exists analytics_platform\.dev_ann_monitoring_raw\."
+        r"report_job_events_pipe\s+auto_ingest = true\s+comment = '[^']*'\s*",
+        pipe,
+    ), pipe
+    parsed_copy = sqlglot.parse_one(copy, read="snowflake")
+    assert isinstance(parsed_copy, exp.Copy), copy
+    assert "metadata$filename" in copy and "@analytics_platform.dev_ann" in copy
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"storage_integration": "x; drop table t", "s3_url": "s3://acme-events/p"},
+        {"storage_integration": "ok", "s3_url": "s3://acme-events/p' ; drop stage x; --"},
+        {"storage_integration": "ok", "s3_url": "https://acme-events/p"},
+    ],
+    ids=["integration", "url-injection", "not-s3"],
+)
+def test_snowflake_ddl_rejects_hostile_arguments(tmp_path: Path, args: dict[str, str]) -> None:
+    import os
+
+    env = {**os.environ, "SNOWFLAKE_PORT": "1"}
+    output = render_ddl(env, tmp_path, **args)
+    assert "create pipe" not in output
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert re.search(r"(storage_integration|s3_url) must", log), log[-2000:]
