@@ -92,7 +92,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_report_jobs_latest_status_and_durations(built: dict[str, Any]) -> None:
     rows = query(
         built["settings"],
-        """select job_id, report_type, trigger, status, queued_at is not null,
+        """select job_id, report_type, triggered_by, status, queued_at is not null,
                   finished_at is not null, duration_ms, error, events
            from monitoring.report_jobs order by job_id""",
     )

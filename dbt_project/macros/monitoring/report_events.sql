@@ -194,7 +194,7 @@
 {% endmacro %}
 
 {% macro default__report_events_utc_timestamp(text) -%}
-    cast(timezone('UTC', try_cast({{ text }} as timestamptz)) as timestamp)
+    cast(timezone('UTC', try_cast({{ text }} as timestamp with time zone)) as timestamp)
 {%- endmacro %}
 
 {% macro snowflake__report_events_utc_timestamp(text) -%}
@@ -212,23 +212,6 @@
 
 {% macro snowflake__report_events_matches(text, pattern) -%}
     regexp_like({{ text }}, '{{ pattern }}')
-{%- endmacro %}
-
-{#
-    The column `trigger` (the name is a contract): TRIGGER is a reserved word
-    on Snowflake, so there it is the quoted upper-case "TRIGGER" (what an
-    unquoted name would be stored as); DuckDB takes it as it is.
-#}
-{% macro report_events_trigger() %}
-    {{ return(adapter.dispatch('report_events_trigger')()) }}
-{% endmacro %}
-
-{% macro default__report_events_trigger() -%}
-    trigger
-{%- endmacro %}
-
-{% macro snowflake__report_events_trigger() -%}
-    "TRIGGER"
 {%- endmacro %}
 
 {# Warns (severity warn in the yml) while any landed line was rejected. #}

@@ -145,9 +145,18 @@
             {%- do run_results_execute(
                 'create table if not exists ' ~ relation ~ ' (' ~ definitions | join(', ') ~ ')') -%}
             {%- if add_missing_columns -%}
+                {#- information_schema through adapter.execute(auto_begin=False):
+                    get_columns_in_relation would open a transaction on the
+                    hook connection that is never committed, and the other
+                    on-run-start hooks' DDL would vanish with it. -#}
                 {%- set present = [] -%}
-                {%- for column in adapter.get_columns_in_relation(relation) -%}
-                    {%- do present.append(column.name | lower) -%}
+                {%- set listed = adapter.execute(
+                    "select column_name from information_schema.columns"
+                    ~ " where upper(table_schema) = upper('" ~ relation.schema ~ "')"
+                    ~ " and upper(table_name) = upper('" ~ relation.identifier ~ "')",
+                    auto_begin=False, fetch=True)[1] -%}
+                {%- for row in listed -%}
+                    {%- do present.append(row[0] | lower) -%}
                 {%- endfor -%}
                 {%- for name, data_type in columns if name not in present -%}
                     {%- do run_results_execute(

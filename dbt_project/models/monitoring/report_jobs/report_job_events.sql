@@ -54,7 +54,7 @@ select
     report_type,
     params,
     status,
-    {{ report_events_trigger() }},
+    triggered_by,
     event_at,
     duration_ms,
     error,

@@ -80,7 +80,7 @@ extracted as (
             when duration_ms_type = 'integer'
                 then {{ report_events_json_integer('doc', 'duration_ms') }}
         end as duration_ms,
-        {{ report_events_json_string('doc', 'error') }} as error,
+        {{ report_events_json_string('doc', 'error') }} as error,  -- noqa: RF04
         {{ report_events_json_string('doc', 'trigger') }} as trigger_value
     from typed
 
@@ -95,29 +95,35 @@ checked as (
             when doc_type <> 'object' then 'not_a_json_object'
             when schema_version_type <> 'integer' or schema_version <> 1
                 then 'unsupported_schema_version'
-            when event_id_type <> 'string'
+            when
+                event_id_type <> 'string'
                 or not {{ report_events_matches(
                     'event_id',
                     '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}') }}
                 then 'bad_event_id'
             when job_id_type <> 'string' or length(job_id) not between 1 and 128
                 then 'bad_job_id'
-            when report_type_type <> 'string'
+            when
+                report_type_type <> 'string'
                 or length(report_type) > 64
                 or not {{ report_events_matches('report_type', '[a-z][a-z0-9_]*') }}
                 then 'bad_report_type'
-            when status_type <> 'string'
+            when
+                status_type <> 'string'
                 or status not in ('queued', 'running', 'succeeded', 'failed')
                 then 'bad_status'
-            when trigger_type <> 'string'
+            when
+                trigger_type <> 'string'
                 or trigger_value not in ('api', 'external_function', 'schedule')
                 then 'bad_trigger'
-            when at_type <> 'string'
+            when
+                at_type <> 'string'
                 or not {{ report_events_matches(
                     'at_text', '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].*(Z|z|[+-][0-9]{2}:?[0-9]{2})') }}
                 or {{ report_events_utc_timestamp('at_text') }} is null
                 then 'bad_at'
-            when duration_ms_type not in ('integer', 'null', 'missing')
+            when
+                duration_ms_type not in ('integer', 'null', 'missing')
                 or duration_ms < 0
                 then 'bad_duration_ms'
             when error_type not in ('string', 'null', 'missing') or length(error) > 4000
@@ -140,7 +146,7 @@ select
     report_type,
     coalesce(params, '{}') as params,
     status,
-    trigger_value as {{ report_events_trigger() }},
+    trigger_value as triggered_by,
     event_at,
     duration_ms,
     error

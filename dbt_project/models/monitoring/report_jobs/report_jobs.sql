@@ -52,14 +52,14 @@ latest as (
 select
     latest.job_id,
     latest.report_type,
-    latest.{{ report_events_trigger() }},
+    latest.triggered_by,
     latest.params,
     latest.status,
     steps.queued_at,
     steps.started_at,
     case when latest.status in ('succeeded', 'failed') then latest.event_at end as finished_at,
     case when latest.status in ('succeeded', 'failed') then latest.duration_ms end as duration_ms,
-    case when latest.status = 'failed' then latest.error end as error,
+    case when latest.status = 'failed' then latest.error end as error,  -- noqa: RF04
     steps.first_event_at,
     steps.last_event_at,
     steps.events
