@@ -207,7 +207,8 @@ def build_local(
 
     A failed build publishes no model: the state stays as it was, except that
     the run log rows the failed run recorded about itself are carried into it
-    (and published), so the monitoring schema shows the failure.
+    and into the published warehouse (if an earlier build published one), so
+    the monitoring schema shows the failure.
     """
     reporter = reporter or SilentReporter()
     check_project()
@@ -254,13 +255,15 @@ def build_local(
             reporter.phase("publishing")
             files.promote_build_copy(settings)
         except DbtError:
-            carried = files.carry_over_run_log(build_copy, state) if dbt_ran else 0
+            if dbt_ran and files.carry_over_run_log(build_copy, state):
+                # Readers get the last good data plus the news of the failure
+                # (nothing before the first good build: "not built yet" is the
+                # clearer answer then).
+                reporter.phase("publishing the run log of the failed build")
+                files.publish_run_log(settings, build_copy)
             files.discard_build_copy(settings)
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
-            if carried:
-                reporter.phase("publishing the run log of the failed build")
-                files.publish_state(settings)
             raise
         except BaseException:
             files.discard_build_copy(settings)

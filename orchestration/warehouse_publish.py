@@ -221,6 +221,31 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str | None, table: str) -
     return [str(row[0]) for row in rows]
 
 
+def publish_run_log(settings: Settings, build_copy: Path) -> bool:
+    """Add a failed build's run-log rows to the published warehouse.
+
+    The published file is not replaced by the state (which may hold raw data
+    no build has modelled yet): a copy of the published file gets the rows
+    and is renamed over it, so readers see the last good data plus the news
+    of the failure. Returns False when there is nothing published yet.
+    """
+    published = settings.warehouse_path
+    if not published.is_file():
+        return False
+    tmp = published.with_name(published.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        durable_copy(published, tmp)
+        carry_over_run_log(build_copy, tmp)
+        checkpoint(tmp)
+        wal_path(tmp).unlink(missing_ok=True)
+        fsync_file(tmp)
+        atomic_replace(tmp, published)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
 def publish_state(settings: Settings) -> Path:
     """Publish the state warehouse to ``$ANALYTICS_HOME/warehouse.duckdb``."""
     published = settings.warehouse_path

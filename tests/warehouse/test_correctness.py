@@ -6,6 +6,7 @@ DuckDB file it owns, then reads the published warehouse.
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +25,36 @@ from tests.warehouse.independent_sql import (
 # Relations compared between an incremental and a full-refresh build. Audit
 # columns that record *when* a run happened are left out, and so is the
 # append-only log of what each run recomputed (a full build lists every
-# order once; incremental runs append what they touched); nothing else is.
+# order once; incremental runs append what they touched), and everything built
+# on dbt's own run history (run_history_relations): those record the runs
+# themselves, which differ by design. Nothing else is.
 AUDIT_COLUMNS = {"_high_water_mark"}
 RUN_LOGS = {"processed_data.int_orders__changed"}
+RUN_HISTORY_SOURCE = "monitoring_raw"
+
+
+def run_history_relations(settings: Settings) -> set[str]:
+    """``schema.name`` of every model downstream of dbt's run-history logs
+    (the ``monitoring_raw`` source), from the published manifest."""
+    manifest = json.loads((settings.docs_dir / "manifest.json").read_text())
+    todo = [
+        unique_id
+        for unique_id, source in manifest["sources"].items()
+        if source["source_name"] == RUN_HISTORY_SOURCE
+    ]
+    assert todo, "no run-history source in the manifest"
+    seen: set[str] = set()
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    nodes = manifest["nodes"]
+    return {
+        f"{nodes[n]['schema']}.{nodes[n]['alias']}"
+        for n in seen
+        if nodes.get(n, {}).get("resource_type") == "model"
+    }
 
 
 def monthly_from_raw(path: Path) -> list[tuple[object, ...]]:
@@ -85,8 +113,12 @@ def test_quarantine_holds_every_rule_the_generator_injects(scale_tenth: Settings
         assert rules.get(rule, 0) > 0, f"no rows quarantined for {rule}: {rules}"
 
 
-def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every processed, reporting and monitoring relation, as sorted rows."""
+def relation_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
+    """Every processed, reporting and monitoring relation of the published
+    warehouse, as sorted rows (run logs and run history left out)."""
+    path = settings.warehouse_path
+    skipped = RUN_LOGS | run_history_relations(settings)
+    assert "monitoring.dbt_test_results" in skipped
     out: dict[str, list[tuple[object, ...]]] = {}
     with duckdb.connect(str(path), read_only=True) as con:
         relations = con.execute(
@@ -98,7 +130,7 @@ def relation_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         for schema, name in relations:
             if schema not in ("processed_data", "reporting", "monitoring"):
                 continue
-            if f"{schema}.{name}" in RUN_LOGS:
+            if f"{schema}.{name}" in skipped:
                 continue
             columns = [
                 c
@@ -130,15 +162,15 @@ def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -
     )
     run_cli("build", home=home, check=True)
     settings = Settings(home=home)
-    before = relation_rows(settings.warehouse_path)
+    before = relation_rows(settings)
 
     run_cli("generate", "--increment", "--days", "10", home=home, check=True)
     run_cli("build", home=home, check=True)
-    incremental = relation_rows(settings.warehouse_path)
+    incremental = relation_rows(settings)
     shutil.copy(settings.warehouse_path, tmp_path / "incremental.duckdb")
 
     run_cli("build", "--full-refresh", home=home, check=True)
-    full = relation_rows(settings.warehouse_path)
+    full = relation_rows(settings)
 
     # The increment really changed the facts (new days, late rows, transitions).
     assert incremental["processed_data.fct_orders"] != before["processed_data.fct_orders"]
@@ -263,9 +295,9 @@ def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_pat
             from raw_data.shop_customers limit 1
         """)
     run_cli("build", home=home, check=True)
-    incremental = relation_rows(settings.warehouse_path)
+    incremental = relation_rows(settings)
     run_cli("build", "--full-refresh", home=home, check=True)
-    full = relation_rows(settings.warehouse_path)
+    full = relation_rows(settings)
 
     different = [name for name in full if incremental[name] != full[name]]
     assert not different, f"incremental and full-refresh builds differ in {different}"

