@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,6 +155,22 @@ def fakesnow_env(fakesnow_server: tuple[str, int]) -> dict[str, str]:
         "SNOWFLAKE_PORT": str(port),
         "SNOWFLAKE_PROTOCOL": "http",
     }
+
+
+def emulator_connection(env: Mapping[str, str], database: str) -> Any:
+    """A Snowflake connector connection to the fakesnow server of ``env``
+    (``fakesnow_env``), opened on ``database``."""
+    import snowflake.connector
+
+    return snowflake.connector.connect(
+        account="fakesnow",
+        user="fake",
+        password="snow",
+        host=env["SNOWFLAKE_HOST"],
+        port=int(env["SNOWFLAKE_PORT"]),
+        protocol="http",
+        database=database,
+    )
 
 
 @pytest.fixture(scope="session")

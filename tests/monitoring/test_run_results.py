@@ -33,10 +33,9 @@ from typing import Any
 
 import duckdb
 import pytest
-import snowflake.connector
 
 from analytics_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import run_cli
+from tests.conftest import emulator_connection, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -412,15 +411,7 @@ def write_tmp_project(root: Path, *, tests: int, batch_size: int) -> Path:
 def probe_connection(target: str, env: Mapping[str, str], database: Path) -> Any:
     if target == "local":
         return duckdb.connect(str(database), read_only=True)
-    return snowflake.connector.connect(
-        account="fakesnow",
-        user="fake",
-        password="snow",
-        host=env["SNOWFLAKE_HOST"],
-        port=int(env["SNOWFLAKE_PORT"]),
-        protocol="http",
-        database="probe",
-    )
+    return emulator_connection(env, "probe")
 
 
 @pytest.mark.parametrize(
@@ -537,15 +528,7 @@ def test_emulator_build_records_runs(tmp_path: Path, fakesnow_env: dict[str, str
         check=True,
         timeout=1500,
     )
-    connection = snowflake.connector.connect(
-        account="fakesnow",
-        user="fake",
-        password="snow",
-        host=env["SNOWFLAKE_HOST"],
-        port=int(env["SNOWFLAKE_PORT"]),
-        protocol="http",
-        database="run_results_ci",
-    )
+    connection = emulator_connection(env, "run_results_ci")
     with connection as con:
         raw = {t: rows(con, f"select * from {prefix}_monitoring_raw.{t}") for t in LOGS}
         invocations = rows(con, f"select * from {prefix}_monitoring.dbt_invocations")

@@ -13,10 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import snowflake.connector
 
 from analytics_core.settings import Settings
-from tests.conftest import run_cli
+from tests.conftest import emulator_connection, run_cli
 
 GENERATE = ("generate", "--scale", "0.003", "--seed", "3", "--end-date", "2026-02-28")
 QUERY = """
@@ -60,15 +59,7 @@ def test_emulator_full_refresh_build_matches_duckdb(
     assert not [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert "Traceback" not in result.stderr
 
-    connection = snowflake.connector.connect(
-        account="fakesnow",
-        user="fake",
-        password="snow",
-        host=env["SNOWFLAKE_HOST"],
-        port=int(env["SNOWFLAKE_PORT"]),
-        protocol="http",
-        database="emulator_ci",
-    )
+    connection = emulator_connection(env, "emulator_ci")
     try:
         cursor = connection.cursor()
         cursor.execute(QUERY.format(schema="ci_run_reporting"))
