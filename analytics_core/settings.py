@@ -129,3 +129,70 @@ class SnowflakeSettings(BaseSettings):
     host: str | None = None
     port: int | None = None
     protocol: str = "https"
+
+
+class ReportServiceSettings(BaseSettings):
+    """The report service's settings.
+
+    Names are the ones teams already use where one exists (``AWS_REGION``,
+    ``S3_REPORTS_BUCKET``, ``SNOWFLAKE_*`` via :class:`SnowflakeSettings`);
+    the rest are ``REPORT_SERVICE_*``. Where data lives locally comes from
+    :class:`Settings` (``ANALYTICS_HOME``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPORT_SERVICE_", extra="ignore", populate_by_name=True
+    )
+
+    #: Comma-separated API keys accepted in ``x-api-key`` (never logged).
+    api_keys: str = Field(default="", repr=False)
+    #: In AWS: a Secrets Manager secret (ARN or name) whose string is the
+    #: comma-separated keys (or a JSON list of them); read at start-up and
+    #: added to :attr:`api_keys`.
+    api_keys_secret: str | None = None
+    #: Where reports read from: the published DuckDB warehouse or Snowflake.
+    warehouse: Literal["duckdb", "snowflake"] = "duckdb"
+    #: The schema holding the ``rpt_*`` views on Snowflake (``reporting`` in
+    #: production; a prefixed one on developer and CI targets).
+    reporting_schema: str = "reporting"
+    #: Snowflake statement timeout and query tag for every report query.
+    statement_timeout_seconds: int = Field(default=120, ge=1, le=3600)
+    query_tag: str = "analytics_platform:report_service"
+    #: Job store: SQLite (WAL) under ANALYTICS_HOME, or a DynamoDB table.
+    job_store: Literal["sqlite", "dynamodb"] = "sqlite"
+    dynamodb_table: str = "analytics-report-jobs"
+    #: Artifact bucket (``S3_REPORTS_BUCKET``); unset: the local store.
+    s3_bucket: str | None = Field(default=None, validation_alias="S3_REPORTS_BUCKET")
+    s3_prefix: str = "reports"
+    aws_region: str | None = Field(default=None, validation_alias="AWS_REGION")
+    #: Only for tests and local AWS emulators (moto): an endpoint for boto3.
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    #: Downloads of S3 artifacts redirect to presigned URLs valid this long.
+    presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    #: Rendering workers per replica, and how many jobs may wait before 429.
+    workers: int = Field(default=2, ge=1, le=64)
+    queue_limit: int = Field(default=200, ge=1)
+    #: A worker's claim on a job lasts this long and is renewed while it runs;
+    #: a job whose worker died is claimed again once its lease expires.
+    lease_seconds: float = Field(default=30.0, gt=0)
+    #: A job that fails (or whose worker dies) this many times ends ``failed``.
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    #: How often an idle worker looks for queued jobs (seconds).
+    poll_seconds: float = Field(default=0.5, gt=0)
+    #: On SIGTERM, running jobs get this long to finish before their leases
+    #: are released for another replica.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    #: Request bodies larger than this are refused with 413.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    #: External-function batches larger than this are refused with 413.
+    max_batch_rows: int = Field(default=5000, ge=1)
+    #: Public base URL used in ``status_url`` and artifact links; unset: the
+    #: request's own base URL.
+    public_base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]

@@ -1,0 +1,104 @@
+"""The job store contract.
+
+Several service replicas share one store. Every state change is a
+conditional write, so two workers never hold one job:
+
+- a worker *claims* the oldest claimable job: ``queued`` with ``not_before``
+  passed, or ``running`` whose lease has expired (its worker died). The claim
+  sets ``running``, a lease owner and expiry, and counts an attempt;
+- while it renders it *renews* the lease; ``complete``/``fail``/``release``
+  succeed only while the caller still holds the lease, so a worker that lost
+  its lease cannot finish a job another worker has taken over;
+- a job claimed ``max_attempts`` times without finishing ends ``failed``.
+
+Idempotency is by job id: callers derive a deterministic id from an
+``Idempotency-Key`` (or an external-function batch and row), and ``create``
+of an existing id returns the existing job when the request hash matches.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from report_service.models import Artifact, Job
+
+if TYPE_CHECKING:
+    from analytics_core.settings import ReportServiceSettings, Settings
+
+
+class JobStore(ABC):
+    @abstractmethod
+    def create(self, job: Job) -> tuple[Job, bool]:
+        """Insert ``job`` (status ``queued``) unless its ``job_id`` exists.
+
+        Returns ``(job, True)`` when created. When the id exists with the same
+        ``request_hash`` returns ``(existing, False)``; with a different one
+        raises :class:`report_service.models.ConflictError`.
+        """
+
+    @abstractmethod
+    def create_many(self, jobs: Sequence[Job]) -> list[tuple[Job, bool]]:
+        """``create`` for each job, in order (one transaction where the store can)."""
+
+    @abstractmethod
+    def get(self, job_id: str) -> Job | None:
+        """The job, or ``None``."""
+
+    @abstractmethod
+    def claim(
+        self, worker_id: str, *, lease_seconds: float, max_attempts: int, now: datetime
+    ) -> Job | None:
+        """Claim the oldest claimable job for ``worker_id`` (see module doc), or ``None``.
+
+        An expired ``running`` job that has already had ``max_attempts``
+        attempts is set ``failed`` (error: its worker stopped N times) instead.
+        """
+
+    @abstractmethod
+    def renew(self, job_id: str, worker_id: str, *, lease_seconds: float, now: datetime) -> bool:
+        """Extend the lease; ``False`` if ``worker_id`` no longer holds it."""
+
+    @abstractmethod
+    def complete(
+        self, job_id: str, worker_id: str, artifacts: Sequence[Artifact], *, now: datetime
+    ) -> Job | None:
+        """Mark ``succeeded`` with its artifacts; ``None`` if the lease was lost."""
+
+    @abstractmethod
+    def fail(
+        self,
+        job_id: str,
+        worker_id: str,
+        error: str,
+        *,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> Job | None:
+        """``retry_at`` given: back to ``queued``, claimable from then on.
+        Otherwise ``failed`` with ``error``. ``None`` if the lease was lost."""
+
+    @abstractmethod
+    def release(self, job_id: str, worker_id: str, *, now: datetime) -> bool:
+        """Give a running job back (shutdown): ``queued`` again, the attempt
+        not counted. ``False`` if the lease was lost."""
+
+    @abstractmethod
+    def queue_depth(self) -> int:
+        """How many jobs are ``queued``."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+def open_job_store(service: ReportServiceSettings, settings: Settings) -> JobStore:
+    """The store the settings name: SQLite under ``ANALYTICS_HOME`` or DynamoDB."""
+    if service.job_store == "dynamodb":
+        from report_service.stores.dynamodb import DynamoJobStore
+
+        return DynamoJobStore.from_settings(service)
+    from report_service.stores.sqlite import SQLiteJobStore
+
+    return SQLiteJobStore(settings.home_dir / "report_service" / "jobs.sqlite3")
