@@ -1,0 +1,395 @@
+"""The SQLite job store: one file under ``ANALYTICS_HOME``, shared by every
+replica (process) on the machine.
+
+- WAL journal, ``busy_timeout``; one connection per thread (and per process:
+  a forked child opens its own).
+- Every state change is one ``UPDATE ... WHERE status = 'running' AND
+  lease_owner = ?`` (or runs inside ``BEGIN IMMEDIATE``, which takes the
+  file's write lock), so two processes never claim one job.
+- Timestamps are stored as fixed-width ISO 8601 UTC text
+  (``2026-06-30T12:00:00.000000Z``), which sorts like time; they come back
+  as aware UTC datetimes. Naive datetimes passed in are taken as UTC.
+- ``params``, ``formats`` and ``artifacts`` are JSON text.
+- ``queue_at`` orders the claimable jobs: for a ``queued`` job the time it
+  became claimable (``not_before`` if set, else ``created_at``), for a
+  ``running`` job its lease expiry; ``NULL`` once the job is finished.
+  ``claim`` takes the smallest ``queue_at`` among queued jobs whose time has
+  come and running jobs whose lease has expired (ties: insertion order).
+- A worker whose lease has expired but whose job nobody else has claimed yet
+  may still ``renew``, ``complete``, ``fail`` or ``release`` it: the lease is
+  lost only when another worker claims the job (or ``claim`` gives up on it).
+
+The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from report_service.models import Artifact, ConflictError, Job
+from report_service.stores.base import JobStore
+
+SCHEMA_VERSION: Final = 1
+#: How long a statement waits for another process's write lock (ms).
+BUSY_TIMEOUT_MS: Final = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    report_type TEXT NOT NULL,
+    params TEXT NOT NULL,
+    formats TEXT NOT NULL,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    error TEXT,
+    artifacts TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_expires_at TEXT,
+    not_before TEXT,
+    request_hash TEXT,
+    idempotency_key TEXT,
+    queue_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status_queue_at ON jobs (status, queue_at);
+"""
+
+_COLUMNS: Final = (
+    "job_id",
+    "report_type",
+    "params",
+    "formats",
+    "status",
+    "trigger",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "artifacts",
+    "attempts",
+    "lease_owner",
+    "lease_expires_at",
+    "not_before",
+    "request_hash",
+    "idempotency_key",
+    "queue_at",
+)
+_SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608 - constant
+_RETURNING: Final = f"RETURNING {', '.join(_COLUMNS)}"
+
+
+def format_ts(value: datetime) -> str:
+    """Fixed-width ISO 8601 UTC text that sorts like time (naive = UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _opt_ts(value: datetime | None) -> str | None:
+    return None if value is None else format_ts(value)
+
+
+def artifacts_to_json(artifacts: Sequence[Artifact]) -> str:
+    return json.dumps([asdict(a) for a in artifacts], separators=(",", ":"))
+
+
+def artifacts_from_json(text: str | None) -> list[Artifact]:
+    return [Artifact(**item) for item in json.loads(text or "[]")]
+
+
+def stopped_error(attempts: int) -> str:
+    """The error of a job whose workers stopped ``attempts`` times."""
+    times = "once" if attempts == 1 else f"{attempts} times"
+    return f"the worker rendering this job stopped {times}; giving up"
+
+
+def _queue_at(job: Job) -> str | None:
+    if job.status == "queued":
+        return format_ts(job.not_before or job.created_at)
+    if job.status == "running":
+        return format_ts(job.lease_expires_at or job.created_at)
+    return None
+
+
+def _row_to_job(row: Sequence[Any]) -> Job:
+    r = dict(zip(_COLUMNS, row, strict=True))
+    created_at = parse_ts(r["created_at"])
+    assert created_at is not None  # noqa: S101 - NOT NULL column
+    return Job(
+        job_id=r["job_id"],
+        report_type=r["report_type"],
+        params=json.loads(r["params"]),
+        formats=json.loads(r["formats"]),
+        status=r["status"],
+        created_at=created_at,
+        trigger=r["trigger"],
+        started_at=parse_ts(r["started_at"]),
+        finished_at=parse_ts(r["finished_at"]),
+        error=r["error"],
+        artifacts=artifacts_from_json(r["artifacts"]),
+        attempts=int(r["attempts"]),
+        lease_owner=r["lease_owner"],
+        lease_expires_at=parse_ts(r["lease_expires_at"]),
+        not_before=parse_ts(r["not_before"]),
+        request_hash=r["request_hash"],
+        idempotency_key=r["idempotency_key"],
+    )
+
+
+def _job_to_row(job: Job) -> tuple[Any, ...]:
+    return (
+        job.job_id,
+        job.report_type,
+        json.dumps(job.params, separators=(",", ":"), sort_keys=True),
+        json.dumps(list(job.formats)),
+        job.status,
+        job.trigger,
+        format_ts(job.created_at),
+        _opt_ts(job.started_at),
+        _opt_ts(job.finished_at),
+        job.error,
+        artifacts_to_json(job.artifacts),
+        job.attempts,
+        job.lease_owner,
+        _opt_ts(job.lease_expires_at),
+        _opt_ts(job.not_before),
+        job.request_hash,
+        job.idempotency_key,
+        _queue_at(job),
+    )
+
+
+class SQLiteJobStore(JobStore):
+    """A :class:`JobStore` in one SQLite file (see the module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._init_schema()
+
+    # -- connections ---------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # autocommit; transactions are explicit
+            check_same_thread=False,  # only so close() may close every thread's
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            conn = self._connect()
+            self._local.conn = conn
+            self._local.pid = os.getpid()
+        return conn
+
+    def _init_schema(self) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has job store schema {version}; "
+                    f"this version of the service knows {SCHEMA_VERSION}"
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
+
+    # -- create and read -----------------------------------------------------
+
+    def _create_in(self, conn: sqlite3.Connection, job: Job) -> tuple[Job, bool]:
+        cursor = conn.execute(
+            f"INSERT INTO jobs ({', '.join(_COLUMNS)}) "  # noqa: S608 - constant columns
+            f"VALUES ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT (job_id) DO NOTHING",
+            _job_to_row(job),
+        )
+        if cursor.rowcount == 1:
+            return job, True
+        row = conn.execute(f"{_SELECT} WHERE job_id = ?", (job.job_id,)).fetchone()
+        existing = _row_to_job(row)
+        if existing.request_hash != job.request_hash:
+            raise ConflictError(
+                f"job {job.job_id} exists with a different request; "
+                "an Idempotency-Key may be reused only with the same body"
+            )
+        return existing, False
+
+    def create(self, job: Job) -> tuple[Job, bool]:
+        return self.create_many([job])[0]
+
+    def create_many(self, jobs: Sequence[Job]) -> list[tuple[Job, bool]]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            results = [self._create_in(conn, job) for job in jobs]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def get(self, job_id: str) -> Job | None:
+        row = self._conn.execute(f"{_SELECT} WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else _row_to_job(row)
+
+    def queue_depth(self) -> int:
+        row = self._conn.execute("SELECT count(*) FROM jobs WHERE status = 'queued'").fetchone()
+        return int(row[0])
+
+    # -- the lease -----------------------------------------------------------
+
+    def claim(
+        self, worker_id: str, *, lease_seconds: float, max_attempts: int, now: datetime
+    ) -> Job | None:
+        now_s = format_ts(now)
+        expires = format_ts(now + timedelta(seconds=lease_seconds))
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            job = self._claim_in(conn, worker_id, now_s, expires, max_attempts)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return job
+
+    def _claim_in(
+        self,
+        conn: sqlite3.Connection,
+        worker_id: str,
+        now_s: str,
+        expires: str,
+        max_attempts: int,
+    ) -> Job | None:
+        while True:
+            expired = conn.execute(
+                "SELECT rowid, queue_at, attempts FROM jobs "
+                "WHERE status = 'running' AND queue_at < ? ORDER BY queue_at, rowid LIMIT 1",
+                (now_s,),
+            ).fetchone()
+            queued = conn.execute(
+                "SELECT rowid, queue_at, attempts FROM jobs "
+                "WHERE status = 'queued' AND queue_at <= ? ORDER BY queue_at, rowid LIMIT 1",
+                (now_s,),
+            ).fetchone()
+            if expired is None and queued is None:
+                return None
+            if queued is None or (expired is not None and expired[1] <= queued[1]):
+                rowid, _, attempts = expired
+                if attempts >= max_attempts:
+                    conn.execute(
+                        "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
+                        "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL "
+                        "WHERE rowid = ?",
+                        (stopped_error(attempts), now_s, rowid),
+                    )
+                    continue
+            else:
+                rowid = queued[0]
+            rows = conn.execute(
+                "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, "
+                "queue_at = ?, attempts = attempts + 1, "
+                f"started_at = coalesce(started_at, ?) WHERE rowid = ? {_RETURNING}",
+                (worker_id, expires, expires, now_s, rowid),
+            ).fetchall()
+            return _row_to_job(rows[0])
+
+    def renew(self, job_id: str, worker_id: str, *, lease_seconds: float, now: datetime) -> bool:
+        expires = format_ts(now + timedelta(seconds=lease_seconds))
+        cursor = self._conn.execute(
+            "UPDATE jobs SET lease_expires_at = ?, queue_at = ? "
+            "WHERE job_id = ? AND status = 'running' AND lease_owner = ?",
+            (expires, expires, job_id, worker_id),
+        )
+        return cursor.rowcount == 1
+
+    def _finish(self, sql: str, params: tuple[Any, ...]) -> Job | None:
+        # fetchall: a RETURNING statement ends (and commits) only when fully read.
+        rows = self._conn.execute(
+            f"{sql} WHERE job_id = ? AND status = 'running' AND lease_owner = ? {_RETURNING}",
+            params,
+        ).fetchall()
+        return _row_to_job(rows[0]) if rows else None
+
+    def complete(
+        self, job_id: str, worker_id: str, artifacts: Sequence[Artifact], *, now: datetime
+    ) -> Job | None:
+        return self._finish(
+            "UPDATE jobs SET status = 'succeeded', artifacts = ?, finished_at = ?, error = NULL, "
+            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL",
+            (artifacts_to_json(artifacts), format_ts(now), job_id, worker_id),
+        )
+
+    def fail(
+        self,
+        job_id: str,
+        worker_id: str,
+        error: str,
+        *,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> Job | None:
+        if retry_at is not None:
+            retry_s = format_ts(retry_at)
+            return self._finish(
+                "UPDATE jobs SET status = 'queued', error = ?, not_before = ?, queue_at = ?, "
+                "lease_owner = NULL, lease_expires_at = NULL",
+                (error, retry_s, retry_s, job_id, worker_id),
+            )
+        return self._finish(
+            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
+            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL",
+            (error, format_ts(now), job_id, worker_id),
+        )
+
+    def release(self, job_id: str, worker_id: str, *, now: datetime) -> bool:
+        job = self._finish(
+            "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), "
+            "queue_at = coalesce(not_before, created_at), "
+            "lease_owner = NULL, lease_expires_at = NULL",
+            (job_id, worker_id),
+        )
+        return job is not None
