@@ -87,6 +87,11 @@ _COLUMNS: Final = (
 )
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608 - constant
 _RETURNING: Final = f"RETURNING {', '.join(_COLUMNS)}"
+_CLAIM_UPDATE: Final = (
+    "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, "  # noqa: S608
+    "queue_at = ?, attempts = attempts + 1, "
+    f"started_at = coalesce(started_at, ?) WHERE rowid = ? {_RETURNING}"
+)
 
 
 def format_ts(value: datetime) -> str:
@@ -330,9 +335,7 @@ class SQLiteJobStore(JobStore):
             else:
                 rowid = queued[0]
             rows = conn.execute(
-                "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, "
-                "queue_at = ?, attempts = attempts + 1, "
-                f"started_at = coalesce(started_at, ?) WHERE rowid = ? {_RETURNING}",
+                _CLAIM_UPDATE,
                 (worker_id, expires, expires, now_s, rowid),
             ).fetchall()
             return _row_to_job(rows[0])
