@@ -169,8 +169,9 @@ class ReportServiceSettings(BaseSettings):
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     #: Downloads of S3 artifacts redirect to presigned URLs valid this long.
     presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
-    #: Rendering workers per replica, and how many jobs may wait before 429.
-    workers: int = Field(default=2, ge=1, le=64)
+    #: Rendering workers per replica (0: this replica only takes requests and
+    #: leaves rendering to others), and how many jobs may wait before 429.
+    workers: int = Field(default=2, ge=0, le=64)
     queue_limit: int = Field(default=200, ge=1)
     #: A worker's claim on a job lasts this long and is renewed while it runs;
     #: a job whose worker died is claimed again once its lease expires.

@@ -346,6 +346,87 @@ def _print_build(outcome: BuildOutcome) -> None:
         out.print(f"docs in {outcome.docs}")
 
 
+# --------------------------------------------------------------------------- serve and report
+
+
+class Component(StrEnum):
+    report_service = "report-service"
+
+
+@app.command()
+def serve(
+    component: Annotated[Component, typer.Argument(help="What to run.")],
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (report service: 8000).")
+    ] = None,
+) -> None:
+    """Run one component in the foreground until Ctrl-C or SIGTERM."""
+    from report_service.server import serve as serve_reports
+    from report_service.server import service_settings
+
+    service, settings, key_file = _service_settings(service_settings, host, port)
+    if key_file:
+        err.print(f"API key (x-api-key) in {key_file}", markup=False)
+    err.print(f"report service on http://{service.host}:{service.port}/docs", markup=False)
+    serve_reports(service, settings)
+
+
+def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:
+    try:
+        return factory(host, port)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "REPORT_SERVICE_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise ConfigurationError(f"{name}: {first['msg']}") from exc
+
+
+@app.command()
+def report(
+    report_type: Annotated[str, typer.Argument(metavar="TYPE", help="A report type.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A report parameter as KEY=VALUE (repeatable)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, pdf, csv, xlsx or json.")
+    ] = "html",
+    out_path: Annotated[
+        str | None,
+        typer.Option("--out", "-o", help="Where to write the file (default: TYPE.FORMAT here)."),
+    ] = None,
+) -> None:
+    """Render one report now from the published warehouse (no service needed)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from analytics_core.settings import ReportServiceSettings
+    from report_service.reports import render_report
+    from report_service.warehouse import open_warehouse_client
+
+    params: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param must be KEY=VALUE, not {item!r}")
+        params[key.strip()] = value
+    settings = load_settings()
+    target = Path(out_path) if out_path else Path.cwd() / f"{report_type}.{fmt}"
+    if target.is_dir():
+        target = target / f"{report_type}.{fmt}"
+    if not target.parent.is_dir():
+        raise UsageError(f"--out: the folder {target.parent} does not exist")
+    client = open_warehouse_client(ReportServiceSettings(), settings)
+    try:
+        with tempfile.TemporaryDirectory(prefix="analytics-report-") as tmp:
+            files = render_report(report_type, params, [fmt], client, Path(tmp))
+            shutil.move(str(files[fmt]), target)
+    finally:
+        client.close()
+    out.print(f"wrote {target} ({target.stat().st_size:,} bytes)")
+
+
 # --------------------------------------------------------------------------- up
 
 
@@ -360,14 +441,20 @@ def up(
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port of the dbt docs site (0: any free port).")
     ] = 8080,
+    report_port: Annotated[
+        int,
+        typer.Option(min=0, max=65535, help="Port of the report service (0: any free port)."),
+    ] = 8000,
 ) -> None:
     """Everything at once: data if there is none, build, then serve; Ctrl-C stops."""
     from orchestration import generation
     from orchestration import warehouse_publish as files
     from orchestration.progress import GeneratorBar
     from orchestration.services import ServiceGroup, StaticSite
+    from report_service.server import ReportServer, service_settings
 
     settings = load_settings()
+    service, _, key_file = _service_settings(service_settings, host, report_port)
     if not files.raw_tables(settings.state_warehouse_path):
         out.print(f"no raw data yet: generating a data set at scale {scale}")
         config = _generator_config(seed=seed, scale=scale, end_date=None, defect_rate=None)
@@ -376,10 +463,17 @@ def up(
         _print_generation(summary, str(settings.state_warehouse_path), increment=False)
     _print_build(_build(settings, target="local"))
 
-    group = ServiceGroup([StaticSite("dbt docs", settings.docs_dir, host=host, port=port)])
+    group = ServiceGroup(
+        [
+            StaticSite("dbt docs", settings.docs_dir, host=host, port=port),
+            ReportServer(service, settings),
+        ]
+    )
     with group.running():
-        for service in group.services:
-            out.print(f"{service.name}: [bold]{service.url}[/]")
+        for running in group.services:
+            out.print(f"{running.name}: [bold]{running.url}[/]")
+        if key_file:
+            out.print(f"report service API key (x-api-key) in {key_file}")
         out.print("press Ctrl-C to stop")
         _wait_for_stop_signal()
         out.print("stopping")

@@ -1,0 +1,361 @@
+"""The report service's HTTP API, served by the real ``analytics serve report-service``.
+
+One service on a copy of the small warehouse serves the module; every route
+gets good input and hostile input (wrong types, unknown types, bad dates, SQL
+in parameters, oversized and malformed bodies, path traversal): 4xx with the
+error shape, never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from analytics_core.settings import Settings
+from tests.report_service import service as svc
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(scope="module")
+def api(
+    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[svc.RunningService]:
+    home = svc.home_with_warehouse(
+        small_warehouse.warehouse_path, tmp_path_factory.mktemp("api") / "home"
+    )
+    with svc.running(home, {"REPORT_SERVICE_WORKERS": "2"}) as running:
+        yield running
+
+
+@pytest.fixture
+def client(api: svc.RunningService) -> Iterator[httpx.Client]:
+    with api.client(headers=api.headers) as http:
+        yield http
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"]
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body
+
+
+def post_job(client: httpx.Client, body: Any, **headers: str) -> httpx.Response:
+    return client.post("/v1/reports/jobs", json=body, headers=headers)
+
+
+# -- operations routes ------------------------------------------------------------------
+def test_health_needs_nothing(api: svc.RunningService) -> None:
+    response = httpx.get(f"{api.url}/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+def test_ready_when_the_warehouse_is_there(api: svc.RunningService) -> None:
+    response = httpx.get(f"{api.url}/ready", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"
+
+
+def test_ready_is_503_with_reasons_without_a_warehouse(tmp_path: Path) -> None:
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    with svc.running(home, {"REPORT_SERVICE_WORKERS": "0"}) as empty:
+        assert httpx.get(f"{empty.url}/health").status_code == 200
+        response = httpx.get(f"{empty.url}/ready", timeout=30)
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "not_ready"
+        assert any("warehouse" in reason for reason in body["reasons"]), body
+
+
+def test_openapi_docs_and_metrics(api: svc.RunningService, client: httpx.Client) -> None:
+    assert httpx.get(f"{api.url}/docs").status_code == 200
+    spec = httpx.get(f"{api.url}/openapi.json").json()
+    for path in (
+        "/v1/reports",
+        "/v1/reports/jobs",
+        "/v1/reports/jobs/{job_id}",
+        "/v1/reports/jobs/{job_id}/artifacts/{fmt}",
+        "/v1/external/generate_report",
+        "/v1/external/job_status",
+    ):
+        assert path in spec["paths"]
+    client.get("/v1/reports")
+    metrics = httpx.get(f"{api.url}/metrics").text
+    assert "report_service_request_duration_seconds_bucket" in metrics
+    assert 'route="/v1/reports"' in metrics
+    assert "report_service_queue_depth" in metrics
+
+
+# -- authentication ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/reports"),
+        ("POST", "/v1/reports/jobs"),
+        ("GET", "/v1/reports/jobs/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/v1/reports/jobs/00000000-0000-0000-0000-000000000000/artifacts/pdf"),
+        ("POST", "/v1/external/generate_report"),
+        ("POST", "/v1/external/job_status"),
+    ],
+)
+@pytest.mark.parametrize("key", [None, "", "wrong-key", svc.API_KEY + "x", "ключ"])
+def test_every_v1_route_needs_a_valid_key(
+    api: svc.RunningService, method: str, path: str, key: str | None
+) -> None:
+    headers = {} if key is None else {"x-api-key": key}
+    body = {"data": [[0, "daily_sales", {}]]} if method == "POST" else None
+    response = httpx.request(method, f"{api.url}{path}", headers=headers, json=body)
+    assert_error(response, 401, "unauthorized")
+
+
+def test_either_configured_key_works(api: svc.RunningService) -> None:
+    for key in (svc.API_KEY, svc.OTHER_KEY):
+        response = httpx.get(f"{api.url}/v1/reports", headers={"x-api-key": key})
+        assert response.status_code == 200
+
+
+# -- catalog and jobs ---------------------------------------------------------------------
+def test_catalog(client: httpx.Client) -> None:
+    reports = {entry["type"]: entry for entry in client.get("/v1/reports").json()["reports"]}
+    assert set(reports) == {"daily_sales", "weekly_executive", "monthly_data_quality"}
+    assert reports["daily_sales"]["schedule"] == "0 6 * * *"
+    assert reports["weekly_executive"]["schedule"] == "0 8 * * 1"
+    assert reports["monthly_data_quality"]["schedule"] == "0 7 1 * *"
+    for entry in reports.values():
+        assert set(entry["formats"]) == {"html", "pdf", "csv", "xlsx", "json"}
+        assert entry["params_schema"]["type"] == "object"
+        assert entry["title"] and entry["description"]
+
+
+def test_a_job_renders_every_format_and_serves_its_files(
+    api: svc.RunningService, client: httpx.Client
+) -> None:
+    formats = ["html", "pdf", "csv", "xlsx", "json"]
+    response = post_job(client, {"report_type": "daily_sales", "params": {}, "formats": formats})
+    assert response.status_code == 202, response.text
+    created = response.json()
+    assert created["status"] == "queued"
+    assert response.headers["location"] == created["status_url"]
+    assert created["status_url"].endswith(f"/v1/reports/jobs/{created['job_id']}")
+
+    job = api.wait_for_job(created["job_id"])
+    assert job["status"] == "succeeded", job
+    assert job["report_type"] == "daily_sales"
+    assert job["started_at"] and job["finished_at"] and job["error"] is None
+    assert sorted(a["format"] for a in job["artifacts"]) == sorted(formats)
+    for artifact in job["artifacts"]:
+        download = client.get(artifact["url"])
+        assert download.status_code == 200, download.text
+        assert len(download.content) == artifact["bytes"]
+        assert hashlib.sha256(download.content).hexdigest() == artifact["sha256"]
+    pdf = client.get(f"/v1/reports/jobs/{job['job_id']}/artifacts/pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    document = client.get(f"/v1/reports/jobs/{job['job_id']}/artifacts/json").json()
+    assert document  # the numbers themselves are checked in test_reports
+    html = client.get(f"/v1/reports/jobs/{job['job_id']}/artifacts/html")
+    assert html.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+
+
+def test_a_failing_job_ends_failed_with_its_error(
+    api: svc.RunningService, client: httpx.Client
+) -> None:
+    # A valid day far before any data: the report says so instead of rendering zeros.
+    response = post_job(client, {"report_type": "daily_sales", "params": {"date": "2001-01-01"}})
+    assert response.status_code == 202, response.text
+    job = api.wait_for_job(response.json()["job_id"])
+    if job["status"] == "failed":
+        assert job["error"]
+        assert job["artifacts"] == []
+        assert_error(client.get(f"/v1/reports/jobs/{job['job_id']}/artifacts/html"), 404)
+    else:  # a report may also render an explicit "no data" page
+        assert job["status"] == "succeeded"
+
+
+def test_idempotency_key(client: httpx.Client) -> None:
+    body = {"report_type": "daily_sales", "params": {}, "formats": ["json"]}
+    first = post_job(client, body, **{"Idempotency-Key": "nightly-2026-06-30"})
+    again = post_job(client, body, **{"Idempotency-Key": "nightly-2026-06-30"})
+    assert first.status_code == again.status_code == 202
+    assert first.json()["job_id"] == again.json()["job_id"]
+    other = post_job(client, body, **{"Idempotency-Key": "nightly-2026-07-01"})
+    assert other.json()["job_id"] != first.json()["job_id"]
+    changed = post_job(
+        client, {**body, "formats": ["csv"]}, **{"Idempotency-Key": "nightly-2026-06-30"}
+    )
+    assert_error(changed, 422, "idempotency_key_reused")
+    bad_key = post_job(client, body, **{"Idempotency-Key": "x" * 201})
+    assert_error(bad_key, 422)
+
+
+def test_keys_do_not_share_idempotency(api: svc.RunningService) -> None:
+    body = {"report_type": "daily_sales", "params": {}, "formats": ["json"]}
+    ids = set()
+    for key in (svc.API_KEY, svc.OTHER_KEY):
+        with api.client(headers={"x-api-key": key, "Idempotency-Key": "shared"}) as http:
+            ids.add(http.post("/v1/reports/jobs", json=body).json()["job_id"])
+    assert len(ids) == 2
+
+
+# -- hostile input ---------------------------------------------------------------------------
+BAD_JOB_BODIES: list[tuple[Any, int]] = [
+    ({"report_type": 5}, 422),
+    ({"report_type": None}, 422),
+    ({}, 422),
+    ({"report_type": "daily_sales", "params": "date=2026-06-01"}, 422),
+    ({"report_type": "daily_sales", "params": []}, 422),
+    ({"report_type": "daily_sales", "formats": "pdf"}, 422),
+    ({"report_type": "daily_sales", "formats": []}, 422),
+    ({"report_type": "daily_sales", "formats": ["exe"]}, 422),
+    ({"report_type": "daily_sales", "formats": ["../../etc/passwd"]}, 422),
+    ({"report_type": "daily_sales", "unexpected": 1}, 422),
+    ({"report_type": "no_such_report"}, 422),
+    ({"report_type": "daily_sales; drop table reporting.rpt_daily_sales"}, 422),
+    ({"report_type": "x" * 10_000}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "2026-02-30"}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "yesterday"}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": 20260601}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "9999-12-31"}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "2026-06-01'; drop table x; --"}}, 422),
+    ({"report_type": "daily_sales", "params": {"region": "' or 1=1 --"}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": {"$gt": ""}}}, 422),
+    ({"report_type": "weekly_executive", "params": {"week_start": "2026-06-03"}}, 422),
+    ({"report_type": "monthly_data_quality", "params": {"month": "2026-13"}}, 422),
+    ({"report_type": "monthly_data_quality", "params": {"month": "../2026-01"}}, 422),
+    ([1, 2, 3], 422),
+    ("daily_sales", 422),
+    (None, 422),
+]
+
+
+@pytest.mark.parametrize(("body", "status"), BAD_JOB_BODIES)
+def test_bad_job_requests(client: httpx.Client, body: Any, status: int) -> None:
+    assert_error(post_job(client, body), status)
+
+
+def test_deeply_nested_params_are_refused(client: httpx.Client) -> None:
+    nested: Any = "x"
+    for _ in range(200):
+        nested = {"a": nested}
+    assert_error(post_job(client, {"report_type": "daily_sales", "params": nested}), 422)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b"not json", b'{"report_type": "daily_sales",}', b"\xff\xfe\x00", b""],
+)
+def test_malformed_json_is_400(client: httpx.Client, raw: bytes) -> None:
+    response = client.post(
+        "/v1/reports/jobs", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 422), response.text
+    assert_error(response, response.status_code)
+
+
+def test_oversized_body_is_413(client: httpx.Client) -> None:
+    big = {"report_type": "daily_sales", "params": {"pad": "x" * (3 * 1024 * 1024)}}
+    assert_error(post_job(client, big), 413, "payload_too_large")
+
+
+def test_oversized_chunked_body_is_413(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"report_type": "daily_sales", "params": {"pad": "'
+        for _ in range(40):
+            yield b"x" * 100_000
+        yield b'"}}'
+
+    response = client.post(
+        "/v1/reports/jobs", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_error(response, 413)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/reports/jobs/not-a-job",
+        "/v1/reports/jobs/00000000-0000-0000-0000-000000000000",
+        "/v1/reports/jobs/..%2F..%2Fetc%2Fpasswd",
+        "/v1/reports/jobs/00000000-0000-0000-0000-000000000000/artifacts/pdf",
+        "/v1/reports/jobs/00000000-0000-0000-0000-000000000000/artifacts/..%2F..%2Fjobs.sqlite3",
+        "/v1/reports/jobs/%00/artifacts/html",
+        "/v1/reports/jobs/" + "a" * 5000,
+        "/v1/no/such/route",
+    ],
+)
+def test_unknown_jobs_and_traversal_are_404(client: httpx.Client, path: str) -> None:
+    assert_error(client.get(path), 404)
+
+
+def test_artifact_names_cannot_escape(api: svc.RunningService, client: httpx.Client) -> None:
+    created = post_job(client, {"report_type": "daily_sales", "formats": ["json"]}).json()
+    job = api.wait_for_job(created["job_id"])
+    assert job["status"] == "succeeded"
+    base = f"/v1/reports/jobs/{job['job_id']}/artifacts"
+    for name in ("..%2F..%2Fapi_key", "..%2Fjobs.sqlite3", "json%00.html", "JSON", "html"):
+        response = client.get(f"{base}/{name}")
+        assert response.status_code == 404, (name, response.text)
+        assert_error(response, 404)
+    assert svc.API_KEY not in client.get(f"{base}/json").text
+
+
+def test_wrong_methods_are_405(client: httpx.Client) -> None:
+    assert_error(client.delete("/v1/reports"), 405)
+    assert_error(client.put("/v1/reports/jobs", json={}), 405)
+
+
+def test_logs_are_json_with_request_ids_and_no_keys(
+    api: svc.RunningService, client: httpx.Client
+) -> None:
+    response = client.get("/v1/reports", headers={"x-request-id": "trace-abc-123"})
+    assert response.headers["x-request-id"] == "trace-abc-123"
+    created = post_job(client, {"report_type": "daily_sales", "formats": ["csv"]}).json()
+    api.wait_for_job(created["job_id"])
+    lines = [json.loads(line) for line in api.log_text().splitlines() if line.startswith("{")]
+    assert lines
+    assert any(line.get("request_id") == "trace-abc-123" for line in lines)
+    job_lines = [line for line in lines if line.get("job_id") == created["job_id"]]
+    assert {"job started", "job finished"} <= {line["message"] for line in job_lines}
+    text = api.log_text()
+    assert svc.API_KEY not in text and svc.OTHER_KEY not in text
+
+
+def test_job_events_are_written(api: svc.RunningService, client: httpx.Client) -> None:
+    created = post_job(client, {"report_type": "daily_sales", "formats": ["json"]}).json()
+    api.wait_for_job(created["job_id"])
+    events = [
+        json.loads(line)
+        for path in (api.home / "events").rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+        if created["job_id"] in line
+    ]
+    assert [event["status"] for event in events] == ["queued", "running", "succeeded"]
+    assert all(event["trigger"] == "api" for event in events)
+    assert events[-1]["duration_ms"] >= 0
+
+
+def test_queue_full_is_429(tmp_path: Path, small_warehouse: Settings) -> None:
+    home = svc.home_with_warehouse(small_warehouse.warehouse_path, tmp_path / "home")
+    extra = {"REPORT_SERVICE_WORKERS": "0", "REPORT_SERVICE_QUEUE_LIMIT": "3"}
+    with svc.running(home, extra) as service, service.client(headers=service.headers) as http:
+        body = {"report_type": "daily_sales", "formats": ["json"]}
+        accepted = [post_job(http, body).status_code for _ in range(3)]
+        assert accepted == [202, 202, 202]
+        refused = post_job(http, body)
+        assert_error(refused, 429, "queue_full")
+        assert refused.headers["retry-after"]
