@@ -74,7 +74,9 @@ def service_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str,
     return env
 
 
-def start(home: Path, extra: Mapping[str, str] | None = None, timeout: float = 60) -> RunningService:
+def start(
+    home: Path, extra: Mapping[str, str] | None = None, timeout: float = 60
+) -> RunningService:
     port = free_port()
     log_path = home.parent / f"service-{home.name}-{port}.log"
     with log_path.open("ab") as log_file:
@@ -96,7 +98,9 @@ def start(home: Path, extra: Mapping[str, str] | None = None, timeout: float = 6
             pass
         if time.monotonic() > deadline:
             stop(service)
-            raise AssertionError(f"the service did not answer in {timeout} s:\n{service.log_text()}")
+            raise AssertionError(
+                f"the service did not answer in {timeout} s:\n{service.log_text()}"
+            )
         time.sleep(0.1)
 
 
