@@ -8,7 +8,7 @@ from analytics_core.settings import Settings
 from orchestration.locking import warehouse_lock
 
 COMMAND_OPTIONS = {
-    (): ["generate", "build", "up"],
+    (): ["generate", "build", "up", "serve", "report"],
     ("generate",): [
         "--scale",
         "--seed",
@@ -19,7 +19,9 @@ COMMAND_OPTIONS = {
         "--target",
     ],
     ("build",): ["--full-refresh", "--select", "--exclude", "--target"],
-    ("up",): ["--scale", "--host", "--port"],
+    ("up",): ["--scale", "--host", "--port", "--report-port"],
+    ("serve",): ["--host", "--port", "report-service"],
+    ("report",): ["--param", "--format", "--out"],
 }
 
 

@@ -1,4 +1,5 @@
-"""``analytics up``: generate when there is no data, build, serve the docs, stop on Ctrl-C."""
+"""``analytics up``: generate when there is no data, build, serve the docs and the report
+service, stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import ANALYTICS, analytics_env
@@ -22,7 +24,7 @@ def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
     log = tmp_path / "up.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(ANALYTICS), "up", "--scale", "0.005", "--port", "0"],
+            [str(ANALYTICS), "up", "--scale", "0.005", "--port", "0", "--report-port", "0"],
             env=analytics_env(home),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -35,6 +37,13 @@ def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
             with urllib.request.urlopen(url + "catalog.json", timeout=10) as response:  # noqa: S310
                 catalog = json.load(response)
             assert any(".rpt_" in node for node in catalog["nodes"])
+            reports = re.search(r"report service: (http://\S+)/docs", log.read_text())
+            assert reports, log.read_text()
+            key = (home / "report_service" / "api_key").read_text().strip()
+            listed = httpx.get(reports.group(1) + "/v1/reports", headers={"x-api-key": key})
+            assert "daily_sales" in {entry["type"] for entry in listed.json()["reports"]}
+            assert httpx.get(reports.group(1) + "/v1/reports").status_code == 401
+            assert httpx.get(reports.group(1) + "/ready", timeout=30).json()["status"] == "ready"
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
         finally:
