@@ -1,0 +1,82 @@
+"""Report service fixtures.
+
+- ``moto_server``: a moto server process (AWS emulator) for the session;
+  yields its endpoint URL (``http://127.0.0.1:<port>``). It is the
+  ``moto_server`` console script's app, served one request at a time: the
+  script's threaded server checks a DynamoDB condition and applies the write
+  without a lock, so two concurrent conditional writes to one item can both
+  succeed there (never in DynamoDB, which the concurrency tests rely on).
+- ``aws_env``: fake AWS credentials and region in this test's environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import VENV_BIN, free_port, wait_for_port
+
+AWS_REGION = "us-east-1"
+
+#: ``moto.server.main`` with every request under one lock (see the module doc).
+_SERIAL_MOTO_SERVER = """
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app,
+)
+host, port = sys.argv[1], int(sys.argv[2])
+os.environ.setdefault("MOTO_PORT", str(port))
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serial(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(host, port, serial, threaded=True, request_handler=MotoRequestHandler)
+"""
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server for the whole session: its endpoint URL."""
+    host, port = "127.0.0.1", free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-c", _SERIAL_MOTO_SERVER, host, str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            wait_for_port(host, port, timeout=60, process=process)
+            yield f"http://{host}:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Fake credentials, the region and the moto endpoint, set in this test's
+    environment (and returned, for subprocesses)."""
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": AWS_REGION,
+        "AWS_REGION": AWS_REGION,
+        "AWS_ENDPOINT_URL": moto_server,
+    }
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

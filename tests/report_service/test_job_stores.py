@@ -1,0 +1,313 @@
+"""Both job stores against the JobStore contract: SQLite files in ``tmp_path``
+and DynamoDB tables on a moto server process. Time is passed in (``now``),
+never slept."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from report_service.models import Artifact, ConflictError, Job
+from report_service.stores.base import JobStore
+from report_service.stores.dynamodb import DynamoJobStore
+from report_service.stores.sqlite import SQLiteJobStore
+
+T0 = datetime(2026, 6, 30, 12, 0, 0, 123456, tzinfo=UTC)
+LEASE = 30.0
+
+StoreSpec = tuple[str, ...]
+
+
+def make_job(job_id: str, created_at: datetime = T0, request_hash: str = "h", **kw: Any) -> Job:
+    defaults: dict[str, Any] = {
+        "report_type": "daily_sales",
+        "params": {"date": "2026-06-29"},
+        "formats": ["html", "csv"],
+        "status": "queued",
+    }
+    defaults.update(kw)
+    return Job(job_id=job_id, created_at=created_at, request_hash=request_hash, **defaults)
+
+
+def open_store(spec: StoreSpec) -> JobStore:
+    if spec[0] == "sqlite":
+        return SQLiteJobStore(Path(spec[1]))
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=spec[2])
+    return DynamoJobStore(spec[1], client)
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSpec:
+    if request.param == "sqlite":
+        return ("sqlite", str(tmp_path / "jobs" / "jobs.sqlite3"))
+    aws_env: dict[str, str] = request.getfixturevalue("aws_env")
+    table = f"jobs-{uuid.uuid4().hex[:12]}"
+    store = open_store(("dynamodb", table, aws_env["AWS_ENDPOINT_URL"]))
+    assert isinstance(store, DynamoJobStore)
+    store.ensure_table()
+    store.ensure_table()  # idempotent
+    return ("dynamodb", table, aws_env["AWS_ENDPOINT_URL"])
+
+
+@pytest.fixture
+def store(store_spec: StoreSpec) -> Iterator[JobStore]:
+    opened = open_store(store_spec)
+    yield opened
+    opened.close()
+
+
+def claim(
+    store: JobStore, worker: str, now: datetime, max_attempts: int = 3, lease: float = LEASE
+) -> Job | None:
+    return store.claim(worker, lease_seconds=lease, max_attempts=max_attempts, now=now)
+
+
+ARTIFACT = Artifact(
+    format="html", key="j/report.html", bytes=12, sha256="ab" * 32, content_type="text/html"
+)
+
+
+def test_create_and_get_round_trip(store: JobStore) -> None:
+    job = make_job(
+        "job-1",
+        params={"date": "2026-06-29", "ratio": 1.5, "regions": ["EU", "US"], "n": {"k": None}},
+        formats=["pdf", "json"],
+        trigger="schedule",
+        idempotency_key="key-1",
+    )
+    created, new = store.create(job)
+    assert new and created == job
+    assert store.get("job-1") == job
+    assert store.get("nope") is None
+    got = store.get("job-1")
+    assert got is not None and got.created_at.tzinfo is not None
+    assert got.created_at.utcoffset() == timedelta(0)
+
+
+def test_create_is_idempotent_by_request_hash(store: JobStore) -> None:
+    first, new = store.create(make_job("job-1", request_hash="h1"))
+    assert new
+    again, new = store.create(make_job("job-1", request_hash="h1", params={"other": 1}))
+    assert not new and again == first
+    with pytest.raises(ConflictError):
+        store.create(make_job("job-1", request_hash="h2"))
+    assert store.queue_depth() == 1
+
+
+def test_create_many_keeps_order(store: JobStore) -> None:
+    store.create(make_job("b", request_hash="hb"))
+    jobs = [make_job(i, request_hash=f"h{i}") for i in ("c", "a", "b", "d")]
+    results = store.create_many(jobs)
+    assert [(job.job_id, new) for job, new in results] == [
+        ("c", True),
+        ("a", True),
+        ("b", False),
+        ("d", True),
+    ]
+    assert store.create_many([]) == []
+    assert store.queue_depth() == 4
+
+
+def test_claim_takes_the_oldest_and_respects_not_before(store: JobStore) -> None:
+    store.create_many(
+        [
+            make_job("second", T0 + timedelta(seconds=2)),
+            make_job("first", T0),
+            make_job("later", T0 + timedelta(seconds=1), not_before=T0 + timedelta(seconds=60)),
+            make_job("third", T0 + timedelta(seconds=3)),
+            make_job("future", T0 + timedelta(seconds=20)),
+        ]
+    )
+    now = T0 + timedelta(seconds=10)
+    claimed = [claim(store, "w1", now, lease=3600) for _ in range(4)]
+    assert [job.job_id if job else None for job in claimed] == ["first", "second", "third", None]
+    job = claimed[0]
+    assert job is not None
+    assert job.status == "running" and job.lease_owner == "w1" and job.attempts == 1
+    assert job.started_at == now and job.lease_expires_at == now + timedelta(seconds=3600)
+    assert store.get("first") == job
+    assert claim(store, "w1", T0 + timedelta(seconds=59), lease=3600) is not None  # "future"
+    assert claim(store, "w1", T0 + timedelta(seconds=59), lease=3600) is None
+    late = claim(store, "w1", T0 + timedelta(seconds=60), lease=3600)
+    assert late is not None and late.job_id == "later"
+
+
+def test_only_the_lease_holder_renews_and_finishes(store: JobStore) -> None:
+    store.create(make_job("job"))
+    assert claim(store, "w1", T0) is not None
+    assert store.renew("job", "w2", lease_seconds=LEASE, now=T0) is False
+    assert store.complete("job", "w2", [ARTIFACT], now=T0) is None
+    assert store.fail("job", "w2", "boom", now=T0) is None
+    assert store.release("job", "w2", now=T0) is False
+    assert store.renew("missing", "w1", lease_seconds=LEASE, now=T0) is False
+    assert store.get("missing") is None
+
+    assert store.renew("job", "w1", lease_seconds=100, now=T0 + timedelta(seconds=5)) is True
+    running = store.get("job")
+    assert running is not None and running.lease_expires_at == T0 + timedelta(seconds=105)
+    # The renewed lease is not claimable before it expires.
+    assert claim(store, "w2", T0 + timedelta(seconds=60)) is None
+
+    done = store.complete("job", "w1", [ARTIFACT], now=T0 + timedelta(seconds=9))
+    assert done is not None
+    assert done.status == "succeeded" and done.artifacts == [ARTIFACT]
+    assert done.finished_at == T0 + timedelta(seconds=9)
+    assert done.lease_owner is None and done.lease_expires_at is None
+    assert store.get("job") == done
+    assert store.complete("job", "w1", [ARTIFACT], now=T0) is None
+    assert store.renew("job", "w1", lease_seconds=LEASE, now=T0) is False
+    assert claim(store, "w2", T0 + timedelta(days=1)) is None
+
+
+def test_expired_lease_is_claimed_again_and_the_old_worker_cannot_finish(
+    store: JobStore,
+) -> None:
+    store.create(make_job("job"))
+    first = claim(store, "w1", T0)
+    assert first is not None
+    assert claim(store, "w2", T0 + timedelta(seconds=LEASE)) is None  # not yet expired
+    second = claim(store, "w2", T0 + timedelta(seconds=LEASE + 1))
+    assert second is not None
+    assert second.job_id == "job" and second.lease_owner == "w2" and second.attempts == 2
+    assert second.started_at == T0  # the first start is kept
+    assert store.complete("job", "w1", [ARTIFACT], now=T0 + timedelta(seconds=40)) is None
+    assert store.renew("job", "w1", lease_seconds=LEASE, now=T0) is False
+    assert store.release("job", "w1", now=T0) is False
+    done = store.complete("job", "w2", [], now=T0 + timedelta(seconds=45))
+    assert done is not None and done.status == "succeeded"
+
+
+def test_expired_lease_not_yet_reclaimed_may_still_complete(store: JobStore) -> None:
+    store.create(make_job("job"))
+    assert claim(store, "w1", T0) is not None
+    done = store.complete("job", "w1", [], now=T0 + timedelta(seconds=LEASE * 3))
+    assert done is not None and done.status == "succeeded"
+
+
+def test_a_job_whose_worker_stopped_max_attempts_times_fails(store: JobStore) -> None:
+    store.create(make_job("doomed", T0))
+    store.create(make_job("other", T0 + timedelta(seconds=70)))
+    assert claim(store, "w1", T0, max_attempts=2) is not None
+    again = claim(store, "w2", T0 + timedelta(seconds=31), max_attempts=2)
+    assert again is not None and again.job_id == "doomed" and again.attempts == 2
+    # Its lease expires again (at T0 + 61, before "other" became claimable):
+    # claim gives up on it and takes the next job.
+    nxt = claim(store, "w3", T0 + timedelta(seconds=100), max_attempts=2)
+    assert nxt is not None and nxt.job_id == "other"
+    failed = store.get("doomed")
+    assert failed is not None
+    assert failed.status == "failed"
+    assert failed.error == "the worker rendering this job stopped 2 times; giving up"
+    assert failed.finished_at == T0 + timedelta(seconds=100)
+    assert failed.lease_owner is None
+    assert store.complete("doomed", "w2", [], now=T0) is None
+    assert store.complete("other", "w3", [], now=T0 + timedelta(seconds=101)) is not None
+    assert claim(store, "w4", T0 + timedelta(days=1), max_attempts=2) is None
+
+
+def test_fail_with_and_without_retry(store: JobStore) -> None:
+    store.create(make_job("job"))
+    assert claim(store, "w1", T0) is not None
+    retry_at = T0 + timedelta(seconds=100)
+    queued = store.fail("job", "w1", "warehouse unreachable", now=T0, retry_at=retry_at)
+    assert queued is not None
+    assert queued.status == "queued" and queued.not_before == retry_at
+    assert queued.lease_owner is None and queued.attempts == 1
+    assert store.queue_depth() == 1
+    assert claim(store, "w2", T0 + timedelta(seconds=99)) is None
+    second = claim(store, "w2", retry_at)
+    assert second is not None and second.attempts == 2 and second.lease_owner == "w2"
+    assert store.fail("job", "w1", "late", now=T0) is None
+    failed = store.fail("job", "w2", "no data", now=T0 + timedelta(seconds=101))
+    assert failed is not None
+    assert failed.status == "failed" and failed.error == "no data"
+    assert failed.finished_at == T0 + timedelta(seconds=101)
+    assert store.get("job") == failed
+    assert store.queue_depth() == 0
+
+
+def test_release_does_not_count_the_attempt(store: JobStore) -> None:
+    store.create(make_job("job"))
+    store.create(make_job("newer", T0 + timedelta(seconds=1)))
+    first = claim(store, "w1", T0 + timedelta(seconds=5))
+    assert first is not None and first.job_id == "job" and first.attempts == 1
+    assert store.release("job", "w1", now=T0 + timedelta(seconds=6)) is True
+    released = store.get("job")
+    assert released is not None
+    assert released.status == "queued" and released.attempts == 0
+    assert released.lease_owner is None and released.lease_expires_at is None
+    assert store.release("job", "w1", now=T0) is False
+    again = claim(store, "w2", T0 + timedelta(seconds=7))  # still the oldest
+    assert again is not None and again.job_id == "job" and again.attempts == 1
+
+
+def test_queue_depth(store: JobStore) -> None:
+    assert store.queue_depth() == 0
+    store.create_many([make_job(f"j{i}", T0 + timedelta(seconds=i)) for i in range(5)])
+    store.create(make_job("later", not_before=T0 + timedelta(hours=1)))
+    assert store.queue_depth() == 6  # not_before jobs are queued too
+    assert claim(store, "w", T0 + timedelta(seconds=10)) is not None
+    assert store.queue_depth() == 5
+    assert store.fail("j0", "w", "x", now=T0) is not None
+    assert store.queue_depth() == 5
+
+
+# -- several processes claim from one store ---------------------------------
+
+JOBS = 200
+PROCESSES = 4
+
+
+def _claim_all(spec: StoreSpec, start: Any, results: Any) -> None:
+    """Child process: claim (and complete) until nothing is left."""
+    store = open_store(spec)
+    claimed: list[str] = []
+    now = T0 + timedelta(seconds=1)
+    start.wait(120)  # a barrier: every process starts claiming at once
+    try:
+        while True:
+            job = store.claim(
+                f"worker-{multiprocessing.current_process().pid}",
+                lease_seconds=600,
+                max_attempts=3,
+                now=now,
+            )
+            if job is None:
+                break
+            claimed.append(job.job_id)
+            assert job.lease_owner is not None
+            assert store.complete(job.job_id, job.lease_owner, [], now=now) is not None
+    finally:
+        results.put(claimed)
+        store.close()
+
+
+def test_processes_never_claim_one_job_twice(store_spec: StoreSpec, store: JobStore) -> None:
+    ids = [f"job-{i:04d}" for i in range(JOBS)]
+    store.create_many([make_job(job_id, T0) for job_id in ids])
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(PROCESSES + 1)
+    results = ctx.Queue()
+    workers = [
+        ctx.Process(target=_claim_all, args=(store_spec, start, results)) for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait(120)
+    claimed = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    everything = [job_id for batch in claimed for job_id in batch]
+    assert sorted(everything) == ids  # every job exactly once
+    assert sum(1 for batch in claimed if batch) >= 2  # they really competed
+    assert store.queue_depth() == 0
+    assert all((job := store.get(i)) is not None and job.status == "succeeded" for i in ids)
