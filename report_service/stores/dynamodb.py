@@ -158,14 +158,6 @@ def _job_to_item(job: Job) -> Item:
     return item
 
 
-def _is_conditional_failure(exc: Exception) -> bool:
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return False
-    code = response.get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
-
-
 class DynamoJobStore(JobStore):
     """A :class:`JobStore` in a DynamoDB table (see the module doc for its schema).
 
