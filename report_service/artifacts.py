@@ -226,7 +226,7 @@ def open_artifact_store(service: ReportServiceSettings, settings: Settings) -> A
     """S3 when ``S3_REPORTS_BUCKET`` is set, else files under ``ANALYTICS_HOME``."""
     if service.s3_bucket:
         import boto3
-        from botocore.config import Config  # type: ignore[import-untyped]
+        from botocore.config import Config
 
         client = boto3.client(
             "s3",
