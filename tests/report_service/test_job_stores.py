@@ -5,16 +5,19 @@ never slept."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from analytics_core.settings import ReportServiceSettings, Settings
 from report_service.models import Artifact, ConflictError, Job
-from report_service.stores.base import JobStore
+from report_service.stores.base import JobStore, open_job_store
 from report_service.stores.dynamodb import DynamoJobStore
 from report_service.stores.sqlite import SQLiteJobStore
 
@@ -311,3 +314,52 @@ def test_processes_never_claim_one_job_twice(store_spec: StoreSpec, store: JobSt
     assert sum(1 for batch in claimed if batch) >= 2  # they really competed
     assert store.queue_depth() == 0
     assert all((job := store.get(i)) is not None and job.status == "succeeded" for i in ids)
+
+
+def test_threads_share_one_sqlite_store(tmp_path: Path) -> None:
+    store = SQLiteJobStore(tmp_path / "jobs.sqlite3")
+    ids = [f"job-{i:04d}" for i in range(JOBS)]
+    store.create_many([make_job(job_id, T0) for job_id in ids])
+    barrier = threading.Barrier(8)
+
+    def work(worker: str) -> list[str]:
+        barrier.wait()
+        claimed = []
+        now = T0 + timedelta(seconds=1)
+        while (job := store.claim(worker, lease_seconds=600, max_attempts=3, now=now)) is not None:
+            claimed.append(job.job_id)
+            assert store.get(job.job_id) is not None
+            assert store.complete(job.job_id, worker, [], now=now) is not None
+        return claimed
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        batches = list(pool.map(work, [f"w{i}" for i in range(8)]))
+    assert sorted(job_id for batch in batches for job_id in batch) == ids
+    store.close()
+    # The file outlives the store: a new one (a restarted replica) reads it.
+    reopened = SQLiteJobStore(tmp_path / "jobs.sqlite3")
+    assert reopened.queue_depth() == 0
+    job = reopened.get("job-0000")
+    assert job is not None and job.status == "succeeded"
+    reopened.close()
+
+
+def test_stores_open_from_settings(
+    tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(home=tmp_path / "home")
+    sqlite_store = open_job_store(ReportServiceSettings(job_store="sqlite"), settings)
+    assert isinstance(sqlite_store, SQLiteJobStore)
+    assert sqlite_store.path == settings.home_dir / "report_service" / "jobs.sqlite3"
+    assert sqlite_store.path.exists()
+    sqlite_store.close()
+
+    table = f"jobs-{uuid.uuid4().hex[:12]}"
+    service = ReportServiceSettings(job_store="dynamodb", dynamodb_table=table)
+    assert service.aws_endpoint_url == aws_env["AWS_ENDPOINT_URL"]
+    dynamo_store = open_job_store(service, settings)
+    assert isinstance(dynamo_store, DynamoJobStore)
+    assert dynamo_store.table_name == table
+    dynamo_store.ensure_table()
+    dynamo_store.create(make_job("job"))
+    assert dynamo_store.queue_depth() == 1
