@@ -92,13 +92,13 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
         )
         self.jobs = Counter(
-            "report_service_jobs",
+            "report_service_job_runs",
             "Report job runs finished, by report type and outcome (succeeded, failed, retry).",
             ["report_type", "outcome"],
             registry=self.registry,
         )
         self.jobs_created = Counter(
-            "report_service_jobs_created",
+            "report_service_jobs_submitted",
             "Report jobs created, by report type and trigger.",
             ["report_type", "trigger"],
             registry=self.registry,
