@@ -244,13 +244,17 @@ def local_api_key(settings: Settings) -> str:
 
 
 # -- request and response bodies --------------------------------------------------
+def _default_formats() -> list[Format]:
+    return ["html"]
+
+
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report_type: str = Field(min_length=1, max_length=64, description="A type from the catalog.")
     params: dict[str, Any] = Field(default_factory=dict, description="Report parameters.")
     formats: list[Format] = Field(
-        default_factory=lambda: ["html"], min_length=1, max_length=len(FORMATS)
+        default_factory=_default_formats, min_length=1, max_length=len(FORMATS)
     )
 
 
