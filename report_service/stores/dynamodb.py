@@ -37,9 +37,10 @@ Item attributes:
                             running job's lease expiry
 ====================  ====  ====================================================
 
-Every state change is a conditional write: ``claim`` reads candidates from
-the index (oldest ``queue_at`` first: queued whose time has come, running
-whose lease expired) and updates one only if its ``version`` is still the one
+Every state change is a conditional write: ``claim`` first fails the expired
+running jobs that already had ``max_attempts`` claims, then reads candidates
+from the index (oldest ``queue_at`` first: queued whose time has come,
+running whose lease expired) and updates one only if its ``version`` is still the one
 read; on ``ConditionalCheckFailedException`` it tries the next. ``renew``,
 ``complete``, ``fail`` and ``release`` require ``status = running`` and
 ``lease_owner = worker``: like the SQLite store, a worker whose lease expired
@@ -288,38 +289,24 @@ class DynamoJobStore(JobStore):
         expires = now + timedelta(seconds=lease_seconds)
         # "<time>#<id>": "$" sorts right after "#", so "< now$" keeps every
         # queued job claimable at ``now``; "< now#" keeps leases expired before it.
+        # Running jobs are few (one per worker): read the expired ones, end
+        # those whose worker stopped max_attempts times, keep the rest.
+        running: list[Item] = []
+        for item in self._candidates("running", f"{now_s}#"):
+            if int(item.get("attempts", _n(0))["N"]) >= max_attempts:
+                self._give_up(item, now_s)
+            else:
+                running.append(item)
         candidates = heapq.merge(
-            self._candidates("running", f"{now_s}#"),
+            running,
             self._candidates("queued", f"{now_s}$"),
             key=lambda item: str(item["queue_at"]["S"]),
         )
         for item in candidates:
             job_id = str(item["job_id"]["S"])
             version = item.get("version", _n(0))
-            attempts = int(item.get("attempts", _n(0))["N"])
             status = str(item["status"]["S"])
             try:
-                if status == "running" and attempts >= max_attempts:
-                    self.client.update_item(
-                        TableName=self.table_name,
-                        Key={"job_id": _s(job_id)},
-                        UpdateExpression=(
-                            "SET #st = :failed, #err = :err, finished_at = :now, "
-                            "version = version + :one "
-                            "REMOVE lease_owner, lease_expires_at, #q, queue_at"
-                        ),
-                        ConditionExpression="version = :v AND #st = :running",
-                        ExpressionAttributeNames={"#st": "status", "#err": "error", "#q": "queue"},
-                        ExpressionAttributeValues={
-                            ":failed": _s("failed"),
-                            ":running": _s("running"),
-                            ":err": _s(stopped_error(attempts)),
-                            ":now": _s(now_s),
-                            ":one": _n(1),
-                            ":v": version,
-                        },
-                    )
-                    continue
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={"job_id": _s(job_id)},
@@ -346,6 +333,32 @@ class DynamoJobStore(JobStore):
                 continue  # another worker changed it first: try the next one
             return _item_to_job(response["Attributes"])
         return None
+
+    def _give_up(self, item: Item, now_s: str) -> None:
+        """Fail an expired running job whose worker stopped max_attempts times
+        (unless it changed since it was read)."""
+        attempts = int(item.get("attempts", _n(0))["N"])
+        # A conditional failure: renewed, finished or given up by another worker.
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"job_id": item["job_id"]},
+                UpdateExpression=(
+                    "SET #st = :failed, #err = :err, finished_at = :now, "
+                    "version = version + :one "
+                    "REMOVE lease_owner, lease_expires_at, #q, queue_at"
+                ),
+                ConditionExpression="version = :v AND #st = :running",
+                ExpressionAttributeNames={"#st": "status", "#err": "error", "#q": "queue"},
+                ExpressionAttributeValues={
+                    ":failed": _s("failed"),
+                    ":running": _s("running"),
+                    ":err": _s(stopped_error(attempts)),
+                    ":now": _s(now_s),
+                    ":one": _n(1),
+                    ":v": item.get("version", _n(0)),
+                },
+            )
 
     def _update_leased(
         self,

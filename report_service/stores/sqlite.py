@@ -13,8 +13,10 @@ replica (process) on the machine.
 - ``queue_at`` orders the claimable jobs: for a ``queued`` job the time it
   became claimable (``not_before`` if set, else ``created_at``), for a
   ``running`` job its lease expiry; ``NULL`` once the job is finished.
-  ``claim`` takes the smallest ``queue_at`` among queued jobs whose time has
-  come and running jobs whose lease has expired (ties: insertion order).
+  ``claim`` first sets ``failed`` every running job whose lease expired after
+  ``max_attempts`` claims, then takes the smallest ``queue_at`` among queued
+  jobs whose time has come and running jobs whose lease has expired (ties:
+  insertion order).
 - A worker whose lease has expired but whose job nobody else has claimed yet
   may still ``renew``, ``complete``, ``fail`` or ``release`` it: the lease is
   lost only when another worker claims the job (or ``claim`` gives up on it).
@@ -309,36 +311,37 @@ class SQLiteJobStore(JobStore):
         expires: str,
         max_attempts: int,
     ) -> Job | None:
-        while True:
-            expired = conn.execute(
-                "SELECT rowid, queue_at, attempts FROM jobs "
-                "WHERE status = 'running' AND queue_at < ? ORDER BY queue_at, rowid LIMIT 1",
-                (now_s,),
-            ).fetchone()
-            queued = conn.execute(
-                "SELECT rowid, queue_at, attempts FROM jobs "
-                "WHERE status = 'queued' AND queue_at <= ? ORDER BY queue_at, rowid LIMIT 1",
-                (now_s,),
-            ).fetchone()
-            if expired is None and queued is None:
-                return None
-            if queued is None or (expired is not None and expired[1] <= queued[1]):
-                rowid, _, attempts = expired
-                if attempts >= max_attempts:
-                    conn.execute(
-                        "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
-                        "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL "
-                        "WHERE rowid = ?",
-                        (stopped_error(attempts), now_s, rowid),
-                    )
-                    continue
-            else:
-                rowid = queued[0]
-            rows = conn.execute(
-                _CLAIM_UPDATE,
-                (worker_id, expires, expires, now_s, rowid),
-            ).fetchall()
-            return _row_to_job(rows[0])
+        # First end every job whose worker stopped max_attempts times (its
+        # lease expired again): it is failed, never claimed again.
+        exhausted = conn.execute(
+            "SELECT rowid, attempts FROM jobs "
+            "WHERE status = 'running' AND queue_at < ? AND attempts >= ?",
+            (now_s, max_attempts),
+        ).fetchall()
+        for rowid, attempts in exhausted:
+            conn.execute(
+                "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
+                "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL WHERE rowid = ?",
+                (stopped_error(attempts), now_s, rowid),
+            )
+        expired = conn.execute(
+            "SELECT rowid, queue_at FROM jobs "
+            "WHERE status = 'running' AND queue_at < ? ORDER BY queue_at, rowid LIMIT 1",
+            (now_s,),
+        ).fetchone()
+        queued = conn.execute(
+            "SELECT rowid, queue_at FROM jobs "
+            "WHERE status = 'queued' AND queue_at <= ? ORDER BY queue_at, rowid LIMIT 1",
+            (now_s,),
+        ).fetchone()
+        if expired is None and queued is None:
+            return None
+        if queued is None or (expired is not None and expired[1] <= queued[1]):
+            rowid = expired[0]
+        else:
+            rowid = queued[0]
+        rows = conn.execute(_CLAIM_UPDATE, (worker_id, expires, expires, now_s, rowid)).fetchall()
+        return _row_to_job(rows[0])
 
     def renew(self, job_id: str, worker_id: str, *, lease_seconds: float, now: datetime) -> bool:
         expires = format_ts(now + timedelta(seconds=lease_seconds))

@@ -197,12 +197,12 @@ def test_expired_lease_not_yet_reclaimed_may_still_complete(store: JobStore) -> 
 
 def test_a_job_whose_worker_stopped_max_attempts_times_fails(store: JobStore) -> None:
     store.create(make_job("doomed", T0))
-    store.create(make_job("other", T0 + timedelta(seconds=70)))
+    store.create(make_job("other", T0 + timedelta(seconds=50)))
     assert claim(store, "w1", T0, max_attempts=2) is not None
     again = claim(store, "w2", T0 + timedelta(seconds=31), max_attempts=2)
     assert again is not None and again.job_id == "doomed" and again.attempts == 2
-    # Its lease expires again (at T0 + 61, before "other" became claimable):
-    # claim gives up on it and takes the next job.
+    # Its lease expires again (at T0 + 61): claim gives up on it and takes
+    # the next job (here "other", which has been claimable longer).
     nxt = claim(store, "w3", T0 + timedelta(seconds=100), max_attempts=2)
     assert nxt is not None and nxt.job_id == "other"
     failed = store.get("doomed")
