@@ -377,37 +377,36 @@ class BodyLimitMiddleware:
                 if too_big:
                     await self._refuse(send)
                     return
+        # Read the whole body first (it is at most ``limit`` bytes), so a chunked
+        # body that grows too large is refused before any route sees it.
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":  # the client went away
+                return
+            body = message.get("body", b"")
+            received += len(body)
+            if received > self.limit:
                 await self._refuse(send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         message = f"the request body is larger than {self.limit} bytes"
         await _send_json(send, 413, error_body("payload_too_large", message))
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

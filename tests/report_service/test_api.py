@@ -112,9 +112,11 @@ def test_openapi_docs_and_metrics(api: svc.RunningService, client: httpx.Client)
         ("POST", "/v1/external/job_status"),
     ],
 )
-@pytest.mark.parametrize("key", [None, "", "wrong-key", svc.API_KEY + "x", "ключ"])
+@pytest.mark.parametrize(
+    "key", [None, "", "wrong-key", svc.API_KEY + "x", svc.API_KEY[:-1], "ключ".encode()]
+)
 def test_every_v1_route_needs_a_valid_key(
-    api: svc.RunningService, method: str, path: str, key: str | None
+    api: svc.RunningService, method: str, path: str, key: str | bytes | None
 ) -> None:
     headers = {} if key is None else {"x-api-key": key}
     body = {"data": [[0, "daily_sales", {}]]} if method == "POST" else None
