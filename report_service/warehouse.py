@@ -138,15 +138,22 @@ class DuckDBClient(WarehouseClient):
     """Read-only client on the published DuckDB warehouse file.
 
     Builds publish by atomically replacing the file, so the client reopens it
-    when its ``(inode, mtime)`` changes; queries already running finish on the
-    version they started on. Each query gets its own cursor (a DuckDB cursor is
-    a separate connection to the same database), so threads do not share one.
+    when its ``(inode, mtime)`` changes. DuckDB keeps one database instance per
+    path in a process, so the old connection must be closed before the new
+    file can be opened: a query that notices a new version waits for queries
+    still running on the old one to finish (they are short), closes it, then
+    opens the new file. Each query gets its own cursor (a DuckDB cursor is a
+    separate connection to the same database), so threads share no cursor.
     """
+
+    #: How long a reopen waits for queries on the old version (seconds).
+    drain_timeout = 120.0
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._handle: _DuckDBHandle | None = None
+        self._draining = False
         self._closed = False
 
     def _identity(self) -> tuple[int, int] | None:
@@ -160,35 +167,54 @@ class DuckDBClient(WarehouseClient):
         from analytics_core.warehouse import connect_read_only
 
         with self._lock:
-            if self._closed:
-                raise ReportError("the warehouse client is closed", retryable=True)
-            identity = self._identity()
-            handle = self._handle
-            if handle is not None and handle.identity == identity:
-                handle.active += 1
-                return handle
-            if identity is None:
-                raise ReportError(
-                    f"no published warehouse at {self.path}; run `analytics build` first",
-                    retryable=True,
-                )
-            try:
-                connection = connect_read_only(self.path)
-            except AnalyticsError as exc:
-                raise ReportError(str(exc), retryable=True) from exc
-            if handle is not None:
-                handle.retired = True
-                if handle.active == 0:
-                    handle.connection.close()
-            log.debug("opened the published warehouse %s", self.path)
-            self._handle = _DuckDBHandle(connection, identity, active=1)
-            return self._handle
+            while True:
+                if self._closed:
+                    raise ReportError("the warehouse client is closed", retryable=True)
+                identity = self._identity()
+                handle = self._handle
+                if handle is not None and handle.identity == identity:
+                    handle.active += 1
+                    return handle
+                if self._draining:
+                    self._lock.wait()
+                    continue
+                if handle is not None:
+                    self._drain(handle)
+                    continue
+                if identity is None:
+                    raise ReportError(
+                        f"no published warehouse at {self.path}; run `analytics build` first",
+                        retryable=True,
+                    )
+                try:
+                    connection = connect_read_only(self.path)
+                except AnalyticsError as exc:
+                    raise ReportError(str(exc), retryable=True) from exc
+                log.debug("opened the published warehouse %s", self.path)
+                self._handle = _DuckDBHandle(connection, identity, active=1)
+                return self._handle
+
+    def _drain(self, handle: _DuckDBHandle) -> None:
+        """Close ``handle`` (an older version) once its queries are done; the
+        caller holds the lock."""
+        self._draining = True
+        handle.retired = True
+        try:
+            if not self._lock.wait_for(lambda: handle.active == 0, self.drain_timeout):
+                raise ReportError("the warehouse is busy being replaced", retryable=True)
+            handle.connection.close()
+            self._handle = None
+        finally:
+            self._draining = False
+            self._lock.notify_all()
 
     def _release(self, handle: _DuckDBHandle) -> None:
         with self._lock:
             handle.active -= 1
             if handle.retired and handle.active == 0:
-                handle.connection.close()
+                if self._closed:
+                    handle.connection.close()
+                self._lock.notify_all()
 
     def _qualify(self, relation: str) -> str:
         return f"{DUCKDB_REPORTING_SCHEMA}.{relation}"
@@ -248,13 +274,18 @@ class _SnowflakeConnection(Protocol):
 class SnowflakeClient(WarehouseClient):
     """Read-only client on the reporting schema of a Snowflake database.
 
-    One connector connection is shared (the connector is thread-safe at
-    ``threadsafety=2``; each query has its own cursor). Every session carries
-    ``QUERY_TAG`` and ``STATEMENT_TIMEOUT_IN_SECONDS`` as session parameters.
-    A query that fails because the connection dropped reconnects once.
-    Connector errors become retryable :class:`ReportError` s whose message is
-    the first line of the driver's message (no connection parameters).
+    Connections are pooled: a query borrows an idle connection (or opens one)
+    and returns it afterwards, so concurrent queries never share a session.
+    Every session carries ``QUERY_TAG`` and ``STATEMENT_TIMEOUT_IN_SECONDS``
+    as session parameters at connect time (the emulator accepts them there;
+    it does not implement ``ALTER SESSION`` for them). A query that fails
+    because its connection dropped reconnects once. Connector errors become
+    retryable :class:`ReportError` s whose message is the first line of the
+    driver's message (never connection parameters or secrets).
     """
+
+    #: Idle connections kept for reuse.
+    max_idle = 8
 
     def __init__(
         self,
@@ -270,7 +301,7 @@ class SnowflakeClient(WarehouseClient):
         self.statement_timeout_seconds = int(statement_timeout_seconds)
         self.query_tag = query_tag
         self._lock = threading.Lock()
-        self._connection: _SnowflakeConnection | None = None
+        self._idle: list[_SnowflakeConnection] = []
         self._closed = False
 
     def _connect(self) -> _SnowflakeConnection:
@@ -295,24 +326,30 @@ class SnowflakeClient(WarehouseClient):
             ) from exc
         return connection
 
-    def _get_connection(self, *, fresh: bool = False) -> _SnowflakeConnection:
+    def _borrow(self) -> _SnowflakeConnection:
         with self._lock:
             if self._closed:
                 raise ReportError("the warehouse client is closed", retryable=True)
-            current = self._connection
-            if fresh or current is None or current.is_closed():
-                if current is not None:
-                    try:
-                        current.close()
-                    except Exception:  # the old connection is gone anyway
-                        log.debug("closing a broken Snowflake connection failed", exc_info=True)
-                current = self._connection = self._connect()
-            return current
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.is_closed():
+                    return connection
+        return self._connect()
+
+    def _give_back(self, connection: _SnowflakeConnection) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self.max_idle:
+                self._idle.append(connection)
+                return
+        _close_quietly(connection)
 
     def _qualify(self, relation: str) -> str:
         return f"{self.schema}.{relation}"
 
-    def _run(self, connection: _SnowflakeConnection, statement: str, params: dict[str, Any]) -> Any:
+    @staticmethod
+    def _run(
+        connection: _SnowflakeConnection, statement: str, params: dict[str, Any]
+    ) -> QueryResult:
         cursor = connection.cursor()
         try:
             cursor.execute(statement, params or None)
@@ -327,27 +364,30 @@ class SnowflakeClient(WarehouseClient):
 
         values = dict(params)
         statement = translate_binds(substitute_relations(sql, self._qualify), values, "pyformat")
-        connection = self._get_connection()
-        try:
-            result: QueryResult = self._run(connection, statement, values)
+        for attempt in (1, 2):
+            connection = self._borrow()
+            try:
+                result = self._run(connection, statement, values)
+            except (
+                snowflake.connector.errors.OperationalError,
+                snowflake.connector.errors.InterfaceError,
+            ) as exc:
+                # The session dropped: discard it and try once on a new one.
+                _close_quietly(connection)
+                if attempt == 2:
+                    raise ReportError(
+                        f"warehouse query failed: {_first_line(exc)}", retryable=True
+                    ) from exc
+                log.info("Snowflake connection error, reconnecting once: %s", _first_line(exc))
+                continue
+            except snowflake.connector.errors.Error as exc:
+                self._give_back(connection)
+                raise ReportError(
+                    f"warehouse query failed: {_first_line(exc)}", retryable=True
+                ) from exc
+            self._give_back(connection)
             return result
-        except (
-            snowflake.connector.errors.OperationalError,
-            snowflake.connector.errors.InterfaceError,
-        ) as exc:
-            log.info("Snowflake connection error, reconnecting once: %s", _first_line(exc))
-        except snowflake.connector.errors.Error as exc:
-            raise ReportError(
-                f"warehouse query failed: {_first_line(exc)}", retryable=True
-            ) from exc
-        connection = self._get_connection(fresh=True)
-        try:
-            result = self._run(connection, statement, values)
-            return result
-        except snowflake.connector.errors.Error as exc:
-            raise ReportError(
-                f"warehouse query failed: {_first_line(exc)}", retryable=True
-            ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def relation_columns(self, relation: str) -> list[str] | None:
         check_relation_name(relation)
@@ -362,12 +402,16 @@ class SnowflakeClient(WarehouseClient):
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception:  # closing is best effort
-                log.debug("closing the Snowflake connection failed", exc_info=True)
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _close_quietly(connection)
+
+
+def _close_quietly(connection: _SnowflakeConnection) -> None:
+    try:
+        connection.close()
+    except Exception:  # closing is best effort
+        log.debug("closing a Snowflake connection failed", exc_info=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -386,7 +430,8 @@ def open_warehouse_client(service: ReportServiceSettings, settings: Settings) ->
 
 
 class _DeclaresRelations(Protocol):
-    relations: Mapping[str, tuple[str, ...]]
+    @property
+    def relations(self) -> Mapping[str, tuple[str, ...]]: ...
 
 
 def required_relations(

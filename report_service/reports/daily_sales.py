@@ -122,6 +122,9 @@ def _breakdown_table(
     for r in result.records():
         revenue = to_usd(r["revenue_usd"]) or to_usd(0)
         orders = to_int(r["orders"]) or 0
+        # Normalised first: some drivers sum money as floats.
+        day_before = to_usd(r["revenue_day_before_usd"])
+        week_before = to_usd(r["revenue_week_before_usd"])
         rows.append(
             (
                 r["item"],
@@ -129,10 +132,10 @@ def _breakdown_table(
                 orders,
                 to_int(r["units_sold"]) or 0,
                 safe_div_usd(revenue, orders),
-                to_usd(r["revenue_day_before_usd"]),
-                change_pct(revenue, r["revenue_day_before_usd"]),
-                to_usd(r["revenue_week_before_usd"]),
-                change_pct(revenue, r["revenue_week_before_usd"]),
+                day_before,
+                change_pct(revenue, day_before),
+                week_before,
+                change_pct(revenue, week_before),
             )
         )
     rows.sort(key=lambda row: (-(row[1] or 0), str(row[0])))

@@ -269,9 +269,9 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
         Kpi.of(
             "test_pass_rate",
             "Test pass rate",
-            ratio(this["tests_passed"], this["tests_run"]),
+            ratio(value(this, "tests_passed"), value(this, "tests_run")),
             "ratio",
-            ((vs, ratio(before.get("tests_passed"), before.get("tests_run"))),),
+            ((vs, ratio(value(before, "tests_passed"), value(before, "tests_run"))),),
         ),
     ]
     for name, label in (
@@ -351,7 +351,7 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
 
     quarantine = Table(
         name="quarantine",
-        title="Quarantined rows by table and rule",
+        title="Quarantine by table and rule",
         columns=(
             Column("source_table", "Table"),
             Column("quarantine_rule", "Rule"),

@@ -132,7 +132,9 @@ def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
         "aov": safe_div_usd(revenue, orders),
         "new_customers": to_int(row["new_customers"]),
         "margin": to_usd(row["gross_margin_usd"]),
-        "return_rate": ratio(row["returned_orders"], row["delivered_or_returned_orders"]),
+        "return_rate": ratio(
+            to_int(row["returned_orders"]), to_int(row["delivered_or_returned_orders"])
+        ),
         "target": target,
         "attainment": ratio(revenue, target),
     }
@@ -222,10 +224,10 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 target,
                 ratio(revenue, target),
                 to_usd(r["revenue_week_before_usd"]),
-                change_pct(revenue, r["revenue_week_before_usd"]),
+                change_pct(revenue, to_usd(r["revenue_week_before_usd"])),
                 to_int(r["orders"]),
                 to_int(r["new_customers"]),
-                ratio(r["returned_orders"], r["delivered_or_returned_orders"]),
+                ratio(to_int(r["returned_orders"]), to_int(r["delivered_or_returned_orders"])),
             )
         )
     regions = Table(
