@@ -104,6 +104,7 @@ def test_jobs_in_dynamodb_files_and_events_in_s3(
         .decode()
         .splitlines()
     ]
+    events.sort(key=lambda event: event["at"])  # one object per batch, listed by key
     assert [e["status"] for e in events if e["job_id"] == job_id] == [
         "queued",
         "running",
