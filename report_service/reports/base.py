@@ -160,8 +160,9 @@ class ReportDefinition:
     builder: Builder
     formats: tuple[str, ...] = FORMATS
 
-    def validate_params(self, params: Mapping[str, Any] | None) -> BaseModel:
-        """The validated parameters, or :class:`InvalidRequestError` naming the bad fields."""
+    def validate_params(self, params: Any) -> BaseModel:
+        """The validated parameters, or :class:`InvalidRequestError` naming the bad
+        fields (anything but a mapping or ``None`` is refused as a whole)."""
         if params is None:
             params = {}
         if not isinstance(params, Mapping):
@@ -193,7 +194,7 @@ class ReportDefinition:
     ) -> ReportDocument:
         """Query the warehouse and assemble the report's document."""
         if not isinstance(params, self.params_model):
-            params = self.validate_params(params if isinstance(params, Mapping) else None)
+            params = self.validate_params(params)
         return self.builder(ReportQueries(client, self.relations), params)
 
 

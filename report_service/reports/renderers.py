@@ -29,6 +29,7 @@ import csv
 import datetime as dt
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from decimal import Decimal
@@ -44,6 +45,8 @@ from report_service.reports.charts import to_svg
 from report_service.reports.document import ReportDocument, Table
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+#: WeasyPrint (Pango, fontconfig) is not documented as thread-safe: one PDF at a time.
+_PDF_LOCK = threading.Lock()
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -199,7 +202,8 @@ def render_pdf(document: ReportDocument, path: Path, html: str | None = None) ->
         raise ValueError(f"reports load no external resources ({url[:40]})")
 
     try:
-        HTML(string=text, url_fetcher=no_fetch).write_pdf(str(path))
+        with _PDF_LOCK:
+            HTML(string=text, url_fetcher=no_fetch).write_pdf(str(path))
     except OSError as exc:
         raise ReportError(f"PDF rendering is unavailable: {exc}") from exc
 
