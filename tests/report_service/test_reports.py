@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -620,3 +621,26 @@ def test_every_report_is_a_dbt_exposure_of_exactly_its_relations(
             assert node["original_file_path"].startswith("dbt_project/models/reporting/")
             documented = {c.lower() for c in node["columns"]}
             assert set(columns) <= documented, (relation, set(columns) - documented)
+
+
+def test_reports_render_concurrently(
+    client: DuckDBClient, rendered: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    """The worker pool renders several jobs at once on one client: every
+    concurrent rendering equals the sequential one."""
+    jobs = [(report_type, n) for report_type in CATALOG for n in range(3)]
+
+    def render(job: tuple[str, int]) -> dict[str, Path]:
+        report_type, n = job
+        params = load_json(rendered[report_type])["params"]
+        out = tmp_path / f"{report_type}-{n}"
+        return render_report(report_type, params, ["json", "html"], client, out)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(render, jobs))
+    for (report_type, _), paths in zip(jobs, results, strict=True):
+        got, want = load_json(paths), load_json(rendered[report_type])
+        got.pop("generated_at")
+        want.pop("generated_at")
+        assert got == want, report_type
+        assert "<svg" in paths["html"].read_text()
