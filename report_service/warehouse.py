@@ -223,11 +223,13 @@ class DuckDBClient(WarehouseClient):
         import duckdb
 
         statement = translate_binds(substitute_relations(sql, self._qualify), params, "dollar")
+        # DuckDB refuses named values the statement does not use.
+        values = {name: params[name] for name in bind_names(sql)}
         handle = self._acquire()
         try:
             cursor = handle.connection.cursor()
             try:
-                cursor.execute(statement, dict(params))
+                cursor.execute(statement, values)
                 columns = [str(d[0]).lower() for d in cursor.description or []]
                 rows = [tuple(row) for row in cursor.fetchall()]
             finally:

@@ -102,6 +102,8 @@ def test_duckdb_query_and_columns(tiny: tuple[Path, DuckDBClient]) -> None:
     result = client.query(REVENUE, {"region": "EMEA"})
     assert result.columns == ["revenue"]
     assert str(result.scalar()) == "100.00"
+    # Values the statement does not use are ignored.
+    assert str(client.query(REVENUE, {"region": "EMEA", "unused": 1}).scalar()) == "100.00"
     assert client.relation_columns("rpt_daily_sales") == [
         "order_date",
         "region",
