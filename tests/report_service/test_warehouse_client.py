@@ -329,6 +329,7 @@ def assert_same_document(actual_path: Path, expected_path: Path) -> None:
     assert actual == expected
 
 
+@pytest.mark.slow
 def test_emulator_renders_the_same_numbers_as_duckdb(
     small_warehouse: Settings, snowflake_client: SnowflakeClient, tmp_path: Path
 ) -> None:
@@ -345,6 +346,7 @@ def test_emulator_renders_the_same_numbers_as_duckdb(
         duck.close()
 
 
+@pytest.mark.slow
 def test_emulator_defaults_match_duckdb(
     small_warehouse: Settings, snowflake_client: SnowflakeClient, tmp_path: Path
 ) -> None:
@@ -358,6 +360,7 @@ def test_emulator_defaults_match_duckdb(
         duck.close()
 
 
+@pytest.mark.slow
 def test_snowflake_client_basics(snowflake_client: SnowflakeClient) -> None:
     assert check_ready(snowflake_client, CATALOG) == []
     columns = snowflake_client.relation_columns("rpt_daily_sales")
@@ -375,6 +378,7 @@ def test_snowflake_client_basics(snowflake_client: SnowflakeClient) -> None:
     assert snowflake_client.query("select count(*) from {rpt_daily_sales}", {}).scalar() > 0
 
 
+@pytest.mark.slow
 def test_snowflake_parallel_queries(snowflake_client: SnowflakeClient) -> None:
     def run(region: str) -> Any:
         return snowflake_client.query(
@@ -387,6 +391,7 @@ def test_snowflake_parallel_queries(snowflake_client: SnowflakeClient) -> None:
         assert list(pool.map(run, regions)) == expected
 
 
+@pytest.mark.slow
 def test_snowflake_reconnects_after_the_connection_is_closed(
     emulator: SnowflakeSettings,
 ) -> None:
@@ -401,6 +406,7 @@ def test_snowflake_reconnects_after_the_connection_is_closed(
         client.close()
 
 
+@pytest.mark.slow
 def test_snowflake_errors_are_retryable_report_errors(
     emulator: SnowflakeSettings, snowflake_client: SnowflakeClient
 ) -> None:
