@@ -28,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -83,6 +84,10 @@ class ReportService:
         self.artifacts = artifacts or open_artifact_store(self.service, self.settings)
         self.events = events if events is not None else event_sink(self.settings)
         self.start_workers = start_workers
+        from report_service.stores.sqlite import SQLiteJobStore
+
+        #: Reads from a local SQLite file are fast enough to run on the event loop.
+        self.local_store = isinstance(self.store, SQLiteJobStore)
         self._client: Any = None
         self._client_lock = threading.Lock()
         self._depth = (0.0, 0)
@@ -510,7 +515,11 @@ def create_app(service: ReportService) -> FastAPI:
             return service.service.public_base_url.rstrip("/")
         return str(request.base_url).rstrip("/")
 
-    def require_key(x_api_key: str | None = Header(default=None, include_in_schema=False)) -> None:
+    # ``async``: a sync dependency or route runs in a thread pool, which costs more
+    # than the work itself on the hot read paths (checking a key, reading a job).
+    async def require_key(
+        x_api_key: str | None = Header(default=None, include_in_schema=False),
+    ) -> None:
         if not service.key_is_valid(x_api_key):
             raise ServiceError(
                 "a valid x-api-key header is required", code="unauthorized", status_code=401
@@ -550,7 +559,7 @@ def create_app(service: ReportService) -> FastAPI:
 
     # unauthenticated ---------------------------------------------------------
     @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness: answers while the process runs; checks nothing else."""
         return {"status": "ok"}
 
@@ -631,9 +640,16 @@ def create_app(service: ReportService) -> FastAPI:
         )
 
     @app.get("/v1/reports/jobs/{job_id}", tags=["reports"], dependencies=authed)
-    def get_job(job_id: str, request: Request) -> dict[str, Any]:
+    async def get_job(job_id: str, request: Request) -> JSONResponse:
         """A job's status and, once it succeeded, its artifacts."""
-        return job_body(_find(job_id), base_url(request))
+        # A primary-key read in SQLite takes tens of microseconds: cheaper inline
+        # than a hop to the thread pool. A network store (DynamoDB) must not block
+        # the event loop.
+        if service.local_store:
+            job = _find(job_id)
+        else:
+            job = await run_in_threadpool(_find, job_id)
+        return JSONResponse(job_body(job, base_url(request)))
 
     def _find(job_id: str) -> Job:
         job = service.store.get(job_id) if JOB_ID_RE.match(job_id) else None
