@@ -130,6 +130,7 @@ class WorkerPool:
                     lease_seconds=self.lease_seconds,
                     max_attempts=self.max_attempts,
                     now=utcnow(),
+                    on_failed=self._given_up,
                 )
             except Exception:
                 log.exception("claiming a job failed")
@@ -224,6 +225,14 @@ class WorkerPool:
         log.warning("job failed", extra={"error": message})
         self._emit_job(updated, "failed", _ms(started), message)
         return "failed"
+
+    def _given_up(self, job: Job) -> None:
+        """The store ended a job whose worker kept dying: record it like any failure."""
+        with job_context(job.job_id):
+            log.warning("job failed: its worker stopped too often", extra={"error": job.error})
+        self._emit_job(job, "failed", None, job.error)
+        if self.on_finished is not None:
+            self.on_finished(job, "failed", 0.0)
 
     # -- events ----------------------------------------------------------------
     def _emit_job(self, job: Job, status: str, duration_ms: int | None, error: str | None) -> None:

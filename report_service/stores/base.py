@@ -19,7 +19,7 @@ of an existing id returns the existing job when the request hash matches.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,12 +49,20 @@ class JobStore(ABC):
 
     @abstractmethod
     def claim(
-        self, worker_id: str, *, lease_seconds: float, max_attempts: int, now: datetime
+        self,
+        worker_id: str,
+        *,
+        lease_seconds: float,
+        max_attempts: int,
+        now: datetime,
+        on_failed: Callable[[Job], None] | None = None,
     ) -> Job | None:
         """Claim the oldest claimable job for ``worker_id`` (see module doc), or ``None``.
 
         An expired ``running`` job that has already had ``max_attempts``
-        attempts is set ``failed`` (error: its worker stopped N times) instead.
+        attempts is set ``failed`` (error: its worker stopped N times) instead;
+        ``on_failed`` is called with each such job once the change is stored
+        (the caller writes its job event).
         """
 
     @abstractmethod

@@ -55,7 +55,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -283,7 +283,13 @@ class DynamoJobStore(JobStore):
             kwargs["ExclusiveStartKey"] = last
 
     def claim(
-        self, worker_id: str, *, lease_seconds: float, max_attempts: int, now: datetime
+        self,
+        worker_id: str,
+        *,
+        lease_seconds: float,
+        max_attempts: int,
+        now: datetime,
+        on_failed: Callable[[Job], None] | None = None,
     ) -> Job | None:
         now_s = format_ts(now)
         expires = now + timedelta(seconds=lease_seconds)
@@ -294,7 +300,9 @@ class DynamoJobStore(JobStore):
         running: list[Item] = []
         for item in self._candidates("running", f"{now_s}#"):
             if int(item.get("attempts", _n(0))["N"]) >= max_attempts:
-                self._give_up(item, now_s)
+                failed = self._give_up(item, now_s)
+                if failed is not None and on_failed is not None:
+                    on_failed(failed)
             else:
                 running.append(item)
         candidates = heapq.merge(
@@ -334,13 +342,13 @@ class DynamoJobStore(JobStore):
             return _item_to_job(response["Attributes"])
         return None
 
-    def _give_up(self, item: Item, now_s: str) -> None:
+    def _give_up(self, item: Item, now_s: str) -> Job | None:
         """Fail an expired running job whose worker stopped max_attempts times
-        (unless it changed since it was read)."""
+        (unless it changed since it was read): the failed job, or ``None``."""
         attempts = int(item.get("attempts", _n(0))["N"])
         # A conditional failure: renewed, finished or given up by another worker.
-        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
-            self.client.update_item(
+        try:
+            response = self.client.update_item(
                 TableName=self.table_name,
                 Key={"job_id": item["job_id"]},
                 UpdateExpression=(
@@ -358,7 +366,11 @@ class DynamoJobStore(JobStore):
                     ":one": _n(1),
                     ":v": item.get("version", _n(0)),
                 },
+                ReturnValues="ALL_NEW",
             )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return _item_to_job(response["Attributes"])
 
     def _update_leased(
         self,

@@ -30,7 +30,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -289,18 +289,30 @@ class SQLiteJobStore(JobStore):
     # -- the lease -----------------------------------------------------------
 
     def claim(
-        self, worker_id: str, *, lease_seconds: float, max_attempts: int, now: datetime
+        self,
+        worker_id: str,
+        *,
+        lease_seconds: float,
+        max_attempts: int,
+        now: datetime,
+        on_failed: Callable[[Job], None] | None = None,
     ) -> Job | None:
         now_s = format_ts(now)
         expires = format_ts(now + timedelta(seconds=lease_seconds))
         conn = self._conn
+        given_up: list[str] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
-            job = self._claim_in(conn, worker_id, now_s, expires, max_attempts)
+            job = self._claim_in(conn, worker_id, now_s, expires, max_attempts, given_up)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if on_failed is not None:
+            for job_id in given_up:
+                failed = self.get(job_id)
+                if failed is not None:
+                    on_failed(failed)
         return job
 
     def _claim_in(
@@ -310,15 +322,17 @@ class SQLiteJobStore(JobStore):
         now_s: str,
         expires: str,
         max_attempts: int,
+        given_up: list[str],
     ) -> Job | None:
         # First end every job whose worker stopped max_attempts times (its
         # lease expired again): it is failed, never claimed again.
         exhausted = conn.execute(
-            "SELECT rowid, attempts FROM jobs "
+            "SELECT rowid, attempts, job_id FROM jobs "
             "WHERE status = 'running' AND queue_at < ? AND attempts >= ?",
             (now_s, max_attempts),
         ).fetchall()
-        for rowid, attempts in exhausted:
+        for rowid, attempts, job_id in exhausted:
+            given_up.append(job_id)
             conn.execute(
                 "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
                 "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL WHERE rowid = ?",

@@ -203,8 +203,17 @@ def test_a_job_whose_worker_stopped_max_attempts_times_fails(store: JobStore) ->
     assert again is not None and again.job_id == "doomed" and again.attempts == 2
     # Its lease expires again (at T0 + 61): claim gives up on it and takes
     # the next job (here "other", which has been claimable longer).
-    nxt = claim(store, "w3", T0 + timedelta(seconds=100), max_attempts=2)
+    given_up: list[Job] = []
+    nxt = store.claim(
+        "w3",
+        lease_seconds=LEASE,
+        max_attempts=2,
+        now=T0 + timedelta(seconds=100),
+        on_failed=given_up.append,
+    )
     assert nxt is not None and nxt.job_id == "other"
+    # The caller hears of the job it gave up on (to write its "failed" event).
+    assert [(job.job_id, job.status) for job in given_up] == [("doomed", "failed")]
     failed = store.get("doomed")
     assert failed is not None
     assert failed.status == "failed"
