@@ -161,3 +161,35 @@ def test_a_job_still_running_after_the_grace_period_is_released(
         finally:
             store.close()
         assert job is not None and job.lease_owner is None
+
+
+def test_a_job_that_keeps_failing_ends_failed_after_bounded_attempts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    # Not a DuckDB file: every attempt to read the warehouse fails (retryable).
+    (home / "warehouse.duckdb").write_bytes(b"this is not a database" * 100)
+    extra = {"REPORT_SERVICE_WORKERS": "1", "REPORT_SERVICE_MAX_ATTEMPTS": "3"}
+    with svc.running(home, extra) as service:
+        with service.client(headers=service.headers) as http:
+            response = http.post("/v1/reports/jobs", json={"report_type": "daily_sales"})
+        job = service.wait_for_job(response.json()["job_id"], timeout=120)
+    assert job["status"] == "failed", job
+    assert job["attempts"] == 3
+    assert job["error"] and "warehouse" in job["error"].lower(), job["error"]
+    events = sorted(
+        (
+            json.loads(line)
+            for path in (home / "events").rglob("*.jsonl")
+            for line in path.read_text().splitlines()
+        ),
+        key=lambda event: event["at"],
+    )
+    assert [event["status"] for event in events] == [
+        "queued",
+        "running",
+        "queued",
+        "running",
+        "queued",
+        "running",
+        "failed",
+    ]
