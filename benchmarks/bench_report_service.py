@@ -74,7 +74,9 @@ def prepare_home(args: argparse.Namespace, tmp: Path) -> Path:
         ["build"],
     ):
         say(f"analytics {' '.join(step)} ...")
-        subprocess.run([str(VENV_BIN / "analytics"), *step], env=env, check=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [str(VENV_BIN / "analytics"), *step], env=env, check=True, stdout=sys.stderr
+        )
     return home
 
 
