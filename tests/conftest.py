@@ -120,6 +120,16 @@ def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Pope
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
 
 
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """Terminate a server a test started; kill it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def fakesnow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A fakesnow server (in-memory databases) for the whole session: ``(host, port)``."""
@@ -135,12 +145,7 @@ def fakesnow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
             wait_for_port(host, port, timeout=60, process=process)
             yield host, port
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import VENV_BIN, free_port, wait_for_port
+from tests.conftest import VENV_BIN, free_port, stop_process, wait_for_port
 
 AWS_REGION = "us-east-1"
 
@@ -56,12 +56,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             wait_for_port(host, port, timeout=60, process=process)
             yield f"http://{host}:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 @pytest.fixture
