@@ -1,0 +1,377 @@
+"""The semantic layer (dbt semantic models and metrics, MetricFlow): valid,
+complete against metrics.md, and its SQL returns the numbers of the
+reporting tables on a real warehouse."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+
+from analytics_core.settings import PROJECT_ROOT, Settings
+from questions.semantic import (
+    SemanticLayer,
+    SemanticLayerError,
+    load_semantic_manifest,
+    parse_semantic_manifest,
+    validate_semantic_manifest,
+)
+
+pytestmark = pytest.mark.slow
+
+#: Every metric of shared/contracts/metrics.md.
+CONTRACT_METRICS = (
+    "revenue",
+    "orders",
+    "average_order_value",
+    "units_sold",
+    "active_customers",
+    "new_customers",
+    "gross_margin",
+    "gross_margin_pct",
+    "return_rate",
+    "cancellation_rate",
+    "target_revenue",
+    "target_attainment",
+)
+#: The dimensions of metrics.md, by their group-by names.
+CONTRACT_DIMENSIONS = (
+    "metric_time",
+    "customer__region",
+    "customer__country",
+    "customer__segment",
+    "product__category",
+    "order__channel",
+    "product__product_name",
+)
+GRAINS = ("day", "week", "month", "quarter", "year")
+
+
+@pytest.fixture(scope="module")
+def layer(small_warehouse: Settings) -> SemanticLayer:
+    """The layer of the build that produced the small warehouse, loaded once."""
+    manifest = small_warehouse.dbt_target_path / "semantic_manifest.json"
+    return SemanticLayer.load(manifest_path=manifest)
+
+
+@pytest.fixture(scope="module")
+def con(small_warehouse: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(str(small_warehouse.warehouse_path), read_only=True) as connection:
+        yield connection
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def day(value: Any) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def close(a: Any, b: Any, tolerance: float) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) <= tolerance
+
+
+def by_key(
+    records: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    out = {tuple(day(r[k]) for k in keys): r for r in records}
+    assert len(out) == len(records), "duplicate keys"
+    return out
+
+
+def test_semantic_manifest_is_valid(layer: SemanticLayer) -> None:
+    assert layer.validate() == []
+
+
+def test_every_contract_metric_has_label_description_and_synonyms(layer: SemanticLayer) -> None:
+    metrics = {m.name: m for m in layer.metrics()}
+    assert set(CONTRACT_METRICS) <= set(metrics)
+    for metric in metrics.values():
+        assert metric.label, metric.name
+        assert metric.description.strip(), metric.name
+        assert metric.synonyms, metric.name
+    assert {"sales", "turnover", "net sales"} <= set(metrics["revenue"].synonyms)
+    assert {"AOV", "basket size", "average basket"} <= set(metrics["average_order_value"].synonyms)
+    assert "note" in metrics["target_attainment"].meta
+
+
+def test_every_contract_dimension_exists_with_labels_and_synonyms(layer: SemanticLayer) -> None:
+    dimensions = {d.name: d for d in layer.dimensions()}
+    assert set(CONTRACT_DIMENSIONS) <= set(dimensions)
+    for name in CONTRACT_DIMENSIONS:
+        dimension = dimensions[name]
+        assert dimension.label and dimension.description and dimension.synonyms, dimension
+    assert dimensions["metric_time"].is_time
+    assert {"area", "market"} <= set(dimensions["customer__region"].synonyms)
+    assert "sales channel" in dimensions["order__channel"].synonyms
+    assert "product category" in dimensions["product__category"].synonyms
+    # every contract dimension slices revenue, at every contract grain
+    group_bys = set(layer.group_bys_for(["revenue"]))
+    assert {n for n in CONTRACT_DIMENSIONS if n != "metric_time"} <= group_bys
+    for grain in GRAINS:
+        layer.compile(["revenue"], [f"metric_time__{grain}"])
+
+
+def test_categorical_sample_values_occur_in_the_warehouse(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    relations = {
+        m["name"]: f"{m['node_relation']['schema_name']}.{m['node_relation']['alias']}"
+        for m in layer.raw_manifest["semantic_models"]
+    }
+    categorical = [d for d in layer.dimensions() if d.kind == "categorical"]
+    assert categorical
+    for dimension in categorical:
+        assert dimension.sample_values, dimension.name
+        values = {
+            value
+            for (value,) in con.execute(
+                f"select distinct cast({dimension.expr} as varchar) "
+                f"from {relations[dimension.semantic_model]}"
+            ).fetchall()
+        }
+        missing = set(dimension.sample_values) - values
+        assert not missing, (dimension.name, missing)
+    regions = next(d for d in categorical if d.name == "customer__region")
+    assert set(regions.sample_values) == {"AMER", "EMEA", "APAC", "UNKNOWN"}
+
+
+def test_revenue_orders_units_by_day_and_region_equal_rpt_daily_sales(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    sql = layer.compile(
+        ["revenue", "orders", "units_sold"], ["metric_time__day", "customer__region"]
+    )
+    got = by_key(rows(con, sql), ["metric_time__day", "customer__region"])
+    expected = by_key(
+        rows(
+            con,
+            """
+            select order_date, region, sum(revenue_usd) as revenue, sum(orders) as orders,
+                sum(units_sold) as units_sold, count(*) as channels
+            from reporting.rpt_daily_sales group by 1, 2
+            """,
+        ),
+        ["order_date", "region"],
+    )
+    assert len(expected) > 100
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        have = got[key]
+        assert have["orders"] == want["orders"], key
+        assert have["units_sold"] == want["units_sold"], key
+        # the report rounds each (day, region, channel) to cents
+        assert close(have["revenue"], want["revenue"], 0.005 * want["channels"] + 1e-9), key
+
+
+def test_average_order_value_and_active_customers_by_day_region_channel(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    keys = ["metric_time__day", "customer__region", "order__channel"]
+    got = by_key(rows(con, layer.compile(["average_order_value", "active_customers"], keys)), keys)
+    expected = by_key(
+        rows(con, "select * from reporting.rpt_daily_sales"), ["order_date", "region", "channel"]
+    )
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        have = got[key]
+        assert close(have["average_order_value"], want["average_order_value_usd"], 0.005001), key
+        assert have["active_customers"] == want["active_customers"], key
+
+
+def test_weekly_rates_margin_and_customers_equal_rpt_weekly_kpis(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    keys = ["metric_time__week", "customer__region"]
+    order_metrics = [
+        "return_rate",
+        "returned_orders",
+        "delivered_or_returned_orders",
+        "cancellation_rate",
+        "cancelled_orders",
+        "valid_orders",
+    ]
+    got_orders = by_key(rows(con, layer.compile(order_metrics, keys)), keys)
+    got_sales = by_key(
+        rows(
+            con,
+            layer.compile(
+                ["revenue", "active_customers", "gross_margin", "gross_margin_pct"], keys
+            ),
+        ),
+        keys,
+    )
+    got_new = by_key(rows(con, layer.compile(["new_customers"], keys)), keys)
+    expected = by_key(
+        rows(con, "select * from reporting.rpt_weekly_kpis"), ["week_start", "region"]
+    )
+    assert len(expected) > 50
+    assert set(expected) <= set(got_orders)
+    for key, want in expected.items():
+        have = got_orders[key]
+        for count in ("returned_orders", "delivered_or_returned_orders", "cancelled_orders"):
+            assert have[count] == want[count], (key, count)
+        assert have["valid_orders"] == want["valid_orders"], key
+        assert close(have["return_rate"], want["return_rate"], 1e-12), key
+        assert close(have["cancellation_rate"], want["cancellation_rate"], 1e-12), key
+        sales = got_sales.get(key)
+        if want["orders"]:
+            assert sales is not None, key
+            assert close(sales["revenue"], want["revenue_usd"], 0.005001), key
+            assert sales["active_customers"] == want["active_customers"], key
+            assert close(sales["gross_margin"], want["gross_margin_usd"], 0.005001), key
+            assert close(
+                sales["gross_margin_pct"],
+                float(sales["gross_margin"]) / float(sales["revenue"]),
+                1e-9,
+            )
+        assert (got_new[key]["new_customers"] if key in got_new else 0) == want["new_customers"]
+
+
+def test_target_revenue_and_attainment_by_region_and_month(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    keys = ["metric_time__month", "sales_region"]
+    got = by_key(
+        rows(
+            con,
+            layer.compile(["regional_revenue", "target_revenue", "target_attainment"], keys),
+        ),
+        keys,
+    )
+    expected = by_key(
+        rows(con, "select * from reporting.rpt_monthly_region_targets"), ["month_start", "region"]
+    )
+    assert expected
+    assert set(expected) <= set(got)
+    for key, want in expected.items():
+        have = got[key]
+        assert close(have["regional_revenue"] or 0, want["revenue_usd"], 0.005001), key
+        if want["target_revenue_usd"] is None:
+            assert have["target_revenue"] is None and have["target_attainment"] is None, key
+        else:
+            assert Decimal(have["target_revenue"]) == want["target_revenue_usd"], key
+            if want["revenue_usd"]:
+                assert close(have["target_attainment"], want["target_attainment"], 1e-9), key
+    # regional_revenue is revenue by customer__region under another name
+    by_region = by_key(
+        rows(con, layer.compile(["revenue"], ["metric_time__month", "customer__region"])),
+        ["metric_time__month", "customer__region"],
+    )
+    for key, have in by_region.items():
+        assert close(got[key]["regional_revenue"], have["revenue"], 1e-6), key
+
+
+def test_where_order_limit_and_time_bounds(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    sql = layer.compile(
+        ["revenue"],
+        ["product__product_name"],
+        where=["{{ Dimension('customer__region') }} = 'EMEA'"],
+        order_by=["-revenue"],
+        limit=5,
+        start=datetime.date(2026, 5, 1),
+        end=datetime.date(2026, 5, 31),
+    )
+    top = rows(con, sql)
+    assert 0 < len(top) <= 5
+    assert [r["revenue"] for r in top] == sorted((r["revenue"] for r in top), reverse=True)
+    (expected,) = con.execute(
+        """
+        select max(revenue) from (
+            select p.product_name, sum(i.line_net_amount_usd) as revenue
+            from processed_data.fct_order_items i
+            join processed_data.dim_customers c on i.customer_key = c.customer_key
+            join processed_data.dim_products p on i.product_id = p.product_key
+            where i.is_revenue_bearing and c.region = 'EMEA'
+                and i.order_date between '2026-05-01' and '2026-05-31'
+            group by 1
+        )
+        """
+    ).fetchone()
+    assert close(top[0]["revenue"], expected, 1e-6)
+
+
+def test_snowflake_sql_parses_and_names_snowflake_relations(layer: SemanticLayer) -> None:
+    sql = layer.compile(
+        ["revenue", "average_order_value"],
+        ["metric_time__month", "customer__region"],
+        where=["{{ Dimension('order__channel') }} = 'web'"],
+        dialect="snowflake",
+    )
+    sqlglot.parse_one(sql, read="snowflake")
+    assert "processed_data.fct_order_items" in sql
+    assert '"warehouse"' not in sql
+    duck = layer.compile(["revenue"], ["metric_time__month"])
+    assert '"warehouse"."processed_data"."fct_order_items"' in duck
+
+
+def test_snowflake_database_can_be_named(small_warehouse: Settings) -> None:
+    layer = SemanticLayer.load(
+        manifest_path=small_warehouse.dbt_target_path / "semantic_manifest.json",
+        snowflake_database="analytics_platform",
+        snowflake_schema_prefix="dev_me_",
+    )
+    sql = layer.compile(["orders"], ["metric_time__day"], dialect="snowflake")
+    assert "analytics_platform.dev_me_processed_data.fct_order_items" in sql
+
+
+def test_saved_queries_compile_and_run(
+    layer: SemanticLayer, con: duckdb.DuckDBPyConnection
+) -> None:
+    saved = layer.saved_queries()
+    assert len(saved) >= 6
+    for query in saved:
+        assert query.label and query.description and query.metrics and query.group_by
+        sql = layer.compile_saved_query(query.name)
+        assert rows(con, sql), query.name
+        sqlglot.parse_one(layer.compile_saved_query(query.name, "snowflake"), read="snowflake")
+        # the listed group-bys are real names: the same query compiles from them
+        con.execute(layer.compile(query.metrics, query.group_by)).fetchall()
+
+
+def test_unknown_names_are_errors(layer: SemanticLayer) -> None:
+    with pytest.raises(SemanticLayerError):
+        layer.compile(["no_such_metric"], ["metric_time__day"])
+    with pytest.raises(SemanticLayerError):
+        layer.compile(["revenue"], ["customer__no_such_dimension"])
+
+
+def test_compiling_is_fast(layer: SemanticLayer) -> None:
+    layer.compile(["revenue", "orders"], ["metric_time__day", "customer__region"])
+    started = time.perf_counter()
+    for _ in range(5):
+        layer.compile(["revenue", "orders"], ["metric_time__week", "order__channel"])
+    assert (time.perf_counter() - started) / 5 < 1.0
+
+
+def test_parses_the_project_with_dbt() -> None:
+    """What the loader does when there is no fresh target/semantic_manifest.json."""
+    raw = parse_semantic_manifest(PROJECT_ROOT)
+    assert {m["name"] for m in raw["metrics"]} >= set(CONTRACT_METRICS)
+    assert validate_semantic_manifest(SemanticLayer(raw).semantic_manifest) == []
+
+
+def test_loads_a_fresh_target_manifest(small_warehouse: Settings, tmp_path: Path) -> None:
+    (tmp_path / "target").mkdir()
+    shutil.copy(
+        small_warehouse.dbt_target_path / "semantic_manifest.json",
+        tmp_path / "target" / "semantic_manifest.json",
+    )
+    manifest = load_semantic_manifest(tmp_path)
+    assert validate_semantic_manifest(manifest) == []
+    assert {m.name for m in manifest.metrics} >= set(CONTRACT_METRICS)
