@@ -133,8 +133,10 @@ def test_categorical_sample_values_occur_in_the_warehouse(
         for m in layer.raw_manifest["semantic_models"]
     }
     categorical = [d for d in layer.dimensions() if d.kind == "categorical"]
+    entities = [d for d in layer.dimensions() if d.kind == "entity" and d.sample_values]
     assert categorical
-    for dimension in categorical:
+    assert [e.name for e in entities] == ["sales_region"]
+    for dimension in categorical + entities:
         assert dimension.sample_values, dimension.name
         values = {
             value
