@@ -1,1 +1,2 @@
-"""Questions in plain language: the semantic query engine, the Cortex Analyst client and the SQL guard."""  # noqa: E501
+"""Questions in plain language: the semantic query engine, the Cortex Analyst
+client and the SQL guard."""
