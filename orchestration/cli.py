@@ -455,6 +455,10 @@ def up(
 
     settings = load_settings()
     service, _, key_file = _service_settings(service_settings, host, report_port)
+    if "REPORT_SERVICE_LOG_LEVEL" not in os.environ:
+        # `up` talks to a person at a terminal: only the report service's
+        # warnings and errors, not a JSON line per request.
+        service = service.model_copy(update={"log_level": "WARNING"})
     if not files.raw_tables(settings.state_warehouse_path):
         out.print(f"no raw data yet: generating a data set at scale {scale}")
         config = _generator_config(seed=seed, scale=scale, end_date=None, defect_rate=None)

@@ -25,7 +25,14 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+#: Record attributes that are not extra fields (uvicorn's ``color_message`` is
+#: its message with terminal colour codes).
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 _SECRET_WORDS = ("key", "secret", "password", "token", "authorization")
 
 
