@@ -226,6 +226,12 @@ def validate_semantic_manifest(manifest: Any) -> list[str]:
 # --- the SQL clients MetricFlow needs to render ------------------------------------
 
 
+def _refuse() -> SemanticLayerError:
+    """By design, not a gap: MetricFlow only renders SQL here. What runs is the
+    guarded statement, through the warehouse's read-only client."""
+    return SemanticLayerError("the semantic layer compiles SQL; it never runs it")
+
+
 class _RenderOnlySqlClient:
     """A MetricFlow ``SqlClient`` that only knows its engine and renderer:
     ``explain`` renders SQL, nothing here runs it."""
@@ -253,13 +259,13 @@ class _RenderOnlySqlClient:
         return self._renderer
 
     def query(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("the semantic layer compiles SQL; it never runs it")
+        raise _refuse()
 
     def execute(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("the semantic layer compiles SQL; it never runs it")
+        raise _refuse()
 
     def dry_run(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("the semantic layer compiles SQL; it never runs it")
+        raise _refuse()
 
     def close(self) -> None:
         return None
