@@ -197,3 +197,39 @@ class ReportServiceSettings(BaseSettings):
     @property
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+
+
+class QuestionSettings(BaseSettings):
+    """How questions in plain language are answered (``QUESTIONS_*``).
+
+    ``engine``: ``local`` (our parser over the semantic layer, offline),
+    ``cortex_analyst`` (Snowflake Cortex Analyst; needs the Snowflake target and
+    a semantic view or a staged semantic model file), or ``auto``: Cortex
+    Analyst when the warehouse is Snowflake and ``cortex_enabled`` is on,
+    else local.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QUESTIONS_", extra="ignore")
+
+    engine: Literal["auto", "local", "cortex_analyst"] = "auto"
+    warehouse: Literal["duckdb", "snowflake"] = "duckdb"
+    cortex_enabled: bool = False
+    #: ``DB.SCHEMA.VIEW`` of the semantic view Cortex Analyst reads...
+    cortex_semantic_view: str | None = None
+    #: ...or the staged semantic model file, ``@DB.SCHEMA.STAGE/path.yaml``.
+    cortex_semantic_model_file: str | None = None
+    #: Base URL of the account (``https://<account>.snowflakecomputing.com``);
+    #: default from ``SNOWFLAKE_ACCOUNT``.
+    cortex_base_url: str | None = None
+    #: A token for the REST API (programmatic access token, OAuth or key-pair
+    #: JWT, see ``cortex_token_type``); never logged.
+    cortex_token: str | None = Field(default=None, repr=False)
+    cortex_token_type: Literal["PROGRAMMATIC_ACCESS_TOKEN", "OAUTH", "KEYPAIR_JWT"] = (
+        "PROGRAMMATIC_ACCESS_TOKEN"  # noqa: S105 - a token kind, not a secret
+    )
+    cortex_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    #: Rows a question may return (the guard adds this LIMIT).
+    max_rows: int = Field(default=1000, ge=1, le=100_000)
+    #: Seconds a question's query may run.
+    statement_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    reporting_schema: str = "reporting"

@@ -1,0 +1,244 @@
+"""What every question engine answers with, whichever engine it is.
+
+Two engines answer questions: the local engine (:mod:`questions.local`, our
+own deterministic parser over the semantic layer, no network) and Snowflake
+Cortex Analyst (:mod:`questions.cortex_analyst`). Both implement
+:class:`QuestionEngine` and return an :class:`Answer`, so the UI and
+``analytics ask`` never care which one answered.
+
+An answer's ``status`` is one of
+
+- ``answered``: ``sql`` ran (after the guard) and ``columns``/``rows`` hold
+  the result;
+- ``clarify``: the question is ambiguous or names nothing the engine knows;
+  ``suggestions`` are concrete questions it can answer;
+- ``unsupported``: a request to change data, a forecast, personal data, or
+  anything else the platform will not do; ``message`` says why.
+
+The interpretation is always returned: in words (``explanation``) and, for the
+local engine, as structure (:class:`Interpretation`) in the shape of
+``analytics ask --json`` (``shared/contracts/interfaces.md``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Status = Literal["answered", "clarify", "unsupported"]
+
+#: Questions longer than this are refused before any parsing (a clear error,
+#: not a slow one). Real questions are a sentence or two.
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep rows whose ``dimension`` (a group-by name such as
+    ``customer__region``) is one of ``values`` (``operator`` ``in``) or none
+    of them (``not in``). Values are spelled as in the warehouse (``EMEA``,
+    ``mobile``, ``United States``)."""
+
+    dimension: str
+    values: tuple[str, ...]
+    operator: Literal["in", "not in"] = "in"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dimension": self.dimension, "operator": self.operator, "values": list(self.values)}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive calendar dates on metric_time; ``label`` is how the question
+    named it ("last month", "Q1 2026", "all time")."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    label: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "label": self.label,
+        }
+
+
+@dataclass(frozen=True)
+class OrderBy:
+    """Sort by a metric or group-by name."""
+
+    by: str
+    descending: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": self.by, "descending": self.descending}
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """A semantic query: what the engine understood the question to ask.
+
+    ``metrics``: metric names of the semantic layer (``revenue``);
+    ``group_by``: group-by names (``customer__region``, ``metric_time__month``);
+    ``filters``: dimension-value filters; ``period``: the dates (None: all time);
+    ``order_by``/``limit``: sorting and top/bottom N.
+    """
+
+    metrics: tuple[str, ...]
+    group_by: tuple[str, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    period: Period | None = None
+    order_by: tuple[OrderBy, ...] = ()
+    limit: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metrics": list(self.metrics),
+            "group_by": list(self.group_by),
+            "filters": [f.to_json() for f in self.filters],
+            "period": self.period.to_json() if self.period else None,
+            "order_by": [o.to_json() for o in self.order_by],
+            "limit": self.limit,
+        }
+
+
+@dataclass
+class Answer:
+    """One engine's answer to one question (see the module docstring)."""
+
+    question: str
+    status: Status
+    engine: str
+    interpretation: Interpretation | None = None
+    #: The interpretation (or the reason for clarify/unsupported) in words.
+    explanation: str = ""
+    sql: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: The engine's request id (Cortex Analyst's ``request_id``), if any.
+    request_id: str | None = None
+    #: Milliseconds spent: ``interpret``, ``compile``, ``guard``, ``query``, ``total``.
+    timings: dict[str, float] = field(default_factory=dict)
+    #: Whether the rows were cut at the row limit.
+    truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``analytics ask --json`` object: the keys of interfaces.md first,
+        then what else we know."""
+        return {
+            "question": self.question,
+            "status": self.status,
+            "interpretation": self.interpretation.to_json() if self.interpretation else None,
+            "sql": self.sql,
+            "columns": list(self.columns),
+            "rows": [[_json_value(v) for v in row] for row in self.rows],
+            "suggestions": list(self.suggestions),
+            "explanation": self.explanation,
+            "engine": self.engine,
+            "warnings": list(self.warnings),
+            "request_id": self.request_id,
+            "truncated": self.truncated,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+        }
+
+
+def _json_value(value: Any) -> Any:
+    """Rows as JSON: dates ISO, decimals as numbers, everything else as is."""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation (for multi-turn engines)."""
+
+    role: Literal["user", "analyst"]
+    text: str
+    sql: str | None = None
+
+
+class QuestionEngine(Protocol):
+    """Answers questions. ``as_of`` resolves relative periods ("last month";
+    default: today UTC); ``history`` holds earlier turns (engines that do not
+    use it ignore it)."""
+
+    name: str
+
+    def ask(
+        self,
+        question: str,
+        *,
+        as_of: datetime.date | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer: ...
+
+    def close(self) -> None: ...
+
+
+def check_question(question: Any, engine: str) -> Answer | None:
+    """The checks every engine makes before it reads a question: a string, not
+    empty, not longer than :data:`MAX_QUESTION_CHARS`, no control characters.
+    Returns the refusal, or None when the question may be read."""
+    if not isinstance(question, str):
+        return Answer(
+            question=str(question)[:200],
+            status="clarify",
+            engine=engine,
+            explanation="A question must be text.",
+            suggestions=list(EXAMPLE_QUESTIONS),
+        )
+    stripped = question.strip()
+    if not stripped:
+        return Answer(
+            question=question,
+            status="clarify",
+            engine=engine,
+            explanation="The question is empty. Ask about a metric, for example revenue.",
+            suggestions=list(EXAMPLE_QUESTIONS),
+        )
+    if len(question) > MAX_QUESTION_CHARS:
+        return Answer(
+            question=question[:200] + "…",
+            status="unsupported",
+            engine=engine,
+            explanation=(
+                f"The question is {len(question):,} characters long; the limit is "
+                f"{MAX_QUESTION_CHARS:,}. Ask one short question at a time."
+            ),
+            suggestions=list(EXAMPLE_QUESTIONS),
+        )
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in question):
+        return Answer(
+            question=question.encode("unicode_escape").decode()[:200],
+            status="unsupported",
+            engine=engine,
+            explanation="The question contains control characters; type it as plain text.",
+            suggestions=list(EXAMPLE_QUESTIONS),
+        )
+    return None
+
+
+#: Questions every engine can answer, offered when a question cannot be.
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "What was revenue last month?",
+    "Revenue by region last month",
+    "Top 5 products by revenue this year",
+    "Average order value by channel in the last 30 days",
+    "Return rate by region last quarter",
+)
+
+
+def as_json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
+    """Rows as records (for charts and tables)."""
+    return [dict(zip(columns, row, strict=False)) for row in rows]
