@@ -149,6 +149,9 @@ class Answer:
 
 def _json_value(value: Any) -> Any:
     """Rows as JSON: dates ISO, decimals as numbers, everything else as is."""
+    midnight = datetime.time()
+    if isinstance(value, datetime.datetime) and not value.tzinfo and value.time() == midnight:
+        return value.date().isoformat()  # a day or the start of a week/month
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):

@@ -289,6 +289,9 @@ PROCESSED_RELATIONS: Final[tuple[str, ...]] = (
     "fct_order_item_margins",
     "sales_targets",
     "countries",
+    # The semantic layer's own relations (MetricFlow's SQL reads them).
+    "sem_regional_order_items",
+    "metricflow_time_spine",
 )
 # dim_customers has no personal data today; listing its columns keeps it so
 # if someone adds one (``*`` over it is refused, columns must be named).
