@@ -427,6 +427,75 @@ def report(
     out.print(f"wrote {target} ({target.stat().st_size:,} bytes)")
 
 
+# --------------------------------------------------------------------------- ask
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str, typer.Argument(metavar="QUESTION", help="The question, in quotes; - reads stdin.")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="YYYY-MM-DD", help="Resolve 'last month' etc. against this day."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (see interfaces.md).")
+    ] = False,
+    show_sql: Annotated[bool, typer.Option("--sql", help="Also print the SQL that ran.")] = False,
+) -> None:
+    """Answer a question in plain language from the warehouse."""
+    import json
+
+    from questions.engine import MAX_QUESTION_CHARS
+    from questions.engines import open_question_engine
+
+    if question == "-":
+        question = sys.stdin.read(MAX_QUESTION_CHARS * 4 + 1)
+    day = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise UsageError(f"--as-of must be a date like 2026-03-15, not {as_of!r}") from None
+    settings = load_settings()
+    engine = open_question_engine(settings)
+    try:
+        answer = engine.ask(question, as_of=day)
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        return
+    _print_answer(answer, show_sql)
+
+
+def _print_answer(answer: Any, show_sql: bool) -> None:
+    out.print(f"{answer.status}: {answer.explanation}", markup=False, soft_wrap=True)
+    if answer.status == "answered":
+        table = Table(*answer.columns, show_lines=False)
+        shown = answer.to_json()["rows"][:50]
+        for row in shown:
+            table.add_row(*("" if v is None else _cell(v) for v in row))
+        out.print(table)
+        if len(answer.rows) > len(shown):
+            out.print(f"({len(answer.rows):,} rows; --json prints them all)", markup=False)
+        for warning in answer.warnings:
+            err.print(f"warning: {warning}", markup=False)
+        if show_sql and answer.sql:
+            out.print(answer.sql, markup=False, soft_wrap=True)
+    for suggestion in answer.suggestions:
+        out.print(f"  try: {suggestion}", markup=False)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
+    return str(value)
+
+
 # --------------------------------------------------------------------------- up
 
 

@@ -483,6 +483,8 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
     vocab = Vocabulary()
     for metric in layer.metrics():
         vocab.metric_labels[metric.name] = metric.label
+        if metric.meta.get("internal"):
+            continue  # reached through another metric (regional_revenue via revenue)
         term = Term("metric", metric.name)
         for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
             vocab.add(phrase, term)
@@ -1140,6 +1142,10 @@ class LocalQuestionEngine:
             metrics = _dedupe(_TARGET_SWAPS.get(m, m) for m in metrics)
             group_by = _dedupe(_TARGET_SWAPS.get(g, g) for g in group_by)
             filters = {(_TARGET_SWAPS.get(d, d), op): vs for (d, op), vs in filters.items()}
+            wants_target = "regional_revenue" in metrics and "target_attainment" in metrics
+            if wants_target and "target_revenue" not in metrics:
+                # "revenue vs target": show the target itself between them.
+                metrics.insert(metrics.index("target_attainment"), "target_revenue")
         # What the metrics can be sliced by.
         supported = self.supported_group_bys(metrics)
         for dimension in [*group_by, *(d for d, _ in filters)]:

@@ -1,0 +1,40 @@
+"""Which engine answers questions here: the one place that decides.
+
+``QUESTIONS_ENGINE=auto`` (the default) uses Snowflake Cortex Analyst when the
+warehouse is Snowflake and ``QUESTIONS_CORTEX_ENABLED`` is on, otherwise the
+local engine; ``local`` or ``cortex_analyst`` force one.
+"""
+
+from __future__ import annotations
+
+from analytics_core.errors import ConfigurationError
+from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
+from questions.engine import QuestionEngine
+
+
+def chosen_engine(questions: QuestionSettings) -> str:
+    """``local`` or ``cortex_analyst``, as the settings ask."""
+    if questions.engine != "auto":
+        return questions.engine
+    if questions.warehouse == "snowflake" and questions.cortex_enabled:
+        return "cortex_analyst"
+    return "local"
+
+
+def open_question_engine(
+    settings: Settings | None = None, questions: QuestionSettings | None = None
+) -> QuestionEngine:
+    """The engine the settings ask for, ready to answer."""
+    questions = questions or QuestionSettings()
+    if chosen_engine(questions) == "cortex_analyst":
+        if questions.warehouse != "snowflake":
+            raise ConfigurationError(
+                "QUESTIONS_ENGINE=cortex_analyst needs QUESTIONS_WAREHOUSE=snowflake:"
+                " Cortex Analyst runs in Snowflake"
+            )
+        from questions.cortex_analyst import open_cortex_engine
+
+        return open_cortex_engine(questions, SnowflakeSettings())
+    from questions.local import LocalQuestionEngine
+
+    return LocalQuestionEngine.open(settings, questions)
