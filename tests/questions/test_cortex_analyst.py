@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from questions.cortex_analyst import (
 )
 from questions.engine import MAX_QUESTION_CHARS, Turn
 from questions.guard import default_policy
-from tests.conftest import emulator_connection, free_port
+from tests.conftest import emulator_connection, free_port, run_cli
 
 TOKEN = "pat-SECRET-token-4f1d2c9e"
 VIEW = "CORTEX_CI.REPORTING.SALES_SEMANTIC_VIEW"
@@ -1116,3 +1117,50 @@ def test_open_cortex_engine_configuration_errors(
     with pytest.raises(ConfigurationError, match=message) as error:
         open_cortex_engine(settings, snowflake_settings(warehouse_env, **snowflake_overrides))
     assert TOKEN not in str(error.value)
+
+
+# --------------------------------------------------------------------------- analytics ask
+
+
+def test_analytics_ask_uses_cortex_analyst_when_configured(
+    cortex: FakeCortex, warehouse_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``analytics ask`` on the Snowflake target with Cortex on: the same JSON
+    shape as the local engine, answered by Cortex and run on the warehouse."""
+    cortex.reply(Reply(body=answer_body(text(INTERPRETATION), sql(REVENUE_SQL))))
+    env = {
+        "QUESTIONS_WAREHOUSE": "snowflake",
+        "QUESTIONS_CORTEX_ENABLED": "true",
+        "QUESTIONS_CORTEX_TOKEN": TOKEN,
+        "QUESTIONS_CORTEX_SEMANTIC_VIEW": VIEW,
+        "QUESTIONS_CORTEX_BASE_URL": cortex.url,
+        "SNOWFLAKE_ACCOUNT": "fakesnow",
+        "SNOWFLAKE_USER": "fake",
+        "SNOWFLAKE_PASSWORD": "snow",
+        "SNOWFLAKE_HOST": warehouse_env["SNOWFLAKE_HOST"],
+        "SNOWFLAKE_PORT": warehouse_env["SNOWFLAKE_PORT"],
+        "SNOWFLAKE_PROTOCOL": "http",
+        "SNOWFLAKE_DATABASE": DATABASE,
+    }
+    proc = run_cli(
+        "ask", "Revenue by region", "--as-of", "2026-03-15", "--json", home=tmp_path, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["engine"] == "cortex_analyst"
+    assert answer["status"] == "answered"
+    assert answer["explanation"] == INTERPRETATION
+    assert [row[0] for row in answer["rows"]] == ["AMER", "APAC", "EMEA"]
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert cortex.requests[0].body["semantic_view"] == VIEW
+
+
+def test_analytics_ask_cortex_needs_snowflake(tmp_path: Path) -> None:
+    proc = run_cli(
+        "ask",
+        "Revenue",
+        home=tmp_path,
+        env={"QUESTIONS_ENGINE": "cortex_analyst", "QUESTIONS_WAREHOUSE": "duckdb"},
+    )
+    assert proc.returncode == 1
+    assert "QUESTIONS_WAREHOUSE=snowflake" in proc.stderr and "Traceback" not in proc.stderr
