@@ -1,0 +1,159 @@
+"""The local question engine against the question bank.
+
+For every entry of ``question_bank.BANK``: ``engine.interpret`` reaches the
+expected status and interpretation; for entries with an oracle, ``engine.ask``
+answers with the rows the oracle computes from ``raw_data``.
+
+The engine is imported inside its fixture: until ``questions/local.py`` exists
+these tests error (and the bank's own checks still run).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from analytics_core.settings import Settings
+from tests.questions.oracle_sql import ORACLES, answer_differences
+from tests.questions.question_bank import BANK, BankQuestion
+
+pytestmark = pytest.mark.slow
+
+ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
+
+
+@pytest.fixture(scope="module")
+def engine(small_warehouse: Settings) -> Iterator[Any]:
+    from questions.local import LocalQuestionEngine
+
+    local = LocalQuestionEngine.open(small_warehouse)
+    try:
+        yield local
+    finally:
+        local.close()
+
+
+@pytest.fixture(scope="module")
+def oracle_con(
+    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The oracle reads its own copy of the warehouse, so its connection never
+    meets the engine's in DuckDB's per-process database cache."""
+    copy = Path(tmp_path_factory.mktemp("oracle")) / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse.warehouse_path, copy)
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        yield connection
+
+
+# --- the bank itself ---------------------------------------------------------------
+
+
+def test_the_bank_is_big_and_well_formed() -> None:
+    assert len(BANK) >= 100
+    assert len(ORACLE_ENTRIES) >= 45
+    assert len({entry.slug for entry in BANK}) == len(BANK)
+    assert len({entry.question.lower() for entry in BANK}) == len(BANK)
+    statuses = [entry.status for entry in BANK]
+    assert statuses.count("clarify") >= 10
+    assert statuses.count("unsupported") >= 10
+    for entry in BANK:
+        answered = entry.status == "answered"
+        assert (entry.interpretation is not None) == answered, entry.slug
+        assert entry.oracle is None or (answered and entry.oracle in ORACLES), entry.slug
+        if not answered:
+            continue
+        interpretation = entry.interpretation
+        assert interpretation is not None
+        assert interpretation["metrics"], entry.slug
+        assert interpretation["group_by"] == sorted(interpretation["group_by"]), entry.slug
+        period = interpretation["period"]
+        if period is not None:
+            assert period["start"] <= period["end"], entry.slug
+            assert period["start"] <= entry.as_of.isoformat(), entry.slug
+        if interpretation["limit"] is not None:
+            assert interpretation["order_by"], entry.slug
+
+
+# --- interpretation ------------------------------------------------------------------
+
+
+def _comparable(interpretation: Mapping[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of an interpretation the bank asserts, in a comparable form:
+    group_by sorted, filters and their values order-free, the period's dates
+    only, order_by only where the bank gives one."""
+    period = interpretation.get("period")
+    out: dict[str, Any] = {
+        "metrics": list(interpretation.get("metrics") or []),
+        "group_by": sorted(interpretation.get("group_by") or []),
+        "filters": sorted(
+            (f["dimension"], f.get("operator", "in"), tuple(sorted(f["values"])))
+            for f in interpretation.get("filters") or []
+        ),
+        "period": None if period is None else (period.get("start"), period.get("end")),
+        "limit": interpretation.get("limit"),
+    }
+    if expected.get("order_by") is not None:
+        out["order_by"] = [
+            {"by": o["by"], "descending": bool(o["descending"])}
+            for o in interpretation.get("order_by") or []
+        ]
+    return out
+
+
+@pytest.mark.parametrize("entry", BANK, ids=[entry.slug for entry in BANK])
+def test_interpretation(engine: Any, entry: BankQuestion) -> None:
+    answer = engine.interpret(entry.question, as_of=entry.as_of)
+    assert answer.status == entry.status, f"{entry.question!r}: {answer.explanation}"
+    if entry.status == "answered":
+        assert entry.interpretation is not None
+        assert answer.interpretation is not None, answer.explanation
+        got = _comparable(answer.interpretation.to_json(), entry.interpretation)
+        want = _comparable(entry.interpretation, entry.interpretation)
+        assert got == want, f"{entry.question!r} ({entry.note})"
+    elif entry.status == "clarify":
+        assert answer.suggestions, f"{entry.question!r}: no suggestions"
+        assert answer.explanation
+    else:
+        assert answer.sql is None
+        assert answer.explanation
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def _differences(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    entry: BankQuestion,
+    con: duckdb.DuckDBPyConnection,
+) -> list[str]:
+    interpretation = entry.interpretation
+    assert interpretation is not None and entry.oracle is not None
+    # top/bottom N: the oracle's whole sorted list, so ties may come in any order
+    expected_columns, expected_rows = ORACLES[entry.oracle](con, {**interpretation, "limit": None})
+    return answer_differences(
+        columns,
+        rows,
+        expected_columns,
+        expected_rows,
+        group_by=interpretation["group_by"],
+        metrics=interpretation["metrics"],
+        order_by=interpretation["order_by"] or [],
+        limit=interpretation["limit"],
+    )
+
+
+@pytest.mark.parametrize("entry", ORACLE_ENTRIES, ids=[entry.slug for entry in ORACLE_ENTRIES])
+def test_answer_matches_raw_data(
+    engine: Any, oracle_con: duckdb.DuckDBPyConnection, entry: BankQuestion
+) -> None:
+    answer = engine.ask(entry.question, as_of=entry.as_of)
+    assert answer.status == "answered", f"{entry.question!r}: {answer.explanation}"
+    assert not answer.truncated
+    problems = _differences(answer.columns, answer.rows, entry, oracle_con)
+    assert not problems, f"{entry.question!r} ({entry.note}):\n" + "\n".join(problems[:20])
