@@ -562,20 +562,38 @@ class SemanticLayer:
         ``group_by``: names like ``metric_time__month``, ``customer__region``;
         ``where``: MetricFlow filters like ``{{ Dimension('customer__region') }} = 'EMEA'``;
         ``order_by``: metric or group-by names, ``-`` first for descending;
-        ``start``/``end``: inclusive bounds on metric_time.
+        ``start``/``end``: inclusive days of metric_time (whole months for
+        metrics that have no days, such as targets).
         """
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
-        request = MetricFlowQueryRequest.create(
-            metric_names=list(metrics),
-            group_by_names=list(group_by),
-            where_constraints=list(where) or None,
-            order_by_names=list(order_by) or None,
-            limit=limit,
-            time_constraint_start=_as_datetime(start),
-            time_constraint_end=_as_datetime(end),
-        )
-        return self._explain(request, dialect)
+        def request(
+            filters: Sequence[str], first: datetime.date | None, last: datetime.date | None
+        ) -> Any:
+            return MetricFlowQueryRequest.create(
+                metric_names=list(metrics),
+                group_by_names=list(group_by),
+                where_constraints=list(filters) or None,
+                order_by_names=list(order_by) or None,
+                limit=limit,
+                time_constraint_start=_as_datetime(first),
+                time_constraint_end=_as_datetime(last),
+            )
+
+        if start is None and end is None:
+            return self._explain(request(where, None, None), dialect)
+        # The period as day filters: exact dates (MetricFlow widens a time
+        # constraint to whole weeks or months when grouping by them), and it
+        # avoids a MetricFlow rendering of the `order` entity that DuckDB
+        # cannot parse. Metrics without days (monthly targets) fall back to
+        # MetricFlow's time constraint.
+        day = "{{ TimeDimension('metric_time', 'day') }}"
+        bounds = [f"{day} >= '{start.isoformat()}'"] if start else []
+        bounds += [f"{day} <= '{end.isoformat()}'"] if end else []
+        try:
+            return self._explain(request([*where, *bounds], None, None), dialect)
+        except SemanticLayerError:
+            return self._explain(request(where, start, end), dialect)
 
     def compile_saved_query(self, name: str, dialect: Dialect = "duckdb") -> str:
         """The SQL of a saved query."""

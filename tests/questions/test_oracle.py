@@ -225,28 +225,8 @@ def _oracle_entries() -> list[BankQuestion]:
     return [entry for entry in BANK if entry.oracle]
 
 
-#: Bank entries whose semantic query MetricFlow cannot run today (see
-#: test_order_entity_is_a_reserved_word_in_duckdb).
-KNOWN_UNRUNNABLE = {"aov-and-number-of-buyers-by-channel-last-month"}
-
-
 @pytest.mark.parametrize(
-    "entry",
-    [
-        pytest.param(
-            entry,
-            id=entry.slug,
-            marks=[
-                pytest.mark.xfail(
-                    raises=duckdb.ParserException,
-                    reason="MetricFlow renders the `order` entity unquoted",
-                )
-            ]
-            if entry.slug in KNOWN_UNRUNNABLE
-            else [],
-        )
-        for entry in _oracle_entries()
-    ],
+    "entry", [pytest.param(entry, id=entry.slug) for entry in _oracle_entries()]
 )
 def test_every_bank_expectation_matches_the_semantic_layer(
     layer: SemanticLayer, con: duckdb.DuckDBPyConnection, entry: BankQuestion
@@ -272,26 +252,31 @@ def test_every_bank_expectation_matches_the_semantic_layer(
     assert not problems, "\n".join(problems[:20])
 
 
-def test_metricflow_widens_a_period_to_whole_grains(
+def test_a_period_keeps_its_own_days_when_grouped_by_weeks(
     layer: SemanticLayer, con: duckdb.DuckDBPyConnection
 ) -> None:
-    """``start``/``end`` alone are widened to whole periods of the time grain:
-    weekly orders from Wednesday 2026-04-01 count Monday 2026-03-30 too, and
-    "monthly revenue this year" on 2026-06-15 would count June 16-30. An
-    engine must also constrain ``metric_time__day`` (as strict_days does) to
-    answer the inclusive dates of its interpretation."""
+    """MetricFlow's own time constraint widens a period to whole weeks or
+    months of the grain grouped by; SemanticLayer.compile writes ``start``/``end``
+    as day filters instead, so weekly orders from Wednesday 2026-04-01 do not
+    count Monday 2026-03-30 and Tuesday 2026-03-31."""
     interpretation = {
         "metrics": ["orders"],
         "group_by": ["metric_time__week"],
         "period": P("2026-04-01", "2026-06-15"),
     }
-    columns, widened = via_semantic_layer(layer, con, interpretation)
+    columns, exact = via_semantic_layer(layer, con, interpretation)
     _, strict = via_semantic_layer(layer, con, interpretation, strict_days=True)
-    first = {str(row[0])[:10]: row[1] for row in widened}
-    first_strict = {str(row[0])[:10]: row[1] for row in strict}
     assert columns == ["metric_time__week", "orders"]
-    assert first["2026-03-30"] > first_strict["2026-03-30"]
-    assert_same(layer, con, interpretation, strict_days=True)
+    assert exact == strict
+    first_week = dict((str(row[0])[:10], row[1]) for row in exact)["2026-03-30"]
+    whole_week = {
+        str(row[0])[:10]: row[1]
+        for row in via_semantic_layer(
+            layer, con, {**interpretation, "period": P("2026-03-30", "2026-06-15")}
+        )[1]
+    }["2026-03-30"]
+    assert first_week <= whole_week
+    assert_same(layer, con, interpretation)
     assert_same(layer, con, {**interpretation, "period": P("2026-03-30", "2026-06-21")})
 
 
@@ -327,15 +312,13 @@ def test_new_customers_has_zero_rows_the_oracle_omits(
     assert_same(layer, con, interpretation)
 
 
-@pytest.mark.xfail(raises=duckdb.ParserException, reason="semantic model defect, reported")
-def test_order_entity_is_a_reserved_word_in_duckdb(
+def test_order_entity_with_a_period_runs_on_duckdb(
     layer: SemanticLayer, con: duckdb.DuckDBPyConnection
 ) -> None:
-    """The ``order`` entity renders as an unquoted column ``order`` (a reserved
-    word) when MetricFlow reads two metric subqueries of order_items through a
-    CTE with a ``start``/``end`` time range and order__channel: "AOV and buyers by
-    channel last month" cannot run that way. Without the range, with the period
-    as a ``metric_time__day`` where filter instead, or with one metric, it runs."""
+    """MetricFlow's time constraint renders the ``order`` entity as an unquoted
+    column ``order`` (a reserved word in DuckDB) for "AOV and buyers by channel
+    last month"; SemanticLayer.compile writes the period as day filters, which
+    do not take that path, so the question runs."""
     assert_same(
         layer,
         con,
