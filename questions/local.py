@@ -356,11 +356,12 @@ _STOPWORDS = frozenset(
 _CHANGE_DATA = re.compile(
     r"\b(?:delete|drop|truncate|insert|alter|grant|revoke|merge into|update|upsert|"
     r"remove|erase|wipe|purge|overwrite|rename|create (?:a |the )?(?:table|view|schema|user)|"
-    r"set (?:the )?\w+ (?:to|=))\b"
+    r"set (?:\w+ ){1,6}(?:to|=))\b"
 )
 _FORECAST = re.compile(
     r"\b(?:forecast\w*|predict\w*|projection\w*|project(?:ed)? (?:revenue|sales|orders)|"
-    r"will (?:\w+ ){0,3}be|going to be|expect(?:ed)? (?:revenue|sales|orders)|estimate\w*|"
+    r"will (?:\w+ ){0,3}be|will (?:we|it|they|you|i|our|the|revenue|sales|orders)|going to|"
+    r"expect(?:ed)? (?:revenue|sales|orders)|estimate\w*|"
     r"extrapolat\w*|outlook)\b"
 )
 _PERSONAL = re.compile(
@@ -648,10 +649,10 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     for index, token in enumerate(tokens):
         grain = _GRAIN_NOUNS.get(token.stem)
         previous = tokens[index - 1].stem if index else ""
-        if grain and previous in {"by", "per", "each", "every", "over"}:
-            if previous == "over" and grain != "time":
-                # "month over month": the grain before "over"
-                pass
+        if grain and (
+            previous in {"by", "per", "each", "every"}
+            or (previous == "and" and _listed_after_by(tokens, index))
+        ):
             reading.grain = grain
             used.update({index - 1, index})
         elif (
@@ -671,8 +672,6 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     for index, token in enumerate(tokens):
         word = token.stem
         if word in _TOP_WORDS or word in _BOTTOM_WORDS:
-            if word in {"most", "least"} and index + 1 < len(tokens):
-                pass
             nxt = tokens[index + 1] if index + 1 < len(tokens) else None
             n = _number(nxt)
             descending = word in _TOP_WORDS
@@ -686,7 +685,20 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         used.update(range(match.start, match.end))
         if match.fuzzy:
             reading.fuzzy.append((match.words, match.term.value or match.term.name))
-    # Metrics, in the order mentioned.
+    # Metrics, in the order mentioned. "customers" right after a value ("small
+    # business customers", "customers in Canada" stays) only names who, when
+    # another metric says what.
+    qualifiers = [
+        m
+        for i, m in enumerate(matches)
+        if m.term.kind == "metric"
+        and m.term.name == "active_customers"
+        and i
+        and matches[i - 1].term.kind == "value"
+        and matches[i - 1].end == m.start
+    ]
+    if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
+        matches = [m for m in matches if m not in qualifiers]
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
@@ -697,9 +709,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if match.term.kind != "value":
             continue
         term = _disambiguate(match, matches)
-        previous = tokens[match.start - 1].stem if match.start else ""
-        before = tokens[match.start - 2].stem if match.start > 1 else ""
-        negated = previous in _NEGATION_CUES or (previous == "than" and before == "other")
+        negated = _negated(tokens, match.start)
         key = (term.name, "not in" if negated else "in")
         values = reading.filters.setdefault(key, [])
         if term.value and term.value not in values:
@@ -713,6 +723,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         before = tokens[match.start - 2].stem if match.start > 1 else ""
         cued = (
             previous in _GROUP_CUES
+            or (previous == "and" and _listed_after_by(tokens, match.start))
             or (before in {"by", "per", "for", "across"} and previous in {"each", "every", "the"})
             or _number(tokens[match.start - 1] if match.start else None) is not None
             or previous in _TOP_WORDS
@@ -731,9 +742,11 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         ):
             # "revenue for the region" with no value: still a slice.
             reading.group_by.append(match.term.name)
-    # Two or more values of one dimension: show them side by side.
+    # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
+    # is one total over both, as the words say.)
+    compared = any(t.stem in _COMPARE_CUES for t in tokens)
     for (dimension, operator), values in reading.filters.items():
-        if operator == "in" and len(values) > 1 and dimension not in reading.group_by:
+        if compared and operator == "in" and len(values) > 1 and dimension not in reading.group_by:
             reading.group_by.append(dimension)
     # Which metric ranks a top/bottom list: the one after "by", else the first.
     if reading.top is not None:
@@ -757,9 +770,36 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if token.text.isdigit():
             continue
         previous = tokens[index - 1].stem if index else ""
-        if previous in {"in", "for", "from", "within", "at"} and len(token.text) > 2:
+        following = next((m for m in matches if m.start == index + 1), None)
+        names_a_value = following is not None and following.term.kind == "dimension"
+        if (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 2) or (
+            names_a_value and len(token.text) > 2
+        ):
+            # "in Atlantis"; "the platinum segment", "the fax channel".
             reading.unknown.append(token.text)
     return reading
+
+
+def _listed_after_by(tokens: Sequence[Token], index: int) -> bool:
+    """Whether the word at ``index`` (after "and") continues a "by X and Y" list."""
+    return any(t.stem in {"by", "per"} for t in tokens[max(0, index - 5) : index - 1])
+
+
+_SKIPPED = frozenset({"the", "any", "all", "our", "of"})
+
+
+def _negated(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the value starting at ``start`` is excluded ("excluding the
+    partner channel", "except store", "other than web")."""
+    index = start - 1
+    while index >= 0 and tokens[index].stem in _SKIPPED and start - index <= 3:
+        index -= 1
+    if index < 0:
+        return False
+    word = tokens[index].stem
+    if word in _NEGATION_CUES:
+        return True
+    return word == "than" and index > 0 and tokens[index - 1].stem == "other"
 
 
 class _Unsupported(Exception):
