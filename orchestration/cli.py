@@ -472,6 +472,57 @@ def ask(
     _print_answer(answer, show_sql)
 
 
+class SemanticFormat(StrEnum):
+    yaml = "yaml"
+    sql = "sql"
+
+
+@app.command("semantic-model")
+def semantic_model(
+    fmt: Annotated[
+        SemanticFormat,
+        typer.Option(
+            "--format", "-f", help="yaml: Cortex Analyst semantic model; sql: CREATE SEMANTIC VIEW."
+        ),
+    ] = SemanticFormat.yaml,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Snowflake database the tables live in (default: SNOWFLAKE_DATABASE)."),
+    ] = None,
+    schema_prefix: Annotated[
+        str, typer.Option(help="Prefix of a developer's schemas, e.g. dev_alice_.")
+    ] = "",
+    view: Annotated[
+        str | None, typer.Option(help="Name of the semantic view (sql; default DB.REPORTING.X).")
+    ] = None,
+    out_path: Annotated[
+        str | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the Cortex Analyst semantic model generated from the dbt semantic layer."""
+    import re
+    from pathlib import Path
+
+    from analytics_core.settings import SnowflakeSettings
+    from questions.cortex_model import render
+
+    database = database or SnowflakeSettings().database
+    for name, value in (("--database", database), ("--schema-prefix", schema_prefix)):
+        if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", value):
+            raise UsageError(f"{name} must be a Snowflake identifier, not {value!r}")
+    if view and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}", view):
+        raise UsageError(f"--view must be a (qualified) Snowflake identifier, not {view!r}")
+    text = render(fmt.value, database=database, schema_prefix=schema_prefix, view_name=view)
+    if out_path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    target = Path(out_path)
+    if not target.parent.is_dir():
+        raise UsageError(f"--out: the folder {target.parent} does not exist")
+    target.write_text(text)
+    err.print(f"wrote {target} ({len(text):,} characters)", markup=False)
+
+
 def _print_answer(answer: Any, show_sql: bool) -> None:
     out.print(f"{answer.status}: {answer.explanation}", markup=False, soft_wrap=True)
     if answer.status == "answered":

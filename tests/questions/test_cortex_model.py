@@ -818,3 +818,53 @@ def test_a_legacy_model_file_can_leave_out_the_derived_metrics(layer: SemanticLa
     assert check_semantic_model(legacy) == []
     assert len(legacy["verified_queries"]) == len(layer.saved_queries())
     assert "gross_margin_pct = gross_margin / revenue" in legacy["custom_instructions"]
+
+
+# --- analytics semantic-model ---------------------------------------------------------
+
+
+def test_cli_prints_the_model_and_writes_the_view(tmp_path: Any) -> None:
+    from tests.conftest import run_cli
+
+    proc = run_cli("semantic-model", "--database", "PROD_DB", home=tmp_path, check=True)
+    model = yaml.safe_load(proc.stdout)
+    assert check_semantic_model(model) == []
+    assert {t["base_table"]["database"] for t in model["tables"]} == {"PROD_DB"}
+    out = tmp_path / "view.sql"
+    run_cli(
+        "semantic-model",
+        "-f",
+        "sql",
+        "--database",
+        "PROD_DB",
+        "--schema-prefix",
+        "dev_me_",
+        "--view",
+        "PROD_DB.DEV_ME_REPORTING.SALES",
+        "--out",
+        str(out),
+        home=tmp_path,
+        check=True,
+    )
+    text = out.read_text()
+    assert text.startswith("CREATE OR REPLACE SEMANTIC VIEW PROD_DB.DEV_ME_REPORTING.SALES")
+    assert "PROD_DB.dev_me_processed_data.fct_orders" in text
+    assert check_create_semantic_view(text) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--database", "x;drop table t"), "--database must be a Snowflake identifier"),
+        (("--schema-prefix", "a b"), "--schema-prefix must be a Snowflake identifier"),
+        (("-f", "sql", "--view", "v; select 1"), "--view must be"),
+        (("-f", "pdf"), "'pdf' is not one of"),
+        (("--out", "/nonexistent/dir/m.yaml"), "does not exist"),
+    ],
+)
+def test_cli_rejects_bad_options(tmp_path: Any, args: tuple[str, ...], message: str) -> None:
+    from tests.conftest import run_cli
+
+    proc = run_cli("semantic-model", *args, home=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
