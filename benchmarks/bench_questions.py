@@ -1,0 +1,129 @@
+"""Benchmark of the local question engine (not a test), each figure beside the
+bare query time measured in the same run.
+
+    uv run python benchmarks/bench_questions.py            # scale 1 (builds one)
+    uv run python benchmarks/bench_questions.py --home H   # an existing built home
+    uv run python benchmarks/bench_questions.py --scale 0.05
+
+| measure | target | baseline |
+|---|---|---|
+| question to SQL, p95, once loaded | < 50 ms | the bare query of the same SQL |
+| question to answer, p95, scale 1 | < 500 ms | the bare query of the same SQL |
+
+The questions are the answered questions of the test question bank
+(``tests/questions/question_bank.py``), each at its own as-of date. "Question
+to SQL" is :meth:`LocalQuestionEngine.interpret` (reading, MetricFlow compile,
+no run), measured twice: the first time each query *shape* is seen (MetricFlow
+compiles it) and once the shape cache is warm. "Question to answer" is
+:meth:`LocalQuestionEngine.ask` (interpret, guard, run, rows). The baseline
+runs the very SQL the engine ran, on its own read-only DuckDB connection.
+The bank's interpretation accuracy is printed too. Progress goes to stderr,
+results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_report_service import pct, prepare_home, say
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="an ANALYTICS_HOME with a built warehouse")
+    parser.add_argument("--scale", type=float, default=1.0, help="scale of a fresh build")
+    parser.add_argument("--runs", type=int, default=3, help="timed passes over the bank")
+    args = parser.parse_args()
+
+    import duckdb
+
+    from analytics_core.settings import Settings
+    from questions.local import LocalQuestionEngine
+    from tests.questions.question_bank import BANK
+    from tests.questions.test_question_bank import _comparable
+
+    with tempfile.TemporaryDirectory(prefix="bench-questions-") as tmp:
+        home = prepare_home(args, Path(tmp))
+        settings = Settings(home=home)
+        say("loading the engine ...")
+        started = time.perf_counter()
+        engine = LocalQuestionEngine.open(settings)
+        load_s = time.perf_counter() - started
+        bare = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        answered = [entry for entry in BANK if entry.status == "answered"]
+
+        # Question to SQL, first on a fresh engine (each shape compiled by
+        # MetricFlow the first time it is seen), then with the shape cache warm.
+        say(f"question to SQL over {len(answered)} questions ...")
+        cold = [_time(_interpret(engine, entry)) for entry in answered]
+
+        # Accuracy of the interpretation on the whole bank.
+        right = 0
+        for entry in BANK:
+            answer = engine.interpret(entry.question, as_of=entry.as_of)
+            ok = answer.status == entry.status
+            if ok and entry.status == "answered" and entry.interpretation is not None:
+                got = _comparable(
+                    answer.interpretation.to_json() if answer.interpretation else {},
+                    entry.interpretation,
+                )
+                ok = got == _comparable(entry.interpretation, entry.interpretation)
+            right += ok
+
+        warm: list[float] = []
+        for _ in range(args.runs):
+            warm += [_time(_interpret(engine, entry)) for entry in answered]
+
+        say("question to answer ...")
+        ask: list[float] = []
+        bare_query: list[float] = []
+        for _ in range(args.runs):
+            for entry in answered:
+                began = time.perf_counter()
+                answer = engine.ask(entry.question, as_of=entry.as_of)
+                ask.append(time.perf_counter() - began)
+                if answer.sql is None:
+                    sys.exit(f"not answered: {entry.question!r}: {answer.explanation}")
+                bare_query.append(_time(lambda sql=answer.sql: bare.execute(sql).fetchall()))
+        engine.close()
+        bare.close()
+
+    rows = [
+        ("engine load (semantic layer, values)", [load_s], None),
+        ("question to SQL, first time a shape is seen", cold, 50),
+        ("question to SQL, once loaded (warm)", warm, 50),
+        ("question to answer (warm)", ask, 500),
+        ("baseline: the same SQL, bare DuckDB", bare_query, None),
+    ]
+    print(f"\nquestions: {len(answered)} answered of {len(BANK)} in the bank; home {home}")
+    print(f"interpretation accuracy on the bank: {right}/{len(BANK)} ({right / len(BANK):.1%})\n")
+    print("| measure | p50 ms | p95 ms | target |")
+    print("|---|---|---|---|")
+    for name, values, target in rows:
+        ms = [v * 1000 for v in values]
+        p50 = statistics.median(ms)
+        p95 = pct(ms, 95)
+        goal = f"< {target} ms ({'met' if p95 < target else 'missed'})" if target else ""
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {goal} |")
+
+
+def _interpret(engine: Any, entry: Any) -> Any:
+    return lambda: engine.interpret(entry.question, as_of=entry.as_of)
+
+
+def _time(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
