@@ -612,6 +612,23 @@ _ITEM = {
 _STRAY = re.compile(r"\bWITH\s+SYNONYMS\b|\bCOMMENT\b", re.IGNORECASE)
 
 
+def _string_end(text: str, start: int) -> int:
+    """The index of the quote closing the single-quoted string opened at
+    ``start`` (backslash escapes and doubled quotes inside), or the end."""
+    end = start + 1
+    while end < len(text):
+        if text[end] == "\\":
+            end += 2
+            continue
+        if text[end] == "'":
+            if end + 1 < len(text) and text[end + 1] == "'":
+                end += 2
+                continue
+            return end
+        end += 1
+    return end
+
+
 def _strip_strings(text: str) -> str:
     """``text`` with the content of every single-quoted string removed."""
     out, index = [], 0
@@ -621,19 +638,8 @@ def _strip_strings(text: str) -> str:
             out.append(char)
             index += 1
             continue
-        end = index + 1
-        while end < len(text):
-            if text[end] == "\\":
-                end += 2
-                continue
-            if text[end] == "'":
-                if end + 1 < len(text) and text[end + 1] == "'":
-                    end += 2
-                    continue
-                break
-            end += 1
         out.append("''")
-        index = end + 1
+        index = _string_end(text, index) + 1
     return "".join(out)
 
 
@@ -716,17 +722,7 @@ def _split_items(text: str) -> list[str]:
     while index < len(text):
         char = text[index]
         if char == "'":
-            end = index + 1
-            while end < len(text):
-                if text[end] == "\\":
-                    end += 2
-                    continue
-                if text[end] == "'":
-                    if end + 1 < len(text) and text[end + 1] == "'":
-                        end += 2
-                        continue
-                    break
-                end += 1
+            end = _string_end(text, index)
             current.append(text[index : end + 1])
             index = end + 1
             continue

@@ -46,7 +46,7 @@ from questions.engine import (
     check_question,
 )
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
-from questions.periods import PeriodError, find_period
+from questions.periods import NUMBER_WORDS, PeriodError, find_period
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
 #: Runs a guarded statement: ``sql -> (columns, rows)``.
@@ -94,19 +94,6 @@ _BOTTOM_WORDS = frozenset(
 )
 _COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or"})
 _NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twenty": 20,
-}
 #: Words that carry no meaning for the semantic query (never fuzzy-matched,
 #: never reported as unknown).
 _STOPWORDS = frozenset(
@@ -626,7 +613,7 @@ def _number(token: Token | None) -> int | None:
         return None
     if token.text.isdigit():
         return int(token.text)
-    return _NUMBER_WORDS.get(token.text)
+    return NUMBER_WORDS.get(token.text)
 
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:

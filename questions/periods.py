@@ -37,7 +37,8 @@ _MONTH_WORD = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
 )
-_NUMBER_WORDS = {
+#: Numbers people write as words ("last thirty days", "top five products").
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -48,6 +49,7 @@ _NUMBER_WORDS = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "twenty": 20,
     "twelve": 12,
     "fourteen": 14,
     "thirty": 30,
@@ -57,7 +59,7 @@ _ORDINAL_QUARTERS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3
 _ORDINAL_QUARTERS.update({"fourth": 4, "4th": 4, "last": 4})
 
 _DATE = r"(\d{4}-\d{1,2}-\d{1,2})"
-_NUM = r"(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")"
+_NUM = r"(\d{1,4}|" + "|".join(NUMBER_WORDS) + r")"
 
 
 class PeriodError(ValueError):
@@ -96,7 +98,7 @@ def _month_number(word: str) -> int:
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
 def _shift_months(day: datetime.date, months: int) -> datetime.date:

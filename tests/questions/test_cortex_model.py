@@ -37,26 +37,12 @@ from questions.cortex_spec import (
     parse_create_semantic_view,
 )
 from questions.semantic import SemanticLayer
+from tests.questions.test_semantic_layer import CONTRACT_METRICS
 
 pytestmark = pytest.mark.slow
 
 CATALOG = "warehouse"
 VIEW = "warehouse.reporting.analytics_platform"
-#: Every metric of shared/contracts/metrics.md.
-CONTRACT_METRICS = (
-    "revenue",
-    "orders",
-    "average_order_value",
-    "units_sold",
-    "active_customers",
-    "new_customers",
-    "gross_margin",
-    "gross_margin_pct",
-    "return_rate",
-    "cancellation_rate",
-    "target_revenue",
-    "target_attainment",
-)
 #: The dimensions metrics.md names: (logical table, column, its dbt group-by name).
 CONTRACT_DIMENSIONS = (
     ("order_items", "order_date", "order_item__order_date"),
