@@ -233,3 +233,19 @@ class QuestionSettings(BaseSettings):
     #: Seconds a question's query may run.
     statement_timeout_seconds: int = Field(default=30, ge=1, le=3600)
     reporting_schema: str = "reporting"
+
+    @property
+    def schema_prefix(self) -> str | None:
+        """``dev_alice`` when ``reporting_schema`` is ``dev_alice_reporting``
+        (a developer's target); None for ``reporting``."""
+        from analytics_core.errors import ConfigurationError
+
+        schema = self.reporting_schema.strip().lower()
+        if schema == "reporting":
+            return None
+        if schema.endswith("_reporting") and len(schema) > len("_reporting"):
+            return schema[: -len("_reporting")]
+        raise ConfigurationError(
+            f"QUESTIONS_REPORTING_SCHEMA is {self.reporting_schema!r}; expected reporting or "
+            "<prefix>_reporting"
+        )

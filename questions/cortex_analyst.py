@@ -1184,19 +1184,6 @@ class CortexAnalystEngine:
             close()
 
 
-def _schema_prefix(reporting_schema: str) -> str | None:
-    """``dev_alice`` for ``dev_alice_reporting``; None for ``reporting``."""
-    schema = reporting_schema.strip().lower()
-    if schema == "reporting":
-        return None
-    if schema.endswith("_reporting") and len(schema) > len("_reporting"):
-        return schema[: -len("_reporting")]
-    raise ConfigurationError(
-        f"QUESTIONS_REPORTING_SCHEMA is {reporting_schema!r}; expected reporting or "
-        "<prefix>_reporting"
-    )
-
-
 def open_cortex_engine(
     settings: QuestionSettings, snowflake: SnowflakeSettings
 ) -> CortexAnalystEngine:
@@ -1230,7 +1217,7 @@ def open_cortex_engine(
             )
         base_url = f"https://{snowflake.account}.snowflakecomputing.com"
     params = connection_parameters(snowflake)  # raises on missing credentials
-    prefix = _schema_prefix(settings.reporting_schema)
+    prefix = settings.schema_prefix
     try:
         client = CortexAnalystClient(
             base_url,

@@ -31,6 +31,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from analytics_core.errors import AnalyticsError
@@ -53,6 +54,8 @@ from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 Runner = Callable[[str], tuple[list[str], list[list[Any]]]]
 
 ENGINE_NAME = "local"
+#: Snowflake's QUERY_TAG of the statements this engine runs there.
+QUERY_TAG = "analytics_platform:questions:local"
 
 #: Categorical dimensions a question may slice or filter by (metrics.md), with
 #: the group-by name MetricFlow knows them by.
@@ -881,9 +884,8 @@ class LocalQuestionEngine:
             raise QuestionError(
                 f"no published warehouse at {path}; run `analytics build` (or `analytics up`) first"
             )
-        manifest = settings.docs_dir / "semantic_manifest.json"
         if layer is None:
-            layer = SemanticLayer.load(manifest_path=manifest if manifest.is_file() else None)
+            layer = SemanticLayer.load(manifest_path=_built_manifest(settings))
         client = DuckDBClient(path)
 
         def run(sql: str) -> tuple[list[str], list[list[Any]]]:
@@ -898,30 +900,42 @@ class LocalQuestionEngine:
     def _open_snowflake(
         cls, settings: Settings, questions: QuestionSettings, layer: SemanticLayer | None
     ) -> LocalQuestionEngine:
+        """The local engine on Snowflake: MetricFlow's Snowflake SQL for the
+        database of ``SNOWFLAKE_*`` (and a developer's ``<prefix>_`` schemas,
+        from ``QUESTIONS_REPORTING_SCHEMA``), run like Cortex Analyst's SQL."""
         from analytics_core.settings import SnowflakeSettings
-        from report_service.warehouse import SnowflakeClient
+        from analytics_core.snowflake import connection_parameters
+        from questions.cortex_analyst import snowflake_runner
 
         snowflake = SnowflakeSettings()
-        layer = layer or SemanticLayer.load(snowflake_database=snowflake.database)
-        client = SnowflakeClient(
-            snowflake,
-            schema=questions.reporting_schema,
-            statement_timeout_seconds=questions.statement_timeout_seconds,
-            query_tag="analytics_platform:questions",
+        params = connection_parameters(snowflake)  # raises on missing credentials
+        prefix = questions.schema_prefix
+        layer = layer or SemanticLayer.load(
+            manifest_path=_built_manifest(settings),
+            snowflake_database=snowflake.database,
+            snowflake_schema_prefix=f"{prefix}_" if prefix else "",
         )
 
-        def run(sql: str) -> tuple[list[str], list[list[Any]]]:
-            result = client.query(sql, {})
-            return result.columns, [list(row) for row in result.rows]
+        def connect(session_parameters: Mapping[str, Any]) -> Any:
+            import snowflake.connector
 
-        policy = default_policy("snowflake", database=snowflake.database)
+            return snowflake.connector.connect(
+                **params, session_parameters=dict(session_parameters)
+            )
+
+        runner = snowflake_runner(
+            connect,
+            statement_timeout=questions.statement_timeout_seconds,
+            query_tag=QUERY_TAG,
+            max_rows=questions.max_rows + 1,
+        )
         return cls(
             layer,
-            runner=run,
-            policy=policy,
+            runner=runner,
+            policy=default_policy("snowflake", prefix, database=snowflake.database),
             dialect="snowflake",
             max_rows=questions.max_rows,
-            close=client.close,
+            close=runner.close,
         )
 
     def _read_values(self) -> dict[str, list[str]]:
@@ -929,22 +943,14 @@ class LocalQuestionEngine:
         (the semantic models' relations), at most 5,000 per dimension."""
         if self.runner is None:
             return {}
-        relations = {
-            model["name"]: model["node_relation"]
-            for model in self.layer.raw_manifest.get("semantic_models", [])
-        }
+        relations = self.layer.relation_names(self.dialect)
         dimensions = {d.name: d for d in self.layer.dimensions()}
         values: dict[str, list[str]] = {}
         for name in QUESTION_DIMENSIONS:
             info = dimensions.get(name)
             if info is None or info.semantic_model not in relations:
                 continue
-            relation = relations[info.semantic_model]
-            table = (
-                f'"{relation["schema_name"]}"."{relation["alias"]}"'
-                if self.dialect == "duckdb"
-                else f"{relation['schema_name']}.{relation['alias']}"
-            )
+            table = relations[info.semantic_model]
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", info.expr):
                 continue
             # Names from our own semantic manifest (checked above), no input.
@@ -1343,6 +1349,18 @@ class LocalQuestionEngine:
                 if suggestion not in suggestions:
                     suggestions.append(suggestion)
         return suggestions[:5] or list(EXAMPLE_QUESTIONS)
+
+
+def _built_manifest(settings: Settings) -> Path | None:
+    """The semantic manifest of the last successful build (the published docs),
+    else of the last build, else None (the project's, parsed if stale)."""
+    for path in (
+        settings.docs_dir / "semantic_manifest.json",
+        settings.dbt_target_path / "semantic_manifest.json",
+    ):
+        if path.is_file():
+            return path
+    return None
 
 
 def _trend_grain(period: Period | None) -> str:

@@ -428,6 +428,15 @@ class SemanticLayer:
             )
         return self._engines[dialect]
 
+    def relation_names(self, dialect: Dialect = "duckdb") -> dict[str, str]:
+        """Each semantic model's relation, as the SQL for ``dialect`` names it."""
+        database, prefix = self._targets[dialect]
+        data = retarget_relations(self._raw, dialect, database, prefix)
+        return {
+            model["name"]: model["node_relation"]["relation_name"]
+            for model in data.get("semantic_models", [])
+        }
+
     @property
     def semantic_manifest(self) -> Any:
         """The MetricFlow semantic manifest (relations named for DuckDB)."""

@@ -9,6 +9,7 @@ build of the same raw data holds.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,3 +82,37 @@ def test_emulator_full_refresh_build_matches_duckdb(
     assert on_emulator, "the emulator build published no revenue"
     assert on_emulator == on_duckdb
     assert quarantined == local_quarantined
+
+    # Questions: the local engine compiles Snowflake SQL for the emulator's
+    # prefixed schemas and answers as it does on DuckDB.
+    questions_env = {
+        **env,
+        "QUESTIONS_ENGINE": "local",
+        "QUESTIONS_WAREHOUSE": "snowflake",
+        "QUESTIONS_REPORTING_SCHEMA": "ci_run_reporting",
+    }
+    for question in ASKED:
+        args = ("ask", question, "--as-of", "2026-02-15", "--json")
+        snowflake_answer = json.loads(
+            run_cli(*args, home=home, env=questions_env, check=True).stdout
+        )
+        duckdb_answer = json.loads(run_cli(*args, home=local_home, check=True).stdout)
+        assert snowflake_answer["status"] == duckdb_answer["status"] == "answered", question
+        assert "emulator_ci.ci_run_processed_data" in snowflake_answer["sql"].lower()
+        assert snowflake_answer["interpretation"] == duckdb_answer["interpretation"]
+        assert [c.lower() for c in snowflake_answer["columns"]] == duckdb_answer["columns"]
+        assert rounded(snowflake_answer["rows"]) == rounded(duckdb_answer["rows"]), question
+
+
+ASKED = (
+    "revenue and orders by region in January 2026",
+    "average order value by channel last month",
+    "top 3 categories by units sold this year",
+)
+
+
+def rounded(rows: list[list[object]]) -> list[tuple[object, ...]]:
+    return sorted(
+        tuple(round(float(v), 4) if isinstance(v, int | float) else str(v)[:10] for v in row)
+        for row in rows
+    )
