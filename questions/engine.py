@@ -169,6 +169,14 @@ class Turn:
     role: Literal["user", "analyst"]
     text: str
     sql: str | None = None
+    #: What an analyst turn answered, as structure (the local engine refines
+    #: it with follow-ups such as "and by channel?" or "only EMEA").
+    interpretation: Interpretation | None = None
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> Turn:
+        """The analyst turn of ``answer``."""
+        return cls("analyst", answer.explanation, answer.sql, answer.interpretation)
 
 
 class QuestionEngine(Protocol):

@@ -1002,7 +1002,10 @@ class LocalQuestionEngine:
         if refused is not None:
             return refused
         as_of = as_of or datetime.datetime.now(datetime.UTC).date()
-        answer = self._interpret(question, as_of)
+        previous = next(
+            (t.interpretation for t in reversed(history) if t.interpretation is not None), None
+        )
+        answer = self._interpret(question, as_of, previous)
         answer.timings["interpret"] = (time.perf_counter() - started) * 1000
         if answer.status == "answered" and answer.interpretation is not None:
             compiled = time.perf_counter()
@@ -1117,7 +1120,9 @@ class LocalQuestionEngine:
 
     # -- reading -----------------------------------------------------------------
 
-    def _interpret(self, question: str, as_of: datetime.date) -> Answer:
+    def _interpret(
+        self, question: str, as_of: datetime.date, previous: Interpretation | None = None
+    ) -> Answer:
         text = normalize(question)
         if _CHANGE_DATA.search(text):
             return self._unsupported(
@@ -1144,6 +1149,8 @@ class LocalQuestionEngine:
             return self._unsupported(question, str(exc))
         except PeriodError as exc:
             return self._clarify(question, f"{exc}. Use a real date, such as 2026-01-31.")
+        if previous is not None and _is_follow_up(text, reading):
+            _refine(reading, previous, text)
         return self._decide(question, reading)
 
     def _decide(self, question: str, reading: Reading) -> Answer:
@@ -1349,6 +1356,47 @@ class LocalQuestionEngine:
                 if suggestion not in suggestions:
                     suggestions.append(suggestion)
         return suggestions[:5] or list(EXAMPLE_QUESTIONS)
+
+
+_FOLLOW_UP = re.compile(
+    r"^(?:and|also|plus|what about|how about|now|same|only|just|but|then|ok|okay|instead)\b"
+)
+_ADDING = re.compile(r"^(?:and|also|plus)\b")
+
+
+def _is_follow_up(text: str, reading: Reading) -> bool:
+    """A question that refines the previous answer: it names no metric ("and
+    by channel?", "only EMEA", "what about last year?") or starts like a
+    follow-up ("and orders?", "what about AOV?")."""
+    return not reading.metrics or bool(_FOLLOW_UP.match(text))
+
+
+def _refine(reading: Reading, previous: Interpretation, text: str) -> None:
+    """Fill ``reading`` from the previous interpretation: what the follow-up
+    names replaces or adds to it, everything else carries over."""
+    if not reading.metrics:
+        reading.metrics = list(previous.metrics)
+    elif _ADDING.match(text):
+        reading.metrics = _dedupe([*previous.metrics, *reading.metrics])
+    time_groups = [g for g in previous.group_by if g.startswith("metric_time__")]
+    if reading.grain is None and not reading.trend and time_groups:
+        reading.grain = time_groups[0].split("__", 1)[1]
+    kept = [g for g in previous.group_by if not g.startswith("metric_time__")]
+    reading.group_by = _dedupe([*kept, *reading.group_by])
+    named = {dimension for dimension, _ in reading.filters}
+    carried: dict[tuple[str, str], list[str]] = {
+        (f.dimension, f.operator): list(f.values)
+        for f in previous.filters
+        if f.dimension not in named
+    }
+    reading.filters = {**carried, **reading.filters}
+    if reading.period is None:
+        reading.period = previous.period
+    if reading.top is None and previous.limit is not None and previous.order_by:
+        first = previous.order_by[0]
+        reading.top = (first.descending, previous.limit)
+        reading.rank_metric = first.by
+    reading.notes.append("following on from the previous question")
 
 
 def _built_manifest(settings: Settings) -> Path | None:

@@ -405,3 +405,45 @@ def test_ask_reads_hostile_stdin(small_warehouse: Settings) -> None:
     assert answer["status"] == "unsupported"
     assert f"{MAX_QUESTION_CHARS:,}" in answer["explanation"]
     assert len(proc.stdout) < 5000
+
+
+# --- follow-ups ------------------------------------------------------------------------
+
+
+def test_follow_ups_refine_the_previous_answer(engine: LocalQuestionEngine) -> None:
+    from questions.engine import Turn
+
+    history: list[Turn] = []
+
+    def ask(question: str) -> Interpretation:
+        answer = engine.ask(question, as_of=AS_OF, history=history)
+        assert answer.status == "answered", f"{question}: {answer.explanation}"
+        assert answer.interpretation is not None
+        history.extend([Turn("user", question), Turn.from_answer(answer)])
+        return answer.interpretation
+
+    first = ask("revenue by region last month")
+    by_channel = ask("and by channel?")
+    assert by_channel.metrics == ("revenue",)
+    assert set(by_channel.group_by) == {"customer__region", "order__channel"}
+    assert by_channel.period == first.period
+    only = ask("only EMEA")
+    assert only.filters == (Filter("customer__region", ("EMEA",)),)
+    assert set(only.group_by) == set(by_channel.group_by)
+    last_year = ask("what about last year?")
+    assert last_year.period is not None and last_year.period.start == datetime.date(2025, 1, 1)
+    assert last_year.filters == only.filters
+    more = ask("and orders?")
+    assert more.metrics == ("revenue", "orders")
+    # A whole new question starts afresh.
+    fresh = ask("units sold by category in March 2026")
+    assert fresh.metrics == ("units_sold",) and fresh.filters == ()
+    assert fresh.group_by == ("product__category",)
+    swapped = ask("what about revenue?")
+    assert swapped.metrics == ("revenue",) and swapped.group_by == ("product__category",)
+    assert swapped.period == fresh.period
+
+
+def test_follow_up_without_history_asks_to_clarify(engine: LocalQuestionEngine) -> None:
+    answer = engine.ask("and by channel?", as_of=AS_OF)
+    assert answer.status == "clarify" and answer.suggestions
