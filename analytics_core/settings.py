@@ -249,3 +249,24 @@ class QuestionSettings(BaseSettings):
             f"QUESTIONS_REPORTING_SCHEMA is {self.reporting_schema!r}; expected reporting or "
             "<prefix>_reporting"
         )
+
+
+class UISettings(BaseSettings):
+    """The Streamlit UI (``UI_*``); the report service it talks to comes from
+    ``REPORT_SERVICE_URL`` and ``REPORT_SERVICE_API_KEY`` (locally: the key
+    file the service writes under ``$ANALYTICS_HOME/report_service``)."""
+
+    model_config = SettingsConfigDict(env_prefix="UI_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8501, ge=0, le=65535)
+    report_service_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="REPORT_SERVICE_URL"
+    )
+    report_service_api_key: str | None = Field(
+        default=None, repr=False, validation_alias="REPORT_SERVICE_API_KEY"
+    )
+    #: Where the monitoring views are read: the published DuckDB file or Snowflake.
+    warehouse: Literal["duckdb", "snowflake"] = "duckdb"
+    #: Days of history on the Data health page.
+    health_days: int = Field(default=30, ge=1, le=3660)

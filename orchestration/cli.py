@@ -351,6 +351,7 @@ def _print_build(outcome: BuildOutcome) -> None:
 
 class Component(StrEnum):
     report_service = "report-service"
+    ui = "ui"
 
 
 @app.command()
@@ -358,10 +359,12 @@ def serve(
     component: Annotated[Component, typer.Argument(help="What to run.")],
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[
-        int | None, typer.Option(min=0, max=65535, help="Port (report service: 8000).")
+        int | None, typer.Option(min=0, max=65535, help="Port (report service 8000, UI 8501).")
     ] = None,
 ) -> None:
     """Run one component in the foreground until Ctrl-C or SIGTERM."""
+    if component is Component.ui:
+        _serve_ui(host, port)
     from report_service.server import serve as serve_reports
     from report_service.server import service_settings
 
@@ -370,6 +373,27 @@ def serve(
         err.print(f"API key (x-api-key) in {key_file}", markup=False)
     err.print(f"report service on http://{service.host}:{service.port}/docs", markup=False)
     serve_reports(service, settings)
+
+
+def _serve_ui(host: str | None, port: int | None) -> NoReturn:
+    """Replace this process with Streamlit serving ``ui/app.py`` (signals then
+    reach Streamlit directly, as a container's init expects)."""
+    from analytics_core.settings import PROJECT_ROOT, UISettings
+
+    settings = UISettings()
+    host = host or settings.host
+    port = settings.port if port is None else port
+    err.print(f"UI on http://{host}:{port}", markup=False)
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+        "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 - our interpreter, fixed arguments
 
 
 def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:

@@ -861,6 +861,7 @@ class LocalQuestionEngine:
         self._group_bys: dict[str, frozenset[str]] = {}
         self._sql_cache: dict[_Shape, str] = {}
         self._lock = threading.Lock()
+        self._compile_lock = threading.Lock()
 
     # -- opening ------------------------------------------------------------------
 
@@ -1031,6 +1032,30 @@ class LocalQuestionEngine:
         """Interpret, guard, run: the answer with its rows."""
         started = time.perf_counter()
         answer = self.interpret(question, as_of=as_of, history=history)
+        return self._run(answer, started)
+
+    def answer(self, interpretation: Interpretation, question: str = "") -> Answer:
+        """Run a semantic query built without words (the UI's metric picker):
+        the same compile, guard and run as a question."""
+        started = time.perf_counter()
+        answer = Answer(
+            question=question or self.describe(interpretation),
+            status="answered",
+            engine=self.name,
+            interpretation=interpretation,
+            explanation=self.describe(interpretation),
+        )
+        try:
+            answer.sql = self.compile(interpretation)
+        except SemanticLayerError as exc:
+            return self._clarify(
+                answer.question,
+                f"The semantic layer cannot answer this: {_first_line(exc)}",
+                interpretation,
+            )
+        return self._run(answer, started)
+
+    def _run(self, answer: Answer, started: float) -> Answer:
         if answer.status != "answered" or answer.sql is None:
             return answer
         if self.runner is None:
@@ -1078,7 +1103,8 @@ class LocalQuestionEngine:
         with self._lock:
             template = self._sql_cache.get(shape)
         if template is None:
-            template = self._compile_shape(shape)
+            with self._compile_lock:  # MetricFlow's engine is not made for threads
+                template = self._compile_shape(shape)
             with self._lock:
                 self._sql_cache[shape] = template
         literals: dict[str, str] = {}

@@ -1,0 +1,155 @@
+"""Which chart fits a result, as a Vega-Lite spec (no Streamlit here).
+
+- one row, one number: a big number (no chart);
+- a time column (``metric_time__*`` or dates): a line per series;
+- a category and numbers: bars, sorted by the first number;
+- two categories and a number: grouped bars;
+- anything else: the table alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+Kind = Literal["number", "line", "bar", "table"]
+
+#: Bars beyond this many categories are unreadable: show the top ones.
+MAX_BARS = 30
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: Kind
+    #: For ``number``: the value and its column.
+    value: Any = None
+    x: str | None = None
+    y: tuple[str, ...] = ()
+    color: str | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def is_time(column: str, values: Sequence[Any]) -> bool:
+    if column.startswith("metric_time") or column.endswith(("_date", "_day", "_month", "_at")):
+        return True
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, datetime.date) for v in present)
+
+
+def label(column: str) -> str:
+    """``customer__region`` -> ``Region``; ``metric_time__month`` -> ``Month``."""
+    name = column.split("__")[-1] if "__" in column else column
+    return name.replace("_", " ").capitalize()
+
+
+def records(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON-ready records (dates ISO, decimals as floats)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime.datetime | datetime.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    return [{c: plain(v) for c, v in zip(columns, row, strict=False)} for row in rows]
+
+
+def choose_chart(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Chart:
+    """The chart that fits ``rows`` (see the module docstring)."""
+    if not rows or not columns:
+        return Chart("table")
+    by_column = {c: [row[i] for row in rows] for i, c in enumerate(columns)}
+    numeric = [
+        c
+        for c in columns
+        if all(v is None or is_number(v) for v in by_column[c])
+        and any(v is not None for v in by_column[c])
+        and not c.startswith("metric_time")
+    ]
+    others = [c for c in columns if c not in numeric]
+    if len(rows) == 1 and len(numeric) == 1 and not others:
+        return Chart("number", value=rows[0][columns.index(numeric[0])], y=(numeric[0],))
+    if not numeric:
+        return Chart("table")
+    times = [c for c in others if is_time(c, by_column[c])]
+    categories = [c for c in others if c not in times]
+    data = records(columns, rows)
+    if times and len(categories) <= 1:
+        x, color = times[0], (categories[0] if categories else None)
+        return Chart(
+            "line", x=x, y=tuple(numeric), color=color, spec=_line(data, x, numeric, color)
+        )
+    if not times and 1 <= len(categories) <= 2:
+        x = categories[0]
+        color = categories[1] if len(categories) == 2 else None
+        return Chart("bar", x=x, y=tuple(numeric), color=color, spec=_bar(data, x, numeric, color))
+    return Chart("table")
+
+
+def _fold(metrics: Sequence[str]) -> list[dict[str, Any]]:
+    """Several metrics: one series each (a fold into ``metric``/``value``)."""
+    if len(metrics) == 1:
+        return []
+    return [{"fold": list(metrics), "as": ["metric", "value"]}]
+
+
+def _line(
+    data: list[dict[str, Any]], x: str, metrics: Sequence[str], color: str | None
+) -> dict[str, Any]:
+    y_field = metrics[0] if len(metrics) == 1 else "value"
+    encoding: dict[str, Any] = {
+        "x": {"field": x, "type": "temporal", "title": label(x)},
+        "y": {"field": y_field, "type": "quantitative", "title": label(metrics[0])},
+        "tooltip": [
+            {"field": c, "title": label(c)} for c in [x, *metrics, *([color] if color else [])]
+        ],
+    }
+    if color:
+        encoding["color"] = {"field": color, "type": "nominal", "title": label(color)}
+    elif len(metrics) > 1:
+        encoding["color"] = {"field": "metric", "type": "nominal", "title": "Metric"}
+        encoding["y"]["title"] = "Value"
+    return {
+        "data": {"values": data},
+        "transform": _fold(metrics) if not color else [],
+        "mark": {"type": "line", "point": len(data) <= 60},
+        "encoding": encoding,
+    }
+
+
+def _bar(
+    data: list[dict[str, Any]], x: str, metrics: Sequence[str], color: str | None
+) -> dict[str, Any]:
+    first = metrics[0]
+    ordered = sorted(data, key=lambda r: -(r.get(first) or 0))[: MAX_BARS * (3 if color else 1)]
+    encoding: dict[str, Any] = {
+        "y": {"field": x, "type": "nominal", "title": label(x), "sort": "-x"},
+        "x": {"field": first, "type": "quantitative", "title": label(first)},
+        "tooltip": [
+            {"field": c, "title": label(c)} for c in [x, *metrics, *([color] if color else [])]
+        ],
+    }
+    if color:
+        encoding["color"] = {"field": color, "type": "nominal", "title": label(color)}
+        encoding["yOffset"] = {"field": color}
+    return {"data": {"values": ordered}, "mark": {"type": "bar"}, "encoding": encoding}
+
+
+def format_number(value: Any, column: str = "") -> str:
+    """A big number as people read it: money with 2 decimals, rates as %."""
+    if value is None:
+        return "-"
+    number = float(value)
+    if column.endswith(("_rate", "_pct", "attainment")):
+        return f"{number:.1%}"
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:,.2f}"

@@ -1,0 +1,53 @@
+"""Ask: a chat with the question engine; follow-ups refine the last answer."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics_core.errors import AnalyticsError
+from questions.engine import MAX_QUESTION_CHARS, Answer, Turn
+from ui.answer_view import show_answer
+from ui.resources import question_engine
+
+st.title("Ask")
+st.caption("Questions about revenue, orders, customers, margin, returns and targets.")
+
+chat: list[dict[str, object]] = st.session_state.setdefault("chat", [])
+
+
+def suggest(text: str) -> None:
+    st.session_state["pending_question"] = text
+
+
+for index, item in enumerate(chat):
+    with st.chat_message("user"):
+        st.markdown(str(item["question"]))
+    with st.chat_message("assistant"):
+        answer = item["answer"]
+        if isinstance(answer, Answer):
+            last = index == len(chat) - 1
+            show_answer(answer, key=f"chat-{index}", on_suggestion=suggest if last else None)
+        else:
+            st.error(str(answer))
+
+typed = st.chat_input(
+    "Ask a question, e.g. revenue by region last month", max_chars=MAX_QUESTION_CHARS
+)
+question = typed or st.session_state.pop("pending_question", None)
+if chat and st.sidebar.button("New conversation"):
+    chat.clear()
+    st.rerun()
+
+if question:
+    history: list[Turn] = []
+    for item in chat:
+        history.append(Turn("user", str(item["question"])))
+        if isinstance(item["answer"], Answer):
+            history.append(Turn.from_answer(item["answer"]))
+    try:
+        with st.spinner("Thinking ..."):
+            result: Answer | str = question_engine().ask(question, history=history)
+    except AnalyticsError as exc:
+        result = f"The question could not be answered: {exc}"
+    chat.append({"question": question, "answer": result})
+    st.rerun()

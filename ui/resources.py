@@ -1,0 +1,73 @@
+"""What the pages share, opened once per UI process (``st.cache_resource``):
+the question engine, the report service client and the warehouse client of
+the monitoring views. Nothing here draws anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from analytics_core.settings import (
+    QuestionSettings,
+    ReportServiceSettings,
+    Settings,
+    SnowflakeSettings,
+    UISettings,
+)
+from questions.engine import QuestionEngine
+from ui.report_client import ReportServiceClient
+
+
+@st.cache_resource(show_spinner="Loading the semantic layer ...")
+def question_engine() -> QuestionEngine:
+    from questions.engines import open_question_engine
+
+    return open_question_engine(Settings(), QuestionSettings())
+
+
+@st.cache_resource
+def ui_settings() -> UISettings:
+    return UISettings()
+
+
+@st.cache_resource
+def report_client() -> ReportServiceClient:
+    settings = ui_settings()
+    key = settings.report_service_api_key
+    if not key:
+        # Locally, the key the service generated (it never travels in the URL).
+        path = Settings().home_dir / "report_service" / "api_key"
+        key = path.read_text(encoding="utf-8").strip() if path.is_file() else None
+    return ReportServiceClient(settings.report_service_url, key)
+
+
+@st.cache_resource
+def warehouse() -> Any:
+    """The read-only client of the reporting views (monitoring included)."""
+    from report_service.warehouse import DuckDBClient, SnowflakeClient
+
+    settings = ui_settings()
+    if settings.warehouse == "snowflake":
+        service = ReportServiceSettings()
+        return SnowflakeClient(
+            SnowflakeSettings(),
+            schema=service.reporting_schema,
+            statement_timeout_seconds=service.statement_timeout_seconds,
+            query_tag="analytics_platform:ui",
+        )
+    return DuckDBClient(Settings().warehouse_path)
+
+
+@st.cache_resource
+def semantic_catalog() -> dict[str, Any]:
+    """Metrics and the dimensions people pick, with labels (no MetricFlow import)."""
+    from questions.semantic import load_raw_semantic_manifest
+
+    raw = load_raw_semantic_manifest()
+    metrics = {
+        m["name"]: m.get("label") or m["name"]
+        for m in raw.get("metrics", [])
+        if not ((m.get("config") or {}).get("meta") or {}).get("internal")
+    }
+    return {"metrics": metrics}
