@@ -1,0 +1,145 @@
+"""Every page of the UI in Streamlit's AppTest, on a real built warehouse
+(and, for Reports, a real report service process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics_core.settings import PROJECT_ROOT, Settings
+from tests.conftest import free_port
+from tests.report_service import service as svc
+from ui.charts import format_number
+
+pytestmark = pytest.mark.slow
+
+APP = str(PROJECT_ROOT / "ui" / "app.py")
+
+
+@pytest.fixture
+def ui_env(small_warehouse: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("ANALYTICS_HOME", str(small_warehouse.home))
+    monkeypatch.setenv("REPORT_SERVICE_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("REPORT_SERVICE_API_KEY", svc.API_KEY)
+    st.cache_resource.clear()
+    return small_warehouse
+
+
+def app() -> AppTest:
+    test = AppTest.from_file(APP, default_timeout=120)
+    test.run()
+    assert not test.exception, test.exception
+    return test
+
+
+def ask(test: AppTest, question: str) -> AppTest:
+    test.chat_input[0].set_value(question).run()
+    assert not test.exception, test.exception
+    return test
+
+
+def texts(elements: Any) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:
+    test = ask(app(), "What was revenue in EMEA in May 2026?")
+    with duckdb.connect(str(ui_env.warehouse_path), read_only=True) as con:
+        row = con.execute(
+            "select sum(line_net_amount_usd) from processed_data.fct_order_items i"
+            " join processed_data.dim_customers c using (customer_key)"
+            " where c.region = 'EMEA' and i.is_revenue_bearing"
+            " and i.order_date between '2026-05-01' and '2026-05-31'"
+        ).fetchone()
+    assert row is not None
+    assert texts(test.metric) == [format_number(row[0], "revenue")]
+    assert any("where region is EMEA" in t for t in texts(test.markdown))
+    assert any(b.label == "Download CSV" for b in test.get("download_button"))
+
+
+def test_ask_follow_up_and_chart(ui_env: Settings) -> None:
+    test = ask(app(), "monthly revenue by region in 2026")
+    assert test.get("arrow_vega_lite_chart"), "a chart for a time series"
+    test = ask(test, "only EMEA")
+    assert any(
+        "where region is EMEA" in t and "by region and month" in t for t in texts(test.markdown)
+    )
+
+
+def test_clarify_offers_suggestions_that_work(ui_env: Settings) -> None:
+    test = ask(app(), "how are we doing?")
+    assert test.info and "metric" in test.info[0].value
+    suggestion = next(b for b in test.button if "suggestion" in str(b.key))
+    suggestion.click().run()
+    assert not test.exception
+    assert len(test.chat_message) == 4  # question, clarify, suggestion, answer
+    assert not test.info or len(test.info) == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "delete all cancelled orders",
+        "list customer emails",
+        "revenue'; DROP TABLE fct_orders; --",
+        "x" * 10_000,
+    ],
+)
+def test_unsupported_and_hostile_questions(ui_env: Settings, question: str) -> None:
+    test = ask(app(), question)
+    assert test.warning, texts(test.markdown)
+    assert "@" not in "".join(texts(test.markdown))
+
+
+def test_metrics_page_answers_without_typing(ui_env: Settings) -> None:
+    test = app()
+    test.switch_page("pages/metrics.py").run()
+    assert not test.exception, test.exception
+    test.multiselect[0].set_value(["revenue", "orders"])
+    test.multiselect[1].set_value(["order__channel"])
+    next(b for b in test.button if b.label == "Show").click().run()
+    assert not test.exception, test.exception
+    assert any("Revenue and Orders, by channel" in t for t in texts(test.markdown))
+
+
+def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:
+    test = app()
+    test.switch_page("pages/health.py").run()
+    assert not test.exception, test.exception
+    titles = texts(test.subheader)
+    assert titles[:3] == ["Last builds", "Failing tests and models", "Source freshness"]
+    assert texts(test.metric)[0] == "success"
+
+
+def test_reports_page_without_the_service_says_so(ui_env: Settings) -> None:
+    test = app()
+    test.switch_page("pages/reports.py").run()
+    assert not test.exception, test.exception
+    assert "cannot be reached" in test.error[0].value
+
+
+@pytest.fixture
+def service(ui_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    home = svc.home_with_warehouse(ui_env.warehouse_path, tmp_path / "home")
+    with svc.running(home) as running:
+        monkeypatch.setenv("REPORT_SERVICE_URL", running.url)
+        st.cache_resource.clear()
+        yield running.url
+
+
+def test_reports_page_runs_a_report(service: str) -> None:
+    test = app()
+    test.switch_page("pages/reports.py").run()
+    assert not test.exception, test.exception
+    assert test.selectbox[0].value == "daily_sales"
+    next(b for b in test.button if b.label == "Run report").click().run()
+    assert not test.exception, test.exception
+    labels = [b.label for b in test.get("download_button")]
+    assert labels == ["Download HTML"]
+    assert test.get("dataframe"), "the recent jobs table"

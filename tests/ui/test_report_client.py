@@ -1,0 +1,85 @@
+"""The UI's report service client against the real service process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analytics_core.settings import Settings
+from tests.conftest import free_port
+from tests.report_service import service as svc
+from ui.report_client import ReportServiceClient, ReportServiceError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def api(
+    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[svc.RunningService]:
+    home = svc.home_with_warehouse(
+        small_warehouse.warehouse_path, tmp_path_factory.mktemp("ui-client") / "home"
+    )
+    with svc.running(home) as service:
+        yield service
+
+
+@pytest.fixture
+def client(api: svc.RunningService) -> Iterator[ReportServiceClient]:
+    client = ReportServiceClient(api.url, svc.API_KEY, timeout=30)
+    yield client
+    client.close()
+
+
+def test_catalog_job_and_files(client: ReportServiceClient) -> None:
+    catalog = {entry["report_type"]: entry for entry in client.catalog()}
+    assert {"daily_sales", "weekly_executive", "monthly_data_quality"} <= set(catalog)
+    assert client.ready() == (True, [])
+    created = client.create_job(
+        "daily_sales", {"date": "2026-06-15"}, ["html", "csv"], idempotency_key="ui-1"
+    )
+    seen: list[str] = []
+    job = client.wait(created["job_id"], on_update=lambda j: seen.append(j["status"]), poll=0.2)
+    assert job["status"] == "succeeded", job
+    assert seen[-1] == "succeeded"
+    html = client.artifact(job["job_id"], "html")
+    assert html.startswith(b"<!DOCTYPE html") or b"<html" in html[:200]
+    csv = client.artifact(job["job_id"], "csv")
+    assert b"revenue" in csv.lower()
+    again = client.create_job(
+        "daily_sales", {"date": "2026-06-15"}, ["html", "csv"], idempotency_key="ui-1"
+    )
+    assert again["job_id"] == created["job_id"]
+
+
+def test_bad_input_reads_as_the_service_said(client: ReportServiceClient) -> None:
+    with pytest.raises(ReportServiceError) as error:
+        client.create_job("no_such_report", {}, ["html"])
+    assert error.value.status in (400, 422) and "no_such_report" in str(error.value)
+    with pytest.raises(ReportServiceError) as error:
+        client.job("00000000-0000-0000-0000-000000000000")
+    assert error.value.status == 404
+    for hostile in ("../../etc/passwd", "a/b", "x?y=1", ""):
+        with pytest.raises(ReportServiceError, match="not a valid identifier"):
+            client.job(hostile)
+
+
+def test_wrong_key_and_no_service_are_readable(api: svc.RunningService) -> None:
+    wrong = ReportServiceClient(api.url, "not-the-key-000000")
+    with pytest.raises(ReportServiceError) as error:
+        wrong.catalog()
+    assert error.value.status == 401 and "not-the-key" not in str(error.value)
+    gone = ReportServiceClient(f"http://127.0.0.1:{free_port()}", svc.API_KEY, timeout=2)
+    with pytest.raises(ReportServiceError, match="cannot be reached"):
+        gone.catalog()
+    assert gone.ready()[0] is False
+
+
+def test_ready_reasons_without_a_warehouse(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    with svc.running(home) as service:
+        ready, reasons = ReportServiceClient(service.url, svc.API_KEY).ready()
+    assert not ready and reasons
