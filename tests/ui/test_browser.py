@@ -1,0 +1,171 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): the
+report service and the UI as real processes on a small built warehouse, and
+the dbt docs site. Screenshots of each page go to ``test-artifacts/screenshots``
+(``ANALYTICS_SCREENSHOTS`` overrides), which CI keeps."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import pytest
+
+from analytics_core.settings import PROJECT_ROOT, Settings
+from tests.conftest import ANALYTICS, analytics_env, free_port, stop_process
+from tests.report_service import service as svc
+from ui.charts import format_number
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOTS = Path(
+    os.environ.get("ANALYTICS_SCREENSHOTS", PROJECT_ROOT / "test-artifacts" / "screenshots")
+)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed (.ci/run installs Debian's)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The report service and the UI, as `analytics serve` starts them."""
+    home = svc.home_with_warehouse(
+        small_warehouse.warehouse_path, tmp_path_factory.mktemp("e2e") / "home"
+    )
+    shutil.copytree(small_warehouse.docs_dir, home / "dbt" / "docs", dirs_exist_ok=True)
+    with svc.running(home) as service:
+        port = free_port()
+        env = analytics_env(
+            home, {"REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
+        )
+        log = (home.parent / "ui.log").open("wb")
+        ui = subprocess.Popen(
+            [str(ANALYTICS), "serve", "ui", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if ui.poll() is not None or time.monotonic() > deadline:
+                stop_process(ui)
+                pytest.fail(f"the UI did not start:\n{(home.parent / 'ui.log').read_text()}")
+            time.sleep(0.3)
+        try:
+            yield {"ui": url, "service": service, "home": home, "settings": small_warehouse}
+        finally:
+            stop_process(ui)
+            log.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_ask_a_question_and_see_the_warehouse_number(browser: Any, stack: dict[str, Any]) -> None:
+    with duckdb.connect(str(stack["settings"].warehouse_path), read_only=True) as con:
+        row = con.execute(
+            "select sum(orders) from reporting.rpt_daily_sales"
+            " where order_date between '2026-05-01' and '2026-05-31'"
+        ).fetchone()
+    assert row is not None
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(stack["ui"], wait_until="networkidle")
+    box = page.get_by_placeholder("Ask a question", exact=False)
+    box.fill("How many orders in May 2026?")
+    box.press("Enter")
+    metric = page.locator('[data-testid="stMetricValue"]').first
+    metric.wait_for(timeout=60_000)
+    assert metric.inner_text().strip() == format_number(row[0], "orders")
+    shot(page, "ask")
+    page.close()
+
+
+def test_run_a_report_and_download_it(browser: Any, stack: dict[str, Any], tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{stack['ui']}/reports", wait_until="networkidle")
+    page.get_by_role("button", name="Run report").click()
+    download_button = page.get_by_role("button", name="Download HTML")
+    download_button.wait_for(timeout=120_000)
+    with page.expect_download() as download:
+        download_button.click()
+    target = tmp_path / "report.html"
+    download.value.save_as(target)
+    assert b"<html" in target.read_bytes()[:500].lower()
+    shot(page, "reports")
+    page.close()
+
+
+def test_metrics_and_data_health_pages_open(browser: Any, stack: dict[str, Any]) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{stack['ui']}/metrics", wait_until="networkidle")
+    page.get_by_role("button", name="Show").wait_for(timeout=60_000)
+    shot(page, "metrics")
+    page.goto(f"{stack['ui']}/health", wait_until="networkidle")
+    page.get_by_text("Source freshness").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shot(page, "health")
+    page.close()
+
+
+def test_dbt_docs_show_lineage_with_exposures(browser: Any, stack: dict[str, Any]) -> None:
+    docs = stack["home"] / "dbt" / "docs"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        page.goto(
+            f"{url}#!/model/model.analytics_platform.rpt_daily_sales", wait_until="networkidle"
+        )
+        page.get_by_text("rpt_daily_sales").first.wait_for(timeout=60_000)
+        page.get_by_text("daily_sales", exact=False).first.wait_for(timeout=60_000)
+        shot(page, "dbt-docs-model")
+        page.locator(
+            "[data-toggle='lineage'], .lineage-button, button:has-text('lineage')"
+        ).first.click()
+        page.wait_for_timeout(2000)
+        shot(page, "dbt-docs-lineage")
+        assert page.locator("canvas, svg").count() > 0
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
