@@ -1434,7 +1434,13 @@ def _built_manifest(settings: Settings) -> Path | None:
     ):
         if path.is_file():
             return path
-    return None
+    # Builds on Snowflake targets write to target-<target>/: the newest.
+    others = sorted(
+        settings.dbt_dir.glob("target-*/semantic_manifest.json"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return others[0] if others else None
 
 
 def _trend_grain(period: Period | None) -> str:
