@@ -65,7 +65,7 @@ def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:
 
 def test_ask_follow_up_and_chart(ui_env: Settings) -> None:
     test = ask(app(), "monthly revenue by region in 2026")
-    assert test.get("arrow_vega_lite_chart"), "a chart for a time series"
+    assert test.get("vega_lite_chart"), "a chart for a time series"
     test = ask(test, "only EMEA")
     assert any(
         "where region is EMEA" in t and "by region and month" in t for t in texts(test.markdown)
@@ -93,7 +93,9 @@ def test_clarify_offers_suggestions_that_work(ui_env: Settings) -> None:
 )
 def test_unsupported_and_hostile_questions(ui_env: Settings, question: str) -> None:
     test = ask(app(), question)
-    assert test.warning, texts(test.markdown)
+    # The box keeps the first MAX_QUESTION_CHARS characters of a paste: 2,000
+    # x's name no metric (clarify); the others are refused outright.
+    assert test.warning or (question.startswith("xxx") and test.info), texts(test.markdown)
     assert "@" not in "".join(texts(test.markdown))
 
 

@@ -34,7 +34,7 @@ def client(api: svc.RunningService) -> Iterator[ReportServiceClient]:
 
 
 def test_catalog_job_and_files(client: ReportServiceClient) -> None:
-    catalog = {entry["report_type"]: entry for entry in client.catalog()}
+    catalog = {entry["type"]: entry for entry in client.catalog()}
     assert {"daily_sales", "weekly_executive", "monthly_data_quality"} <= set(catalog)
     assert client.ready() == (True, [])
     created = client.create_job(

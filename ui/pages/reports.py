@@ -18,7 +18,7 @@ client = report_client()
 jobs: list[dict[str, Any]] = st.session_state.setdefault("report_jobs", [])
 
 try:
-    catalog = {entry["report_type"]: entry for entry in client.catalog()}
+    catalog = {entry["type"]: entry for entry in client.catalog()}
 except ReportServiceError as exc:
     st.error(f"The report catalog is not available: {exc}")
     st.stop()
