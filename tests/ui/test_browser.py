@@ -159,12 +159,16 @@ def test_dbt_docs_show_lineage_with_exposures(browser: Any, stack: dict[str, Any
         page.get_by_text("rpt_daily_sales").first.wait_for(timeout=60_000)
         page.get_by_text("daily_sales", exact=False).first.wait_for(timeout=60_000)
         shot(page, "dbt-docs-model")
-        page.locator(
-            "[data-toggle='lineage'], .lineage-button, button:has-text('lineage')"
-        ).first.click()
-        page.wait_for_timeout(2000)
+        # "Referenced By" lists the report exposures that read the model.
+        page.get_by_text("Referenced By").first.wait_for(timeout=30_000)
+        assert page.get_by_text("daily_sales", exact=True).count() > 0
+        page.locator(".launcher-btn").first.click()  # the lineage graph
+        graph = page.locator(".launcher canvas").first
+        graph.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
         shot(page, "dbt-docs-lineage")
-        assert page.locator("canvas, svg").count() > 0
+        box = graph.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 200
         page.close()
     finally:
         server.shutdown()
