@@ -263,7 +263,8 @@ def test_a_period_keeps_its_own_days_when_grouped_by_weeks(
     columns, exact = via_semantic_layer(layer, con, interpretation)
     _, strict = via_semantic_layer(layer, con, interpretation, strict_days=True)
     assert columns == ["metric_time__week", "orders"]
-    assert exact == strict
+    # No order was asked for, so DuckDB may return the weeks in any order.
+    assert sorted(exact) == sorted(strict)
     first_week = dict((str(row[0])[:10], row[1]) for row in exact)["2026-03-30"]
     whole_week = {
         str(row[0])[:10]: row[1]
