@@ -491,3 +491,26 @@ def answer_differences(
                     f" {position + 1}. value {expected[position][1][i]}"
                 )
     return problems
+
+
+def oracle_differences(
+    con: Any,
+    oracle: str,
+    interpretation: Mapping[str, Any],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> list[str]:
+    """How ``columns``/``rows`` differ from the oracle's answer to
+    ``interpretation`` (for top/bottom N, against the oracle's whole sorted
+    list, so rows tied on the ranking value may come in any order)."""
+    expected_columns, expected_rows = ORACLES[oracle](con, {**interpretation, "limit": None})
+    return answer_differences(
+        columns,
+        rows,
+        expected_columns,
+        expected_rows,
+        group_by=interpretation["group_by"],
+        metrics=interpretation["metrics"],
+        order_by=interpretation["order_by"] or [],
+        limit=interpretation["limit"],
+    )

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from analytics_core.settings import Settings
-from tests.questions.oracle_sql import ORACLES, answer_differences
+from tests.questions.oracle_sql import ORACLES, oracle_differences
 from tests.questions.question_bank import BANK, BankQuestion
 
 pytestmark = pytest.mark.slow
@@ -134,18 +134,7 @@ def _differences(
 ) -> list[str]:
     interpretation = entry.interpretation
     assert interpretation is not None and entry.oracle is not None
-    # top/bottom N: the oracle's whole sorted list, so ties may come in any order
-    expected_columns, expected_rows = ORACLES[entry.oracle](con, {**interpretation, "limit": None})
-    return answer_differences(
-        columns,
-        rows,
-        expected_columns,
-        expected_rows,
-        group_by=interpretation["group_by"],
-        metrics=interpretation["metrics"],
-        order_by=interpretation["order_by"] or [],
-        limit=interpretation["limit"],
-    )
+    return oracle_differences(con, entry.oracle, interpretation, columns, rows)
 
 
 @pytest.mark.parametrize("entry", ORACLE_ENTRIES, ids=[entry.slug for entry in ORACLE_ENTRIES])
