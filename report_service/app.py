@@ -21,9 +21,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -41,6 +41,7 @@ from report_service.models import (
     Format,
     InvalidRequestError,
     Job,
+    JobStatus,
     NotFoundError,
     QueueFullError,
     ServiceError,
@@ -60,6 +61,9 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 #: Namespace of the deterministic job ids (uuid5) of idempotent requests.
 JOB_NAMESPACE = uuid.UUID("0f3a8c52-6d1e-4c9a-9a57-3f1f6c2d8b10")
 MAX_PARAMS_BYTES = 8192
+#: ``GET /v1/reports/jobs``: how many jobs by default and at most.
+RECENT_JOBS_DEFAULT = 20
+RECENT_JOBS_MAX = 100
 QUEUE_DEPTH_CACHE_SECONDS = 0.5
 
 
@@ -638,6 +642,20 @@ def create_app(service: ReportService) -> FastAPI:
             status_code=202,
             headers={"Location": status_url},
         )
+
+    @app.get("/v1/reports/jobs", tags=["reports"], dependencies=authed)
+    def list_jobs(
+        request: Request,
+        limit: Annotated[
+            int, Query(ge=1, le=RECENT_JOBS_MAX, description=f"How many, 1-{RECENT_JOBS_MAX}.")
+        ] = RECENT_JOBS_DEFAULT,
+        status: Annotated[JobStatus | None, Query(description="Only jobs of this status.")] = None,
+    ) -> JSONResponse:
+        """Recent jobs of every caller, newest first by ``created_at``, each as
+        ``GET /v1/reports/jobs/{job_id}`` shows it (DynamoDB: the last 31 days)."""
+        jobs = service.store.recent(limit, status)
+        base = base_url(request)
+        return JSONResponse({"jobs": [job_body(job, base) for job in jobs]})
 
     @app.get("/v1/reports/jobs/{job_id}", tags=["reports"], dependencies=authed)
     async def get_job(job_id: str, request: Request) -> JSONResponse:

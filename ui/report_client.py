@@ -119,6 +119,18 @@ class ReportServiceClient:
         result: dict[str, Any] = self._json("GET", f"/v1/reports/jobs/{_segment(job_id)}")
         return result
 
+    def recent_jobs(self, limit: int = 20, status: str | None = None) -> list[dict[str, Any]]:
+        """The newest jobs of every caller, newest first (``limit`` 1-100), only those
+        of ``status`` (queued, running, succeeded, failed) when given; each as :meth:`job`."""
+        params: dict[str, Any] = {"limit": limit}
+        if status is not None:
+            params["status"] = status
+        body = self._json("GET", "/v1/reports/jobs", params=params)
+        jobs = body.get("jobs") if isinstance(body, dict) else None
+        if not isinstance(jobs, list):
+            raise ReportServiceError("the list of report jobs has an unexpected shape")
+        return [job for job in jobs if isinstance(job, dict)]
+
     def wait(
         self,
         job_id: str,

@@ -97,6 +97,14 @@ class JobStore(ABC):
     def queue_depth(self) -> int:
         """How many jobs are ``queued``."""
 
+    @abstractmethod
+    def recent(self, limit: int, status: str | None = None) -> list[Job]:
+        """Up to ``limit`` jobs, newest first by ``created_at`` (ties: the larger
+        ``job_id`` first); only jobs of ``status`` when it is given.
+
+        A store may look back a bounded time (DynamoDB: 31 days).
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

@@ -7,7 +7,12 @@ creates it for tests and local emulators):
   billing mode ``PAY_PER_REQUEST``;
 - partition key ``job_id`` (S), no sort key;
 - global secondary index ``queue-index``: partition key ``queue`` (S), sort
-  key ``queue_at`` (S), projection ``ALL``.
+  key ``queue_at`` (S), projection ``ALL``;
+- global secondary index ``recent-index``: partition key ``created_day`` (S),
+  sort key ``created_key`` (S), projection ``ALL``. A table created before
+  this index needs it added (``update-table --global-secondary-index-updates``;
+  ``ensure_table`` adds it too); items written before it lack the two
+  attributes and are not listed by ``recent``.
 
 Item attributes:
 
@@ -35,6 +40,9 @@ Item attributes:
 ``queue_at``          S     ``<time>#<job_id>``: when a queued job became
                             claimable (``not_before`` or ``created_at``), or a
                             running job's lease expiry
+``created_day``       S     ``YYYY-MM-DD``: the UTC day of ``created_at``;
+                            written once, never changed
+``created_key``       S     ``<created_at>#<job_id>``; written once, never changed
 ====================  ====  ====================================================
 
 Every state change is a conditional write: ``claim`` first fails the expired
@@ -48,18 +56,25 @@ may still finish a job that nobody else has claimed yet.
 
 ``create_many`` creates one item after another (not atomically): a retried
 batch finds the jobs already created and returns them.
+
+``recent`` never scans the table: it queries ``recent-index`` one day at a
+time, newest first (``ScanIndexForward=False``), from today (UTC) back
+:data:`RECENT_DAYS` days, until it has ``limit`` jobs; a status filter is a
+``FilterExpression``, so a rare status reads (and pays for) up to that many
+days of jobs. The index is eventually consistent: a job created a moment ago
+may be missing from the list.
 """
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from report_service.models import Artifact, ConflictError, Job
+from report_service.models import Artifact, ConflictError, Job, utcnow
 from report_service.stores.base import JobStore
 from report_service.stores.sqlite import (
     artifacts_from_json,
@@ -73,8 +88,13 @@ if TYPE_CHECKING:
     from analytics_core.settings import ReportServiceSettings
 
 INDEX_NAME: Final = "queue-index"
+RECENT_INDEX_NAME: Final = "recent-index"
 #: Candidates read from the index per page while claiming.
 CLAIM_PAGE: Final = 25
+#: How many days before today (UTC) ``recent`` looks back.
+RECENT_DAYS: Final = 31
+#: Items read per page by ``recent`` when it filters by status.
+RECENT_PAGE: Final = 100
 
 Item = dict[str, dict[str, Any]]
 
@@ -122,6 +142,11 @@ def _queue_at(when: datetime, job_id: str) -> str:
     return f"{format_ts(when)}#{job_id}"
 
 
+def _created_day(when: datetime) -> str:
+    """``YYYY-MM-DD``, the UTC day (``format_ts`` is UTC)."""
+    return format_ts(when)[:10]
+
+
 def _job_to_item(job: Job) -> Item:
     item: Item = {
         "job_id": _s(job.job_id),
@@ -134,6 +159,8 @@ def _job_to_item(job: Job) -> Item:
         "artifacts": _s(artifacts_to_json(job.artifacts)),
         "attempts": _n(job.attempts),
         "version": _n(0),
+        "created_day": _s(_created_day(job.created_at)),
+        "created_key": _s(f"{format_ts(job.created_at)}#{job.job_id}"),
     }
     optional: dict[str, str | None] = {
         "started_at": None if job.started_at is None else format_ts(job.started_at),
@@ -159,6 +186,20 @@ def _job_to_item(job: Job) -> Item:
     return item
 
 
+_RECENT_ATTRIBUTES: Final = (
+    {"AttributeName": "created_day", "AttributeType": "S"},
+    {"AttributeName": "created_key", "AttributeType": "S"},
+)
+_RECENT_INDEX: Final = {
+    "IndexName": RECENT_INDEX_NAME,
+    "KeySchema": [
+        {"AttributeName": "created_day", "KeyType": "HASH"},
+        {"AttributeName": "created_key", "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+
+
 class DynamoJobStore(JobStore):
     """A :class:`JobStore` in a DynamoDB table (see the module doc for its schema).
 
@@ -181,8 +222,10 @@ class DynamoJobStore(JobStore):
         return cls(service.dynamodb_table, client)
 
     def ensure_table(self, *, wait_seconds: float = 60) -> None:
-        """Create the table and its index (on-demand billing) unless it exists."""
-        with contextlib.suppress(self.client.exceptions.ResourceInUseException):
+        """Create the table and its indexes (on-demand billing) unless it exists;
+        add ``recent-index`` to a table that lacks it."""
+        created = True
+        try:
             self.client.create_table(
                 TableName=self.table_name,
                 BillingMode="PAY_PER_REQUEST",
@@ -190,6 +233,7 @@ class DynamoJobStore(JobStore):
                     {"AttributeName": "job_id", "AttributeType": "S"},
                     {"AttributeName": "queue", "AttributeType": "S"},
                     {"AttributeName": "queue_at", "AttributeType": "S"},
+                    *_RECENT_ATTRIBUTES,
                 ],
                 KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
                 GlobalSecondaryIndexes=[
@@ -200,14 +244,40 @@ class DynamoJobStore(JobStore):
                             {"AttributeName": "queue_at", "KeyType": "RANGE"},
                         ],
                         "Projection": {"ProjectionType": "ALL"},
-                    }
+                    },
+                    _RECENT_INDEX,
                 ],
             )
+        except self.client.exceptions.ResourceInUseException:
+            created = False
         delay = 1
+        attempts = max(1, int(wait_seconds / delay))
         self.client.get_waiter("table_exists").wait(
             TableName=self.table_name,
-            WaiterConfig={"Delay": delay, "MaxAttempts": max(1, int(wait_seconds / delay))},
+            WaiterConfig={"Delay": delay, "MaxAttempts": attempts},
         )
+        if created:
+            return
+        table = self.client.describe_table(TableName=self.table_name)["Table"]
+        indexes = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+        if RECENT_INDEX_NAME in indexes:
+            return
+        self.client.update_table(
+            TableName=self.table_name,
+            AttributeDefinitions=list(_RECENT_ATTRIBUTES),
+            GlobalSecondaryIndexUpdates=[{"Create": _RECENT_INDEX}],
+        )
+        for _ in range(attempts):
+            table = self.client.describe_table(TableName=self.table_name)["Table"]
+            statuses = [
+                index.get("IndexStatus")
+                for index in table.get("GlobalSecondaryIndexes", [])
+                if index["IndexName"] == RECENT_INDEX_NAME
+            ]
+            if statuses == ["ACTIVE"]:
+                return
+            time.sleep(delay)
+        raise TimeoutError(f"index {RECENT_INDEX_NAME} of {self.table_name} is not active yet")
 
     # -- create and read -----------------------------------------------------
 
@@ -261,6 +331,39 @@ class DynamoJobStore(JobStore):
             if not last:
                 return total
             kwargs["ExclusiveStartKey"] = last
+
+    def recent(self, limit: int, status: str | None = None) -> list[Job]:
+        jobs: list[Job] = []
+        now = utcnow()
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": RECENT_INDEX_NAME,
+            "KeyConditionExpression": "created_day = :day",
+            "ExpressionAttributeValues": {},
+            "ScanIndexForward": False,
+        }
+        if status is not None:
+            kwargs["FilterExpression"] = "#st = :status"
+            kwargs["ExpressionAttributeNames"] = {"#st": "status"}
+        for back in range(RECENT_DAYS + 1):
+            if len(jobs) >= limit:
+                break
+            values = {":day": _s(_created_day(now - timedelta(days=back)))}
+            if status is not None:
+                values[":status"] = _s(status)
+            kwargs["ExpressionAttributeValues"] = values
+            kwargs.pop("ExclusiveStartKey", None)
+            while len(jobs) < limit:
+                wanted = limit - len(jobs)
+                # "Limit" counts items read before the filter: read larger pages then.
+                kwargs["Limit"] = wanted if status is None else max(wanted, RECENT_PAGE)
+                response = self.client.query(**kwargs)
+                jobs.extend(_item_to_job(item) for item in response.get("Items", []))
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                kwargs["ExclusiveStartKey"] = last
+        return jobs[:limit]
 
     # -- the lease -----------------------------------------------------------
 

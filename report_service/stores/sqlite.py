@@ -20,6 +20,9 @@ replica (process) on the machine.
 - A worker whose lease has expired but whose job nobody else has claimed yet
   may still ``renew``, ``complete``, ``fail`` or ``release`` it: the lease is
   lost only when another worker claims the job (or ``claim`` gives up on it).
+- ``recent`` reads the ``(created_at, job_id)`` index backwards. Indexes are
+  ``CREATE INDEX IF NOT EXISTS``: a file of an older version gains them when
+  a store opens it.
 
 The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`).
 """
@@ -65,6 +68,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     queue_at TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_queue_at ON jobs (status, queue_at);
+CREATE INDEX IF NOT EXISTS jobs_created_at ON jobs (created_at, job_id);
 """
 
 _COLUMNS: Final = (
@@ -285,6 +289,14 @@ class SQLiteJobStore(JobStore):
     def queue_depth(self) -> int:
         row = self._conn.execute("SELECT count(*) FROM jobs WHERE status = 'queued'").fetchone()
         return int(row[0])
+
+    def recent(self, limit: int, status: str | None = None) -> list[Job]:
+        where, args = ("WHERE status = ? ", (status,)) if status is not None else ("", ())
+        rows = self._conn.execute(
+            f"{_SELECT} {where}ORDER BY created_at DESC, job_id DESC LIMIT ?",
+            (*args, max(limit, 0)),
+        ).fetchall()
+        return [_row_to_job(row) for row in rows]
 
     # -- the lease -----------------------------------------------------------
 

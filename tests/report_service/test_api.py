@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -106,6 +108,8 @@ def test_openapi_docs_and_metrics(api: svc.RunningService, client: httpx.Client)
     [
         ("GET", "/v1/reports"),
         ("POST", "/v1/reports/jobs"),
+        ("GET", "/v1/reports/jobs"),
+        ("GET", "/v1/reports/jobs?limit=5&status=failed"),
         ("GET", "/v1/reports/jobs/00000000-0000-0000-0000-000000000000"),
         ("GET", "/v1/reports/jobs/00000000-0000-0000-0000-000000000000/artifacts/pdf"),
         ("POST", "/v1/external/generate_report"),
@@ -212,6 +216,129 @@ def test_keys_do_not_share_idempotency(api: svc.RunningService) -> None:
         with api.client(headers={"x-api-key": key, "Idempotency-Key": "shared"}) as http:
             ids.add(http.post("/v1/reports/jobs", json=body).json()["job_id"])
     assert len(ids) == 2
+
+
+# -- recent jobs -----------------------------------------------------------------------------
+def list_jobs(client: httpx.Client, **params: Any) -> list[dict[str, Any]]:
+    response = client.get("/v1/reports/jobs", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"jobs"}
+    jobs: list[dict[str, Any]] = body["jobs"]
+    return jobs
+
+
+def test_recent_jobs_are_listed_newest_first(api: svc.RunningService, client: httpx.Client) -> None:
+    created = []
+    for fmt in ("json", "csv", "json"):
+        response = post_job(client, {"report_type": "daily_sales", "formats": [fmt]})
+        assert response.status_code == 202, response.text
+        created.append(response.json()["job_id"])
+    finished = {job_id: api.wait_for_job(job_id) for job_id in created}
+    assert all(job["status"] == "succeeded" for job in finished.values()), finished
+
+    newest = list_jobs(client, limit=3)
+    assert [job["job_id"] for job in newest] == created[::-1]
+    # Each entry is exactly what the job's own route answers.
+    for job in newest:
+        assert job == finished[job["job_id"]]
+        assert job == client.get(f"/v1/reports/jobs/{job['job_id']}").json()
+
+    everything = list_jobs(client, limit=100)
+    assert everything[:3] == newest
+    stamps = [job["created_at"] for job in everything]
+    assert stamps == sorted(stamps, reverse=True)
+    ids = [job["job_id"] for job in everything]
+    assert len(set(ids)) == len(ids)
+    # (Jobs of earlier tests may still be running: compare ids, not bodies.)
+    assert [job["job_id"] for job in list_jobs(client)] == ids[:20]  # the default limit
+
+    succeeded = list_jobs(client, status="succeeded", limit=100)
+    assert succeeded and all(job["status"] == "succeeded" for job in succeeded)
+    assert set(created) <= {job["job_id"] for job in succeeded}
+    failed = list_jobs(client, status="failed", limit=100)
+    assert all(job["status"] == "failed" for job in failed)
+    assert not set(created) & {job["job_id"] for job in failed}
+    assert {job["job_id"] for job in failed + succeeded} <= set(ids)
+
+
+def test_recent_jobs_default_limit_and_queued_filter(
+    tmp_path: Path, small_warehouse: Settings
+) -> None:
+    home = svc.home_with_warehouse(small_warehouse.warehouse_path, tmp_path / "home")
+    with (
+        svc.running(home, {"REPORT_SERVICE_WORKERS": "0"}) as service,
+        service.client(headers=service.headers) as http,
+    ):
+        assert list_jobs(http) == []
+        body = {"report_type": "daily_sales", "formats": ["json"]}
+        created = [post_job(http, body).json()["job_id"] for _ in range(25)]
+        newest_first = created[::-1]
+        assert [job["job_id"] for job in list_jobs(http)] == newest_first[:20]
+        assert [job["job_id"] for job in list_jobs(http, limit=100)] == newest_first
+        assert [job["job_id"] for job in list_jobs(http, limit=1)] == newest_first[:1]
+        queued = list_jobs(http, status="queued", limit=100)
+        assert [job["job_id"] for job in queued] == newest_first
+        assert all(job["status"] == "queued" and job["started_at"] is None for job in queued)
+        for status in ("running", "succeeded", "failed"):
+            assert list_jobs(http, status=status) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "hint"),
+    [
+        ("limit=0", "limit", "greater than or equal to 1"),
+        ("limit=101", "limit", "less than or equal to 100"),
+        ("limit=-5", "limit", "greater than or equal to 1"),
+        ("limit=abc", "limit", "integer"),
+        ("limit=1.5", "limit", "integer"),
+        ("limit=", "limit", "integer"),
+        ("limit=" + "9" * 5000, "limit", "integer"),
+        ("limit=1&limit=500", "limit", "less than or equal to 100"),
+        ("status=bogus", "status", "'failed'"),
+        ("status=FAILED", "status", "'failed'"),
+        ("status=", "status", "'queued'"),
+        ("status=failed%27%20or%201%3D1%20--", "status", "'succeeded'"),
+        ("status=%00", "status", "'running'"),
+        ("status=failed&limit=abc", "limit", "integer"),
+    ],
+)
+def test_bad_list_queries_are_422_with_a_clear_message(
+    client: httpx.Client, query: str, field: str, hint: str
+) -> None:
+    body = assert_error(client.get(f"/v1/reports/jobs?{query}"), 422, "invalid_request")
+    message = body["error"]["message"]
+    assert message.startswith(f"query.{field}: "), message
+    assert hint in message
+    assert len(message) < 300  # the input is not echoed back
+
+
+def test_hostile_list_queries_do_no_harm(api: svc.RunningService, client: httpx.Client) -> None:
+    before = {job["job_id"] for job in list_jobs(client, limit=100)}
+    log_start = len(api.log_text())
+    # Long values and many unknown parameters: refused or ignored, never a 500.
+    assert_error(client.get("/v1/reports/jobs", params={"status": "x" * 50_000}), 422)
+    noisy = "&".join(f"p{i}=%27%3B+drop+table+jobs" for i in range(1500))
+    many = client.get(f"/v1/reports/jobs?{noisy}&limit=2")
+    assert many.status_code == 200, many.text
+    assert len(many.json()["jobs"]) <= 2
+    # A request line far over the HTTP server's limit (httpx refuses to send one).
+    url = urlsplit(api.url)
+    with socket.create_connection((url.hostname, url.port or 80), timeout=30) as raw:
+        raw.sendall(
+            f"GET /v1/reports/jobs?status={'x' * 1_000_000} HTTP/1.1\r\n"
+            f"Host: {url.netloc}\r\nx-api-key: {svc.API_KEY}\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.startswith((b"HTTP/1.1 400", b"HTTP/1.1 414", b"HTTP/1.1 431")), answer[:200]
+    # The service carries on; the store was not touched; nothing failed inside.
+    assert client.get("/health").status_code == 200
+    assert {job["job_id"] for job in list_jobs(client, limit=100)} == before
+    log = api.log_text()[log_start:]
+    assert '"status": 200' in log
+    assert "Traceback" not in log and '"status": 500' not in log
 
 
 # -- hostile input ---------------------------------------------------------------------------

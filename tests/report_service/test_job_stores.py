@@ -4,19 +4,21 @@ never slept."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from analytics_core.settings import ReportServiceSettings, Settings
-from report_service.models import Artifact, ConflictError, Job
+from report_service.models import Artifact, ConflictError, Job, utcnow
 from report_service.stores.base import JobStore, open_job_store
 from report_service.stores.dynamodb import DynamoJobStore
 from report_service.stores.sqlite import SQLiteJobStore
@@ -270,6 +272,151 @@ def test_queue_depth(store: JobStore) -> None:
     assert store.queue_depth() == 5
     assert store.fail("j0", "w", "x", now=T0) is not None
     assert store.queue_depth() == 5
+
+
+# -- recent jobs ------------------------------------------------------------------
+# ``recent`` looks back from the real "today" (DynamoDB reads one index
+# partition per UTC day), so these jobs are placed relative to the clock.
+
+
+def test_recent_is_newest_first_across_days(store: JobStore) -> None:
+    assert store.recent(20) == []
+    now = utcnow()
+    store.create_many(
+        [
+            make_job("three-days", now - timedelta(days=3)),
+            make_job("now", now),
+            make_job("tie-a", now - timedelta(days=1)),
+            make_job("hour", now - timedelta(hours=1)),
+            make_job("tie-b", now - timedelta(days=1)),
+            make_job("ten-days", now - timedelta(days=10, minutes=5)),
+        ]
+    )
+    newest = ["now", "hour", "tie-b", "tie-a", "three-days", "ten-days"]
+    assert [job.job_id for job in store.recent(20)] == newest
+    assert [job.job_id for job in store.recent(4)] == newest[:4]
+    assert [job.job_id for job in store.recent(1)] == ["now"]
+    assert store.recent(0) == []
+    # The listed jobs are the stored jobs, whole.
+    assert store.recent(20)[-1] == store.get("ten-days")
+
+
+def test_recent_filters_by_status(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DynamoDB: a page of 2 items before the filter, so the filter pages.
+    monkeypatch.setattr("report_service.stores.dynamodb.RECENT_PAGE", 2)
+    now = utcnow()
+    store.create_many(
+        [make_job(f"queued-{i}", now - timedelta(minutes=i)) for i in range(5)]
+        + [
+            make_job("failed-old", now - timedelta(days=4), status="failed", error="no data"),
+            make_job("done", now - timedelta(days=2), status="succeeded"),
+        ]
+    )
+    # A status change after creation is seen by the filter (and keeps the job listed).
+    claimed = store.claim("w", lease_seconds=LEASE, max_attempts=3, now=now + timedelta(seconds=1))
+    assert claimed is not None and claimed.job_id == "queued-4"  # the oldest queued
+    assert store.fail("queued-4", "w", "boom", now=now + timedelta(seconds=2)) is not None
+
+    failed = store.recent(20, "failed")
+    assert [job.job_id for job in failed] == ["queued-4", "failed-old"]
+    assert failed[0].error == "boom" and all(job.status == "failed" for job in failed)
+    assert [job.job_id for job in store.recent(1, "failed")] == ["queued-4"]
+    assert [job.job_id for job in store.recent(20, "succeeded")] == ["done"]
+    assert [job.job_id for job in store.recent(20, "queued")] == [f"queued-{i}" for i in range(4)]
+    assert [job.job_id for job in store.recent(2, "queued")] == ["queued-0", "queued-1"]
+    assert store.recent(20, "running") == []
+    assert len(store.recent(20)) == 7
+
+
+def test_recent_looks_back_a_bounded_time_in_dynamodb(store: JobStore) -> None:
+    now = utcnow()
+    store.create(make_job("recent", now - timedelta(days=30)))
+    store.create(make_job("ancient", now - timedelta(days=40)))
+    ids = [job.job_id for job in store.recent(20)]
+    if isinstance(store, DynamoJobStore):
+        assert ids == ["recent"]  # today and the 31 days before it
+    else:
+        assert ids == ["recent", "ancient"]
+
+
+def test_an_old_sqlite_file_gains_the_created_at_index(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    old = SQLiteJobStore(path)
+    old.create(make_job("job"))
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("DROP INDEX jobs_created_at")
+        conn.commit()
+    old.close()
+
+    def indexes() -> set[str]:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        return {name for (name,) in rows}
+
+    assert "jobs_created_at" not in indexes()
+    store = SQLiteJobStore(path)
+    assert "jobs_created_at" in indexes()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT job_id FROM jobs "
+            "ORDER BY created_at DESC, job_id DESC LIMIT 5"
+        ).fetchall()
+    assert "jobs_created_at" in str(plan)
+    assert [job.job_id for job in store.recent(5)] == ["job"]
+    store.close()
+
+
+def test_ensure_table_adds_the_recent_index_to_an_old_table(aws_env: dict[str, str]) -> None:
+    import boto3
+
+    client = boto3.client(
+        "dynamodb", region_name="us-east-1", endpoint_url=aws_env["AWS_ENDPOINT_URL"]
+    )
+    table = f"jobs-{uuid.uuid4().hex[:12]}"
+    client.create_table(  # the schema before recent-index
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "job_id", "AttributeType": "S"},
+            {"AttributeName": "queue", "AttributeType": "S"},
+            {"AttributeName": "queue_at", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "queue-index",
+                "KeySchema": [
+                    {"AttributeName": "queue", "KeyType": "HASH"},
+                    {"AttributeName": "queue_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    store = DynamoJobStore(table, client)
+    store.ensure_table()
+    described = client.describe_table(TableName=table)["Table"]
+    indexes = {index["IndexName"]: index for index in described["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"queue-index", "recent-index"}
+    assert [key["AttributeName"] for key in indexes["recent-index"]["KeySchema"]] == [
+        "created_day",
+        "created_key",
+    ]
+    store.create(make_job("job", utcnow()))
+    assert [job.job_id for job in store.recent(5)] == ["job"]
+    store.ensure_table()  # idempotent with the index in place
+
+
+def test_dynamodb_items_carry_the_recent_index_keys(store: JobStore) -> None:
+    if not isinstance(store, DynamoJobStore):
+        pytest.skip("DynamoDB item attributes")
+    created = datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-2)))
+    store.create(make_job("job", created))
+    assert store.claim("w", lease_seconds=LEASE, max_attempts=3, now=utcnow()) is not None
+    item = store.client.get_item(TableName=store.table_name, Key={"job_id": {"S": "job"}})
+    # The UTC day, and both attributes survive the claim's update.
+    assert item["Item"]["created_day"] == {"S": "2026-03-02"}
+    assert item["Item"]["created_key"] == {"S": "2026-03-02T01:59:59.999999Z#job"}
 
 
 # -- several processes claim from one store ---------------------------------

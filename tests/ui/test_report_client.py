@@ -54,6 +54,31 @@ def test_catalog_job_and_files(client: ReportServiceClient) -> None:
     assert again["job_id"] == created["job_id"]
 
 
+def test_recent_jobs(api: svc.RunningService, client: ReportServiceClient) -> None:
+    created = [client.create_job("daily_sales", {}, [fmt])["job_id"] for fmt in ("json", "csv")]
+    finished = [client.wait(job_id, poll=0.2) for job_id in created]
+    assert [job["status"] for job in finished] == ["succeeded", "succeeded"], finished
+    recent = client.recent_jobs(limit=2)
+    assert [job["job_id"] for job in recent] == created[::-1]
+    assert recent == finished[::-1]  # the same body as client.job
+    assert len(client.recent_jobs()) >= 3  # and the job of the test before
+    succeeded = client.recent_jobs(limit=100, status="succeeded")
+    assert set(created) <= {job["job_id"] for job in succeeded}
+    assert all(job["status"] == "succeeded" for job in succeeded)
+    failed = client.recent_jobs(limit=100, status="failed")
+    assert not set(created) & {job["job_id"] for job in failed}
+    for limit, status in ((0, None), (101, None), (5, "bogus")):
+        with pytest.raises(ReportServiceError) as error:
+            client.recent_jobs(limit=limit, status=status)
+        assert error.value.status == 422
+        assert ("status" if status else "limit") in str(error.value)
+    wrong = ReportServiceClient(api.url, "not-the-key-000000")
+    with pytest.raises(ReportServiceError) as error:
+        wrong.recent_jobs()
+    assert error.value.status == 401 and "not-the-key" not in str(error.value)
+    wrong.close()
+
+
 def test_bad_input_reads_as_the_service_said(client: ReportServiceClient) -> None:
     with pytest.raises(ReportServiceError) as error:
         client.create_job("no_such_report", {}, ["html"])
