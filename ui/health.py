@@ -4,10 +4,19 @@
 The queries are neutral SQL with ``{rpt_x}`` placeholders, run through the
 report service's read-only warehouse clients, so the same code reads the
 published DuckDB file and Snowflake.
+
+Two calendars meet here. Builds, tests, freshness checks and report jobs are
+dated when they *ran*; quarantined rows and load volumes are dated by the
+*data* (the day a row was loaded). On live data the two agree; on generated
+or late data they do not, so each section has its own window: the last
+``days`` days to today for run-dated sections, the last ``days`` days to the
+newest loaded day for data-dated ones. Each section says which window it shows.
 """
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +36,11 @@ class Section:
     rows: list[tuple[Any, ...]]
     trend_columns: list[str]
     trend_rows: list[tuple[Any, ...]]
+    #: The first and last day the section covers (inclusive).
+    since: datetime.date
+    until: datetime.date
+    #: "run" (dated when it ran) or "data" (dated by the day data was loaded).
+    calendar: str
 
 
 LAST_BUILDS = """
@@ -73,6 +87,10 @@ where failed > 0 and job_date >= :since
 order by job_date desc, report_type
 """
 
+NEWEST_LOAD_DAY = """
+select max(load_date) as newest from {rpt_raw_volume_daily}
+"""
+
 DAILY_TREND = """
 select date_day, tests_failed + tests_errored as tests_failing, rows_quarantined,
        freshness_breaches, dbt_runs_failed, run_seconds_p95, volume_anomalies,
@@ -87,44 +105,112 @@ def _rows(warehouse: Warehouse, sql: str, **params: Any) -> QueryResult:
     return warehouse.query(sql, params)
 
 
-def health_sections(warehouse: Warehouse, since: Any, limit: int = 20) -> dict[str, Section]:
-    """Every block of the Data health page, keyed by a short name."""
-    trend = _rows(warehouse, DAILY_TREND, since=since)
+def _day(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.date.fromisoformat(value[:10])
+    return None
 
-    def section(title: str, result: QueryResult, trend_column: str) -> Section:
+
+def _every_day(
+    since: datetime.date,
+    until: datetime.date,
+    values: dict[datetime.date | None, Any],
+    missing: Any,
+) -> list[tuple[Any, ...]]:
+    """One row per day of the window (the daily view has rows only for days
+    with activity), so a trend shows quiet days as quiet."""
+    count = (until - since).days + 1
+    days = [since + datetime.timedelta(days=n) for n in range(count)]
+    return [(day, values.get(day, missing)) for day in days]
+
+
+def health_sections(
+    warehouse: Warehouse,
+    days: int = 30,
+    today: datetime.date | None = None,
+    limit: int = 20,
+) -> dict[str, Section]:
+    """Every block of the Data health page, keyed by a short name."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    newest = _rows(warehouse, NEWEST_LOAD_DAY).rows
+    data_until = (_day(newest[0][0]) if newest else None) or today
+    windows = {
+        "run": (today - datetime.timedelta(days=days - 1), today),
+        "data": (data_until - datetime.timedelta(days=days - 1), data_until),
+    }
+    trend = _rows(warehouse, DAILY_TREND, since=min(w[0] for w in windows.values()))
+    date_index = trend.columns.index("date_day")
+
+    def section(title: str, result: QueryResult, trend_column: str, calendar: str) -> Section:
+        since, until = windows[calendar]
         index = trend.columns.index(trend_column)
-        date_index = trend.columns.index("date_day")
         return Section(
             title=title,
             columns=result.columns,
             rows=result.rows,
             trend_columns=["date_day", trend_column],
-            trend_rows=[(row[date_index], row[index]) for row in trend.rows],
+            trend_rows=_every_day(
+                since,
+                until,
+                {_day(row[date_index]): row[index] for row in trend.rows},
+                # A day with no run has no duration; a day with nothing counted has 0.
+                missing=None if trend_column == "run_seconds_p95" else 0,
+            ),
+            since=since,
+            until=until,
+            calendar=calendar,
         )
 
+    run_since, data_since = windows["run"][0], windows["data"][0]
     return {
         "builds": section(
-            "Last builds", _rows(warehouse, LAST_BUILDS, limit=limit), "run_seconds_p95"
+            "Last builds", _rows(warehouse, LAST_BUILDS, limit=limit), "run_seconds_p95", "run"
         ),
         "tests": section(
             "Failing tests and models",
             _rows(warehouse, FAILING_NODES, limit=limit),
             "tests_failing",
+            "run",
         ),
-        "freshness": section("Source freshness", _rows(warehouse, FRESHNESS), "freshness_breaches"),
+        "freshness": section(
+            "Source freshness", _rows(warehouse, FRESHNESS), "freshness_breaches", "run"
+        ),
         "quarantine": section(
             "Quarantined rows by rule",
-            _rows(warehouse, QUARANTINE_BY_RULE, since=since),
+            _rows(warehouse, QUARANTINE_BY_RULE, since=data_since),
             "rows_quarantined",
+            "data",
         ),
         "volume": section(
             "Volume anomalies",
-            _rows(warehouse, VOLUME_ANOMALIES, since=since),
+            _rows(warehouse, VOLUME_ANOMALIES, since=data_since),
             "volume_anomalies",
+            "data",
         ),
         "reports": section(
             "Report job failures",
-            _rows(warehouse, REPORT_FAILURES, since=since),
+            _rows(warehouse, REPORT_FAILURES, since=run_since),
             "report_job_failures",
+            "run",
         ),
     }
+
+
+def last_build(builds: Section) -> dict[str, Any] | None:
+    """The newest ``dbt build`` of the builds section (freshness checks and
+    other commands are runs too, but not builds), or ``None``."""
+    for row in builds.rows:
+        run = dict(zip(builds.columns, row, strict=True))
+        if run["command"] == "build":
+            return run
+    return None
+
+
+def relations() -> set[str]:
+    """The reporting views this module reads (the UI's dbt exposure lists them)."""
+    texts = [v for k, v in globals().items() if k.isupper() and isinstance(v, str)]
+    return {name for text in texts for name in re.findall(r"\{(rpt_\w+)\}", text)}

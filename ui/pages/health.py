@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import datetime
-
 import streamlit as st
 
 from analytics_core.errors import AnalyticsError
 from ui.charts import choose_chart, records
-from ui.health import health_sections
+from ui.health import health_sections, last_build
 from ui.resources import ui_settings, warehouse
 
 st.title("Data health")
 days = ui_settings().health_days
-since = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=days)
 try:
-    sections = health_sections(warehouse(), since)
+    sections = health_sections(warehouse(), days)
 except AnalyticsError as exc:
     st.error(f"The monitoring views cannot be read: {exc}")
     st.stop()
 
 builds = sections["builds"]
-if builds.rows:
-    last = dict(zip(builds.columns, builds.rows[0], strict=False))
+last = last_build(builds)
+if last is not None:
     left, middle, right = st.columns(3)
     left.metric("Last build", str(last["status"]))
     middle.metric("Duration", f"{float(last['elapsed_seconds'] or 0):.0f} s")
@@ -40,4 +37,5 @@ for section in sections.values():
     chart = choose_chart(section.trend_columns, section.trend_rows)
     if chart.kind in {"line", "bar"}:
         right.vega_lite_chart(chart.spec, width="stretch")
-    right.caption(f"Trend over the last {days} days")
+    dated = "by run date" if section.calendar == "run" else "by load date of the data"
+    right.caption(f"{section.since:%d %b %Y} to {section.until:%d %b %Y}, {dated}")
