@@ -15,10 +15,10 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="Analytics", page_icon=":material/insights:", layout="wide")
 pages = st.navigation(
     [
-        st.Page("pages/ask.py", title="Ask", icon=":material/chat:", default=True),
-        st.Page("pages/metrics.py", title="Metrics", icon=":material/query_stats:"),
-        st.Page("pages/reports.py", title="Reports", icon=":material/description:"),
-        st.Page("pages/health.py", title="Data health", icon=":material/monitor_heart:"),
+        st.Page("views/ask.py", title="Ask", icon=":material/chat:", default=True),
+        st.Page("views/metrics.py", title="Metrics", icon=":material/query_stats:"),
+        st.Page("views/reports.py", title="Reports", icon=":material/description:"),
+        st.Page("views/health.py", title="Data health", icon=":material/monitor_heart:"),
     ]
 )
 pages.run()

@@ -182,3 +182,29 @@ def _error_message(response: httpx.Response) -> str:
     if response.status_code == 401:
         return "the report service refused the API key (REPORT_SERVICE_API_KEY)"
     return f"the report service answered {response.status_code} {response.reason_phrase}"
+
+
+#: A job's states, in the order a job passes through them.
+JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+def job_summary(job: dict[str, Any]) -> dict[str, Any]:
+    """One row of the recent jobs table (no parameters: they may be long)."""
+    return {
+        "job": str(job.get("job_id", ""))[:8],
+        "report": job.get("report_type"),
+        "status": job.get("status"),
+        "created": job.get("created_at"),
+        "finished": job.get("finished_at"),
+        "formats": ", ".join(a.get("format", "") for a in job.get("artifacts") or []),
+        "error": job.get("error"),
+    }
+
+
+def job_label(job: dict[str, Any]) -> str:
+    """How a job is named on the page: report, short id, status and creation time."""
+    created = str(job.get("created_at") or "")[:16].replace("T", " ")
+    return (
+        f"{job.get('report_type', 'report')} {str(job.get('job_id', ''))[:8]}"
+        f" ({job.get('status', 'unknown')}, {created} UTC)"
+    )

@@ -44,6 +44,10 @@ def ask(test: AppTest, question: str) -> AppTest:
     return test
 
 
+def download_labels(test: AppTest) -> list[str]:
+    return [str(getattr(b, "label", "")) for b in test.get("download_button")]
+
+
 def texts(elements: Any) -> list[str]:
     return [str(e.value) for e in elements]
 
@@ -60,7 +64,7 @@ def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:
     assert row is not None
     assert texts(test.metric) == [format_number(row[0], "revenue")]
     assert any("where region is EMEA" in t for t in texts(test.markdown))
-    assert any(b.label == "Download CSV" for b in test.get("download_button"))
+    assert "Download CSV" in download_labels(test)
 
 
 def test_ask_follow_up_and_chart(ui_env: Settings) -> None:
@@ -101,7 +105,7 @@ def test_unsupported_and_hostile_questions(ui_env: Settings, question: str) -> N
 
 def test_metrics_page_answers_without_typing(ui_env: Settings) -> None:
     test = app()
-    test.switch_page("pages/metrics.py").run()
+    test.switch_page("views/metrics.py").run()
     assert not test.exception, test.exception
     test.multiselect[0].set_value(["revenue", "orders"])
     test.multiselect[1].set_value(["order__channel"])
@@ -112,7 +116,7 @@ def test_metrics_page_answers_without_typing(ui_env: Settings) -> None:
 
 def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:
     test = app()
-    test.switch_page("pages/health.py").run()
+    test.switch_page("views/health.py").run()
     assert not test.exception, test.exception
     titles = texts(test.subheader)
     assert titles[:3] == ["Last builds", "Failing tests and models", "Source freshness"]
@@ -121,7 +125,7 @@ def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:
 
 def test_reports_page_without_the_service_says_so(ui_env: Settings) -> None:
     test = app()
-    test.switch_page("pages/reports.py").run()
+    test.switch_page("views/reports.py").run()
     assert not test.exception, test.exception
     assert "cannot be reached" in test.error[0].value
 
@@ -137,11 +141,29 @@ def service(ui_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_reports_page_runs_a_report(service: str) -> None:
     test = app()
-    test.switch_page("pages/reports.py").run()
+    test.switch_page("views/reports.py").run()
     assert not test.exception, test.exception
     assert test.selectbox[0].value == "daily_sales"
     next(b for b in test.button if b.label == "Run report").click().run()
     assert not test.exception, test.exception
-    labels = [b.label for b in test.get("download_button")]
-    assert labels == ["Download HTML"]
-    assert test.get("dataframe"), "the recent jobs table"
+    assert download_labels(test) == ["Download HTML"]
+    [table] = [element.value for element in test.dataframe]
+    assert list(table["status"]) == ["succeeded"] and list(table["report"]) == ["daily_sales"]
+
+    # Another browser session sees the job among the recent ones and opens it.
+    other = app()
+    other.switch_page("views/reports.py").run()
+    assert not other.exception, other.exception
+    assert not other.get("download_button"), "nothing is open before a job is picked"
+    opener = next(s for s in other.selectbox if s.label == "Open a job")
+    assert len(opener.options) == 1 and "daily_sales" in opener.options[0]
+    opener.select_index(0).run()
+    assert not other.exception, other.exception
+    assert download_labels(other) == ["Download HTML"]
+    assert any("daily_sales" in t and "succeeded" in t for t in texts(other.subheader))
+
+    # The status filter asks the service: no job has failed.
+    status = next(s for s in other.selectbox if s.label == "Status")
+    status.set_value("failed").run()
+    assert not other.exception, other.exception
+    assert any("No failed jobs" in t for t in texts(other.info))

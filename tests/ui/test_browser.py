@@ -94,6 +94,25 @@ def stack(
             log.close()
 
 
+RENDERED = """([charts, tables]) => {
+    const drawn = (selector, inner) =>
+        [...document.querySelectorAll(selector)].filter((e) => e.querySelector(inner));
+    const all = (selector) => document.querySelectorAll(selector).length;
+    return drawn('[data-testid="stVegaLiteChart"]', "canvas, svg").length >= charts
+        && drawn('[data-testid="stDataFrame"]', "canvas").length >= tables
+        && drawn('[data-testid="stVegaLiteChart"]', "canvas, svg").length
+            === all('[data-testid="stVegaLiteChart"]')
+        && drawn('[data-testid="stDataFrame"]', "canvas").length
+            === all('[data-testid="stDataFrame"]');
+}"""
+
+
+def settle(page: Any, charts: int = 0, tables: int = 0) -> None:
+    """Wait until at least ``charts`` charts and ``tables`` tables are drawn
+    (Streamlit loads their code lazily and shows placeholders meanwhile)."""
+    page.wait_for_function(RENDERED, arg=[charts, tables], timeout=60_000)
+
+
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -114,6 +133,10 @@ def test_ask_a_question_and_see_the_warehouse_number(browser: Any, stack: dict[s
     metric = page.locator('[data-testid="stMetricValue"]').first
     metric.wait_for(timeout=60_000)
     assert metric.inner_text().strip() == format_number(row[0], "orders")
+    # The whole answer is on screen before the screenshot: the download comes last.
+    page.get_by_role("button", name="Download CSV").wait_for(timeout=30_000)
+    assert page.get_by_text("SQL", exact=True).count() > 0
+    settle(page, tables=1)
     shot(page, "ask")
     page.close()
 
@@ -129,6 +152,7 @@ def test_run_a_report_and_download_it(browser: Any, stack: dict[str, Any], tmp_p
     target = tmp_path / "report.html"
     download.value.save_as(target)
     assert b"<html" in target.read_bytes()[:500].lower()
+    settle(page, tables=1)
     shot(page, "reports")
     page.close()
 
@@ -140,7 +164,11 @@ def test_metrics_and_data_health_pages_open(browser: Any, stack: dict[str, Any])
     shot(page, "metrics")
     page.goto(f"{stack['ui']}/health", wait_until="networkidle")
     page.get_by_text("Source freshness").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Report job failures").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+    last_build = page.locator('[data-testid="stMetricValue"]').first
+    assert last_build.inner_text().strip() == "success"
+    settle(page, charts=6, tables=1)
     shot(page, "health")
     page.close()
 

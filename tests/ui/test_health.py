@@ -110,7 +110,7 @@ def test_the_health_page_on_a_failed_build(
     monkeypatch.setenv("ANALYTICS_HOME", str(failed_home.home))
     st.cache_resource.clear()
     test = app()
-    test.switch_page("pages/health.py").run()
+    test.switch_page("views/health.py").run()
     assert not test.exception, test.exception
     assert texts(test.metric)[0] != "success"
     assert int(texts(test.metric)[2]) >= 1
@@ -125,7 +125,7 @@ def test_the_health_page_without_a_warehouse(
     monkeypatch.setenv("ANALYTICS_HOME", str(tmp_path / "empty"))
     st.cache_resource.clear()
     test = app()
-    test.switch_page("pages/health.py").run()
+    test.switch_page("views/health.py").run()
     assert not test.exception, test.exception
     assert "cannot be read" in test.error[0].value
     assert "Traceback" not in test.error[0].value

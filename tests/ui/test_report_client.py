@@ -10,7 +10,7 @@ import pytest
 from analytics_core.settings import Settings
 from tests.conftest import free_port
 from tests.report_service import service as svc
-from ui.report_client import ReportServiceClient, ReportServiceError
+from ui.report_client import ReportServiceClient, ReportServiceError, job_label, job_summary
 
 pytestmark = pytest.mark.slow
 
@@ -108,3 +108,28 @@ def test_ready_reasons_without_a_warehouse(tmp_path: Path) -> None:
     with svc.running(home) as service:
         ready, reasons = ReportServiceClient(service.url, svc.API_KEY).ready()
     assert not ready and reasons
+
+
+def test_a_job_row_and_label_leave_out_the_parameters() -> None:
+    job = {
+        "job_id": "0123456789abcdef",
+        "report_type": "daily_sales",
+        "params": {"date": "2026-06-30", "note": "x" * 10_000},
+        "status": "failed",
+        "created_at": "2026-06-30T06:00:01.123456Z",
+        "finished_at": None,
+        "error": "the warehouse is not reachable",
+        "artifacts": [{"format": "html"}, {"format": "csv"}],
+    }
+    row = job_summary(job)
+    assert row == {
+        "job": "01234567",
+        "report": "daily_sales",
+        "status": "failed",
+        "created": "2026-06-30T06:00:01.123456Z",
+        "finished": None,
+        "formats": "html, csv",
+        "error": "the warehouse is not reachable",
+    }
+    assert job_label(job) == "daily_sales 01234567 (failed, 2026-06-30 06:00 UTC)"
+    assert job_summary({})["job"] == "" and "unknown" in job_label({})

@@ -9,13 +9,15 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ui.report_client import ReportServiceError
+from ui.report_client import JOB_STATUSES, ReportServiceError, job_label, job_summary
 from ui.report_form import form_fields, params_from
 from ui.resources import report_client
 
+#: Jobs listed under "Recent jobs" (the service returns at most 100).
+RECENT_JOBS = 20
+
 st.title("Reports")
 client = report_client()
-jobs: list[dict[str, Any]] = st.session_state.setdefault("report_jobs", [])
 
 try:
     catalog = {entry["type"]: entry for entry in client.catalog()}
@@ -62,6 +64,8 @@ with st.form(f"run-{report_type}"):
     formats = st.multiselect("Formats", options=entry.get("formats", []), default=["html"])
     run = st.form_submit_button("Run report", type="primary")
 
+shown = st.container()
+
 if run:
     if not formats:
         st.warning("Pick at least one format.")
@@ -84,51 +88,60 @@ if run:
                     label=f"Job {job['job_id'][:8]}: {job['status']}",
                     state="complete" if job["status"] == "succeeded" else "error",
                 )
-            jobs.insert(0, job)
+            st.session_state["shown_job"] = job
+            st.session_state.pop("open_job", None)
         except ReportServiceError as exc:
             st.error(f"The report could not be run: {exc}")
 
-if jobs:
-    latest = jobs[0]
-    if latest["status"] == "failed":
-        st.error(f"The report failed: {latest.get('error') or 'no reason given'}")
-    else:
-        formats_done = [a["format"] for a in latest.get("artifacts", [])]
-        columns = st.columns(max(1, len(formats_done)))
-        for column, fmt in zip(columns, formats_done, strict=False):
-            try:
-                data = client.artifact(latest["job_id"], fmt)
-            except ReportServiceError as exc:
-                column.error(str(exc))
-                continue
-            column.download_button(
-                f"Download {fmt.upper()}",
-                data=data,
-                file_name=f"{latest['report_type']}-{latest['job_id'][:8]}.{fmt}",
-                key=f"download-{latest['job_id']}-{fmt}",
-            )
-            if fmt == "html":
-                components.html(data.decode("utf-8", "replace"), height=900, scrolling=True)
-    st.subheader("Recent jobs")
-    if st.button("Refresh"):
-        for index, job in enumerate(jobs):
-            try:
-                jobs[index] = client.job(job["job_id"])
-            except ReportServiceError as exc:
-                st.error(str(exc))
-                break
-    st.dataframe(
-        [
-            {
-                "job": j["job_id"][:8],
-                "report": j["report_type"],
-                "status": j["status"],
-                "created": j.get("created_at"),
-                "finished": j.get("finished_at"),
-                "error": j.get("error"),
-            }
-            for j in jobs
-        ],
-        hide_index=True,
-        width="stretch",
+st.subheader("Recent jobs")
+left, right = st.columns([1, 3])
+status_filter = left.selectbox("Status", options=["all", *JOB_STATUSES], key="jobs_status")
+right.button("Refresh", key="jobs_refresh")  # a click reruns the page: the list is read again
+try:
+    recent = client.recent_jobs(
+        limit=RECENT_JOBS, status=None if status_filter == "all" else status_filter
     )
+except ReportServiceError as exc:
+    st.error(f"The recent jobs cannot be listed: {exc}")
+    recent = []
+if recent:
+    st.dataframe([job_summary(j) for j in recent], hide_index=True, width="stretch")
+    finished = {j["job_id"]: j for j in recent if j["status"] in ("succeeded", "failed")}
+    picked = st.selectbox(
+        "Open a job",
+        options=list(finished),
+        index=None,
+        format_func=lambda job_id: job_label(finished[job_id]),
+        key="open_job",
+    )
+    if picked:
+        st.session_state["shown_job"] = finished[picked]
+else:
+    st.info("No report jobs yet." if status_filter == "all" else f"No {status_filter} jobs.")
+
+latest: dict[str, Any] | None = st.session_state.get("shown_job")
+if latest is not None:
+    with shown:
+        st.subheader(job_label(latest))
+        if latest["status"] == "failed":
+            st.error(f"The report failed: {latest.get('error') or 'no reason given'}")
+        else:
+            formats_done = [a["format"] for a in latest.get("artifacts", [])]
+            columns = st.columns(max(1, len(formats_done)))
+            html: bytes | None = None
+            for column, fmt in zip(columns, formats_done, strict=False):
+                try:
+                    data = client.artifact(latest["job_id"], fmt)
+                except ReportServiceError as exc:
+                    column.error(str(exc))
+                    continue
+                column.download_button(
+                    f"Download {fmt.upper()}",
+                    data=data,
+                    file_name=f"{latest['report_type']}-{latest['job_id'][:8]}.{fmt}",
+                    key=f"download-{latest['job_id']}-{fmt}",
+                )
+                if fmt == "html":
+                    html = data
+            if html is not None:
+                components.html(html.decode("utf-8", "replace"), height=900, scrolling=True)
