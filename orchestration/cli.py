@@ -378,19 +378,14 @@ def serve(
 def _serve_ui(host: str | None, port: int | None) -> NoReturn:
     """Replace this process with Streamlit serving ``ui/app.py`` (signals then
     reach Streamlit directly, as a container's init expects)."""
-    from analytics_core.settings import PROJECT_ROOT, UISettings
+    from analytics_core.settings import UISettings
+    from orchestration.services import streamlit_argv
 
     settings = UISettings()
     host = host or settings.host
     port = settings.port if port is None else port
     err.print(f"UI on http://{host}:{port}", markup=False)
-    argv = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
-        "--server.address", host, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    argv = streamlit_argv(host, port)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)  # noqa: S606 - our interpreter, fixed arguments
@@ -589,12 +584,16 @@ def up(
         int,
         typer.Option(min=0, max=65535, help="Port of the report service (0: any free port)."),
     ] = 8000,
+    ui_port: Annotated[
+        int,
+        typer.Option(min=0, max=65535, help="Port of the Streamlit UI (0: any free port)."),
+    ] = 8501,
 ) -> None:
     """Everything at once: data if there is none, build, then serve; Ctrl-C stops."""
     from orchestration import generation
     from orchestration import warehouse_publish as files
     from orchestration.progress import GeneratorBar
-    from orchestration.services import ServiceGroup, StaticSite
+    from orchestration.services import ServiceGroup, StaticSite, StreamlitUI
     from report_service.server import ReportServer, service_settings
 
     settings = load_settings()
@@ -611,10 +610,18 @@ def up(
         _print_generation(summary, str(settings.state_warehouse_path), increment=False)
     _print_build(_build(settings, target="local"))
 
+    reports = ReportServer(service, settings)
     group = ServiceGroup(
         [
             StaticSite("dbt docs", settings.docs_dir, host=host, port=port),
-            ReportServer(service, settings),
+            reports,
+            # Started after the report service: it needs that service's port.
+            StreamlitUI(
+                settings.home_dir / "ui" / "streamlit.log",
+                host=host,
+                port=ui_port,
+                env=lambda: {"REPORT_SERVICE_URL": reports.url.removesuffix("/docs")},
+            ),
         ]
     )
     with group.running():

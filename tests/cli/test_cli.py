@@ -19,7 +19,7 @@ COMMAND_OPTIONS = {
         "--target",
     ],
     ("build",): ["--full-refresh", "--select", "--exclude", "--target"],
-    ("up",): ["--scale", "--host", "--port", "--report-port"],
+    ("up",): ["--scale", "--host", "--port", "--report-port", "--ui-port"],
     ("serve",): ["--host", "--port", "report-service"],
     ("report",): ["--param", "--format", "--out"],
 }

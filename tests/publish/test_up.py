@@ -1,5 +1,5 @@
-"""``analytics up``: generate when there is no data, build, serve the docs and the report
-service, stop on Ctrl-C."""
+"""``analytics up``: generate when there is no data, build, serve the docs, the report
+service and the UI, stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ from tests.conftest import ANALYTICS, analytics_env
 
 pytestmark = pytest.mark.slow
 
+#: Any free port for the docs site, the report service and the UI.
+PORTS = ("--port", "0", "--report-port", "0", "--ui-port", "0")
+
 
 def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
     home = tmp_path / "home"
     log = tmp_path / "up.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(ANALYTICS), "up", "--scale", "0.005", "--port", "0", "--report-port", "0"],
+            [str(ANALYTICS), "up", "--scale", "0.005", *PORTS],
             env=analytics_env(home),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -44,6 +47,9 @@ def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
             assert "daily_sales" in {entry["type"] for entry in listed.json()["reports"]}
             assert httpx.get(reports.group(1) + "/v1/reports").status_code == 401
             assert httpx.get(reports.group(1) + "/ready", timeout=30).json()["status"] == "ready"
+            ui = re.search(r"UI: (http://\S+)", log.read_text())
+            assert ui, log.read_text()
+            assert httpx.get(ui.group(1) + "_stcore/health", timeout=10).text == "ok"
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
         finally:
@@ -56,6 +62,8 @@ def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
     assert (home / "warehouse.duckdb").is_file()
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=2)  # noqa: S310
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(ui.group(1) + "_stcore/health", timeout=2)
 
 
 def _wait_for_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics_core.errors import AnalyticsError
-from ui.charts import choose_chart, records
+from ui.charts import label, records, trend_chart
 from ui.health import health_sections, last_build
 from ui.resources import ui_settings, warehouse
 
@@ -31,11 +31,16 @@ for section in sections.values():
     st.subheader(section.title)
     left, right = st.columns([3, 2])
     if section.rows:
-        left.dataframe(records(section.columns, section.rows), hide_index=True, width="stretch")
+        left.dataframe(
+            records([label(c) for c in section.columns], section.rows),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         left.success("Nothing to report.")
-    chart = choose_chart(section.trend_columns, section.trend_rows)
-    if chart.kind in {"line", "bar"}:
-        right.vega_lite_chart(chart.spec, width="stretch")
+    whole = section.trend_columns[1] != "run_seconds_p95"
+    right.vega_lite_chart(
+        trend_chart(section.trend_columns, section.trend_rows, whole), width="stretch"
+    )
     dated = "by run date" if section.calendar == "run" else "by load date of the data"
     right.caption(f"{section.since:%d %b %Y} to {section.until:%d %b %Y}, {dated}")
