@@ -153,3 +153,27 @@ def format_number(value: Any, column: str = "") -> str:
     if number.is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:,.2f}"
+
+
+def trend_chart(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], whole_numbers: bool = True
+) -> dict[str, Any]:
+    """A daily trend as a Vega-Lite spec: ``columns`` are (day, value). Counts
+    are bars on an integer axis; a measure (``whole_numbers=False``, e.g. a
+    duration) is points joined by a line, and days without a value are gaps."""
+    day, value = columns[0], columns[1]
+    y: dict[str, Any] = {"field": value, "type": "quantitative", "title": label(value)}
+    if whole_numbers:
+        y["axis"] = {"format": "d", "tickMinStep": 1}
+    return {
+        "data": {"values": records(columns, rows)},
+        "mark": {"type": "bar"} if whole_numbers else {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": day, "type": "temporal", "title": None, "timeUnit": "yearmonthdate"},
+            "y": y,
+            "tooltip": [
+                {"field": day, "type": "temporal", "title": "Day"},
+                {"field": value, "title": label(value)},
+            ],
+        },
+    }

@@ -72,3 +72,26 @@ def test_labels_and_numbers_read_well() -> None:
     assert format_number(1200, "orders") == "1,200"
     assert format_number(None) == "-"
     assert records(["d", "x"], [[D(2026, 1, 1), Decimal("1.5")]]) == [{"d": "2026-01-01", "x": 1.5}]
+
+
+def test_daily_trends_are_bars_for_counts_and_lines_for_measures() -> None:
+    import datetime
+    import json
+    from decimal import Decimal
+
+    from ui.charts import trend_chart
+
+    days = [datetime.date(2026, 6, 1) + datetime.timedelta(days=n) for n in range(3)]
+    counts = trend_chart(["date_day", "tests_failing"], list(zip(days, [0, 2, 0], strict=True)))
+    assert counts["mark"]["type"] == "bar"
+    assert counts["encoding"]["y"]["axis"]["format"] == "d"
+    assert [r["date_day"] for r in counts["data"]["values"]] == [d.isoformat() for d in days]
+    durations = trend_chart(
+        ["date_day", "run_seconds_p95"],
+        list(zip(days, [None, Decimal("27.5"), None], strict=True)),
+        whole_numbers=False,
+    )
+    assert durations["mark"] == {"type": "line", "point": True}
+    assert "axis" not in durations["encoding"]["y"]
+    assert [r["run_seconds_p95"] for r in durations["data"]["values"]] == [None, 27.5, None]
+    json.dumps(durations)  # what Streamlit sends to the browser
