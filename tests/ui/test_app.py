@@ -114,6 +114,33 @@ def test_metrics_page_answers_without_typing(ui_env: Settings) -> None:
     assert any("Revenue and Orders, by channel" in t for t in texts(test.markdown))
 
 
+def test_metrics_page_custom_range(ui_env: Settings) -> None:
+    import datetime
+
+    test = app()
+    test.switch_page("views/metrics.py").run()
+    test.multiselect[0].set_value(["orders"])
+    next(s for s in test.selectbox if s.label == "Period").set_value("between")
+    dates = {d.label: d for d in test.date_input}
+    dates["From (custom range)"].set_value(datetime.date(2026, 5, 31))
+    dates["To (custom range)"].set_value(datetime.date(2026, 5, 1))
+    next(b for b in test.button if b.label == "Show").click().run()
+    assert not test.exception, test.exception
+    assert "start date on or before the end date" in test.warning[0].value
+    dates = {d.label: d for d in test.date_input}
+    dates["From (custom range)"].set_value(datetime.date(2026, 5, 1))
+    dates["To (custom range)"].set_value(datetime.date(2026, 5, 31))
+    next(b for b in test.button if b.label == "Show").click().run()
+    assert not test.exception, test.exception
+    with duckdb.connect(str(ui_env.warehouse_path), read_only=True) as con:
+        row = con.execute(
+            "select sum(orders) from reporting.rpt_daily_sales"
+            " where order_date between '2026-05-01' and '2026-05-31'"
+        ).fetchone()
+    assert row is not None
+    assert texts(test.metric) == [format_number(row[0], "orders")]
+
+
 def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:
     test = app()
     test.switch_page("views/health.py").run()

@@ -12,8 +12,12 @@ from ui.metric_picker import DIMENSIONS, GRAINS, PERIODS, Pick, answer_pick
 from ui.resources import question_engine, semantic_catalog
 
 st.title("Metrics")
-catalog = semantic_catalog()
-engine = question_engine()
+try:
+    catalog = semantic_catalog()
+    engine = question_engine()
+except AnalyticsError as exc:
+    st.error(f"The semantic layer is not available: {exc}")
+    st.stop()
 values = getattr(getattr(engine, "vocabulary", None), "values", {}) or {}
 
 with st.form("pick"):
@@ -30,10 +34,11 @@ with st.form("pick"):
     grain = right.selectbox("Over time", options=list(GRAINS), format_func=lambda g: GRAINS[g])
     period = left.selectbox("Period", options=list(PERIODS), index=3)
     as_of = right.date_input("As of", value=datetime.datetime.now(datetime.UTC).date())
-    start, end = None, None
-    if period == "between":
-        start = left.date_input("From", value=as_of - datetime.timedelta(days=30))
-        end = right.date_input("To", value=as_of)
+    # A form reruns only when submitted, so the custom range is always shown.
+    start = left.date_input(
+        "From (custom range)", value=as_of - datetime.timedelta(days=30), help="With 'between'"
+    )
+    end = right.date_input("To (custom range)", value=as_of, help="With 'between'")
     filters: dict[str, list[str]] = {}
     for dimension, options in ((d, values.get(d, [])) for d in DIMENSIONS):
         if options and dimension != "product__product_name":
@@ -57,6 +62,9 @@ if submitted:
         )
         try:
             st.session_state["metrics_answer"] = answer_pick(engine, pick, as_of)
+        except ValueError as exc:  # a choice that does not fit, e.g. a range ending early
+            st.session_state["metrics_answer"] = None
+            st.warning(f"Check the choices: {exc}.")
         except AnalyticsError as exc:
             st.session_state["metrics_answer"] = None
             st.error(f"The metrics could not be computed: {exc}")
