@@ -1,6 +1,6 @@
 """Report catalog, queries, charts, templates and renderers.
 
-- :mod:`.base` - :class:`ReportDefinition`, parameter types, :data:`SCHEDULES`;
+- :mod:`.base` - :class:`ReportDefinition`, parameter types;
 - :mod:`.document` - :class:`ReportDocument`, the content every format renders;
 - :mod:`.daily_sales`, :mod:`.weekly_executive`, :mod:`.monthly_data_quality`
   - one module per report (params model, relations, queries, builder);
@@ -9,13 +9,12 @@
 - :mod:`.catalog` - :data:`CATALOG`, :func:`get_report`, :func:`render_report`.
 """
 
-from report_service.reports.base import SCHEDULES, ReportDefinition
+from report_service.reports.base import ReportDefinition
 from report_service.reports.catalog import CATALOG, get_report, render_report
 from report_service.reports.document import ReportDocument
 
 __all__ = [
     "CATALOG",
-    "SCHEDULES",
     "ReportDefinition",
     "ReportDocument",
     "get_report",

@@ -1,4 +1,4 @@
-"""What a report is: its parameters, the relations it reads, its queries and schedule."""
+"""What a report is: its parameters, the relations it reads and its queries."""
 
 from __future__ import annotations
 
@@ -20,15 +20,6 @@ from pydantic import (
 from report_service.models import FORMATS, InvalidRequestError, ReportError
 from report_service.reports.document import ReportDocument
 from report_service.warehouse import QueryResult, WarehouseClient, bind_names
-
-#: When each report runs (cron, UTC), as interfaces.md promises. This is the
-#: one place schedules are declared in code; issue 7's orchestration schedule
-#: file will replace this mapping (the catalog will then read it from there).
-SCHEDULES: Mapping[str, str] = {
-    "daily_sales": "0 6 * * *",
-    "weekly_executive": "0 8 * * 1",
-    "monthly_data_quality": "0 7 1 * *",
-}
 
 #: Dates a report may be asked about.
 MIN_DATE = dt.date(2000, 1, 1)
@@ -147,7 +138,8 @@ Builder = Callable[[ReportQueries, Any], ReportDocument]
 
 @dataclass(frozen=True)
 class ReportDefinition:
-    """A report, declared once: parameters, relations read, builder and schedule."""
+    """A report, declared once: parameters, relations read and builder (when it
+runs is in the schedule file, ``orchestration/schedules.yml``)."""
 
     report_type: str
     title: str
@@ -156,7 +148,6 @@ class ReportDefinition:
     #: Relation -> the columns the report reads from it (checked by /ready;
     #: mirrored by the dbt exposure of the same name).
     relations: Mapping[str, tuple[str, ...]]
-    schedule: str
     builder: Builder
     formats: tuple[str, ...] = FORMATS
 
@@ -177,6 +168,14 @@ class ReportDefinition:
             raise InvalidRequestError(
                 describe_validation_error(self.report_type, exc, allowed), code="invalid_params"
             ) from None
+
+    @property
+    def schedule(self) -> str | None:
+        """When the report runs (cron, UTC) per the schedule file; ``None`` when
+        only on demand."""
+        from analytics_core.schedules import load_schedule
+
+        return load_schedule().report_cron(self.report_type)
 
     def catalog_entry(self) -> dict[str, Any]:
         """The entry of ``GET /v1/reports``."""

@@ -11,7 +11,6 @@ from report_service.models import ReportError
 from report_service.reports import charts
 from report_service.reports.base import (
     PARAMS_CONFIG,
-    SCHEDULES,
     IsoDate,
     ReportDefinition,
     ReportQueries,
@@ -303,6 +302,5 @@ DEFINITION = ReportDefinition(
     ),
     params_model=DailySalesParams,
     relations=RELATIONS,
-    schedule=SCHEDULES["daily_sales"],
     builder=build,
 )

@@ -12,7 +12,6 @@ from report_service.models import ReportError
 from report_service.reports import charts
 from report_service.reports.base import (
     PARAMS_CONFIG,
-    SCHEDULES,
     IsoMonth,
     ReportDefinition,
     ReportQueries,
@@ -466,6 +465,5 @@ DEFINITION = ReportDefinition(
     ),
     params_model=MonthlyDataQualityParams,
     relations=RELATIONS,
-    schedule=SCHEDULES["monthly_data_quality"],
     builder=build,
 )

@@ -11,7 +11,6 @@ from report_service.models import ReportError
 from report_service.reports import charts
 from report_service.reports.base import (
     PARAMS_CONFIG,
-    SCHEDULES,
     IsoMonday,
     ReportDefinition,
     ReportQueries,
@@ -328,6 +327,5 @@ DEFINITION = ReportDefinition(
     ),
     params_model=WeeklyExecutiveParams,
     relations=RELATIONS,
-    schedule=SCHEDULES["weekly_executive"],
     builder=build,
 )
