@@ -270,3 +270,32 @@ class UISettings(BaseSettings):
     warehouse: Literal["duckdb", "snowflake"] = "duckdb"
     #: Days of history on the Data health page.
     health_days: int = Field(default=30, ge=1, le=3660)
+
+
+class SchedulerSettings(BaseSettings):
+    """The local scheduler (``SCHEDULER_*``): ``analytics serve scheduler``. It
+    calls the report service at ``REPORT_SERVICE_URL`` with
+    ``REPORT_SERVICE_API_KEY`` (locally: the key file the service writes)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCHEDULER_", extra="ignore", populate_by_name=True
+    )
+
+    #: The schedule file (default: ``orchestration/schedules.yml`` of the project).
+    schedule_file: Path | None = None
+    report_service_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="REPORT_SERVICE_URL"
+    )
+    report_service_api_key: str | None = Field(
+        default=None, repr=False, validation_alias="REPORT_SERVICE_API_KEY"
+    )
+    #: Attempts per due run before it is recorded as failed.
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    #: The first retry waits this long; each next one four times longer.
+    retry_seconds: float = Field(default=60.0, ge=0)
+    #: A build that runs longer than this is stopped and counts as failed.
+    build_timeout_seconds: float = Field(default=3 * 3600, gt=0)
+    #: Seconds to wait for the report service to take a report job.
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Jobs that may run at once (builds still run one at a time: the warehouse lock).
+    workers: int = Field(default=2, ge=1, le=16)

@@ -352,6 +352,7 @@ def _print_build(outcome: BuildOutcome) -> None:
 class Component(StrEnum):
     report_service = "report-service"
     ui = "ui"
+    scheduler = "scheduler"
 
 
 @app.command()
@@ -359,12 +360,18 @@ def serve(
     component: Annotated[Component, typer.Argument(help="What to run.")],
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[
-        int | None, typer.Option(min=0, max=65535, help="Port (report service 8000, UI 8501).")
+        int | None,
+        typer.Option(
+            min=0, max=65535, help="Port (report service 8000, UI 8501; the scheduler has none)."
+        ),
     ] = None,
 ) -> None:
     """Run one component in the foreground until Ctrl-C or SIGTERM."""
     if component is Component.ui:
         _serve_ui(host, port)
+    if component is Component.scheduler:
+        _serve_scheduler()
+        return
     from report_service.server import serve as serve_reports
     from report_service.server import service_settings
 
@@ -389,6 +396,108 @@ def _serve_ui(host: str | None, port: int | None) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)  # noqa: S606 - our interpreter, fixed arguments
+
+
+def _open_scheduler(settings: Settings) -> Any:
+    """The scheduler of this home: the schedule checked against the report catalog."""
+    from analytics_core.schedules import check_reports, load_schedule
+    from analytics_core.settings import SchedulerSettings
+    from orchestration.scheduler import (
+        CommandRunner,
+        Scheduler,
+        SchedulerState,
+        local_api_key,
+        state_path,
+    )
+    from report_service.reports import CATALOG
+
+    config = SchedulerSettings()
+    schedule = load_schedule(config.schedule_file)
+    check_reports(schedule, CATALOG)
+    runner = CommandRunner(settings, config, local_api_key(settings, config))
+    return Scheduler(schedule, SchedulerState(state_path(settings)), runner, config)
+
+
+def _serve_scheduler() -> None:
+    import logging
+
+    from orchestration.scheduler import scheduler_lock
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Handlers first: a stop that arrives while the schedule loads is kept, not lost.
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with scheduler_lock(settings):
+            scheduler = _open_scheduler(settings)
+            jobs = scheduler.schedule.jobs
+            err.print(
+                f"scheduler on {settings.home_dir}: {len(jobs)} jobs"
+                f" from {scheduler.schedule.path}",
+                markup=False,
+            )
+            scheduler.run_forever(stop)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    err.print("scheduler stopped", markup=False)
+
+
+@app.command()
+def schedules(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    count: Annotated[int, typer.Option(min=1, max=50, help="Next run times per job.")] = 3,
+) -> None:
+    """The schedule file: every job, its cron (UTC), its next runs and its last run here."""
+    from analytics_core.schedules import check_reports, describe, load_schedule
+    from analytics_core.settings import SchedulerSettings
+    from orchestration.scheduler import SchedulerState, state_path
+    from report_service.reports import CATALOG
+
+    settings = load_settings()
+    schedule = load_schedule(SchedulerSettings().schedule_file)
+    check_reports(schedule, CATALOG)
+    from datetime import UTC
+
+    now = datetime.now(UTC)
+    rows = describe(schedule.jobs, now, count)
+    path = state_path(settings)
+    last: dict[str, Any] = {}
+    if path.is_file():
+        for run in SchedulerState(path).runs():
+            last[run.job] = run
+    for row in rows:
+        record = last.get(row["name"])
+        row["last_run"] = (
+            None
+            if record is None
+            else {
+                "due_at": record.due_at.isoformat(),
+                "status": record.status,
+                "attempts": record.attempts,
+                "detail": record.detail,
+            }
+        )
+    if as_json:
+        out.print_json(data={"schedule_file": str(schedule.path), "jobs": rows})
+        return
+    table = Table(title=f"schedule ({schedule.path}), times in UTC")
+    for column in ("job", "kind", "cron", "next runs", "last run"):
+        table.add_column(column)
+    for row in rows:
+        run = row["last_run"]
+        table.add_row(
+            row["name"],
+            row["kind"],
+            row["cron"],
+            "\n".join(t[:16].replace("T", " ") for t in row["next"]),
+            "-" if run is None else f"{run['due_at'][:16].replace('T', ' ')} {run['status']}",
+        )
+    out.print(table)
 
 
 def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:
