@@ -182,7 +182,8 @@ def retarget_relations(
 ) -> dict[str, Any]:
     """A copy of the raw manifest whose relations live in ``database`` (none: the
     session's current database) with ``schema_prefix`` before each schema
-    (``dev_me_`` for a developer's Snowflake schemas)."""
+    (``dev_me_`` for a developer's Snowflake schemas; a schema that has it
+    already keeps it once)."""
     data: dict[str, Any] = json.loads(json.dumps(raw))
     relations = [model["node_relation"] for model in data.get("semantic_models", [])]
     configuration = data.get("project_configuration", {})
@@ -193,7 +194,11 @@ def retarget_relations(
         if isinstance(table, dict) and "node_relation" in table
     ]
     for relation in relations:
-        schema = schema_prefix + relation["schema_name"]
+        schema = relation["schema_name"]
+        # A manifest from a build on a prefixed Snowflake target names its
+        # schemas with the prefix already: prefix each schema once.
+        if not schema.lower().startswith(schema_prefix.lower()):
+            schema = schema_prefix + schema
         relation["schema_name"] = schema
         relation["database"] = database
         parts = ([database] if database else []) + [schema, relation["alias"]]

@@ -379,3 +379,16 @@ def test_loads_a_fresh_target_manifest(small_warehouse: Settings, tmp_path: Path
     manifest = load_semantic_manifest(tmp_path)
     assert validate_semantic_manifest(manifest) == []
     assert {m.name for m in manifest.metrics} >= set(CONTRACT_METRICS)
+
+
+def test_relations_are_prefixed_once() -> None:
+    """A manifest of a build on a prefixed Snowflake target names its schemas
+    with the prefix already; retargeting it again must not prefix twice."""
+    from questions.semantic import load_raw_semantic_manifest, retarget_relations
+
+    raw = load_raw_semantic_manifest()
+    once = retarget_relations(raw, "snowflake", "CI", "ci_run_")
+    twice = retarget_relations(once, "snowflake", "CI", "ci_run_")
+    names = [m["node_relation"]["relation_name"] for m in once["semantic_models"]]
+    assert names and all(n.startswith("CI.ci_run_") for n in names), names
+    assert [m["node_relation"]["relation_name"] for m in twice["semantic_models"]] == names

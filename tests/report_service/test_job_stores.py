@@ -407,9 +407,14 @@ def test_ensure_table_adds_the_recent_index_to_an_old_table(aws_env: dict[str, s
     store.ensure_table()  # idempotent with the index in place
 
 
-def test_dynamodb_items_carry_the_recent_index_keys(store: JobStore) -> None:
-    if not isinstance(store, DynamoJobStore):
-        pytest.skip("DynamoDB item attributes")
+def test_dynamodb_items_carry_the_recent_index_keys(aws_env: dict[str, str]) -> None:
+    import boto3
+
+    client = boto3.client(
+        "dynamodb", region_name="us-east-1", endpoint_url=aws_env["AWS_ENDPOINT_URL"]
+    )
+    store = DynamoJobStore(f"jobs-{uuid.uuid4().hex[:12]}", client)
+    store.ensure_table()
     created = datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-2)))
     store.create(make_job("job", created))
     assert store.claim("w", lease_seconds=LEASE, max_attempts=3, now=utcnow()) is not None
