@@ -398,8 +398,9 @@ def _serve_ui(host: str | None, port: int | None) -> NoReturn:
     os.execv(sys.executable, argv)  # noqa: S606 - our interpreter, fixed arguments
 
 
-def _open_scheduler(settings: Settings) -> Any:
-    """The scheduler of this home: the schedule checked against the report catalog."""
+def _open_scheduler(settings: Settings, report_service_url: str | None = None) -> Any:
+    """The scheduler of this home: the schedule checked against the report catalog
+    (``report_service_url`` overrides ``REPORT_SERVICE_URL``, for ``up``)."""
     from analytics_core.schedules import check_reports, load_schedule
     from analytics_core.settings import SchedulerSettings
     from orchestration.scheduler import (
@@ -412,6 +413,8 @@ def _open_scheduler(settings: Settings) -> Any:
     from report_service.reports import CATALOG
 
     config = SchedulerSettings()
+    if report_service_url is not None:
+        config = config.model_copy(update={"report_service_url": report_service_url})
     schedule = load_schedule(config.schedule_file)
     check_reports(schedule, CATALOG)
     runner = CommandRunner(settings, config, local_api_key(settings, config))
@@ -698,10 +701,12 @@ def up(
         typer.Option(min=0, max=65535, help="Port of the Streamlit UI (0: any free port)."),
     ] = 8501,
 ) -> None:
-    """Everything at once: data if there is none, build, then serve; Ctrl-C stops."""
+    """Everything at once: data if there is none, build, then the docs site, the
+    report service, the UI and the scheduler; Ctrl-C stops them all."""
     from orchestration import generation
     from orchestration import warehouse_publish as files
     from orchestration.progress import GeneratorBar
+    from orchestration.scheduler import SchedulerService
     from orchestration.services import ServiceGroup, StaticSite, StreamlitUI
     from report_service.server import ReportServer, service_settings
 
@@ -730,6 +735,10 @@ def up(
                 host=host,
                 port=ui_port,
                 env=lambda: {"REPORT_SERVICE_URL": reports.url.removesuffix("/docs")},
+            ),
+            SchedulerService(
+                settings,
+                lambda: _open_scheduler(settings, reports.url.removesuffix("/docs")),
             ),
         ]
     )

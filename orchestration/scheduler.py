@@ -474,3 +474,50 @@ def scheduler_lock(settings: Settings) -> Iterator[None]:
 
 def state_path(settings: Settings) -> Path:
     return settings.home_dir / "scheduler" / "state.sqlite3"
+
+
+class SchedulerService:
+    """The scheduler as one of ``analytics up``'s services: a thread holding the
+    home's scheduler lock. ``open_scheduler`` is called at start, once the
+    services before it (the report service) listen."""
+
+    name = "scheduler"
+
+    def __init__(self, settings: Settings, open_scheduler: Callable[[], Scheduler]) -> None:
+        self.settings = settings
+        self.open_scheduler = open_scheduler
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock: contextlib.ExitStack | None = None
+        self._jobs = 0
+
+    @property
+    def url(self) -> str:
+        """What ``up`` prints for it: no URL, the jobs and where to see them."""
+        return f"{self._jobs} jobs (analytics schedules lists them)"
+
+    def start(self) -> None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(scheduler_lock(self.settings))
+        try:
+            scheduler = self.open_scheduler()
+        except BaseException:
+            stack.close()
+            raise
+        self._lock = stack
+        self._jobs = len(scheduler.schedule.jobs)
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=scheduler.run_forever, args=(self._stop,), name="scheduler", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            # Running jobs finish first (a build may take a while; Ctrl-C again kills).
+            self._thread.join()
+            self._thread = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None

@@ -1,5 +1,5 @@
 """``analytics up``: generate when there is no data, build, serve the docs, the report
-service and the UI, stop on Ctrl-C."""
+service and the UI, run the scheduler, stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def test_up_generates_builds_serves_and_stops(tmp_path: Path) -> None:
             ui = re.search(r"UI: (http://\S+)", log.read_text())
             assert ui, log.read_text()
             assert httpx.get(ui.group(1) + "_stcore/health", timeout=10).text == "ok"
+            assert "scheduler: 5 jobs" in log.read_text()
+            assert (home / "scheduler" / "state.sqlite3").is_file()
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
         finally:

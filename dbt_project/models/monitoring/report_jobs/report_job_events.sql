@@ -19,8 +19,11 @@ parsed as (
     {% if is_incremental() %}
         -- a look-back window: a pipe may commit rows stamped a little before
         -- the newest row this table has seen; event_id keeps them unique
-        and loaded_at > (
-            select {{ dbt.dateadd('hour', -24, 'max(loaded_at)') }} from {{ this }}
+        -- (from the beginning while this table is still empty: a home whose
+        -- first builds saw no report job must take the first ones it sees)
+        and loaded_at > coalesce(
+            (select {{ dbt.dateadd('hour', -24, 'max(loaded_at)') }} from {{ this }}),
+            cast('1900-01-01 00:00:00' as timestamp)
         )
     {% endif %}
 
