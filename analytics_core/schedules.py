@@ -62,27 +62,32 @@ class Placeholder:
     snowflake_sql: str
 
 
+#: Today in UTC, whatever the session's TIMEZONE (a task runs with the
+#: account's, often America/Los_Angeles, where 06:00 UTC is still yesterday).
+#: DATE_TRUNC(WEEK, ...) assumes WEEK_START 0 or 1: weeks start on Monday.
+_UTC_TODAY = "TO_DATE(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()))"
+
 #: The placeholders report parameters may use, by name.
 PLACEHOLDERS: Mapping[str, Placeholder] = {
     "due_date": Placeholder(
         "the day the run was due",
         lambda day: day.isoformat(),
-        "TO_VARCHAR(CURRENT_DATE(), 'YYYY-MM-DD')",
+        f"TO_VARCHAR({_UTC_TODAY}, 'YYYY-MM-DD')",
     ),
     "previous_day": Placeholder(
         "the day before the run was due",
         lambda day: (day - dt.timedelta(days=1)).isoformat(),
-        "TO_VARCHAR(DATEADD(DAY, -1, CURRENT_DATE()), 'YYYY-MM-DD')",
+        f"TO_VARCHAR(DATEADD(DAY, -1, {_UTC_TODAY}), 'YYYY-MM-DD')",
     ),
     "previous_week_start": Placeholder(
         "the Monday of the ISO week before",
         lambda day: _previous_week_start(day).isoformat(),
-        "TO_VARCHAR(DATEADD(WEEK, -1, DATE_TRUNC(WEEK, CURRENT_DATE())), 'YYYY-MM-DD')",
+        f"TO_VARCHAR(DATEADD(WEEK, -1, DATE_TRUNC(WEEK, {_UTC_TODAY})), 'YYYY-MM-DD')",
     ),
     "previous_month": Placeholder(
         "the month before, YYYY-MM",
         _previous_month,
-        "TO_VARCHAR(DATEADD(MONTH, -1, DATE_TRUNC(MONTH, CURRENT_DATE())), 'YYYY-MM')",
+        f"TO_VARCHAR(DATEADD(MONTH, -1, DATE_TRUNC(MONTH, {_UTC_TODAY})), 'YYYY-MM')",
     ),
 }
 

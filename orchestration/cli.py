@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -501,6 +502,102 @@ def schedules(
             "-" if run is None else f"{run['due_at'][:16].replace('T', ' ')} {run['status']}",
         )
     out.print(table)
+
+
+@app.command("snowflake-ddl")
+def snowflake_ddl(
+    terraform_outputs: Annotated[
+        Path | None,
+        typer.Option(help="`terraform output -json` of infra/: the gateway URL and role ARN."),
+    ] = None,
+    gateway_url: Annotated[
+        str | None, typer.Option(help="API Gateway stage URL in front of the report service.")
+    ] = None,
+    role_arn: Annotated[
+        str | None, typer.Option(help="IAM role Snowflake assumes to call the gateway.")
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Database of the reporting schema (default SNOWFLAKE_DATABASE)."),
+    ] = None,
+    schema: Annotated[str, typer.Option(help="Schema of the functions and tasks.")] = "reporting",
+    operator_role: Annotated[
+        str, typer.Option(help="Role that runs the tasks and may call the functions.")
+    ] = "analytics_operator",
+    api_key_env: Annotated[
+        str,
+        typer.Option(help="Environment variable holding the API key the gateway expects."),
+    ] = "REPORT_SERVICE_API_KEY",
+    checks: Annotated[
+        bool, typer.Option("--checks", help="Print the post-deploy checks instead.")
+    ] = False,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """The Snowflake DDL: API integration, external functions, report tasks, grants."""
+    from analytics_core.schedules import check_reports, load_schedule
+    from analytics_core.settings import SchedulerSettings, SnowflakeSettings
+    from orchestration.snowflake_ddl import (
+        inputs_from_terraform,
+        render_checks,
+        render_script,
+        render_statements,
+    )
+    from report_service.reports import CATALOG
+
+    schedule = load_schedule(SchedulerSettings().schedule_file)
+    check_reports(schedule, CATALOG)
+    api_key = os.environ.get(api_key_env) or None
+    overrides = {
+        "gateway_url": gateway_url,
+        "role_arn": role_arn,
+        "database": database or SnowflakeSettings().database,
+        "schema": schema,
+        "operator_role": operator_role,
+        "api_key": api_key,
+    }
+    if terraform_outputs is not None:
+        inputs = inputs_from_terraform(terraform_outputs, **overrides)
+    else:
+        from orchestration.snowflake_ddl import DeployInputs
+
+        missing = [n for n in ("gateway_url", "role_arn", "database") if not overrides[n]]
+        if missing:
+            raise ConfigurationError(
+                "give --terraform-outputs, or "
+                + ", ".join("--" + m.replace("_", "-") for m in missing)
+            )
+        inputs = DeployInputs(
+            gateway_url=str(gateway_url),
+            role_arn=str(role_arn),
+            database=str(overrides["database"]),
+            schema=schema,
+            operator_role=operator_role,
+            api_key=api_key,
+        ).checked()
+    if not checks and api_key is None:
+        err.print(
+            f"warning: {api_key_env} is not set: the API integration gets no API_KEY,"
+            " and the report service will refuse Snowflake's calls",
+            markup=False,
+        )
+    statements = (render_checks if checks else render_statements)(schedule, inputs)
+    script = render_script(
+        statements,
+        {
+            "schedule": str(schedule.path.name),
+            "gateway": inputs.gateway_url,
+            "kind": "post-deploy checks" if checks else "deployment",
+        },
+    )
+    if out_path is None:
+        sys.stdout.write(script)
+        return
+    out_path.write_text(script, encoding="utf-8")
+    if api_key and not checks:
+        out_path.chmod(0o600)  # it holds the API key
+    err.print(f"wrote {len(statements)} statements to {out_path}", markup=False)
 
 
 def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:
