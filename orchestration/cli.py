@@ -600,6 +600,39 @@ def snowflake_ddl(
     err.print(f"wrote {len(statements)} statements to {out_path}", markup=False)
 
 
+ci_app = typer.Typer(help="What the CI/CD pipelines run.", no_args_is_help=True)
+app.add_typer(ci_app, name="ci")
+
+
+@ci_app.command("plan")
+def ci_plan(
+    base: Annotated[str, typer.Option(help="The revision the change is compared with.")],
+    head: Annotated[str, typer.Option(help="The changed revision.")] = "HEAD",
+    main_branch: Annotated[
+        bool, typer.Option("--main", help="The change is on main: deploy steps too.")
+    ] = False,
+    state_dir: Annotated[
+        str, typer.Option(help="Folder of production's dbt manifest (for --state).")
+    ] = "prod-artifacts",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which components changed since BASE (git diff) and what to run for each."""
+    from orchestration.ci_plan import changed_files, make_plan
+
+    files = changed_files(base, head)
+    plan = make_plan(files, base=base, head=head, main=main_branch, state_dir=state_dir)
+    if as_json:
+        out.print_json(data=plan.to_json())
+        return
+    out.print(f"{len(files)} files changed between {base} and {head}", markup=False)
+    if not plan.steps:
+        out.print("nothing to run", markup=False)
+    for step in plan.steps:
+        out.print(f"[bold]{step['component']}[/]: {step['name']}")
+        for command in step["commands"]:
+            out.print(f"  {command}", markup=False)
+
+
 def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:
     try:
         return factory(host, port)

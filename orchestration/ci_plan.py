@@ -1,0 +1,191 @@
+"""``analytics ci plan --base REF``: which components a change touches, and
+what the pipeline runs for each.
+
+The pipelines (``Jenkinsfile``, ``.github/workflows/``) are thin: they ask
+this command and run the steps it prints, so the decisions are made, and
+tested, here.
+
+Components, by path (first match wins; shared code counts for everything that
+imports it):
+
+- ``dbt``: the dbt project. Slim CI: ``dbt clone`` of the modified incremental
+  models from production, then ``dbt build --select state:modified+ --defer
+  --state <production manifest>``; on main, the docs site too.
+- ``report_service``, ``ui``: Python services with their own image; built and
+  pushed only when they changed.
+- ``orchestration``: the command line, the scheduler and the Snowflake DDL; a
+  change to the schedule file also re-renders the Snowflake DDL.
+- ``infra``: Terraform; ``terraform plan``.
+- ``analytics_core/``, ``pyproject.toml``, ``uv.lock`` and the Dockerfiles'
+  shared base touch every Python component.
+
+Files outside every component (the README, notes) need no step.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analytics_core.errors import AnalyticsError
+
+#: Python components (each may have an image).
+PYTHON = ("report_service", "ui", "orchestration")
+
+#: (glob, components) in order; the first matching glob decides a file.
+RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dbt_project/*", ("dbt",)),
+    ("dbt_project.yml", ("dbt",)),
+    ("profiles.yml.example", ("dbt",)),
+    ("report_service/*", ("report_service",)),
+    ("questions/*", ("ui",)),
+    ("ui/*", ("ui",)),
+    ("orchestration/schedules.yml", ("orchestration", "snowflake")),
+    ("orchestration/*", ("orchestration",)),
+    ("infra/docker/*", PYTHON),
+    ("infra/*", ("infra",)),
+    ("analytics_core/*", PYTHON),
+    ("pyproject.toml", PYTHON),
+    ("uv.lock", PYTHON),
+)
+
+#: The test folders of each Python component.
+TESTS = {
+    "report_service": ("tests/report_service",),
+    "ui": ("tests/ui", "tests/questions"),
+    "orchestration": ("tests/cli", "tests/scheduler", "tests/publish"),
+}
+
+#: Images, by component.
+IMAGES = {"report_service": "report-service", "ui": "ui"}
+
+
+class PlanError(AnalyticsError):
+    """git could not say what changed."""
+
+
+@dataclass
+class Plan:
+    base: str
+    head: str
+    files: list[str]
+    components: dict[str, list[str]] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "changed_files": len(self.files),
+            "components": self.components,
+            "steps": self.steps,
+        }
+
+
+def components_of(path: str) -> tuple[str, ...]:
+    """The components a changed path belongs to (none: nothing to run)."""
+    for pattern, components in RULES:
+        if fnmatch.fnmatchcase(path, pattern):
+            return components
+    return ()
+
+
+def changed_files(base: str, head: str = "HEAD", repo: Path | None = None) -> list[str]:
+    """Paths changed between the merge base of ``base`` and ``head``, and ``head``."""
+    for ref in (base, head):
+        if ref.startswith("-"):
+            raise PlanError(f"{ref!r} is not a git revision")
+    try:
+        done = subprocess.run(  # noqa: S603 - git, with revisions that cannot be options
+            ["git", "diff", "--name-only", "--no-renames", f"{base}...{head}", "--"],  # noqa: S607
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PlanError(f"git diff could not run: {exc}") from None
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise PlanError(f"git diff {base}...{head} failed: {message}")
+    return [line for line in done.stdout.splitlines() if line]
+
+
+def make_plan(
+    files: Sequence[str],
+    *,
+    base: str,
+    head: str,
+    main: bool = False,
+    state_dir: str = "prod-artifacts",
+) -> Plan:
+    """The components of ``files`` and the steps for them. ``main``: the change
+    is on the main branch (deploy: push images, publish docs, apply)."""
+    plan = Plan(base=base, head=head, files=list(files))
+    for path in files:
+        for component in components_of(path):
+            plan.components.setdefault(component, []).append(path)
+    touched = set(plan.components)
+    if "dbt" in touched:
+        plan.steps.append(
+            {
+                "component": "dbt",
+                "name": "dbt slim CI",
+                "commands": [
+                    # Production's incremental models as they are, so modified ones
+                    # build incrementally on top instead of from scratch.
+                    "dbt clone --select state:modified+,config.materialized:incremental"
+                    f" --state {state_dir}",
+                    f"dbt build --select state:modified+ --defer --state {state_dir}",
+                ],
+            }
+        )
+        if main:
+            plan.steps.append(
+                {
+                    "component": "dbt",
+                    "name": "dbt docs",
+                    "commands": ["dbt docs generate", "publish the docs site"],
+                }
+            )
+    for component in PYTHON:
+        if component in touched:
+            plan.steps.append(
+                {
+                    "component": component,
+                    "name": f"tests of {component}",
+                    "commands": ["uv run pytest " + " ".join(TESTS[component])],
+                }
+            )
+            image = IMAGES.get(component)
+            if image:
+                commands = [f"docker build -f infra/docker/{image}.Dockerfile -t {image} ."]
+                if main:
+                    commands.append(f"docker push {image}")
+                plan.steps.append(
+                    {"component": component, "name": f"image {image}", "commands": commands}
+                )
+    if "snowflake" in touched:
+        plan.steps.append(
+            {
+                "component": "orchestration",
+                "name": "Snowflake tasks",
+                "commands": ["analytics snowflake-ddl --terraform-outputs outputs.json"],
+            }
+        )
+    if "infra" in touched:
+        plan.steps.append(
+            {
+                "component": "infra",
+                "name": "terraform",
+                "commands": ["terraform -chdir=infra plan"]
+                + (["terraform -chdir=infra apply"] if main else []),
+            }
+        )
+    plan.components.pop("snowflake", None)
+    return plan

@@ -1,0 +1,154 @@
+"""``analytics ci plan`` against a temporary git repository with commits that
+touch each component."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from orchestration.ci_plan import PlanError, changed_files, components_of, make_plan
+from tests.conftest import ANALYTICS, analytics_env
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for path in (
+        "README.md",
+        "dbt_project/models/a.sql",
+        "report_service/app.py",
+        "ui/app.py",
+        "orchestration/cli.py",
+        "orchestration/schedules.yml",
+        "analytics_core/settings.py",
+        "infra/main.tf",
+    ):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("v1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "change")
+    return repo
+
+
+def commit(repo: Path, *paths: str) -> None:
+    for path in paths:
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("v2\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "change")
+
+
+def plan_of(repo: Path, main: bool = False) -> dict:
+    files = changed_files("main", "HEAD", repo)
+    return make_plan(files, base="main", head="HEAD", main=main).to_json()
+
+
+def names(plan: dict) -> list[str]:
+    return [step["name"] for step in plan["steps"]]
+
+
+def test_a_readme_change_runs_nothing(repo: Path) -> None:
+    commit(repo, "README.md")
+    plan = plan_of(repo)
+    assert plan["changed_files"] == 1 and plan["components"] == {} and plan["steps"] == []
+
+
+def test_a_model_change_is_dbt_slim_ci(repo: Path) -> None:
+    commit(repo, "dbt_project/models/a.sql")
+    plan = plan_of(repo)
+    assert list(plan["components"]) == ["dbt"]
+    [step] = plan["steps"]
+    assert step["commands"] == [
+        "dbt clone --select state:modified+,config.materialized:incremental --state prod-artifacts",
+        "dbt build --select state:modified+ --defer --state prod-artifacts",
+    ]
+    assert names(plan_of(repo, main=True)) == ["dbt slim CI", "dbt docs"]
+
+
+def test_a_service_change_builds_only_its_image(repo: Path) -> None:
+    commit(repo, "report_service/app.py")
+    assert names(plan_of(repo)) == ["tests of report_service", "image report-service"]
+    on_main = plan_of(repo, main=True)
+    assert on_main["steps"][1]["commands"][-1] == "docker push report-service"
+
+
+def test_shared_code_touches_every_python_component(repo: Path) -> None:
+    commit(repo, "analytics_core/settings.py")
+    plan = plan_of(repo)
+    assert sorted(plan["components"]) == ["orchestration", "report_service", "ui"]
+    assert "image ui" in names(plan) and "image report-service" in names(plan)
+    assert "dbt slim CI" not in names(plan) and "terraform" not in names(plan)
+
+
+def test_the_schedule_file_redeploys_the_snowflake_tasks(repo: Path) -> None:
+    commit(repo, "orchestration/schedules.yml")
+    plan = plan_of(repo)
+    assert list(plan["components"]) == ["orchestration"]
+    assert names(plan) == ["tests of orchestration", "Snowflake tasks"]
+
+
+def test_infra_plans_and_applies_only_on_main(repo: Path) -> None:
+    commit(repo, "infra/main.tf")
+    assert [s["commands"] for s in plan_of(repo)["steps"]] == [["terraform -chdir=infra plan"]]
+    assert plan_of(repo, main=True)["steps"][0]["commands"][-1] == "terraform -chdir=infra apply"
+
+
+def test_several_commits_add_up(repo: Path) -> None:
+    commit(repo, "ui/app.py")
+    commit(repo, "infra/main.tf", "dbt_project/models/new.sql")
+    plan = plan_of(repo)
+    assert sorted(plan["components"]) == ["dbt", "infra", "ui"]
+    assert plan["components"]["dbt"] == ["dbt_project/models/new.sql"]
+
+
+def test_unknown_and_hostile_revisions_are_clear_errors(repo: Path) -> None:
+    with pytest.raises(PlanError, match=re.escape("git diff nope...HEAD failed")):
+        changed_files("nope", "HEAD", repo)
+    with pytest.raises(PlanError, match="is not a git revision"):
+        changed_files("--output=/tmp/x", "HEAD", repo)
+    assert components_of("docs/notes.md") == ()
+
+
+def test_the_command(repo: Path, tmp_path: Path) -> None:
+    commit(repo, "ui/app.py")
+    env = analytics_env(tmp_path / "home")
+    done = subprocess.run(
+        [str(ANALYTICS), "ci", "plan", "--base", "main", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(json.loads(done.stdout)["components"]) == ["ui"]
+    done = subprocess.run(
+        [str(ANALYTICS), "ci", "plan", "--base", "no-such-ref"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("error: git diff no-such-ref...HEAD")
