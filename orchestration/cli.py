@@ -633,6 +633,41 @@ def ci_plan(
             out.print(f"  {command}", markup=False)
 
 
+@ci_app.command("publish")
+def ci_publish(
+    what: Annotated[str, typer.Argument(help="state (dbt artifacts) or docs (the docs site).")],
+    to: Annotated[str, typer.Option("--to", help="s3://bucket/prefix or a local folder.")],
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="Folder of the files (default: the home's docs folder)."),
+    ] = None,
+) -> None:
+    """Publish production's dbt artifacts or the docs site (after a build on main)."""
+    from orchestration.ci_artifacts import DOCS_FILES, STATE_FILES, publish
+
+    if what not in ("state", "docs"):
+        raise ConfigurationError(f"publish state or docs, not {what[:40]!r}")
+    folder = source or load_settings().docs_dir
+    names = STATE_FILES if what == "state" else DOCS_FILES
+    required = STATE_FILES if what == "state" else ("index.html", "manifest.json")
+    marker = publish(folder, to, names, required=required)
+    out.print(f"published {len(marker['files'])} files of {folder} to {to}", markup=False)
+
+
+@ci_app.command("fetch-state")
+def ci_fetch_state(
+    source: Annotated[str, typer.Option("--from", help="s3://bucket/prefix or a local folder.")],
+    to: Annotated[Path, typer.Option("--to", help="Folder for dbt's --state.")] = Path(
+        "prod-artifacts"
+    ),
+) -> None:
+    """Fetch production's manifest for slim CI (``dbt build --state``)."""
+    from orchestration.ci_artifacts import fetch
+
+    names = fetch(source, to)
+    out.print(f"fetched {', '.join(names)} into {to}", markup=False)
+
+
 def _service_settings(factory: Any, host: str | None, port: int | None) -> Any:
     try:
         return factory(host, port)
