@@ -25,6 +25,8 @@ Files outside every component (the README, notes) need no step.
 from __future__ import annotations
 
 import fnmatch
+import re
+import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,7 +67,50 @@ IMAGES = {"report_service": "report-service", "ui": "ui"}
 
 
 class PlanError(AnalyticsError):
-    """git could not say what changed."""
+    """git could not say what changed, or a step cannot run."""
+
+
+#: What ``{name}`` in a step's commands stands for, and where it comes from.
+PLACEHOLDERS = {
+    "docs_url": "DOCS_URL",
+    "state_url": "STATE_URL",
+    "registry": "IMAGE_REGISTRY",
+    "revision": "GIT_COMMIT",
+}
+
+
+def resolve(command: str, environ: dict[str, str]) -> list[str]:
+    """A step's command as arguments, placeholders filled from ``environ``."""
+
+    def value(match: re.Match[str]) -> str:
+        variable = PLACEHOLDERS[match.group(1)]
+        if not environ.get(variable):
+            raise PlanError(f"{variable} is not set (needed by: {command})")
+        return environ[variable]
+
+    return shlex.split(re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", value, command))
+
+
+def execute(
+    plan: dict[str, Any],
+    environ: dict[str, str],
+    *,
+    dry_run: bool = False,
+    run: Any = None,
+) -> list[list[str]]:
+    """Run every command of ``plan`` in order (no shell); stop at the first failure."""
+    runner = run or (lambda argv: subprocess.run(argv, check=False).returncode)  # noqa: S603
+    done: list[list[str]] = []
+    commands = [(s["name"], c) for s in plan.get("steps", []) for c in s["commands"]]
+    argvs = [(name, resolve(c, environ)) for name, c in commands]  # all checked first
+    for name, argv in argvs:
+        done.append(argv)
+        if dry_run:
+            continue
+        code = runner(argv)
+        if code != 0:
+            raise PlanError(f"step {name!r} failed: {' '.join(argv)} exited {code}")
+    return done
 
 
 @dataclass
@@ -150,7 +195,11 @@ def make_plan(
                 {
                     "component": "dbt",
                     "name": "dbt docs",
-                    "commands": ["dbt docs generate", "publish the docs site"],
+                    "commands": [
+                        "dbt docs generate",
+                        "analytics ci publish docs --from target --to {docs_url}",
+                        "analytics ci publish state --from target --to {state_url}",
+                    ],
                 }
             )
     for component in PYTHON:
@@ -164,9 +213,10 @@ def make_plan(
             )
             image = IMAGES.get(component)
             if image:
-                commands = [f"docker build -f infra/docker/{image}.Dockerfile -t {image} ."]
+                tag = f"{{registry}}/{image}:{{revision}}"
+                commands = [f"docker build -f infra/docker/{image}.Dockerfile -t {tag} ."]
                 if main:
-                    commands.append(f"docker push {image}")
+                    commands.append(f"docker push {tag}")
                 plan.steps.append(
                     {"component": component, "name": f"image {image}", "commands": commands}
                 )

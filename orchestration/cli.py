@@ -633,6 +633,28 @@ def ci_plan(
             out.print(f"  {command}", markup=False)
 
 
+@ci_app.command("execute")
+def ci_execute(
+    plan_file: Annotated[Path, typer.Argument(help="The JSON of `analytics ci plan --json`.")],
+    dry_run: Annotated[bool, typer.Option(help="Print the commands, run nothing.")] = False,
+) -> None:
+    """Run the steps of a plan in order (DOCS_URL, STATE_URL, IMAGE_REGISTRY and
+    GIT_COMMIT fill its placeholders); stop at the first that fails."""
+    import json
+
+    from orchestration.ci_plan import execute
+
+    try:
+        plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the plan {plan_file}: {exc}") from None
+    if not isinstance(plan, dict):
+        raise ConfigurationError(f"{plan_file} is not a plan")
+    for argv in execute(plan, dict(os.environ), dry_run=dry_run):
+        if dry_run:
+            out.print(" ".join(argv), markup=False)
+
+
 @ci_app.command("publish")
 def ci_publish(
     what: Annotated[str, typer.Argument(help="state (dbt artifacts) or docs (the docs site).")],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ci_plan import PlanError, changed_files, components_of, make_plan
+from orchestration.ci_plan import PlanError, changed_files, components_of, execute, make_plan
 from tests.conftest import ANALYTICS, analytics_env
 
 
@@ -87,7 +87,9 @@ def test_a_service_change_builds_only_its_image(repo: Path) -> None:
     commit(repo, "report_service/app.py")
     assert names(plan_of(repo)) == ["tests of report_service", "image report-service"]
     on_main = plan_of(repo, main=True)
-    assert on_main["steps"][1]["commands"][-1] == "docker push report-service"
+    assert on_main["steps"][1]["commands"][-1] == (
+        "docker push {registry}/report-service:{revision}"
+    )
 
 
 def test_shared_code_touches_every_python_component(repo: Path) -> None:
@@ -152,3 +154,30 @@ def test_the_command(repo: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("error: git diff no-such-ref...HEAD")
+
+
+def test_a_plan_is_executed_in_order_and_stops_at_a_failure(repo: Path) -> None:
+    commit(repo, "report_service/app.py", "dbt_project/models/a.sql")
+    plan = plan_of(repo, main=True)
+    environ = {"IMAGE_REGISTRY": "registry.example", "GIT_COMMIT": "abc123",
+               "DOCS_URL": "s3://docs/site", "STATE_URL": "s3://artifacts/prod"}  # fmt: skip
+    ran: list[list[str]] = []
+    commands = execute(plan, environ, run=lambda argv: ran.append(argv) or 0)
+    assert ran == commands
+    assert ["docker", "push", "registry.example/report-service:abc123"] in ran
+    assert [
+        "analytics",
+        "ci",
+        "publish",
+        "docs",
+        "--from",
+        "target",
+        "--to",
+        "s3://docs/site",
+    ] in ran
+    ran.clear()
+    with pytest.raises(PlanError, match="step 'dbt slim CI' failed"):
+        execute(plan, environ, run=lambda argv: ran.append(argv) or 1)
+    assert len(ran) == 1
+    with pytest.raises(PlanError, match="DOCS_URL is not set"):
+        execute(plan, {}, run=lambda argv: 0)
