@@ -534,6 +534,13 @@ def snowflake_ddl(
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")
     ] = None,
+    apply_with_dbt: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TARGET",
+            help="Apply it with `dbt run-operation apply_statements` on this dbt target.",
+        ),
+    ] = None,
 ) -> None:
     """The Snowflake DDL: API integration, external functions, report tasks, grants."""
     from analytics_core.schedules import check_reports, load_schedule
@@ -583,6 +590,12 @@ def snowflake_ddl(
             markup=False,
         )
     statements = (render_checks if checks else render_statements)(schedule, inputs)
+    if apply_with_dbt is not None:
+        from orchestration.snowflake_ddl import apply_with_dbt as apply
+
+        count = apply(statements, load_settings(), apply_with_dbt)
+        err.print(f"applied {count} statements on dbt target {apply_with_dbt}", markup=False)
+        return
     script = render_script(
         statements,
         {

@@ -249,3 +249,25 @@ def render_checks(schedule: Schedule, inputs: DeployInputs) -> list[str]:
         "SCHEDULED_TIME_RANGE_START => DATEADD(DAY, -7, CURRENT_TIMESTAMP())))"
         f" WHERE name IN ({tasks}) ORDER BY scheduled_time DESC",
     ]
+
+
+def apply_with_dbt(statements: Sequence[str], settings: Any, target: str) -> int:
+    """Run ``statements`` with ``dbt run-operation apply_statements`` on ``target``.
+    Returns how many ran; :class:`ConfigurationError` with dbt's reason on failure."""
+    from orchestration.build import dbt_env
+    from orchestration.dbt_runner import DbtInvocation, profiles_dir, run_dbt
+
+    invocation = DbtInvocation(
+        target=target,
+        profiles_dir=profiles_dir(settings),
+        target_path=settings.dbt_dir / f"target-{target}",
+        log_path=settings.dbt_log_path,
+        env={**dbt_env(settings), "ANALYTICS_DDL_STATEMENTS": json.dumps(list(statements))},
+    )
+    # No file log for this run: a statement may hold the API key.
+    result = run_dbt(invocation, ["run-operation", "apply_statements", "--log-level-file", "none"])
+    if not result.ok:
+        raise ConfigurationError(
+            f"dbt run-operation apply_statements failed: {result.failure_message()}"
+        )
+    return len(statements)

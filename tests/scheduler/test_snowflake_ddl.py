@@ -174,3 +174,35 @@ def test_the_command(tmp_path: Path) -> None:
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("error: role ARN 'nope'") and "Traceback" not in done.stderr
+
+
+def test_statements_are_applied_through_dbt_without_logging_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dbt path runs the rendered statements in order; here on the local
+    DuckDB target with statements DuckDB understands (the emulator has no API
+    integrations). A marker standing for the API key must not reach dbt's logs."""
+    import duckdb
+
+    from analytics_core.settings import Settings
+    from orchestration.snowflake_ddl import apply_with_dbt
+
+    database = tmp_path / "ddl.duckdb"
+    monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(database))
+    settings = Settings(home=tmp_path / "home")
+    secret = "API_KEY_MARKER_6f1c"
+    statements = [
+        "create schema if not exists ddl_check",
+        f"create or replace table ddl_check.applied as select 1 as step, '{secret}' as note",
+        "insert into ddl_check.applied values (2, 'second')",
+    ]
+    assert apply_with_dbt(statements, settings, "local") == 3
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select step from ddl_check.applied order by step").fetchall() == [
+            (1,),
+            (2,),
+        ]
+    logs = "".join(p.read_text(errors="replace") for p in settings.dbt_log_path.rglob("*"))
+    assert secret not in logs
+    with pytest.raises(ConfigurationError, match="apply_statements failed"):
+        apply_with_dbt(["select * from no_such_table"], settings, "local")
