@@ -79,6 +79,20 @@ class Settings(BaseSettings):
         return self.state_dir / "warehouse.lock"
 
     @property
+    def report_service_key_path(self) -> Path:
+        """The local report service's API key (mode 0600), made on its first
+        start when no key is configured; local clients (UI, scheduler) read it."""
+        return self.home_dir / "report_service" / "api_key"
+
+    def local_report_service_key(self) -> str | None:
+        """The key in :attr:`report_service_key_path`, or ``None`` before the
+        local service first started."""
+        path = self.report_service_key_path
+        if not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8").strip() or None
+
+    @property
     def events_dir(self) -> Path:
         """Report job events, one JSON line per job state change (see
         :mod:`analytics_core.events`); dbt reads them into ``monitoring``."""

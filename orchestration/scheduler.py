@@ -454,8 +454,7 @@ def local_api_key(settings: Settings, config: SchedulerSettings) -> str | None:
     """``REPORT_SERVICE_API_KEY``, or the key file the local report service wrote."""
     if config.report_service_api_key:
         return config.report_service_api_key
-    path = settings.home_dir / "report_service" / "api_key"
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+    return settings.local_report_service_key()
 
 
 @contextlib.contextmanager

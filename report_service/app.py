@@ -238,11 +238,10 @@ def load_api_keys(service: ReportServiceSettings) -> list[str]:
 def local_api_key(settings: Settings) -> str:
     """The local default: a random key kept in ``$ANALYTICS_HOME/report_service/api_key``
     (mode 0600), created on first use, so a local service is never open."""
-    path = settings.home_dir / "report_service" / "api_key"
-    if path.is_file():
-        key = path.read_text(encoding="utf-8").strip()
-        if key:
-            return key
+    path = settings.report_service_key_path
+    key = settings.local_report_service_key()
+    if key:
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(32)
     tmp = path.with_suffix(".tmp")

@@ -39,7 +39,7 @@ def service_settings(
     key_file = None
     if not service.api_key_list and not service.api_keys_secret:
         updates["api_keys"] = local_api_key(settings)
-        key_file = str(settings.home_dir / "report_service" / "api_key")
+        key_file = str(settings.report_service_key_path)
     if updates:
         service = service.model_copy(update=updates)
     return service, settings, key_file

@@ -37,8 +37,7 @@ def report_client() -> ReportServiceClient:
     key = settings.report_service_api_key
     if not key:
         # Locally, the key the service generated (it never travels in the URL).
-        path = Settings().home_dir / "report_service" / "api_key"
-        key = path.read_text(encoding="utf-8").strip() if path.is_file() else None
+        key = Settings().local_report_service_key()
     return ReportServiceClient(settings.report_service_url, key)
 
 
