@@ -1,0 +1,386 @@
+# -- where ------------------------------------------------------------------------
+variable "project" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "analytics"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "project must be 2-21 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment; also the API Gateway stage name."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the deployment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like eu-west-1."
+  }
+}
+
+# -- the existing network ------------------------------------------------------------
+variable "vpc_id" {
+  description = "The existing VPC."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", var.vpc_id))
+    error_message = "vpc_id must be a VPC id (vpc- and 8 or 17 hex digits)."
+  }
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets (at least two AZs) for the internet-facing ALB."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", s))])
+    error_message = "public_subnet_ids needs at least two subnet ids (subnet- and 8 or 17 hex digits)."
+  }
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets (at least two AZs, with a route to the internet through NAT for Snowflake) for tasks, the internal NLB and the S3 endpoint."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", s))])
+    error_message = "private_subnet_ids needs at least two subnet ids (subnet- and 8 or 17 hex digits)."
+  }
+}
+
+variable "alb_ingress_cidrs" {
+  description = "IPv4 CIDRs allowed to reach the public ALB (443, and 80 for the redirect)."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.alb_ingress_cidrs) > 0 && alltrue([for c in var.alb_ingress_cidrs : can(cidrnetmask(c)) && can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$", c))])
+    error_message = "alb_ingress_cidrs must be IPv4 CIDR blocks such as 203.0.113.0/24."
+  }
+}
+
+variable "task_egress_cidrs" {
+  description = "IPv4 CIDRs tasks may reach on 443 (Snowflake, AWS APIs through NAT or endpoints)."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.task_egress_cidrs) > 0 && alltrue([for c in var.task_egress_cidrs : can(cidrnetmask(c)) && can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$", c))])
+    error_message = "task_egress_cidrs must be IPv4 CIDR blocks such as 10.0.0.0/8."
+  }
+}
+
+# -- names people use ---------------------------------------------------------------------
+variable "certificate_arn" {
+  description = "ACM certificate of the public ALB's HTTPS listener; it must cover ui_hostname, docs_hostname and api_hostname."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)."
+  }
+}
+
+variable "ui_hostname" {
+  description = "Host name of the Streamlit UI (OIDC sign-in)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.ui_hostname))
+    error_message = "ui_hostname must be a lowercase DNS name such as analytics.example.com."
+  }
+}
+
+variable "docs_hostname" {
+  description = "Host name of the dbt docs site (OIDC sign-in). It is also the docs bucket's name (see modules/load_balancing/docs.tf)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.docs_hostname)) && length(var.docs_hostname) <= 63
+    error_message = "docs_hostname must be a lowercase DNS name of at most 63 characters (it names an S3 bucket)."
+  }
+}
+
+variable "api_hostname" {
+  description = "Host name of the report service's HTTP API for scripts (x-api-key auth; /v1/external/* is blocked there)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.api_hostname))
+    error_message = "api_hostname must be a lowercase DNS name such as reports.example.com."
+  }
+}
+
+# -- sign-in (OIDC at the ALB) -----------------------------------------------------------------
+variable "oidc_issuer" {
+  description = "OIDC issuer URL."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s]+$", var.oidc_issuer))
+    error_message = "oidc_issuer must be an https:// URL."
+  }
+}
+
+variable "oidc_authorization_endpoint" {
+  description = "OIDC authorization endpoint."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s]+$", var.oidc_authorization_endpoint))
+    error_message = "oidc_authorization_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_token_endpoint" {
+  description = "OIDC token endpoint."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s]+$", var.oidc_token_endpoint))
+    error_message = "oidc_token_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_user_info_endpoint" {
+  description = "OIDC user info endpoint."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s]+$", var.oidc_user_info_endpoint))
+    error_message = "oidc_user_info_endpoint must be an https:// URL."
+  }
+}
+
+variable "oidc_client_id" {
+  description = "OIDC client id of the ALB."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.oidc_client_id)) > 0
+    error_message = "oidc_client_id must not be empty."
+  }
+}
+
+variable "oidc_client_secret" {
+  description = "OIDC client secret of the ALB. Pass it as TF_VAR_oidc_client_secret from the pipeline's secret store; never put it in a tfvars file."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.oidc_client_secret) >= 8
+    error_message = "oidc_client_secret must be at least 8 characters."
+  }
+}
+
+# -- Snowflake ------------------------------------------------------------------------------------
+variable "snowflake_iam_user_arn" {
+  description = "API_AWS_IAM_USER_ARN of DESCRIBE API INTEGRATION. null on the first apply (the role then trusts nobody); set it, with the external id, once the integration exists."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.snowflake_iam_user_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[A-Za-z0-9+=,.@_/-]+$", var.snowflake_iam_user_arn))
+    error_message = "snowflake_iam_user_arn must be an IAM user ARN (arn:aws:iam::<12 digits>:user/...)."
+  }
+}
+
+variable "snowflake_external_id" {
+  description = "API_AWS_EXTERNAL_ID of DESCRIBE API INTEGRATION; required when snowflake_iam_user_arn is set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.snowflake_external_id == null || can(regex("^[A-Za-z0-9+=,.@:/_-]{2,1224}$", var.snowflake_external_id))
+    error_message = "snowflake_external_id must be 2-1224 characters of A-Z a-z 0-9 + = , . @ : / _ -."
+  }
+}
+
+variable "snowflake_role" {
+  description = "SNOWFLAKE_ROLE of the services (read-only on reporting and monitoring)."
+  type        = string
+  default     = "analytics_reader"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_role))
+    error_message = "snowflake_role must be a plain Snowflake identifier."
+  }
+}
+
+variable "snowflake_build_role" {
+  description = "SNOWFLAKE_ROLE of the scheduled dbt builds."
+  type        = string
+  default     = "transformer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_build_role))
+    error_message = "snowflake_build_role must be a plain Snowflake identifier."
+  }
+}
+
+variable "snowflake_database" {
+  description = "SNOWFLAKE_DATABASE."
+  type        = string
+  default     = "analytics_platform"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_database))
+    error_message = "snowflake_database must be a plain Snowflake identifier."
+  }
+}
+
+variable "snowflake_warehouse" {
+  description = "SNOWFLAKE_WAREHOUSE."
+  type        = string
+  default     = "analytics_wh"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_warehouse))
+    error_message = "snowflake_warehouse must be a plain Snowflake identifier."
+  }
+}
+
+# -- images and sizes --------------------------------------------------------------------------------
+variable "image_tag" {
+  description = "Image tag to deploy (the git commit CI built; tags are immutable)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "image_tag must be a valid image tag other than latest (tags are immutable)."
+  }
+}
+
+variable "container_user" {
+  description = "uid:gid the containers run as (never root); the images create this user and own the ANALYTICS_HOME and /tmp mount points."
+  type        = string
+  default     = "10001:10001"
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,9}:[1-9][0-9]{0,9}$", var.container_user))
+    error_message = "container_user must be a non-root numeric uid:gid such as 10001:10001."
+  }
+}
+
+variable "report_service" {
+  description = "Size and scaling of the report service."
+  type = object({
+    cpu                    = optional(number, 1024)
+    memory                 = optional(number, 2048)
+    min_count              = optional(number, 2)
+    max_count              = optional(number, 6)
+    workers                = optional(number, 2)
+    cpu_target             = optional(number, 60)
+    requests_per_target    = optional(number, 300)
+    shutdown_grace_seconds = optional(number, 30)
+    queue_limit            = optional(number, 200)
+    statement_timeout_secs = optional(number, 120)
+    presign_seconds        = optional(number, 300)
+    log_level              = optional(string, "INFO")
+  })
+  default = {}
+
+  validation {
+    condition     = var.report_service.min_count >= 1 && var.report_service.max_count >= var.report_service.min_count
+    error_message = "report_service needs min_count >= 1 and max_count >= min_count."
+  }
+
+  # ECS allows a stopTimeout of at most 120 s on Fargate; the task gets twice
+  # the grace plus a margin (see modules/ecs_task and main.tf).
+  validation {
+    condition     = var.report_service.shutdown_grace_seconds >= 1 && var.report_service.shutdown_grace_seconds <= 55
+    error_message = "report_service.shutdown_grace_seconds must be 1-55 (Fargate stops a container after at most 120 s)."
+  }
+}
+
+variable "ui" {
+  description = "Size and scaling of the UI."
+  type = object({
+    cpu                 = optional(number, 512)
+    memory              = optional(number, 1024)
+    min_count           = optional(number, 2)
+    max_count           = optional(number, 4)
+    cpu_target          = optional(number, 60)
+    requests_per_target = optional(number, 500)
+    health_days         = optional(number, 30)
+  })
+  default = {}
+
+  validation {
+    condition     = var.ui.min_count >= 1 && var.ui.max_count >= var.ui.min_count
+    error_message = "ui needs min_count >= 1 and max_count >= min_count."
+  }
+}
+
+variable "dbt_runner" {
+  description = "Size of the scheduled dbt build task."
+  type = object({
+    cpu    = optional(number, 1024)
+    memory = optional(number, 4096)
+  })
+  default = {}
+}
+
+variable "schedule_enabled" {
+  description = "Whether the scheduled builds run (turn off in a dev account that shares a warehouse)."
+  type        = bool
+  default     = true
+}
+
+# -- operations ------------------------------------------------------------------------------------------
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic every alarm notifies (owned by the operations team)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch retention of at least a year (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "report_retention_days" {
+  description = "Days rendered reports stay in the reports bucket (noncurrent versions: 30 more)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.report_retention_days >= 1 && var.report_retention_days <= 3650
+    error_message = "report_retention_days must be 1-3650."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the account-wide API Gateway CloudWatch role (once per account and region; turn off where another stack owns it)."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection of the ALB, NLB and the job table."
+  type        = bool
+  default     = true
+}
