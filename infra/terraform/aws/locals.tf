@@ -27,8 +27,10 @@ locals {
     dbt_runner     = "dbt-runner"
   }
 
-  # Writable task storage; the root file system is read-only.
-  analytics_home = "/var/lib/analytics"
+  # Writable task storage; the root file system is read-only. /data is the
+  # images' ANALYTICS_HOME volume (infra/docker, owned by uid 10001); temporary
+  # files go there too (TMPDIR), so they work whoever owns the /tmp mount.
+  analytics_home = "/data"
   writable_paths = {
     analytics-home = local.analytics_home
     tmp            = "/tmp"

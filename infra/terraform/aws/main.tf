@@ -102,6 +102,7 @@ module "report_service_task" {
 
   environment = {
     ANALYTICS_HOME                           = local.analytics_home
+    TMPDIR                                   = local.analytics_home
     ANALYTICS_EVENTS_URL                     = "s3://${module.storage.reports_bucket}/${local.events_prefix}"
     AWS_REGION                               = var.aws_region
     REPORT_SERVICE_HOST                      = "0.0.0.0"
@@ -175,6 +176,7 @@ module "ui_task" {
 
   environment = {
     ANALYTICS_HOME             = local.analytics_home
+    TMPDIR                     = local.analytics_home
     UI_HOST                    = "0.0.0.0"
     UI_PORT                    = tostring(local.ui_port)
     UI_WAREHOUSE               = "snowflake"
@@ -234,6 +236,7 @@ module "dbt_runner_task" {
 
   environment = {
     ANALYTICS_HOME      = local.analytics_home
+    TMPDIR              = local.analytics_home
     SNOWFLAKE_ROLE      = var.snowflake_build_role
     SNOWFLAKE_DATABASE  = var.snowflake_database
     SNOWFLAKE_WAREHOUSE = var.snowflake_warehouse

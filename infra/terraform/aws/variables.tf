@@ -204,7 +204,7 @@ variable "snowflake_external_id" {
   default     = null
 
   validation {
-    condition     = var.snowflake_external_id == null || can(regex("^[A-Za-z0-9+=,.@:/_-]{2,1224}$", var.snowflake_external_id))
+    condition     = var.snowflake_external_id == null || try(length(var.snowflake_external_id) >= 2 && length(var.snowflake_external_id) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/_-]+$", var.snowflake_external_id)), false)
     error_message = "snowflake_external_id must be 2-1224 characters of A-Z a-z 0-9 + = , . @ : / _ -."
   }
 }
