@@ -1,20 +1,29 @@
-"""Report job events: one JSON line per job state change.
+"""Operational events: one JSON line per state change, in one stream per kind.
 
-The report service writes a :class:`ReportJobEvent` every time a job changes
-status (``queued`` -> ``running`` -> ``succeeded`` or ``failed``). The events
-land as JSON-lines files:
+Two kinds of event, each with its own stream (folder):
 
-- locally under ``$ANALYTICS_HOME/events/report_jobs/date=YYYY-MM-DD/``,
+- ``report_jobs``: the report service writes a :class:`ReportJobEvent` every
+  time a job changes status (``queued`` -> ``running`` -> ``succeeded`` or
+  ``failed``);
+- ``scheduler_runs``: the local scheduler writes a :class:`SchedulerRunEvent`
+  when an attempt of a scheduled job starts and when it ends (``running`` ->
+  ``succeeded``, ``retrying`` or ``failed``).
+
+The events land as JSON-lines files:
+
+- locally under ``$ANALYTICS_HOME/events/<stream>/date=YYYY-MM-DD/``,
   one file per UTC day and writer process (``<host>-<pid>.jsonl``), appended
   one whole line per ``write`` call;
-- in AWS under ``s3://bucket/prefix/report_jobs/date=YYYY-MM-DD/``, one small
+- in AWS under ``s3://bucket/prefix/<stream>/date=YYYY-MM-DD/``, one small
   object per batch (``<uuid>.jsonl``; S3 cannot append). Snowpipe loads them
   into Snowflake (``dbt_project/macros/monitoring/report_events_ddl.sql``).
 
 dbt reads them into ``monitoring.report_job_events`` / ``report_jobs`` /
-``report_jobs_daily``. The event schema is defined once, here; its JSON Schema
-is exported to ``analytics_core/schemas/report_job_event.schema.json``
-(``python -m analytics_core.events`` rewrites it; a test checks it is current).
+``report_jobs_daily`` and ``monitoring.scheduler_run_events`` /
+``scheduler_runs``. Each event schema is defined once, here; its JSON Schema
+is exported to ``analytics_core/schemas/<stream singular>_event.schema.json``
+(``python -m analytics_core.events`` rewrites them; a test checks they are
+current).
 
 ``event_id`` is unique per event (not per delivery): a retried write of the same
 event keeps its ``event_id``, and dbt keeps one row per ``event_id``.
@@ -32,7 +41,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 from urllib.parse import urlparse
 
 from pydantic import (
@@ -52,10 +61,14 @@ from analytics_core.settings import Settings
 
 #: Bumped when the event's shape changes incompatibly; readers branch on it.
 SCHEMA_VERSION: Final = 1
+#: Where the committed JSON Schemas of the events are.
+SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 #: The committed JSON Schema of :class:`ReportJobEvent`.
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "report_job_event.schema.json"
+SCHEMA_PATH = SCHEMAS_DIR / "report_job_event.schema.json"
 #: Folder (under the events root, local or S3) that holds report job events.
 STREAM = "report_jobs"
+#: Folder that holds scheduler run events.
+SCHEDULER_STREAM = "scheduler_runs"
 
 #: Bounds: no event may make a line (or a warehouse row) unreasonably large.
 MAX_JOB_ID_LENGTH = 128
@@ -66,11 +79,19 @@ MAX_PARAMS_DEPTH = 8
 MAX_LINE_BYTES = 16384
 #: A job never runs for more than a week; a larger duration is a bug upstream.
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
+MAX_JOB_NAME_LENGTH = 64
+MAX_DETAIL_LENGTH = 4000
+#: More attempts than this is a misconfiguration (SCHEDULER_MAX_ATTEMPTS is at most 10).
+MAX_ATTEMPT = 100
 
 Status = Literal["queued", "running", "succeeded", "failed"]
 Trigger = Literal["api", "external_function", "schedule"]
 STATUSES: tuple[Status, ...] = ("queued", "running", "succeeded", "failed")
 TRIGGERS: tuple[Trigger, ...] = ("api", "external_function", "schedule")
+RunStatus = Literal["running", "succeeded", "retrying", "failed"]
+RunKind = Literal["build", "report"]
+RUN_STATUSES: tuple[RunStatus, ...] = ("running", "succeeded", "retrying", "failed")
+RUN_KINDS: tuple[RunKind, ...] = ("build", "report")
 
 #: Printable text: no control characters (a newline would split a JSON line
 #: only if it were not escaped, but it has no business in an id either).
@@ -91,11 +112,46 @@ ReportType = Annotated[
 
 
 class InvalidEventError(AnalyticsError, ValueError):
-    """An event does not match :class:`ReportJobEvent`; nothing was written."""
+    """An event does not match its schema; nothing was written."""
 
 
-class ReportJobEvent(BaseModel):
+class Event(BaseModel):
+    """What every event has: a version, a unique id, a UTC time and a stream."""
+
+    #: The folder (under the events root) this kind of event goes to.
+    stream: ClassVar[str]
+    #: The committed JSON Schema file of this kind of event.
+    schema_path: ClassVar[Path]
+
+    schema_version: Literal[1] = Field(
+        default=SCHEMA_VERSION, description="Version of this event schema."
+    )
+    event_id: uuid.UUID = Field(
+        default_factory=uuid.uuid4,
+        description="Unique per event; a re-delivered event keeps it (de-duplication key).",
+    )
+    at: AwareDatetime = Field(description="When the change happened (UTC, ISO 8601).")
+
+    @field_validator("at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    def to_line(self) -> bytes:
+        """The event as one JSON line (UTF-8, ending in a newline)."""
+        line = self.model_dump_json().encode("utf-8") + b"\n"
+        if len(line) > MAX_LINE_BYTES:
+            raise InvalidEventError(
+                f"event {self.event_id} is {len(line)} bytes as JSON; at most {MAX_LINE_BYTES}"
+            )
+        return line
+
+
+class ReportJobEvent(Event):
     """One state change of one report job."""
+
+    stream: ClassVar[str] = STREAM
+    schema_path: ClassVar[Path] = SCHEMA_PATH
 
     model_config = ConfigDict(
         extra="forbid",
@@ -110,13 +166,6 @@ class ReportJobEvent(BaseModel):
         },
     )
 
-    schema_version: Literal[1] = Field(
-        default=SCHEMA_VERSION, description="Version of this event schema."
-    )
-    event_id: uuid.UUID = Field(
-        default_factory=uuid.uuid4,
-        description="Unique per event; a re-delivered event keeps it (de-duplication key).",
-    )
     job_id: JobId = Field(description="The report job (as in the report service API).")
     report_type: ReportType = Field(description="Report type, e.g. daily_sales.")
     params: dict[str, JsonValue] = Field(
@@ -127,7 +176,6 @@ class ReportJobEvent(BaseModel):
         ),
     )
     status: Status = Field(description="The job's status after this change.")
-    at: AwareDatetime = Field(description="When the change happened (UTC, ISO 8601).")
     duration_ms: StrictInt | None = Field(
         default=None,
         ge=0,
@@ -138,11 +186,6 @@ class ReportJobEvent(BaseModel):
         default=None, description="Why the job failed (status failed), else null."
     )
     trigger: Trigger = Field(description="What started the job.")
-
-    @field_validator("at")
-    @classmethod
-    def _in_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
 
     @field_validator("params")
     @classmethod
@@ -156,14 +199,68 @@ class ReportJobEvent(BaseModel):
             raise ValueError(f"params are nested {depth} deep; at most {MAX_PARAMS_DEPTH}")
         return value
 
-    def to_line(self) -> bytes:
-        """The event as one JSON line (UTF-8, ending in a newline)."""
-        line = self.model_dump_json().encode("utf-8") + b"\n"
-        if len(line) > MAX_LINE_BYTES:
-            raise InvalidEventError(
-                f"event {self.event_id} is {len(line)} bytes as JSON; at most {MAX_LINE_BYTES}"
-            )
-        return line
+
+class SchedulerRunEvent(Event):
+    """One attempt of one scheduled job starting or ending (the local scheduler)."""
+
+    stream: ClassVar[str] = SCHEDULER_STREAM
+    schema_path: ClassVar[Path] = SCHEMAS_DIR / "scheduler_run_event.schema.json"
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="SchedulerRunEvent",
+        json_schema_extra={
+            "$id": "https://analytics-platform/schemas/scheduler_run_event.schema.json",
+            "description": (
+                "One attempt of one scheduled job starting or ending, written by the "
+                "scheduler as one JSON line. Defined by analytics_core.events.SchedulerRunEvent."
+            ),
+        },
+    )
+
+    job: Annotated[
+        str,
+        StringConstraints(
+            min_length=1, max_length=MAX_JOB_NAME_LENGTH, pattern=r"^[a-z][a-z0-9_]*$"
+        ),
+    ] = Field(description="The job's name in orchestration/schedules.yml.")
+    kind: RunKind = Field(description="build (analytics build) or report (a report job).")
+    due_at: AwareDatetime = Field(
+        description="The time the run was due (UTC); a run is one (job, due_at)."
+    )
+    attempt: StrictInt = Field(ge=1, le=MAX_ATTEMPT, description="The attempt, from 1.")
+    status: RunStatus = Field(
+        description=(
+            "running when the attempt starts; succeeded, retrying (failed, another "
+            "attempt is planned) or failed (no attempt left) when it ends."
+        )
+    )
+    duration_ms: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_DURATION_MS,
+        description="How long the attempt ran in milliseconds once it ended, else null.",
+    )
+    detail: Annotated[str, StringConstraints(max_length=MAX_DETAIL_LENGTH)] | None = Field(
+        default=None,
+        description="What the attempt did (e.g. the report job id) or why it failed, else null.",
+    )
+    next_attempt_at: AwareDatetime | None = Field(
+        default=None, description="When the next attempt is planned (status retrying), else null."
+    )
+
+    @field_validator("due_at", "next_attempt_at")
+    @classmethod
+    def _times_in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+
+#: Every kind of event, by stream.
+EVENT_TYPES: dict[str, type[Event]] = {
+    STREAM: ReportJobEvent,
+    SCHEDULER_STREAM: SchedulerRunEvent,
+}
 
 
 def _depth(value: Any) -> int:
@@ -174,59 +271,67 @@ def _depth(value: Any) -> int:
     return 0
 
 
-def validate_event(event: ReportJobEvent | Mapping[str, Any]) -> ReportJobEvent:
-    """The event validated (again, for instances built without validation)."""
-    data = event.model_dump(warnings=False) if isinstance(event, ReportJobEvent) else event
+def validate_event(event: Event | Mapping[str, Any], kind: type[Event] = ReportJobEvent) -> Event:
+    """The event validated (again, for instances built without validation).
+    An :class:`Event` is checked against its own class; a mapping against
+    ``kind`` (a report job event unless said otherwise)."""
+    model = type(event) if isinstance(event, Event) else kind
+    data = event.model_dump(warnings=False) if isinstance(event, Event) else event
     try:
-        return ReportJobEvent.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
             for err in exc.errors(include_url=False)
         )
-        raise InvalidEventError(f"invalid report job event: {problems}") from None
+        noun = model.__name__.removesuffix("Event")
+        words = "".join(f" {c.lower()}" if c.isupper() else c for c in noun).strip()
+        raise InvalidEventError(f"invalid {words} event: {problems}") from None
 
 
-def encode_batch(events: Iterable[ReportJobEvent | Mapping[str, Any]]) -> list[bytes]:
+def encode_batch(
+    events: Iterable[Event | Mapping[str, Any]], kind: type[Event] = ReportJobEvent
+) -> list[bytes]:
     """Validate every event of a batch and return their lines; raise before
     anything is written if one of them is invalid."""
-    return [validate_event(event).to_line() for event in events]
+    return [validate_event(event, kind).to_line() for event in events]
 
 
-def event_json_schema() -> dict[str, Any]:
-    """The JSON Schema of :class:`ReportJobEvent` (what the committed file holds)."""
-    schema = ReportJobEvent.model_json_schema(mode="validation")
+def event_json_schema(kind: type[Event] = ReportJobEvent) -> dict[str, Any]:
+    """The JSON Schema of an event class (what its committed file holds)."""
+    schema = kind.model_json_schema(mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
-def render_json_schema() -> str:
-    return json.dumps(event_json_schema(), indent=2, sort_keys=True) + "\n"
+def render_json_schema(kind: type[Event] = ReportJobEvent) -> str:
+    return json.dumps(event_json_schema(kind), indent=2, sort_keys=True) + "\n"
 
 
-def partition(at: datetime) -> str:
-    """The folder of a UTC day: ``report_jobs/date=YYYY-MM-DD``."""
-    return f"{STREAM}/date={at.astimezone(UTC).date().isoformat()}"
+def partition(at: datetime, stream: str = STREAM) -> str:
+    """The folder of a stream's UTC day, e.g. ``report_jobs/date=YYYY-MM-DD``."""
+    return f"{stream}/date={at.astimezone(UTC).date().isoformat()}"
 
 
 class EventSink(ABC):
-    """Where report job events go. ``write`` validates the whole batch first:
-    an invalid event raises :class:`InvalidEventError` and nothing is written."""
+    """Where events go, each to its stream's folder. ``write`` validates the
+    whole batch first: an invalid event raises :class:`InvalidEventError` and
+    nothing is written. A mapping is read as a report job event."""
 
-    def emit(self, event: ReportJobEvent | Mapping[str, Any]) -> None:
+    def emit(self, event: Event | Mapping[str, Any]) -> None:
         self.write([event])
 
-    def write(self, events: Iterable[ReportJobEvent | Mapping[str, Any]]) -> None:
+    def write(self, events: Iterable[Event | Mapping[str, Any]]) -> None:
         batch = [validate_event(event) for event in events]
         lines = [event.to_line() for event in batch]
         if lines:
             self._write(batch, lines)
 
     @abstractmethod
-    def _write(self, events: list[ReportJobEvent], lines: list[bytes]) -> None: ...
+    def _write(self, events: list[Event], lines: list[bytes]) -> None: ...
 
 
 class LocalEventSink(EventSink):
-    """Appends to ``<root>/report_jobs/date=YYYY-MM-DD/<host>-<pid>.jsonl``.
+    """Appends to ``<root>/<stream>/date=YYYY-MM-DD/<host>-<pid>.jsonl``.
 
     Each line goes out in one ``write`` on a descriptor opened with
     ``O_APPEND``, so concurrent writers (other processes have their own file;
@@ -239,13 +344,13 @@ class LocalEventSink(EventSink):
         host = socket.gethostname().split(".")[0] or "host"
         self._writer = "".join(c if c.isalnum() or c in "-_" else "_" for c in host)
 
-    def path_for(self, at: datetime) -> Path:
-        return self.root / partition(at) / f"{self._writer}-{os.getpid()}.jsonl"
+    def path_for(self, at: datetime, stream: str = STREAM) -> Path:
+        return self.root / partition(at, stream) / f"{self._writer}-{os.getpid()}.jsonl"
 
-    def _write(self, events: list[ReportJobEvent], lines: list[bytes]) -> None:
+    def _write(self, events: list[Event], lines: list[bytes]) -> None:
         with self._lock:
             for event, line in zip(events, lines, strict=True):
-                self._append(self.path_for(event.at), line)
+                self._append(self.path_for(event.at, event.stream), line)
 
     @staticmethod
     def _append(path: Path, line: bytes) -> None:
@@ -266,8 +371,8 @@ class LocalEventSink(EventSink):
 
 class S3EventSink(EventSink):
     """Puts each batch as one object
-    ``s3://<bucket>/<prefix>/report_jobs/date=YYYY-MM-DD/<uuid>.jsonl``
-    (per UTC day of the events in it)."""
+    ``s3://<bucket>/<prefix>/<stream>/date=YYYY-MM-DD/<uuid>.jsonl``
+    (per stream and UTC day of the events in it)."""
 
     def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
         if not bucket:
@@ -280,18 +385,19 @@ class S3EventSink(EventSink):
             client = boto3.client("s3")
         self.client = client
 
-    def key_for(self, at: datetime) -> str:
-        parts = [self.prefix, partition(at), f"{uuid.uuid4()}.jsonl"]
+    def key_for(self, at: datetime, stream: str = STREAM) -> str:
+        parts = [self.prefix, partition(at, stream), f"{uuid.uuid4()}.jsonl"]
         return "/".join(p for p in parts if p)
 
-    def _write(self, events: list[ReportJobEvent], lines: list[bytes]) -> None:
-        by_day: dict[str, tuple[datetime, list[bytes]]] = {}
+    def _write(self, events: list[Event], lines: list[bytes]) -> None:
+        by_day: dict[str, tuple[datetime, str, list[bytes]]] = {}
         for event, line in zip(events, lines, strict=True):
-            by_day.setdefault(partition(event.at), (event.at, []))[1].append(line)
-        for at, day_lines in by_day.values():
+            folder = partition(event.at, event.stream)
+            by_day.setdefault(folder, (event.at, event.stream, []))[2].append(line)
+        for at, stream, day_lines in by_day.values():
             self.client.put_object(
                 Bucket=self.bucket,
-                Key=self.key_for(at),
+                Key=self.key_for(at, stream),
                 Body=b"".join(day_lines),
                 ContentType="application/x-ndjson",
             )
@@ -318,10 +424,11 @@ def event_sink(settings: Settings | None = None, client: Any = None) -> EventSin
 
 
 def main() -> None:
-    """``python -m analytics_core.events``: rewrite the committed JSON Schema."""
-    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SCHEMA_PATH.write_text(render_json_schema(), encoding="utf-8")
-    sys.stdout.write(f"wrote {SCHEMA_PATH}\n")
+    """``python -m analytics_core.events``: rewrite the committed JSON Schemas."""
+    for kind in EVENT_TYPES.values():
+        kind.schema_path.parent.mkdir(parents=True, exist_ok=True)
+        kind.schema_path.write_text(render_json_schema(kind), encoding="utf-8")
+        sys.stdout.write(f"wrote {kind.schema_path}\n")
 
 
 if __name__ == "__main__":

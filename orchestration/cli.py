@@ -402,6 +402,7 @@ def _serve_ui(host: str | None, port: int | None) -> NoReturn:
 def _open_scheduler(settings: Settings, report_service_url: str | None = None) -> Any:
     """The scheduler of this home: the schedule checked against the report catalog
     (``report_service_url`` overrides ``REPORT_SERVICE_URL``, for ``up``)."""
+    from analytics_core.events import event_sink
     from analytics_core.schedules import check_reports, load_schedule
     from analytics_core.settings import SchedulerSettings
     from orchestration.scheduler import (
@@ -419,7 +420,9 @@ def _open_scheduler(settings: Settings, report_service_url: str | None = None) -
     schedule = load_schedule(config.schedule_file)
     check_reports(schedule, CATALOG)
     runner = CommandRunner(settings, config, local_api_key(settings, config))
-    return Scheduler(schedule, SchedulerState(state_path(settings)), runner, config)
+    return Scheduler(
+        schedule, SchedulerState(state_path(settings)), runner, config, events=event_sink(settings)
+    )
 
 
 def _serve_scheduler() -> None:

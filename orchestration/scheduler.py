@@ -20,8 +20,12 @@ Two schedulers on one home: the second refuses to start (an exclusive lock on
 
 A failing run is retried with backoff (``SCHEDULER_RETRY_SECONDS``, then four
 times longer each attempt, ``SCHEDULER_MAX_ATTEMPTS`` in all) and never stops
-the other jobs. Every attempt is a :class:`RunRecord` in the state file and
-is logged.
+the other jobs. Every attempt is a :class:`RunRecord` in the state file, is
+logged, and is written as two :class:`~analytics_core.events.SchedulerRunEvent`
+(when it starts and when it ends) to the events stream ``scheduler_runs``,
+which the next build loads into ``monitoring.scheduler_runs``. An event that
+cannot be written is logged and does not stop the job: the state file still
+has the run.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from typing import Any, Protocol
 import httpx
 
 from analytics_core.errors import AnalyticsError
+from analytics_core.events import EventSink, InvalidEventError, SchedulerRunEvent
 from analytics_core.schedules import BuildJob, Job, ReportJob, Schedule
 from analytics_core.settings import SchedulerSettings, Settings
 from orchestration.locking import LockTimeoutError, warehouse_lock
@@ -284,12 +289,14 @@ class Scheduler:
         runner: Runner,
         config: SchedulerSettings,
         clock: Callable[[], dt.datetime] | None = None,
+        events: EventSink | None = None,
     ) -> None:
         self.schedule = schedule
         self.state = state
         self.runner = runner
         self.config = config
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.events = events
         self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="job")
         self._running: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
@@ -314,6 +321,7 @@ class Scheduler:
         started = self.state.claim_ready(now, busy)
         for record in started:
             job = self.schedule.job(record.job)
+            self._emit(job, record, now)
             future = self._pool.submit(self._run, job, record)
             with self._lock:
                 self._running[job.name] = future
@@ -333,12 +341,46 @@ class Scheduler:
         if not ok and record.attempts < self.config.max_attempts:
             retry_at = now + dt.timedelta(seconds=self.retry_delay(record.attempts))
         finished = self.state.finish(record, now, ok=ok, detail=detail, retry_at=retry_at)
+        self._emit(job, finished, now)
         if ok:
             log.info("%s succeeded: %s", job.name, detail)
         elif retry_at is not None:
             log.warning("%s failed (%s); retrying at %s", job.name, detail, _ts(retry_at))
         else:
             log.error("%s failed after %d attempts: %s", job.name, finished.attempts, detail)
+
+    def _emit(self, job: Job, record: RunRecord, now: dt.datetime) -> None:
+        """Write the event of an attempt starting (status running) or ending."""
+        if self.events is None:
+            return
+        ended = record.status != "running"
+        duration_ms = None
+        if ended and record.started_at is not None:
+            elapsed = (now - record.started_at).total_seconds()
+            duration_ms = max(0, round(elapsed * 1000))
+        try:
+            event = SchedulerRunEvent(
+                job=job.name,
+                kind="build" if isinstance(job, BuildJob) else "report",
+                due_at=record.due_at,
+                attempt=record.attempts,
+                status=record.status,  # a str: the model checks it
+                at=now,
+                duration_ms=duration_ms,
+                # the state keeps the previous attempt's detail until this one ends
+                detail=record.detail if ended else None,
+                next_attempt_at=record.next_attempt_at if record.status == "retrying" else None,
+            )
+            self.events.emit(event)
+        except (InvalidEventError, ValueError, OSError) as exc:
+            log.warning("%s: the run event could not be written: %s", job.name, exc)
+        except Exception as exc:  # e.g. S3 down: the run matters more than its event
+            log.warning(
+                "%s: the run event could not be written (%s: %s)",
+                job.name,
+                type(exc).__name__,
+                exc,
+            )
 
     def wait_idle(self, timeout: float | None = None) -> None:
         """Block until every started run has finished (tests, shutdown)."""

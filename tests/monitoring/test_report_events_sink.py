@@ -284,3 +284,30 @@ def test_s3_sink_writes_nothing_for_an_invalid_batch(s3_client: Any) -> None:
     with pytest.raises(InvalidEventError, match="status"):
         sink.write([event(), event(status="exploded")])
     assert objects(s3_client, bucket) == {}
+
+
+def test_s3_sink_puts_each_stream_under_its_own_folder(s3_client: Any) -> None:
+    from analytics_core.events import SchedulerRunEvent
+
+    bucket = s3_client.test_bucket
+    sink = S3EventSink(bucket, "events", client=s3_client)
+    run = SchedulerRunEvent.model_validate(
+        {
+            "job": "daily_sales",
+            "kind": "report",
+            "due_at": "2026-06-01T06:00:00Z",
+            "attempt": 1,
+            "status": "running",
+            "at": AT.isoformat(),
+        }
+    )
+    sink.write([event(), run])
+    stored = objects(s3_client, bucket)
+    folders = sorted(key.rsplit("/", 1)[0] for key in stored)
+    assert folders == [
+        "events/report_jobs/date=2026-06-01",
+        "events/scheduler_runs/date=2026-06-01",
+    ]
+    for key, body in stored.items():
+        [line] = body.splitlines()
+        assert ("job_id" in json.loads(line)) == ("/report_jobs/" in key)

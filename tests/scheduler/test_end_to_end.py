@@ -1,12 +1,13 @@
 """The real chain on a small warehouse, with the clock in the test's hands:
 the scheduler fires a report through the report service's external-function
 endpoint, the service renders it, the artifact exists, the job events land,
-the scheduler's build runs ``analytics build``, and the monitoring model shows
-the job as succeeded."""
+the scheduler's build runs ``analytics build``, and the monitoring models show
+the job as succeeded and the scheduler's own runs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import duckdb
 import httpx
 import pytest
 
+from analytics_core.events import event_sink
 from analytics_core.schedules import check_reports, load_schedule
 from analytics_core.settings import SchedulerSettings, Settings
 from orchestration.scheduler import (
@@ -51,7 +53,12 @@ def test_a_scheduled_report_reaches_the_monitoring_models(
         monkeypatch.delenv("ANALYTICS_TARGET", raising=False)
         state = SchedulerState(state_path(settings))
         scheduler = Scheduler(
-            schedule, state, CommandRunner(settings, config, svc.API_KEY), config, clock=clock
+            schedule,
+            state,
+            CommandRunner(settings, config, svc.API_KEY),
+            config,
+            clock=clock,
+            events=event_sink(settings),
         )
         scheduler.tick()  # the first start: nothing from before it
         clock.advance(minutes=1)  # 06:00: daily_sales is due
@@ -89,7 +96,23 @@ def test_a_scheduled_report_reaches_the_monitoring_models(
             "select status, triggered_by, report_type from monitoring.report_jobs where job_id = ?",
             [job_id],
         ).fetchall()
+        runs = con.execute(
+            "select job_name, kind, due_at, status, attempts from monitoring.scheduler_runs"
+            " order by due_at"
+        ).fetchall()
     assert rows == [("succeeded", "external_function", "daily_sales")]
+    # The build loaded the scheduler's events: the report's run had ended; the
+    # build's own run was still going (its end is written once the build is done).
+    assert runs == [
+        ("daily_sales", "report", dt.datetime(2026, 7, 1, 6, 0), "succeeded", 1),
+        ("hourly_build", "build", dt.datetime(2026, 7, 1, 6, 15), "running", 1),
+    ]
+    ended = [
+        json.loads(line)
+        for path in (home / "events" / "scheduler_runs").rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert [(e["job"], e["status"]) for e in ended][-1] == ("hourly_build", "succeeded")
 
 
 def test_an_unreachable_report_service_is_a_clear_failed_run(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
-"""Report job events through a real build: files -> monitoring_raw ->
-report_job_events, report_jobs, report_jobs_daily, and the rejected lines.
-Plus the Snowflake DDL (stage, file format, pipe), checked with sqlglot.
+"""Events through a real build: files -> monitoring_raw -> the models.
+Report job events -> report_job_events, report_jobs, report_jobs_daily;
+scheduler run events -> scheduler_run_events, scheduler_runs; the rejected
+lines of each. Plus the Snowflake DDL (stage, file format, pipes), checked
+with sqlglot.
 
 One home is generated once and built twice (a second build with more
 events appends); a second home builds with no events folder at all.
@@ -22,7 +24,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from analytics_core.events import LocalEventSink, ReportJobEvent
+from analytics_core.events import LocalEventSink, ReportJobEvent, SchedulerRunEvent
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import SMALL_WAREHOUSE_ARGS, VENV_BIN, run_cli
 
@@ -39,6 +41,22 @@ def ev(job: str, status: str, seconds: float, **extra: Any) -> ReportJobEvent:
             "status": status,
             "at": (DAY + timedelta(hours=8, seconds=seconds)).isoformat(),
             "trigger": extra.pop("trigger", "api"),
+            **extra,
+        }
+    )
+
+
+def run(job: str, due_hour: int, attempt: int, status: str, minute: float, **extra: Any) -> Any:
+    """A scheduler run event of ``job`` due at ``due_hour``:00 on DAY."""
+    due = DAY + timedelta(hours=due_hour)
+    return SchedulerRunEvent.model_validate(
+        {
+            "job": job,
+            "kind": extra.pop("kind", "report"),
+            "due_at": due.isoformat(),
+            "attempt": attempt,
+            "status": status,
+            "at": (due + timedelta(minutes=minute)).isoformat(),
             **extra,
         }
     )
@@ -82,6 +100,53 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 json.dumps({**good, "event_id": str(uuid.uuid4()), "duration_ms": "100"}),
                 json.dumps({**good, "event_id": str(uuid.uuid4()), "at": "2026-06-01T08:00:00"}),
                 '{"schema_version": 1, "event_id": "' + str(uuid.uuid4()) + '", "job_id": "tr',
+            ]
+        )
+    )
+    retry_at = (DAY + timedelta(hours=6, minutes=1)).isoformat()
+    redelivered = run("daily_sales", 6, 2, "succeeded", 1.5, duration_ms=4000, detail="job r1")
+    sink.write(
+        [
+            run("daily_sales", 6, 1, "running", 0),
+            run(
+                "daily_sales",
+                6,
+                1,
+                "retrying",
+                0.2,
+                duration_ms=200,
+                detail="answered 503",
+                next_attempt_at=retry_at,
+            ),
+            run("daily_sales", 6, 2, "running", 1),
+            redelivered,
+            run("hourly_build", 7, 1, "running", 0, kind="build"),
+            run(
+                "hourly_build",
+                7,
+                1,
+                "failed",
+                2,
+                kind="build",
+                duration_ms=120000,
+                detail="dbt build failed",
+            ),
+            run("nightly_full_build", 2, 1, "running", 0, kind="build"),
+        ]
+    )
+    sink.emit(redelivered)
+    hand = settings.events_dir / "scheduler_runs" / "date=2026-06-01" / "hand-written.jsonl"
+    good = run("weekly_executive", 8, 1, "running", 0).model_dump(mode="json")
+    hand.write_text(
+        "\n".join(
+            [
+                json.dumps(good),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "kind": "shell"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "attempt": 0}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "due_at": "2026-06-01 08:00"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "job": "Drop Table"}),
+                json.dumps({**good, "event_id": "not-a-uuid"}),
+                "[1, 2, 3]",
             ]
         )
     )
@@ -141,6 +206,70 @@ def test_redelivered_event_is_kept_once_and_malformed_lines_are_visible(
     ]
 
 
+def test_scheduler_runs_show_how_each_run_ended(built: dict[str, Any]) -> None:
+    rows = query(
+        built["settings"],
+        """select job_name, kind, hour(due_at), status, attempts, failed_attempts,
+                  minute(first_started_at), finished_at is not null, last_duration_ms,
+                  total_duration_ms, next_attempt_at, detail, events
+           from monitoring.scheduler_runs order by due_at""",
+    )
+    assert rows == [
+        ("nightly_full_build", "build", 2, "running", 1, 0, 0, False, None, None, None, None, 1),
+        ("daily_sales", "report", 6, "succeeded", 2, 1, 0, True, 4000, 4200, None, "job r1", 4),
+        (
+            "hourly_build",
+            "build",
+            7,
+            "failed",
+            1,
+            1,
+            0,
+            True,
+            120000,
+            120000,
+            None,
+            "dbt build failed",
+            2,
+        ),
+        ("weekly_executive", "report", 8, "running", 1, 0, 0, False, None, None, None, None, 1),
+    ]
+
+
+def test_scheduler_events_kept_once_and_bad_lines_visible(built: dict[str, Any]) -> None:
+    settings = built["settings"]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.scheduler_run_events")
+    assert landed == (8 + 7,)
+    (events,) = query(settings, "select count(*) from monitoring.scheduler_run_events")
+    assert events == (8,)  # 7 written + the hand-written good one; the re-delivery once
+    (retry,) = query(
+        settings,
+        "select next_attempt_at, detail from monitoring.scheduler_run_events "
+        "where status = 'retrying'",
+    )
+    assert retry == (datetime(2026, 6, 1, 6, 1), "answered 503")
+    rejected = query(
+        settings,
+        "select file_row_number, reject_reason from monitoring.scheduler_run_events_rejected "
+        "order by file_row_number",
+    )
+    assert rejected == [
+        (2, "bad_kind"),
+        (3, "bad_attempt"),
+        (4, "bad_due_at"),
+        (5, "bad_job"),
+        (6, "bad_event_id"),
+        (7, "not_a_json_object"),
+    ]
+    # The report job models do not see the scheduler's lines, nor the reverse.
+    (mixed,) = query(
+        settings,
+        "select count(*) from monitoring.report_job_events_rejected "
+        "where file_name like 'scheduler_runs/%'",
+    )
+    assert mixed == (0,)
+
+
 def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
     settings, sink = built["settings"], built["sink"]
     sink.write([ev("j3", "running", 20), ev("j3", "succeeded", 30, duration_ms=10000)])
@@ -157,6 +286,19 @@ def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
     ) == [(4, 2, 1, 1 / 3)]
     (landed,) = query(settings, "select count(*) from monitoring_raw.report_job_events")
     assert landed == (18,)  # nothing loaded twice
+    sink.write(
+        [
+            run("nightly_full_build", 2, 1, "succeeded", 40, kind="build", duration_ms=2400000),
+        ]
+    )
+    run_cli("build", "--select", "+scheduler_runs", home=settings.home_dir, check=True)
+    assert query(
+        settings,
+        "select status, last_duration_ms, events from monitoring.scheduler_runs "
+        "where job_name = 'nightly_full_build'",
+    ) == [("succeeded", 2400000, 2)]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.scheduler_run_events")
+    assert landed == (16,)
 
 
 def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) -> None:
@@ -169,8 +311,17 @@ def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) 
         con.execute("drop schema if exists monitoring_raw cascade")
         con.execute("drop schema if exists monitoring cascade")
     assert not settings.events_dir.exists()
-    run_cli("build", "--select", "+report_jobs_daily", home=home, check=True)
+    run_cli(
+        "build",
+        "--select",
+        "+report_jobs_daily",
+        "--select",
+        "+scheduler_runs",
+        home=home,
+        check=True,
+    )
     assert query(settings, "select count(*) from monitoring.report_job_events") == [(0,)]
+    assert query(settings, "select count(*) from monitoring.scheduler_runs") == [(0,)]
 
 
 # --- Snowflake DDL ---------------------------------------------------------------
@@ -187,7 +338,7 @@ def render_ddl(env: dict[str, str], tmp_path: Path, **args: str) -> str:
         [
             str(VENV_BIN / "dbt"),
             "run-operation",
-            "create_report_events_pipe",
+            "create_events_pipes",
             "--target",
             "emulator",
             "--profiles-dir",
@@ -218,31 +369,46 @@ def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path) -> None:
         "DBT_SCHEMA_PREFIX": "dev_ann",
         "SNOWFLAKE_PORT": "1",
     }
-    sql = render_ddl(
-        env, tmp_path, storage_integration="report_events_s3", s3_url="s3://acme-events/prod"
-    )
+    sql = render_ddl(env, tmp_path, storage_integration="events_s3", s3_url="s3://acme-events/prod")
     statements = [s.strip() for s in sql.split(";") if s.strip()]
-    assert len(statements) == 5, sql
+    assert len(statements) == 7, sql
     assert not re.search(r"\bgrant\b", sql, re.IGNORECASE)
     kinds = []
-    for statement in statements[:4]:
+    for statement in statements[:5]:
         parsed = sqlglot.parse_one(statement, read="snowflake")
         assert isinstance(parsed, exp.Create), statement
         kinds.append(parsed.args["kind"].upper())
-    assert kinds == ["SCHEMA", "TABLE", "FILE FORMAT", "STAGE"]
-    assert "analytics_platform.dev_ann_monitoring_raw.report_job_events " in statements[1]
-    assert "url = 's3://acme-events/prod/'" in statements[3]
-    assert "storage_integration = report_events_s3" in statements[3]
-    # sqlglot has no CREATE PIPE: check its head, then parse its COPY INTO
-    pipe, copy = re.split(r"\bas\s*\n", statements[4], maxsplit=1)
-    assert re.fullmatch(
-        r"create pipe if not exists analytics_platform\.dev_ann_monitoring_raw\."
-        r"report_job_events_pipe\s+auto_ingest = true\s+comment = '[^']*'\s*",
-        pipe,
-    ), pipe
-    parsed_copy = sqlglot.parse_one(copy, read="snowflake")
-    assert isinstance(parsed_copy, exp.Copy), copy
-    assert "metadata$filename" in copy and "@analytics_platform.dev_ann" in copy
+    assert kinds == ["SCHEMA", "TABLE", "TABLE", "FILE FORMAT", "STAGE"]
+    schema = "analytics_platform.dev_ann_monitoring_raw"
+    assert f"{schema}.report_job_events " in statements[1]
+    assert f"{schema}.scheduler_run_events " in statements[2]
+    assert "url = 's3://acme-events/prod/'" in statements[4]
+    assert "storage_integration = events_s3" in statements[4]
+    # One pipe per stream, each into its own table from its own folder.
+    # sqlglot has no CREATE PIPE: check its head, then parse its COPY INTO.
+    for statement, stream, table in zip(
+        statements[5:],
+        ["report_jobs", "scheduler_runs"],
+        ["report_job_events", "scheduler_run_events"],
+        strict=True,
+    ):
+        pipe, copy = re.split(r"\bas\s*\n", statement, maxsplit=1)
+        assert re.fullmatch(
+            rf"create pipe if not exists {re.escape(schema)}\.{table}_pipe"
+            r"\s+auto_ingest = true\s+comment = '[^']*'\s*",
+            pipe,
+        ), pipe
+        parsed_copy = sqlglot.parse_one(copy, read="snowflake")
+        assert isinstance(parsed_copy, exp.Copy), copy
+        target = parsed_copy.this.find(exp.Table)
+        assert target is not None and target.sql() == f"{schema}.{table}", copy
+        assert "metadata$filename" in copy and f"@{schema}.events_stage" in copy
+        [pattern] = re.findall(r"pattern = '([^']*)'", copy)
+        assert re.fullmatch(pattern, f"prod/{stream}/date=2026-07-01/a-1.jsonl")
+        assert re.fullmatch(pattern, f"{stream}/date=2026-07-01/a-1.jsonl")
+        other = "scheduler_runs" if stream == "report_jobs" else "report_jobs"
+        assert not re.fullmatch(pattern, f"prod/{other}/date=2026-07-01/a-1.jsonl")
+        assert not re.fullmatch(pattern, f"prod/x{stream}/date=2026-07-01/a-1.jsonl")
 
 
 @pytest.mark.parametrize(
