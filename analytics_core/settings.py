@@ -134,6 +134,9 @@ class SnowflakeSettings(BaseSettings):
     account: str | None = None
     user: str | None = None
     password: str | None = Field(default=None, repr=False)
+    #: The key pair's private key itself (PEM text), for containers that get it
+    #: from a secrets store as an environment variable; else a file:
+    private_key: str | None = Field(default=None, repr=False)
     private_key_path: str | None = None
     private_key_passphrase: str | None = Field(default=None, repr=False)
     role: str | None = None

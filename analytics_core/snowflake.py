@@ -21,6 +21,30 @@ class SnowflakeConnectionError(AnalyticsError):
     """Snowflake refused or could not be reached."""
 
 
+def _der_private_key(pem: str, passphrase: str | None) -> bytes:
+    """The PEM private key of SNOWFLAKE_PRIVATE_KEY as the DER bytes the
+    connector takes. The message of a bad key never quotes it."""
+    from cryptography.hazmat.primitives import serialization
+
+    text = pem.strip().replace("\\n", "\n")  # a secret pasted on one line
+    try:
+        key = serialization.load_pem_private_key(
+            text.encode("utf-8"), password=passphrase.encode("utf-8") if passphrase else None
+        )
+    except (ValueError, TypeError) as exc:
+        reason = (
+            "a passphrase is needed or wrong"
+            if "password" in str(exc).lower()
+            else ("it is not a PEM private key")
+        )
+        raise ConfigurationError(f"SNOWFLAKE_PRIVATE_KEY cannot be read: {reason}") from None
+    return key.private_bytes(
+        encoding=serialization.Encoding.DER,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+
+
 def connection_parameters(settings: SnowflakeSettings) -> dict[str, Any]:
     """The keyword arguments for ``snowflake.connector.connect``.
 
@@ -40,7 +64,15 @@ def connection_parameters(settings: SnowflakeSettings) -> dict[str, Any]:
     }
     if settings.role:
         params["role"] = settings.role
-    if settings.private_key_path:
+    if settings.private_key and settings.private_key_path:
+        raise ConfigurationError(
+            "set SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH, not both"
+        )
+    if settings.private_key:
+        params["private_key"] = _der_private_key(
+            settings.private_key, settings.private_key_passphrase
+        )
+    elif settings.private_key_path:
         key_path = Path(settings.private_key_path).expanduser()
         if not key_path.is_file():
             raise ConfigurationError(
@@ -52,7 +84,9 @@ def connection_parameters(settings: SnowflakeSettings) -> dict[str, Any]:
     elif settings.password:
         params["password"] = settings.password
     else:
-        raise ConfigurationError("set SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH")
+        raise ConfigurationError(
+            "set SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH"
+        )
     if settings.host:
         params["host"] = settings.host
         params["protocol"] = settings.protocol

@@ -12,12 +12,18 @@ imports it):
   models from production, then ``dbt build --select state:modified+ --defer
   --state <production manifest>``; on main, the docs site too.
 - ``report_service``, ``ui``: Python services with their own image; built and
-  pushed only when they changed.
+  pushed only when they changed. The dbt runner image (``analytics build``
+  and the dbt project) is rebuilt when the dbt project or ``orchestration``
+  changed.
 - ``orchestration``: the command line, the scheduler and the Snowflake DDL; a
-  change to the schedule file also re-renders the Snowflake DDL.
-- ``infra``: Terraform; ``terraform plan``.
-- ``analytics_core/``, ``pyproject.toml``, ``uv.lock`` and the Dockerfiles'
-  shared base touch every Python component.
+  change to the schedule file also re-renders the Snowflake DDL and plans the
+  AWS Terraform (its EventBridge build schedule is read from the file).
+- ``infra``: ``infra/check`` (terraform fmt, checkov, hadolint), then
+  ``terraform plan`` of each root module that changed
+  (``infra/terraform/aws``, ``infra/terraform/snowflake``) with the
+  environment's tfvars; on main ``apply`` of that very plan.
+- ``analytics_core/``, ``pyproject.toml``, ``uv.lock`` and the Dockerfiles
+  touch every Python component.
 
 Files outside every component (the README, notes) need no step.
 """
@@ -46,9 +52,12 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report_service/*", ("report_service",)),
     ("questions/*", ("ui",)),
     ("ui/*", ("ui",)),
-    ("orchestration/schedules.yml", ("orchestration", "snowflake")),
+    ("orchestration/schedules.yml", ("orchestration", "snowflake", "infra", "terraform:aws")),
     ("orchestration/*", ("orchestration",)),
-    ("infra/docker/*", PYTHON),
+    ("infra/docker/*", (*PYTHON, "infra")),
+    (".dockerignore", PYTHON),
+    ("infra/terraform/aws/*", ("infra", "terraform:aws")),
+    ("infra/terraform/snowflake/*", ("infra", "terraform:snowflake")),
     ("infra/*", ("infra",)),
     ("analytics_core/*", PYTHON),
     ("pyproject.toml", PYTHON),
@@ -62,8 +71,19 @@ TESTS = {
     "orchestration": ("tests/cli", "tests/scheduler", "tests/publish"),
 }
 
-#: Images, by component.
-IMAGES = {"report_service": "report-service", "ui": "ui"}
+#: Images, by component (``infra/docker/<image>.Dockerfile``).
+IMAGES = {
+    "dbt": ("dbt-runner",),
+    "report_service": ("report-service",),
+    "ui": ("ui",),
+    "orchestration": ("dbt-runner",),
+}
+
+#: Terraform root modules, by the marker their paths carry.
+TERRAFORM_ROOTS = {
+    "terraform:snowflake": "infra/terraform/snowflake",
+    "terraform:aws": "infra/terraform/aws",
+}
 
 
 class PlanError(AnalyticsError):
@@ -76,6 +96,7 @@ PLACEHOLDERS = {
     "state_url": "STATE_URL",
     "registry": "IMAGE_REGISTRY",
     "revision": "GIT_COMMIT",
+    "environment": "DEPLOY_ENVIRONMENT",
 }
 
 
@@ -211,31 +232,54 @@ def make_plan(
                     "commands": ["uv run pytest " + " ".join(TESTS[component])],
                 }
             )
-            image = IMAGES.get(component)
-            if image:
-                tag = f"{{registry}}/{image}:{{revision}}"
-                commands = [f"docker build -f infra/docker/{image}.Dockerfile -t {tag} ."]
-                if main:
-                    commands.append(f"docker push {tag}")
-                plan.steps.append(
-                    {"component": component, "name": f"image {image}", "commands": commands}
-                )
-    if "snowflake" in touched:
+    built: set[str] = set()
+    for component, images in IMAGES.items():
+        for image in images:
+            if component not in touched or image in built:
+                continue
+            built.add(image)
+            tag = f"{{registry}}/{image}:{{revision}}"
+            commands = [f"docker build -f infra/docker/{image}.Dockerfile -t {tag} ."]
+            if main:
+                commands.append(f"docker push {tag}")
+            plan.steps.append(
+                {"component": component, "name": f"image {image}", "commands": commands}
+            )
+    if "infra" in touched:
+        plan.steps.append(
+            {"component": "infra", "name": "infrastructure checks", "commands": ["infra/check"]}
+        )
+    # Snowflake first: the AWS module's secrets and roles name what it creates.
+    for marker, root in TERRAFORM_ROOTS.items():
+        if marker not in touched:
+            continue
+        commands = [
+            f"terraform -chdir={root} init -input=false",
+            f"terraform -chdir={root} plan -input=false"
+            " -var-file=environments/{environment}.tfvars -out=tfplan",
+        ]
+        if main:
+            commands.append(f"terraform -chdir={root} apply -input=false tfplan")
+        plan.steps.append(
+            {
+                "component": "infra",
+                "name": f"terraform {root.rsplit('/', 1)[1]}",
+                "commands": commands,
+            }
+        )
+    if "snowflake" in touched and main:
+        # After terraform: the gateway URL and role ARN come from its outputs.
+        # On a branch the orchestration tests render and parse the same DDL.
         plan.steps.append(
             {
                 "component": "orchestration",
                 "name": "Snowflake tasks",
-                "commands": ["analytics snowflake-ddl --terraform-outputs outputs.json"],
+                "commands": [
+                    "analytics snowflake-ddl --terraform-outputs infra/terraform/aws"
+                    " --apply-with-dbt prod"
+                ],
             }
         )
-    if "infra" in touched:
-        plan.steps.append(
-            {
-                "component": "infra",
-                "name": "terraform",
-                "commands": ["terraform -chdir=infra plan"]
-                + (["terraform -chdir=infra apply"] if main else []),
-            }
-        )
-    plan.components.pop("snowflake", None)
+    for marker in ("snowflake", *TERRAFORM_ROOTS):
+        plan.components.pop(marker, None)
     return plan

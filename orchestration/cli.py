@@ -511,7 +511,10 @@ def schedules(
 def snowflake_ddl(
     terraform_outputs: Annotated[
         Path | None,
-        typer.Option(help="`terraform output -json` of infra/: the gateway URL and role ARN."),
+        typer.Option(
+            help="`terraform output -json` of infra/terraform/aws (a file it wrote, or the"
+            " module's directory): the gateway URL and role ARN."
+        ),
     ] = None,
     gateway_url: Annotated[
         str | None, typer.Option(help="API Gateway stage URL in front of the report service.")

@@ -86,10 +86,41 @@ class DeployInputs:
         return self
 
 
-def inputs_from_terraform(path: Path, **overrides: Any) -> DeployInputs:
-    """Inputs from ``terraform output -json`` (``{"name": {"value": ...}}``)."""
+def terraform_output_json(root: Path) -> str:
+    """``terraform -chdir=<root> output -json``: the outputs of a root module's
+    state (no providers needed)."""
+    import shutil
+    import subprocess
+
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        raise ConfigurationError(
+            f"terraform is not on PATH: cannot read the outputs of {root};"
+            " give the file `terraform output -json` wrote instead"
+        )
     try:
-        outputs = json.loads(path.read_text(encoding="utf-8"))
+        done = subprocess.run(  # noqa: S603 - terraform from PATH, a directory argument
+            [terraform, f"-chdir={root}", "output", "-json", "-no-color"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigurationError(f"terraform output in {root} could not run: {exc}") from None
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip(" │╷╵")]
+        reason = lines[-1].strip(" │") if lines else f"exit {done.returncode}"
+        raise ConfigurationError(f"terraform output in {root} failed: {reason}")
+    return done.stdout
+
+
+def inputs_from_terraform(path: Path, **overrides: Any) -> DeployInputs:
+    """Inputs from ``terraform output -json`` (``{"name": {"value": ...}}``):
+    a file it wrote, or the root module's directory (terraform is run there)."""
+    try:
+        text = terraform_output_json(path) if path.is_dir() else path.read_text(encoding="utf-8")
+        outputs = json.loads(text)
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read Terraform outputs from {path}: {exc}") from None
     values: dict[str, Any] = {}

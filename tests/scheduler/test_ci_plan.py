@@ -38,7 +38,10 @@ def repo(tmp_path: Path) -> Path:
         "orchestration/cli.py",
         "orchestration/schedules.yml",
         "analytics_core/settings.py",
-        "infra/main.tf",
+        "infra/terraform/aws/main.tf",
+        "infra/terraform/snowflake/main.tf",
+        "infra/docker/ui.Dockerfile",
+        "infra/README.md",
     ):
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text("v1\n")
@@ -75,47 +78,100 @@ def test_a_model_change_is_dbt_slim_ci(repo: Path) -> None:
     commit(repo, "dbt_project/models/a.sql")
     plan = plan_of(repo)
     assert list(plan["components"]) == ["dbt"]
-    [step] = plan["steps"]
+    step = plan["steps"][0]
     assert step["commands"] == [
         "dbt clone --select state:modified+,config.materialized:incremental --state prod-artifacts",
         "dbt build --select state:modified+ --defer --state prod-artifacts",
     ]
-    assert names(plan_of(repo, main=True)) == ["dbt slim CI", "dbt docs"]
+    assert names(plan_of(repo, main=True)) == ["dbt slim CI", "dbt docs", "image dbt-runner"]
 
 
 def test_a_service_change_builds_only_its_image(repo: Path) -> None:
     commit(repo, "report_service/app.py")
     assert names(plan_of(repo)) == ["tests of report_service", "image report-service"]
     on_main = plan_of(repo, main=True)
-    assert on_main["steps"][1]["commands"][-1] == (
-        "docker push {registry}/report-service:{revision}"
-    )
+    assert on_main["steps"][1]["commands"] == [
+        "docker build -f infra/docker/report-service.Dockerfile"
+        " -t {registry}/report-service:{revision} .",
+        "docker push {registry}/report-service:{revision}",
+    ]
+
+
+def test_a_model_change_rebuilds_the_dbt_runner_image(repo: Path) -> None:
+    commit(repo, "dbt_project/models/a.sql")
+    assert names(plan_of(repo)) == ["dbt slim CI", "image dbt-runner"]
 
 
 def test_shared_code_touches_every_python_component(repo: Path) -> None:
     commit(repo, "analytics_core/settings.py")
     plan = plan_of(repo)
     assert sorted(plan["components"]) == ["orchestration", "report_service", "ui"]
-    assert "image ui" in names(plan) and "image report-service" in names(plan)
-    assert "dbt slim CI" not in names(plan) and "terraform" not in names(plan)
+    images = [n for n in names(plan) if n.startswith("image ")]
+    assert images == ["image report-service", "image ui", "image dbt-runner"]  # each once
+    assert "dbt slim CI" not in names(plan)
+    assert not any(n.startswith("terraform") for n in names(plan))
 
 
-def test_the_schedule_file_redeploys_the_snowflake_tasks(repo: Path) -> None:
+def test_every_image_the_plan_builds_has_its_dockerfile() -> None:
+    from analytics_core.settings import PROJECT_ROOT
+    from orchestration.ci_plan import IMAGES
+
+    for images in IMAGES.values():
+        for image in images:
+            assert (PROJECT_ROOT / "infra" / "docker" / f"{image}.Dockerfile").is_file(), image
+
+
+def test_the_schedule_file_plans_aws_and_redeploys_the_snowflake_tasks_on_main(
+    repo: Path,
+) -> None:
     commit(repo, "orchestration/schedules.yml")
     plan = plan_of(repo)
-    assert list(plan["components"]) == ["orchestration"]
-    assert names(plan) == ["tests of orchestration", "Snowflake tasks"]
+    assert sorted(plan["components"]) == ["infra", "orchestration"]
+    # EventBridge's build schedule is read from the file: the AWS module changes too.
+    assert names(plan) == [
+        "tests of orchestration",
+        "image dbt-runner",
+        "infrastructure checks",
+        "terraform aws",
+    ]
+    on_main = names(plan_of(repo, main=True))
+    assert on_main[-2:] == ["terraform aws", "Snowflake tasks"]  # after terraform's outputs
+    [step] = [s for s in plan_of(repo, main=True)["steps"] if s["name"] == "Snowflake tasks"]
+    assert step["commands"] == [
+        "analytics snowflake-ddl --terraform-outputs infra/terraform/aws --apply-with-dbt prod"
+    ]
 
 
-def test_infra_plans_and_applies_only_on_main(repo: Path) -> None:
-    commit(repo, "infra/main.tf")
-    assert [s["commands"] for s in plan_of(repo)["steps"]] == [["terraform -chdir=infra plan"]]
-    assert plan_of(repo, main=True)["steps"][0]["commands"][-1] == "terraform -chdir=infra apply"
+def test_infra_checks_then_plans_each_changed_root_and_applies_only_on_main(repo: Path) -> None:
+    commit(repo, "infra/terraform/aws/main.tf")
+    plan = plan_of(repo)
+    assert [s["name"] for s in plan["steps"]] == ["infrastructure checks", "terraform aws"]
+    assert plan["steps"][1]["commands"] == [
+        "terraform -chdir=infra/terraform/aws init -input=false",
+        "terraform -chdir=infra/terraform/aws plan -input=false"
+        " -var-file=environments/{environment}.tfvars -out=tfplan",
+    ]
+    on_main = plan_of(repo, main=True)["steps"][1]["commands"]
+    assert on_main[-1] == "terraform -chdir=infra/terraform/aws apply -input=false tfplan"
+    commit(repo, "infra/terraform/snowflake/main.tf")
+    # Snowflake first: the AWS module names the roles and users it creates.
+    assert names(plan_of(repo)) == [
+        "infrastructure checks",
+        "terraform snowflake",
+        "terraform aws",
+    ]
+
+
+def test_a_dockerfile_change_rebuilds_and_checks_but_plans_nothing(repo: Path) -> None:
+    commit(repo, "infra/docker/ui.Dockerfile", "infra/README.md")
+    plan = names(plan_of(repo))
+    assert "infrastructure checks" in plan and "image ui" in plan
+    assert not any(n.startswith("terraform") for n in plan)
 
 
 def test_several_commits_add_up(repo: Path) -> None:
     commit(repo, "ui/app.py")
-    commit(repo, "infra/main.tf", "dbt_project/models/new.sql")
+    commit(repo, "infra/terraform/aws/main.tf", "dbt_project/models/new.sql")
     plan = plan_of(repo)
     assert sorted(plan["components"]) == ["dbt", "infra", "ui"]
     assert plan["components"]["dbt"] == ["dbt_project/models/new.sql"]

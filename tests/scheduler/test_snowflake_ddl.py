@@ -136,6 +136,38 @@ def test_terraform_outputs_are_the_inputs(tmp_path: Path) -> None:
         inputs_from_terraform(outputs, database="ANALYTICS")
 
 
+def test_terraform_outputs_read_from_the_root_module_state(tmp_path: Path) -> None:
+    """A root module's directory: ``terraform output -json`` is run there (it
+    reads the state; no provider is needed)."""
+    import shutil
+
+    root = tmp_path / "aws"
+    root.mkdir()
+    (root / "outputs.tf").write_text('output "api_gateway_url" { value = "x" }\n')
+    state = {
+        "version": 4,
+        "terraform_version": "1.9.0",
+        "serial": 3,
+        "lineage": "0b5f8a4e-9d55-4c59-9f0e-3e0d1b7c2a11",
+        "outputs": {
+            "api_gateway_url": {"value": GATEWAY, "type": "string"},
+            "snowflake_api_role_arn": {"value": ROLE, "type": "string"},
+        },
+        "resources": [],
+        "check_results": None,
+    }
+    (root / "terraform.tfstate").write_text(json.dumps(state))
+    if shutil.which("terraform") is None:
+        with pytest.raises(ConfigurationError, match="terraform is not on PATH"):
+            inputs_from_terraform(root, database="ANALYTICS")
+        return
+    inputs = inputs_from_terraform(root, database="ANALYTICS")
+    assert (inputs.gateway_url, inputs.role_arn) == (GATEWAY, ROLE)
+    (root / "terraform.tfstate").write_text("{broken")
+    with pytest.raises(ConfigurationError, match=r"terraform output in .* failed"):
+        inputs_from_terraform(root, database="ANALYTICS")
+
+
 def test_the_command(tmp_path: Path) -> None:
     env = analytics_env(tmp_path / "home", {"REPORT_SERVICE_API_KEY": KEY})
     out = tmp_path / "deploy.sql"
