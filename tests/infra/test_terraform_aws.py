@@ -7,6 +7,9 @@ provider-free files (variables, locals, schedule), with references to
 resources and modules standing in as strings. What the code says comes from
 the code: the settings classes, the FastAPI app's routes, the boto3 calls
 (AST), the job store's table definition, the schedule file and its parser.
+The Snowflake names each task runs with come from the Snowflake module
+(``infra/terraform/snowflake``, its ``component_settings`` and environment
+files), environment by environment.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
 from croniter import croniter
 from pydantic_settings import BaseSettings
@@ -51,14 +55,23 @@ from tests.infra.terraform_support import (
 )
 
 AWS = PROJECT_ROOT / "infra" / "terraform" / "aws"
+SNOWFLAKE = PROJECT_ROOT / "infra" / "terraform" / "snowflake"
 MODULES = AWS / "modules"
 DEV_TFVARS = AWS / "environments" / "dev.tfvars"
 PROD_TFVARS = AWS / "environments" / "prod.tfvars"
+TFVARS = {"dev": DEV_TFVARS, "prod": PROD_TFVARS}
 CONSOLE_FILES = ("variables.tf", "locals.tf", "schedule.tf")
 SECRET = {"oidc_client_secret": "not-a-real-secret"}
 
 #: The tasks: module name in main.tf -> what runs in it.
 TASKS = {"report_service_task": "report_service", "ui_task": "ui", "dbt_runner_task": "dbt_runner"}
+#: Each task -> its component in the Snowflake module's ``component_settings``
+#: (also the key of the AWS variable ``snowflake_components``), and the
+#: platform role (key of its ``role_names``) that component must run as.
+SNOWFLAKE_COMPONENTS = {"report_service": "report_service", "ui": "ui", "dbt_runner": "dbt"}
+COMPONENT_ROLES = {"report_service": "reporter", "ui": "analyst", "dbt": "transformer"}
+#: What ECS injects from each component's Snowflake secret (secrets.tf).
+SNOWFLAKE_LOGIN = {"SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"}
 #: Environment variables the tasks may set that are not settings: Python's
 #: temporary directory (the read-only root file system has no writable /tmp
 #: the images own).
@@ -103,9 +116,10 @@ def local_values(root: dict[str, list[Any]], console: Console) -> dict[str, Any]
     return dict(zip(names, values, strict=True))
 
 
-@pytest.fixture(scope="module")
-def tasks(modules: dict[str, Any], console: Console) -> dict[str, dict[str, Any]]:
-    """Each task module's arguments, evaluated (unknown references as "<...>")."""
+def _evaluate_tasks(
+    modules: dict[str, Any], console: Console, tfvars: Path
+) -> dict[str, dict[str, Any]]:
+    """Each task module's arguments with ``tfvars``, evaluated (unknown references as "<...>")."""
     keys = ("environment", "secrets", "secret_arns", "container_port", "health_check_path")
     keys += ("stop_timeout", "entry_point", "command", "user", "writable_paths")
     keys += ("task_policy_json", "container_name", "image")
@@ -113,9 +127,35 @@ def tasks(modules: dict[str, Any], console: Console) -> dict[str, dict[str, Any]
     for name, what in TASKS.items():
         body = modules[name]
         present = [k for k in keys if k in body]
-        values = console.evaluate([hcl_expression(body[k]) for k in present], DEV_TFVARS, SECRET)
+        values = console.evaluate([hcl_expression(body[k]) for k in present], tfvars, SECRET)
         out[what] = {**dict.fromkeys(keys), **dict(zip(present, values, strict=True))}
     return out
+
+
+@pytest.fixture(scope="module")
+def tasks(modules: dict[str, Any], console: Console) -> dict[str, dict[str, Any]]:
+    return _evaluate_tasks(modules, console, DEV_TFVARS)
+
+
+@pytest.fixture(scope="module")
+def tasks_by_environment(
+    modules: dict[str, Any], console: Console
+) -> dict[str, dict[str, dict[str, Any]]]:
+    return {env: _evaluate_tasks(modules, console, tfvars) for env, tfvars in TFVARS.items()}
+
+
+@pytest.fixture(scope="module")
+def private_key_pem() -> str:
+    """A real, unencrypted PKCS#8 RSA key, as a service user's secret holds it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
 
 
 def module_doc(name: str) -> dict[str, list[Any]]:
@@ -124,7 +164,12 @@ def module_doc(name: str) -> dict[str, list[Any]]:
 
 # -- images and ports -----------------------------------------------------------------------------
 def test_ecr_repositories_are_the_ci_images_plus_the_dbt_runner(local_values):
-    assert set(local_values["images"].values()) == {*IMAGES.values(), "dbt-runner"}
+    ci_images = {
+        image
+        for images in IMAGES.values()
+        for image in (images if isinstance(images, tuple | list) else (images,))
+    }
+    assert set(local_values["images"].values()) == ci_images | {"dbt-runner"}
     for image in local_values["images"].values():
         assert (PROJECT_ROOT / "infra" / "docker" / f"{image}.Dockerfile").is_file(), image
     repo = resources(module_doc("ecr"))["aws_ecr_repository"]["this"]
@@ -281,19 +326,58 @@ def test_every_environment_variable_is_a_setting(tasks):
             assert name in known or name in PROCESS_ENV, f"{what}: {name} is no setting"
 
 
-def _with_env(monkeypatch: pytest.MonkeyPatch, task: dict[str, Any]) -> None:
+_VALUE_FROM = re.compile(r"(<aws_secretsmanager_secret\.(\w+)\.arn>)(?::(\w+)::)?")
+
+
+def _secret_documents(private_key_pem: str) -> dict[str, str]:
+    """What an operator puts in each secret, as secrets.tf documents it."""
+    api_keys = {"api_keys": ["ui-key-12345", "snowflake-key-123"], "ui": "ui-key-12345"}
+    documents = {"api_keys": json.dumps(api_keys)}
+    for task, component in SNOWFLAKE_COMPONENTS.items():
+        login = {
+            "account": "xy12345.eu-west-1",
+            "user": f"ANALYTICS_{task.upper()}",
+            "private_key": private_key_pem,
+        }
+        documents[f"snowflake_{component}"] = json.dumps(login)
+    return documents
+
+
+def _with_env(
+    monkeypatch: pytest.MonkeyPatch, task: dict[str, Any], documents: dict[str, str]
+) -> None:
+    """The task's environment as ECS sets it: plain values, then each secret's
+    JSON key (a missing key fails the task, as it fails in ECS)."""
     for name in list(__import__("os").environ):
         if name.startswith(("ANALYTICS_", "SNOWFLAKE_", "REPORT_SERVICE_", "UI_", "QUESTIONS_")):
             monkeypatch.delenv(name)
     for name, value in task["environment"].items():
         monkeypatch.setenv(name, str(value))
-    for name in task["secrets"]:
-        monkeypatch.setenv(name, f"secret-value-of-{name.lower()}")
+    for name, value_from in task["secrets"].items():
+        match = _VALUE_FROM.fullmatch(value_from)
+        assert match, (name, value_from)
+        document = documents[match.group(2)]
+        value = json.loads(document)[match.group(3)] if match.group(3) else document
+        monkeypatch.setenv(name, value if isinstance(value, str) else json.dumps(value))
 
 
-def test_every_required_setting_is_set(tasks, monkeypatch, local_values):
+def _key_pair_login(task: dict[str, Any]) -> dict[str, Any]:
+    """connection_parameters of the task's settings: a key-pair login with the
+    task's own role, warehouse and database."""
+    params = connection_parameters(SnowflakeSettings())
+    assert isinstance(params.get("private_key"), bytes) and params["private_key"]
+    assert "password" not in params and "private_key_file" not in params
+    env = task["environment"]
+    assert params["role"] == env["SNOWFLAKE_ROLE"]
+    assert params["warehouse"] == env["SNOWFLAKE_WAREHOUSE"]
+    assert params["database"] == env["SNOWFLAKE_DATABASE"]
+    return params
+
+
+def test_every_required_setting_is_set(tasks, monkeypatch, local_values, private_key_pem):
+    documents = _secret_documents(private_key_pem)
     report = tasks["report_service"]
-    _with_env(monkeypatch, report)
+    _with_env(monkeypatch, report, documents)
     service = ReportServiceSettings()
     assert service.warehouse == "snowflake"
     assert service.job_store == "dynamodb"
@@ -302,23 +386,23 @@ def test_every_required_setting_is_set(tasks, monkeypatch, local_values):
     assert (
         service.api_keys_secret and "aws_secretsmanager_secret.api_keys" in service.api_keys_secret
     )
-    connection_parameters(SnowflakeSettings())  # raises when a required login value is missing
+    _key_pair_login(report)  # raises when a required login value is missing
     assert Settings().home == Path(local_values["analytics_home"])
     assert Settings().events_url.startswith("s3://")
 
     ui = tasks["ui"]
-    _with_env(monkeypatch, ui)
+    _with_env(monkeypatch, ui, documents)
     ui_settings = UISettings()
     assert ui_settings.warehouse == "snowflake"
     assert ui_settings.report_service_api_key
     assert ui_settings.report_service_url.startswith("http://")
     assert "module.load_balancing.nlb_dns_name" in ui_settings.report_service_url
     assert QuestionSettings().warehouse == "snowflake"
-    connection_parameters(SnowflakeSettings())
+    _key_pair_login(ui)
 
     runner = tasks["dbt_runner"]
-    _with_env(monkeypatch, runner)
-    connection_parameters(SnowflakeSettings())
+    _with_env(monkeypatch, runner, documents)
+    _key_pair_login(runner)
     assert Settings().home == Path(local_values["analytics_home"])
 
 
@@ -354,6 +438,126 @@ def test_secrets_are_defined_and_readable_by_ecs(root, tasks):
         assert secret["kms_key_id"] == "${aws_kms_key.platform.arn}"
         assert "aws_secretsmanager_secret_version" not in resources(root)  # never in state
     assert tasks["ui"]["secrets"]["REPORT_SERVICE_API_KEY"].endswith(":ui::")
+
+
+def test_each_task_logs_in_with_a_key_pair_from_its_own_secret(
+    root, tasks_by_environment, local_values
+):
+    """No password anywhere (the service users refuse them); every task that
+    talks to Snowflake gets SNOWFLAKE_PRIVATE_KEY, SNOWFLAKE_ACCOUNT and
+    SNOWFLAKE_USER from its own component's secret and may read no other."""
+    keys = local_values["snowflake_login_keys"]
+    assert keys == {
+        "SNOWFLAKE_ACCOUNT": "account",
+        "SNOWFLAKE_USER": "user",
+        "SNOWFLAKE_PRIVATE_KEY": "private_key",
+    }
+    secrets = resources(root)["aws_secretsmanager_secret"]
+    snowflake_secrets = {name for name in secrets if name.startswith("snowflake_")}
+    assert snowflake_secrets == {f"snowflake_{c}" for c in SNOWFLAKE_COMPONENTS.values()}
+    for name in snowflake_secrets:
+        description = text(secrets[name]["description"])
+        assert all(f'\\"{key}\\"' in description for key in keys.values()), description
+        assert "password" not in description.lower()
+    for environment, tasks in tasks_by_environment.items():
+        assert set(tasks) == set(SNOWFLAKE_COMPONENTS)  # every task talks to Snowflake
+        for what, task in tasks.items():
+            where = (environment, what)
+            names = {*task["environment"], *task["secrets"]}
+            assert "SNOWFLAKE_PASSWORD" not in names, where
+            assert not any("PASSWORD" in name for name in names), where
+            # ECS fails a task whose secret lacks a referenced key: no optional passphrase.
+            assert "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE" not in names, where
+            assert "SNOWFLAKE_PRIVATE_KEY_PATH" not in names, where
+            assert not SNOWFLAKE_LOGIN & set(task["environment"]), where
+            own = f"<aws_secretsmanager_secret.snowflake_{SNOWFLAKE_COMPONENTS[what]}.arn>"
+            login = {n: v for n, v in task["secrets"].items() if n.startswith("SNOWFLAKE_")}
+            assert set(login) == SNOWFLAKE_LOGIN, where
+            for name, value_from in login.items():
+                match = _VALUE_FROM.fullmatch(value_from)
+                assert match, (where, value_from)
+                assert (match.group(1), match.group(3)) == (own, keys[name]), (where, name)
+            readable = {arn for arn in task["secret_arns"] if "secret.snowflake_" in arn}
+            assert readable == {own}, where
+
+
+def _snowflake_tfvars(environment: str) -> dict[str, Any]:
+    with (SNOWFLAKE / "environments" / f"{environment}.tfvars").open(encoding="utf-8") as handle:
+        return hcl2.load(handle)
+
+
+def _snowflake_value(doc: dict[str, list[Any]], tfvars: dict[str, Any], expression: str) -> str:
+    """What one expression of the Snowflake module's component_settings is in
+    an environment: followed through its locals and resources to the
+    environment's tfvars (or the variable's default)."""
+    variables = named(doc, "variable")
+
+    def var(name: str, key: str | None = None) -> str:
+        value = tfvars[name] if name in tfvars else variables[name]["default"]
+        return str(text(value if key is None else value[key]))
+
+    found = resources(doc)
+    if match := re.fullmatch(r'\$\{local\.role\["(\w+)"\]\}', expression):
+        assert locals_of(doc)["role"] == (
+            "${{for key, role in snowflake_account_role.platform : key => role.name}}"
+        )
+        role = found["snowflake_account_role"]["platform"]
+        assert role["name"] == "${var.role_names[each.key]}"
+        assert (
+            match.group(1) in role["for_each"] or match.group(1) in locals_of(doc)["role_comments"]
+        )
+        return var("role_names", match.group(1))
+    if match := re.fullmatch(r"\$\{snowflake_(warehouse|database)\.(\w+)\.name\}", expression):
+        name = found[f"snowflake_{match.group(1)}"][match.group(2)]["name"]
+        source = re.fullmatch(r"\$\{var\.(\w+)(?:\.(\w+))?\}", name)
+        assert source, name
+        return var(source.group(1), source.group(2))
+    if match := re.fullmatch(r"\$\{lower\(snowflake_schema\.(\w+)\.name\)\}", expression):
+        return str(text(found["snowflake_schema"][match.group(1)]["name"])).lower()
+    raise AssertionError(f"cannot follow {expression!r} in the Snowflake module")
+
+
+@pytest.mark.parametrize("environment", sorted(TFVARS))
+def test_tasks_run_as_the_snowflake_modules_components(environment, tasks_by_environment):
+    """Both modules parsed: each task's SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE,
+    SNOWFLAKE_DATABASE (and reporting schema) are what the Snowflake module
+    gives its component in the same environment: the reporter for the report
+    service, the analyst for the UI, the transformer for the builds; and a
+    service user of that role exists to put in the task's secret."""
+    doc = load_tf(SNOWFLAKE)
+    tfvars = _snowflake_tfvars(environment)
+    assert text(tfvars["environment"]) == environment
+    settings = named(doc, "output")["component_settings"]["value"]
+    service_user_roles = [text(user["role"]) for user in tfvars["service_users"].values()]
+    tasks = tasks_by_environment[environment]
+    seen: dict[str, set[str]] = {"SNOWFLAKE_ROLE": set(), "SNOWFLAKE_WAREHOUSE": set()}
+    for what, component in SNOWFLAKE_COMPONENTS.items():
+        wanted = settings[component]
+        role = re.fullmatch(r'\$\{local\.role\["(\w+)"\]\}', wanted["SNOWFLAKE_ROLE"])
+        assert role and role.group(1) == COMPONENT_ROLES[component], (component, wanted)
+        assert service_user_roles.count(role.group(1)) == 1, (environment, component)
+        env = tasks[what]["environment"]
+        assert {"SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE"} <= set(wanted)
+        for name, expression in wanted.items():
+            value = _snowflake_value(doc, tfvars, expression)
+            assert env.get(name) == value, (environment, what, name, env.get(name), value)
+        for name, values in seen.items():
+            values.add(env[name])
+    # one role and one warehouse per component
+    assert all(len(values) == len(SNOWFLAKE_COMPONENTS) for values in seen.values()), seen
+
+
+def test_snowflake_names_are_validated_as_the_snowflake_module_does(root):
+    """The AWS variables accept exactly the identifiers the Snowflake module does."""
+    pattern = re.compile(r'regex\("([^"]+)"')
+    snowflake_variables = named(load_tf(SNOWFLAKE), "variable")
+    wanted = set(
+        pattern.findall(snowflake_variables["database_name"]["validation"][0]["condition"])
+    )
+    variables = named(root, "variable")
+    for name in ("snowflake_database", "snowflake_components"):
+        conditions = " ".join(v["condition"] for v in variables[name]["validation"])
+        assert set(pattern.findall(conditions)) == wanted, name
 
 
 def test_the_api_keys_secret_format_is_what_the_service_reads(monkeypatch):
@@ -803,7 +1007,22 @@ def test_environment_files_pass_the_variable_validations(console):
         assert schedules
 
 
-BAD_VALUES = {
+_COMPONENTS_HCL = (
+    "{{report_service = {{role = {0}, warehouse = {1}}}, "
+    'ui = {{role = "ANALYST", warehouse = "ANALYSIS_WH"}}, '
+    'dbt = {{role = "TRANSFORMER", warehouse = "ANALYTICS_WH"}}}}'
+)
+BAD_VALUES = [
+    ("snowflake_database", '"analytics_platform"'),
+    ("snowflake_database", '"ANALYTICS_PLATFORM; DROP DATABASE X"'),
+    ("snowflake_components", _COMPONENTS_HCL.format('"reporter"', '"REPORTING_WH"')),
+    ("snowflake_components", _COMPONENTS_HCL.format('"REPORTER\\"X"', '"REPORTING_WH"')),
+    ("snowflake_components", _COMPONENTS_HCL.format('"REPORTER"', '"REPORTING WH"')),
+    # one role and one warehouse per component
+    ("snowflake_components", _COMPONENTS_HCL.format('"ANALYST"', '"REPORTING_WH"')),
+    ("snowflake_components", _COMPONENTS_HCL.format('"REPORTER"', '"ANALYTICS_WH"')),
+]
+BAD_VALUES += {
     "vpc_id": '"vpc-123"',
     "private_subnet_ids": '["subnet-0a1b2c3d4e5f60721"]',
     "public_subnet_ids": '["subnet-0a1b2c3d", "sg-0a1b2c3d"]',
@@ -819,13 +1038,13 @@ BAD_VALUES = {
     "log_retention_days": "30",
     "docs_hostname": '"Docs_Site.example.com"',
     "report_service": "{shutdown_grace_seconds = 90}",
-}
+}.items()
 
 
-@pytest.mark.parametrize("name", sorted(BAD_VALUES))
-def test_variable_validation_refuses_bad_input(console, name):
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_variable_validation_refuses_bad_input(console, name, value):
     with pytest.raises(ConsoleError) as refused:
-        console.evaluate(["var.environment"], DEV_TFVARS, {**SECRET, name: BAD_VALUES[name]})
+        console.evaluate(["var.environment"], DEV_TFVARS, {**SECRET, name: value})
     message = str(refused.value)
     assert "Invalid value for variable" in message
     assert f"var.{name}" in message

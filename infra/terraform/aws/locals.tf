@@ -51,10 +51,14 @@ locals {
   report_service_grace_seconds = var.report_service.shutdown_grace_seconds
   report_service_stop_timeout  = min(120, 2 * local.report_service_grace_seconds + 10)
 
-  # Secrets Manager JSON keys injected as environment variables.
+  # Keys of each component's Snowflake secret (secrets.tf) and the environment
+  # variables ECS injects them as. Key-pair login only: the service users are
+  # TYPE = SERVICE and refuse passwords (infra/terraform/snowflake/users.tf).
+  # No passphrase: ECS fails a task whose secret lacks a referenced key, and
+  # the service keys are unencrypted PKCS#8 kept only in Secrets Manager.
   snowflake_login_keys = {
-    SNOWFLAKE_ACCOUNT  = "account"
-    SNOWFLAKE_USER     = "user"
-    SNOWFLAKE_PASSWORD = "password"
+    SNOWFLAKE_ACCOUNT     = "account"
+    SNOWFLAKE_USER        = "user"
+    SNOWFLAKE_PRIVATE_KEY = "private_key"
   }
 }

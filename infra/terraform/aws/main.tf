@@ -121,12 +121,12 @@ module "report_service_task" {
     REPORT_SERVICE_SHUTDOWN_GRACE_SECONDS    = tostring(local.report_service_grace_seconds)
     REPORT_SERVICE_PUBLIC_BASE_URL           = "https://${var.api_hostname}"
     REPORT_SERVICE_LOG_LEVEL                 = var.report_service.log_level
-    SNOWFLAKE_ROLE                           = var.snowflake_role
+    SNOWFLAKE_ROLE                           = var.snowflake_components.report_service.role
     SNOWFLAKE_DATABASE                       = var.snowflake_database
-    SNOWFLAKE_WAREHOUSE                      = var.snowflake_warehouse
+    SNOWFLAKE_WAREHOUSE                      = var.snowflake_components.report_service.warehouse
   }
-  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_service.arn}:${key}::" }
-  secret_arns = [aws_secretsmanager_secret.snowflake_service.arn]
+  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_report_service.arn}:${key}::" }
+  secret_arns = [aws_secretsmanager_secret.snowflake_report_service.arn]
 
   task_policy_json   = data.aws_iam_policy_document.report_service_task.json
   kms_key_arn        = aws_kms_key.platform.arn
@@ -184,15 +184,15 @@ module "ui_task" {
     REPORT_SERVICE_URL         = "http://${module.load_balancing.nlb_dns_name}"
     QUESTIONS_WAREHOUSE        = "snowflake"
     QUESTIONS_REPORTING_SCHEMA = "reporting"
-    SNOWFLAKE_ROLE             = var.snowflake_role
+    SNOWFLAKE_ROLE             = var.snowflake_components.ui.role
     SNOWFLAKE_DATABASE         = var.snowflake_database
-    SNOWFLAKE_WAREHOUSE        = var.snowflake_warehouse
+    SNOWFLAKE_WAREHOUSE        = var.snowflake_components.ui.warehouse
   }
   secrets = merge(
-    { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_service.arn}:${key}::" },
+    { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_ui.arn}:${key}::" },
     { REPORT_SERVICE_API_KEY = "${aws_secretsmanager_secret.api_keys.arn}:ui::" },
   )
-  secret_arns = [aws_secretsmanager_secret.snowflake_service.arn, aws_secretsmanager_secret.api_keys.arn]
+  secret_arns = [aws_secretsmanager_secret.snowflake_ui.arn, aws_secretsmanager_secret.api_keys.arn]
 
   task_policy_json   = null
   kms_key_arn        = aws_kms_key.platform.arn
@@ -237,12 +237,12 @@ module "dbt_runner_task" {
   environment = {
     ANALYTICS_HOME      = local.analytics_home
     TMPDIR              = local.analytics_home
-    SNOWFLAKE_ROLE      = var.snowflake_build_role
+    SNOWFLAKE_ROLE      = var.snowflake_components.dbt.role
     SNOWFLAKE_DATABASE  = var.snowflake_database
-    SNOWFLAKE_WAREHOUSE = var.snowflake_warehouse
+    SNOWFLAKE_WAREHOUSE = var.snowflake_components.dbt.warehouse
   }
-  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_build.arn}:${key}::" }
-  secret_arns = [aws_secretsmanager_secret.snowflake_build.arn]
+  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_dbt.arn}:${key}::" }
+  secret_arns = [aws_secretsmanager_secret.snowflake_dbt.arn]
 
   task_policy_json   = null
   kms_key_arn        = aws_kms_key.platform.arn

@@ -81,14 +81,13 @@ output "api_keys_secret_arn" {
   value       = aws_secretsmanager_secret.api_keys.arn
 }
 
-output "snowflake_service_secret_arn" {
-  description = "Put the services' {\"account\", \"user\", \"password\"} here."
-  value       = aws_secretsmanager_secret.snowflake_service.arn
-}
-
-output "snowflake_build_secret_arn" {
-  description = "Put the builds' {\"account\", \"user\", \"password\"} here."
-  value       = aws_secretsmanager_secret.snowflake_build.arn
+output "snowflake_secret_arns" {
+  description = "Component -> its Snowflake login secret: put {\"account\", \"user\", \"private_key\"} (the service user's unencrypted PKCS#8 PEM) in each."
+  value = {
+    report_service = aws_secretsmanager_secret.snowflake_report_service.arn
+    ui             = aws_secretsmanager_secret.snowflake_ui.arn
+    dbt            = aws_secretsmanager_secret.snowflake_dbt.arn
+  }
 }
 
 output "ci_artifacts_policy_arn" {

@@ -10,9 +10,19 @@
 #   - the UI gets its own key, the "ui" entry, as REPORT_SERVICE_API_KEY;
 #   - the Snowflake key goes into the API integration (analytics snowflake-ddl
 #     reads it from REPORT_SERVICE_API_KEY in the deploy job).
-# snowflake-service / snowflake-build, JSON objects {"account", "user", "password"}:
-#   the SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD of the
-#   services (read-only role) and of the scheduled builds.
+# snowflake-report-service / snowflake-ui / snowflake-dbt, one per component,
+# each read by its own task only; JSON objects
+#   {"account": "<account identifier>", "user": "<service user>",
+#    "private_key": "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n"}
+#   injected as SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PRIVATE_KEY
+#   (locals.tf snowflake_login_keys). The users are the Snowflake module's
+#   service users (TYPE = SERVICE: key pair only, no password): prod
+#   ANALYTICS_REPORT_SERVICE (role ANALYTICS_REPORTER), ANALYTICS_UI
+#   (ANALYTICS_ANALYST), ANALYTICS_DBT (TRANSFORMER); dev the same, DEV_
+#   prefixed. The private key is unencrypted PKCS#8 (openssl pkcs8 -topk8
+#   -nocrypt) and lives only here, encrypted with the platform key: no
+#   passphrase is injected, since ECS fails a task whose secret lacks a key it
+#   references.
 resource "aws_secretsmanager_secret" "api_keys" {
   # checkov:skip=CKV2_AWS_57: keys are rotated by adding a new key to api_keys, moving clients, then removing the old one; automatic rotation cannot move Snowflake's integration
   name_prefix             = "${local.name}/report-service-api-keys-"
@@ -21,18 +31,26 @@ resource "aws_secretsmanager_secret" "api_keys" {
   recovery_window_in_days = 7
 }
 
-resource "aws_secretsmanager_secret" "snowflake_service" {
-  # checkov:skip=CKV2_AWS_57: the Snowflake password is rotated in Snowflake and then put here; Secrets Manager cannot rotate a Snowflake user
-  name_prefix             = "${local.name}/snowflake-service-"
-  description             = "Snowflake login of the report service and the UI: {\"account\", \"user\", \"password\"}"
+resource "aws_secretsmanager_secret" "snowflake_report_service" {
+  # checkov:skip=CKV2_AWS_57: the key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then the new private key is put here); Secrets Manager cannot rotate a Snowflake user's key
+  name_prefix             = "${local.name}/snowflake-report-service-"
+  description             = "Snowflake key-pair login of the report service (role ${var.snowflake_components.report_service.role}): {\"account\", \"user\", \"private_key\"}"
   kms_key_id              = aws_kms_key.platform.arn
   recovery_window_in_days = 7
 }
 
-resource "aws_secretsmanager_secret" "snowflake_build" {
-  # checkov:skip=CKV2_AWS_57: the Snowflake password is rotated in Snowflake and then put here; Secrets Manager cannot rotate a Snowflake user
-  name_prefix             = "${local.name}/snowflake-build-"
-  description             = "Snowflake login of the scheduled dbt builds: {\"account\", \"user\", \"password\"}"
+resource "aws_secretsmanager_secret" "snowflake_ui" {
+  # checkov:skip=CKV2_AWS_57: the key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then the new private key is put here); Secrets Manager cannot rotate a Snowflake user's key
+  name_prefix             = "${local.name}/snowflake-ui-"
+  description             = "Snowflake key-pair login of the UI (role ${var.snowflake_components.ui.role}): {\"account\", \"user\", \"private_key\"}"
+  kms_key_id              = aws_kms_key.platform.arn
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret" "snowflake_dbt" {
+  # checkov:skip=CKV2_AWS_57: the key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then the new private key is put here); Secrets Manager cannot rotate a Snowflake user's key
+  name_prefix             = "${local.name}/snowflake-dbt-"
+  description             = "Snowflake key-pair login of the scheduled dbt builds (role ${var.snowflake_components.dbt.role}): {\"account\", \"user\", \"private_key\"}"
   kms_key_id              = aws_kms_key.platform.arn
   recovery_window_in_days = 7
 }

@@ -209,47 +209,44 @@ variable "snowflake_external_id" {
   }
 }
 
-variable "snowflake_role" {
-  description = "SNOWFLAKE_ROLE of the services (read-only on reporting and monitoring)."
-  type        = string
-  default     = "analytics_reader"
-
-  validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_role))
-    error_message = "snowflake_role must be a plain Snowflake identifier."
+# One service user, role and warehouse per component, as the Snowflake module
+# creates them (infra/terraform/snowflake: service_users, role_names,
+# warehouse_names, output component_settings). Upper case like there: the
+# code writes identifiers unquoted, which Snowflake reads as upper case. The
+# defaults are production's names (its environments/prod.tfvars); dev.tfvars
+# here repeats its dev names. tests/infra/test_terraform_aws.py compares both.
+variable "snowflake_components" {
+  description = "SNOWFLAKE_ROLE and SNOWFLAKE_WAREHOUSE of each component: report_service (the reporter role, reads reporting only; the reporting warehouse), ui (the analyst role; the analysis warehouse), dbt (the scheduled builds: the transformer role; the transform warehouse)."
+  type = object({
+    report_service = object({ role = string, warehouse = string })
+    ui             = object({ role = string, warehouse = string })
+    dbt            = object({ role = string, warehouse = string })
+  })
+  default = {
+    report_service = { role = "ANALYTICS_REPORTER", warehouse = "ANALYTICS_REPORTING_WH" }
+    ui             = { role = "ANALYTICS_ANALYST", warehouse = "ANALYTICS_ANALYSIS_WH" }
+    dbt            = { role = "TRANSFORMER", warehouse = "ANALYTICS_WH" }
   }
-}
-
-variable "snowflake_build_role" {
-  description = "SNOWFLAKE_ROLE of the scheduled dbt builds."
-  type        = string
-  default     = "transformer"
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_build_role))
-    error_message = "snowflake_build_role must be a plain Snowflake identifier."
+    condition     = alltrue(flatten([for c in values(var.snowflake_components) : [can(regex("^[A-Z_][A-Z0-9_]{0,254}$", c.role)), can(regex("^[A-Z_][A-Z0-9_]{0,254}$", c.warehouse))]]))
+    error_message = "snowflake_components roles and warehouses must be upper-case Snowflake identifiers (A-Z, 0-9, _)."
+  }
+
+  validation {
+    condition     = length(distinct([for c in values(var.snowflake_components) : c.role])) == 3 && length(distinct([for c in values(var.snowflake_components) : c.warehouse])) == 3
+    error_message = "snowflake_components must give each component its own role and its own warehouse."
   }
 }
 
 variable "snowflake_database" {
-  description = "SNOWFLAKE_DATABASE."
+  description = "SNOWFLAKE_DATABASE of every component (the Snowflake module's database_name)."
   type        = string
-  default     = "analytics_platform"
+  default     = "ANALYTICS_PLATFORM"
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_database))
-    error_message = "snowflake_database must be a plain Snowflake identifier."
-  }
-}
-
-variable "snowflake_warehouse" {
-  description = "SNOWFLAKE_WAREHOUSE."
-  type        = string
-  default     = "analytics_wh"
-
-  validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.snowflake_warehouse))
-    error_message = "snowflake_warehouse must be a plain Snowflake identifier."
+    condition     = can(regex("^[A-Z_][A-Z0-9_]{0,254}$", var.snowflake_database))
+    error_message = "snowflake_database must be an upper-case Snowflake identifier (A-Z, 0-9, _)."
   }
 }
 

@@ -22,7 +22,14 @@ oidc_client_id              = "analytics-dev"
 # Filled in after the first apply, from DESCRIBE API INTEGRATION.
 snowflake_iam_user_arn = null
 snowflake_external_id  = null
-snowflake_database     = "analytics_platform_dev"
+
+# The Snowflake module's dev names (infra/terraform/snowflake/environments/dev.tfvars).
+snowflake_database = "ANALYTICS_PLATFORM_DEV"
+snowflake_components = {
+  report_service = { role = "DEV_ANALYTICS_REPORTER", warehouse = "DEV_ANALYTICS_REPORTING_WH" }
+  ui             = { role = "DEV_ANALYTICS_ANALYST", warehouse = "DEV_ANALYTICS_ANALYSIS_WH" }
+  dbt            = { role = "DEV_TRANSFORMER", warehouse = "DEV_ANALYTICS_WH" }
+}
 
 image_tag           = "set-by-ci"
 alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:analytics-dev-alerts"

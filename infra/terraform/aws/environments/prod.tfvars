@@ -19,9 +19,16 @@ oidc_token_endpoint         = "https://login.example.com/oauth2/v1/token"
 oidc_user_info_endpoint     = "https://login.example.com/oauth2/v1/userinfo"
 oidc_client_id              = "analytics-prod"
 
-# From DESCRIBE API INTEGRATION analytics_report_service.
-snowflake_iam_user_arn = "arn:aws:iam::999988887777:user/abc1-s-p2ss1234"
-snowflake_external_id  = "AB12345_SFCRole=2_abcdefghijklmnopqrstuvwxyz0="
+# null on the first apply (the role Snowflake assumes then trusts nobody);
+# afterwards API_AWS_IAM_USER_ARN and API_AWS_EXTERNAL_ID of DESCRIBE API
+# INTEGRATION analytics_report_service (infra/README.md, step e).
+snowflake_iam_user_arn = null
+snowflake_external_id  = null
+
+# snowflake_database and snowflake_components: the defaults, which are the
+# Snowflake module's production names (ANALYTICS_PLATFORM, ANALYTICS_REPORTER
+# on ANALYTICS_REPORTING_WH, ANALYTICS_ANALYST on ANALYTICS_ANALYSIS_WH,
+# TRANSFORMER on ANALYTICS_WH).
 
 image_tag           = "set-by-ci"
 alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:444455556666:analytics-prod-alerts"
