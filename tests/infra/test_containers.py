@@ -60,8 +60,8 @@ VENV = Path(sys.prefix)
 VENV_BIN = Path(sys.executable).parent
 HADOLINT = VENV_BIN / "hadolint"
 
-#: The images CI builds (orchestration.ci_plan.IMAGES) and the dbt runner task.
-IMAGE_NAMES = sorted({*IMAGES.values(), "dbt-runner"})
+#: The images CI builds (orchestration.ci_plan.IMAGES: the dbt runner among them).
+IMAGE_NAMES = sorted({image for images in IMAGES.values() for image in images})
 #: Images that serve HTTP, with the settings class that says where.
 SERVERS: dict[str, type[ReportServiceSettings] | type[UISettings]] = {
     "report-service": ReportServiceSettings,
