@@ -52,6 +52,7 @@ from tests.infra.containers_support import (
     parse_dockerfile_text,
     settings_env_names,
 )
+from tests.infra.tools import uv_command
 
 DOCKER_DIR = PROJECT_ROOT / "infra" / "docker"
 COMPOSE_FILE = PROJECT_ROOT / "infra" / "compose" / "compose.yaml"
@@ -542,12 +543,9 @@ def test_every_lint_exception_is_justified(image):
 
 
 def checkov(directory: Path) -> dict[str, dict[str, Any]]:
-    # uv as the README runs it (python3 -m uv), or on PATH.
-    found = shutil.which("uv")
-    uv = [found] if found else ["python3", "-m", "uv"]
     done = subprocess.run(
         [
-            *uv,
+            *uv_command(),
             "tool",
             "run",
             "--from",

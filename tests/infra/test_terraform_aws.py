@@ -53,6 +53,7 @@ from tests.infra.terraform_support import (
     terraform,
     text,
 )
+from tests.infra.tools import uv_command
 
 AWS = PROJECT_ROOT / "infra" / "terraform" / "aws"
 SNOWFLAKE = PROJECT_ROOT / "infra" / "terraform" / "snowflake"
@@ -1064,18 +1065,15 @@ def test_terraform_fmt():
 
 
 def test_checkov_finds_nothing_and_every_skip_says_why():
-    import shutil
     import subprocess
-    import sys
 
     for path in AWS.rglob("*.tf"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if "checkov:skip=" in line:
                 assert re.search(r"checkov:skip=CKV2?_AWS_\d+: \S.{15,}", line), f"{path}: {line}"
-    uv = [sys.executable, "-m", "uv"] if shutil.which("uv") is None else ["uv"]
     result = subprocess.run(
         [
-            *uv,
+            *uv_command(),
             *("tool", "run", "--from", "checkov>=3.2,<4", "checkov", "-d", str(AWS)),
             *("--framework", "terraform", "--quiet", "--compact", "--output", "json"),
         ],

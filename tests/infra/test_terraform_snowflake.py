@@ -30,6 +30,8 @@ import pytest
 import yaml
 from hcl2 import SerializationOptions
 
+from tests.infra.tools import CHECKOV
+
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = ROOT / "infra" / "terraform" / "snowflake"
 ENVIRONMENTS = ("dev", "prod")
@@ -37,7 +39,6 @@ ROLE_KEYS = {"transformer", "reporter", "analyst", "loader", "deployer", "operat
 GRANT = "snowflake_grant_privileges_to_account_role"
 #: Privileges that read or merely reach something; everything else writes or creates.
 READ_PRIVILEGES = {"USAGE", "SELECT", "REFERENCES", "MONITOR"}
-CHECKOV = ["python3", "-m", "uv", "tool", "run", "--from", "checkov>=3.2,<4", "checkov"]
 
 _OPTIONS = SerializationOptions(
     strip_string_quotes=True, explicit_blocks=False, with_comments=False
