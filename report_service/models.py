@@ -31,6 +31,18 @@ class Artifact:
     content_type: str
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """A finished job's terminal event (``succeeded``/``failed``) that is not
+    written yet: the store records it in the same write that finishes the job
+    (an outbox), the worker clears it once the event is written, and the
+    worker pool writes the ones still pending (a worker died in between, or
+    the event sink was down)."""
+
+    #: How long the last attempt ran, for the event (``None`` when unknown).
+    duration_ms: int | None = None
+
+
 @dataclass
 class Job:
     """A report job as the store keeps it."""
@@ -56,6 +68,8 @@ class Job:
     #: ``sha256`` of the canonical request body, for ``Idempotency-Key``.
     request_hash: str | None = None
     idempotency_key: str | None = None
+    #: A finished job's terminal event still to be written (see :class:`PendingEvent`).
+    pending_event: PendingEvent | None = None
 
 
 class ServiceError(AnalyticsError):

@@ -14,6 +14,17 @@ trying again will not help ends the job ``failed`` at once; anything else
 Shutdown (:meth:`WorkerPool.stop`): workers stop claiming, running jobs get
 ``grace`` seconds to finish, and jobs still running then are released so the
 next replica picks them up.
+
+Terminal events (an outbox): the store write that finishes a job also marks
+its ``succeeded``/``failed`` event pending; the worker writes the event, then
+clears the mark. A process killed in between (or an event sink that is down)
+leaves the mark, and the pool writes the pending events again: once when it
+starts (every pending event) and then every ``lease_seconds`` (those pending
+longer than that). A terminal event is the same whoever writes it: its
+``event_id`` is derived from the job id and status and its ``at`` is the
+job's ``finished_at``, so a re-delivery (killed after writing, before
+clearing) is the same event, which dbt's ``monitoring.report_job_events``
+keeps once.
 """
 
 from __future__ import annotations
@@ -44,6 +55,10 @@ Renderer = Callable[[Job, Path], dict[str, Path]]
 Observer = Callable[[Job, str, float], None]
 
 MAX_ERROR_CHARS = 2000
+#: Namespace of the deterministic ``event_id`` of a job's terminal event.
+TERMINAL_EVENT_NAMESPACE = uuid.UUID("5b0c7f1e-2a43-4d8e-9c61-0e7d3f9a4b25")
+#: Pending terminal events written per store read while reconciling.
+RECONCILE_BATCH = 100
 
 
 def retry_delay(attempt: int) -> float:
@@ -81,6 +96,10 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, str] = {}  # job_id -> worker_id
         self._lock = threading.Lock()
+        #: Seconds between passes that write terminal events still pending, and
+        #: how long an event must have been pending for a later pass to write it
+        #: (the first pass, at start, writes every pending one).
+        self.reconcile_seconds = lease_seconds
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> None:
@@ -91,6 +110,11 @@ class WorkerPool:
             )
             thread.start()
             self._threads.append(thread)
+        reconciler = threading.Thread(
+            target=self._reconcile_loop, name="report-event-reconciler", daemon=True
+        )
+        reconciler.start()
+        self._threads.append(reconciler)
         log.info("report workers started", extra={"workers": self.size})
 
     def wake(self) -> None:
@@ -120,6 +144,36 @@ class WorkerPool:
             if released:
                 self._emit(job_id, "queued", None, None)
         self._threads.clear()
+
+    # -- terminal events still pending ------------------------------------------
+    def reconcile_events(self, older_than: float = 0.0) -> int:
+        """Write the terminal events still pending of jobs that finished more
+        than ``older_than`` seconds ago; how many were written. Stops at the
+        first event that cannot be written (the next pass tries again)."""
+        before = utcnow() - timedelta(seconds=older_than)
+        written = 0
+        while True:
+            jobs = self.store.pending_events(finished_before=before, limit=RECONCILE_BATCH)
+            for job in jobs:
+                if not self._emit_terminal(job):
+                    return written
+                written += 1
+                log.warning(
+                    "wrote a terminal job event that was still pending",
+                    extra={"job_id": job.job_id, "status": job.status},
+                )
+            if len(jobs) < RECONCILE_BATCH:
+                return written
+
+    def _reconcile_loop(self) -> None:
+        older_than = 0.0  # at start: every pending event (its writer is gone or late)
+        while not self._stopping.is_set():
+            try:
+                self.reconcile_events(older_than)
+            except Exception:
+                log.exception("writing pending job events failed")
+            older_than = self.reconcile_seconds
+            self._stopping.wait(self.reconcile_seconds)
 
     # -- the loop --------------------------------------------------------------
     def _loop(self, worker_id: str) -> None:
@@ -174,13 +228,15 @@ class WorkerPool:
                         log.warning("lease lost while rendering; result discarded")
                         outcome = "lost"
                     else:
-                        done = self.store.complete(job.job_id, worker_id, stored, now=utcnow())
+                        done = self.store.complete(
+                            job.job_id, worker_id, stored, now=utcnow(), duration_ms=_ms(started)
+                        )
                         if done is None:
                             log.warning("lease lost before completion; result discarded")
                             outcome = "lost"
                         else:
                             outcome = "succeeded"
-                            self._emit_job(done, "succeeded", _ms(started), None)
+                            self._emit_terminal(done)
             finally:
                 heartbeat.stop()
             seconds = time.monotonic() - started
@@ -214,7 +270,14 @@ class WorkerPool:
             retry_at = utcnow() + timedelta(seconds=retry_delay(job.attempts))
         if retryable and self._stopping.is_set() and job.attempts < self.max_attempts:
             retry_at = utcnow()
-        updated = self.store.fail(job.job_id, worker_id, message, now=utcnow(), retry_at=retry_at)
+        updated = self.store.fail(
+            job.job_id,
+            worker_id,
+            message,
+            now=utcnow(),
+            retry_at=retry_at,
+            duration_ms=None if retry_at is not None else _ms(started),
+        )
         if updated is None:
             log.warning("lease lost before recording a failure")
             return "lost"
@@ -223,14 +286,14 @@ class WorkerPool:
             self._emit_job(updated, "queued", None, None)
             return "retry"
         log.warning("job failed", extra={"error": message})
-        self._emit_job(updated, "failed", _ms(started), message)
+        self._emit_terminal(updated)
         return "failed"
 
     def _given_up(self, job: Job) -> None:
         """The store ended a job whose worker kept dying: record it like any failure."""
         with job_context(job.job_id):
             log.warning("job failed: its worker stopped too often", extra={"error": job.error})
-        self._emit_job(job, "failed", None, job.error)
+        self._emit_terminal(job)
         if self.on_finished is not None:
             self.on_finished(job, "failed", 0.0)
 
@@ -242,6 +305,24 @@ class WorkerPool:
             self.events.emit(job_event(job, status, duration_ms, error))
         except Exception:  # events must never stop a job
             log.exception("writing a job event failed")
+
+    def _emit_terminal(self, job: Job) -> bool:
+        """Write a finished job's pending terminal event, then clear it in the
+        store; ``False`` when that failed (the event stays pending)."""
+        if job.pending_event is None:
+            return True
+        if self.events is not None:
+            try:
+                self.events.emit(terminal_event(job))
+            except Exception:  # events must never stop a job: a later pass writes it
+                log.exception("writing a job event failed; it stays pending")
+                return False
+        try:
+            self.store.event_written(job.job_id)
+        except Exception:  # written again later: the same event_id, kept once
+            log.exception("clearing a written job event failed")
+            return False
+        return True
 
     def _emit(self, job_id: str, status: str, duration_ms: int | None, error: str | None) -> None:
         job = self.store.get(job_id)
@@ -262,6 +343,28 @@ def job_event(
         "duration_ms": duration_ms,
         "error": error[:4000] if error else None,
         "trigger": job.trigger,
+    }
+
+
+def terminal_event_id(job_id: str, status: str) -> uuid.UUID:
+    """The ``event_id`` of a job's ``succeeded`` or ``failed`` event: the same
+    every time it is written (a job finishes once)."""
+    return uuid.uuid5(TERMINAL_EVENT_NAMESPACE, f"{job_id}/{status}")
+
+
+def terminal_event(job: Job) -> dict[str, Any]:
+    """A finished job's terminal event, the same whoever writes it and when:
+    a deterministic ``event_id``, ``at`` the job's ``finished_at``."""
+    pending = job.pending_event
+    return {
+        **job_event(
+            job,
+            job.status,
+            pending.duration_ms if pending is not None else None,
+            job.error if job.status == "failed" else None,
+        ),
+        "event_id": terminal_event_id(job.job_id, job.status),
+        "at": job.finished_at or utcnow(),
     }
 
 

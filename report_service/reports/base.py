@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    PlainSerializer,
     ValidationError,
     WithJsonSchema,
 )
@@ -55,15 +56,25 @@ def _parse_date(value: Any) -> dt.date | None:
 
 
 def _parse_month(value: Any) -> dt.date | None:
-    """``YYYY-MM`` strings, as the first day of the month; ``None`` is the default."""
+    """``YYYY-MM`` strings, as the first day of the month (or, from Python
+    callers, the ``date`` of a month's first day); ``None`` is the default."""
     if value is None:
         return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if value.day != 1:
+            raise ValueError("must be a month (YYYY-MM), or the date of a month's first day")
+        return _in_range(value)
     if not isinstance(value, str) or not _ISO_MONTH.match(value):
         raise ValueError("must be a month string YYYY-MM")
     year, month = int(value[:4]), int(value[5:])
     if not 1 <= month <= 12:
         raise ValueError("must be a month string YYYY-MM with a month from 01 to 12")
     return _in_range(dt.date(year, month, 1))
+
+
+def _month_text(value: dt.date | None) -> str | None:
+    """A month as JSON: ``YYYY-MM``, the form it is validated from."""
+    return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
 def _monday(day: dt.date | None) -> dt.date | None:
@@ -79,6 +90,10 @@ _DATE_SCHEMA: dict[str, Any] = {
     "formatMaximum": MAX_DATE.isoformat(),
 }
 
+# Every parameter type round-trips: ``validate(dump(validate(x))) == validate(x)``
+# for a JSON dump (what a job stores and a worker validates again) and a
+# Python one. A date dumps as ``YYYY-MM-DD``; a month needs its serializer.
+
 #: An optional calendar day given as ``"YYYY-MM-DD"``.
 IsoDate = Annotated[dt.date | None, BeforeValidator(_parse_date), WithJsonSchema(_DATE_SCHEMA)]
 #: An optional Monday given as ``"YYYY-MM-DD"``.
@@ -88,10 +103,12 @@ IsoMonday = Annotated[
     AfterValidator(_monday),
     WithJsonSchema({**_DATE_SCHEMA, "description": "a Monday (ISO week start)"}),
 ]
-#: An optional month given as ``"YYYY-MM"``, held as its first day.
+#: An optional month given as ``"YYYY-MM"``, held as its first day; dumped
+#: to JSON as ``"YYYY-MM"`` again.
 IsoMonth = Annotated[
     dt.date | None,
     BeforeValidator(_parse_month),
+    PlainSerializer(_month_text, when_used="json"),
     WithJsonSchema(
         {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-05"]}
     ),

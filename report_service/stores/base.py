@@ -9,7 +9,14 @@ conditional write, so two workers never hold one job:
 - while it renders it *renews* the lease; ``complete``/``fail``/``release``
   succeed only while the caller still holds the lease, so a worker that lost
   its lease cannot finish a job another worker has taken over;
-- a job claimed ``max_attempts`` times without finishing ends ``failed``.
+- a job claimed ``max_attempts`` times without finishing ends ``failed``;
+- the write that finishes a job (``succeeded`` or ``failed``: ``complete``,
+  ``fail`` without a retry, ``claim`` giving up) also records its terminal
+  event as pending (an outbox, :class:`report_service.models.PendingEvent`):
+  whoever writes the event then calls ``event_written``, and
+  ``pending_events`` lists the finished jobs whose event is still to be
+  written (the worker that finished them died first, or the event sink
+  failed), so no finished job is ever left without its event.
 
 Idempotency is by job id: callers derive a deterministic id from an
 ``Idempotency-Key`` (or an external-function batch and row), and ``create``
@@ -60,9 +67,9 @@ class JobStore(ABC):
         """Claim the oldest claimable job for ``worker_id`` (see module doc), or ``None``.
 
         An expired ``running`` job that has already had ``max_attempts``
-        attempts is set ``failed`` (error: its worker stopped N times) instead;
-        ``on_failed`` is called with each such job once the change is stored
-        (the caller writes its job event).
+        attempts is set ``failed`` (error: its worker stopped N times) instead,
+        its ``failed`` event pending; ``on_failed`` is called with each such
+        job once the change is stored (the caller writes its job event).
         """
 
     @abstractmethod
@@ -71,9 +78,16 @@ class JobStore(ABC):
 
     @abstractmethod
     def complete(
-        self, job_id: str, worker_id: str, artifacts: Sequence[Artifact], *, now: datetime
+        self,
+        job_id: str,
+        worker_id: str,
+        artifacts: Sequence[Artifact],
+        *,
+        now: datetime,
+        duration_ms: int | None = None,
     ) -> Job | None:
-        """Mark ``succeeded`` with its artifacts; ``None`` if the lease was lost."""
+        """Mark ``succeeded`` with its artifacts and its ``succeeded`` event
+        pending (with ``duration_ms``), in one write; ``None`` if the lease was lost."""
 
     @abstractmethod
     def fail(
@@ -84,14 +98,26 @@ class JobStore(ABC):
         *,
         now: datetime,
         retry_at: datetime | None = None,
+        duration_ms: int | None = None,
     ) -> Job | None:
         """``retry_at`` given: back to ``queued``, claimable from then on.
-        Otherwise ``failed`` with ``error``. ``None`` if the lease was lost."""
+        Otherwise ``failed`` with ``error`` and its ``failed`` event pending
+        (with ``duration_ms``), in one write. ``None`` if the lease was lost."""
 
     @abstractmethod
     def release(self, job_id: str, worker_id: str, *, now: datetime) -> bool:
         """Give a running job back (shutdown): ``queued`` again, the attempt
         not counted. ``False`` if the lease was lost."""
+
+    @abstractmethod
+    def pending_events(self, *, finished_before: datetime, limit: int) -> list[Job]:
+        """Up to ``limit`` finished jobs whose terminal event is still pending
+        and that finished before ``finished_before``, the oldest first."""
+
+    @abstractmethod
+    def event_written(self, job_id: str) -> None:
+        """The job's terminal event is written: it is no longer pending (no
+        error when it was not, or the job does not exist)."""
 
     @abstractmethod
     def queue_depth(self) -> int:

@@ -35,11 +35,17 @@ Item attributes:
 ``request_hash``      S     absent when none
 ``idempotency_key``   S     absent when none
 ``version``           N     +1 on every change (optimistic concurrency)
-``queue``             S     ``queued`` or ``running``; absent once finished, so
-                            finished jobs drop out of the index (sparse GSI)
+``queue``             S     ``queued`` or ``running``; ``event`` for a finished
+                            job whose terminal event is not written yet;
+                            absent otherwise, so finished jobs drop out of the
+                            index (sparse GSI)
 ``queue_at``          S     ``<time>#<job_id>``: when a queued job became
-                            claimable (``not_before`` or ``created_at``), or a
-                            running job's lease expiry
+                            claimable (``not_before`` or ``created_at``), a
+                            running job's lease expiry, or when a job with a
+                            pending event finished
+``pending_event``     S     JSON ``{"duration_ms": ...}``: the finished job's
+                            terminal event is not written yet (the outbox);
+                            absent otherwise
 ``created_day``       S     ``YYYY-MM-DD``: the UTC day of ``created_at``;
                             written once, never changed
 ``created_key``       S     ``<created_at>#<job_id>``; written once, never changed
@@ -53,6 +59,11 @@ read; on ``ConditionalCheckFailedException`` it tries the next. ``renew``,
 ``complete``, ``fail`` and ``release`` require ``status = running`` and
 ``lease_owner = worker``: like the SQLite store, a worker whose lease expired
 may still finish a job that nobody else has claimed yet.
+
+The update that finishes a job (``complete``, a final ``fail``, ``claim``
+giving up) also sets ``pending_event`` and moves the job to the ``event``
+partition of ``queue-index``: ``pending_events`` queries that partition
+(oldest first), ``event_written`` removes the attribute and the index keys.
 
 ``create_many`` creates one item after another (not atomically): a retried
 batch finds the jobs already created and returns them.
@@ -74,13 +85,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from report_service.models import Artifact, ConflictError, Job, utcnow
+from report_service.models import Artifact, ConflictError, Job, PendingEvent, utcnow
 from report_service.stores.base import JobStore
 from report_service.stores.sqlite import (
     artifacts_from_json,
     artifacts_to_json,
     format_ts,
     parse_ts,
+    pending_from_json,
+    pending_to_json,
     stopped_error,
 )
 
@@ -88,6 +101,8 @@ if TYPE_CHECKING:
     from analytics_core.settings import ReportServiceSettings
 
 INDEX_NAME: Final = "queue-index"
+#: The ``queue`` of finished jobs whose terminal event is still pending.
+EVENT_QUEUE: Final = "event"
 RECENT_INDEX_NAME: Final = "recent-index"
 #: Candidates read from the index per page while claiming.
 CLAIM_PAGE: Final = 25
@@ -135,6 +150,7 @@ def _item_to_job(item: Mapping[str, Mapping[str, Any]]) -> Job:
         not_before=parse_ts(s("not_before")),
         request_hash=s("request_hash"),
         idempotency_key=s("idempotency_key"),
+        pending_event=pending_from_json(s("pending_event")),
     )
 
 
@@ -174,10 +190,14 @@ def _job_to_item(job: Job) -> Item:
         "request_hash": job.request_hash,
         "idempotency_key": job.idempotency_key,
     }
+    optional["pending_event"] = pending_to_json(job.pending_event)
     for name, value in optional.items():
         if value is not None:
             item[name] = _s(value)
-    if job.status == "queued":
+    if job.pending_event is not None and job.finished_at is not None:
+        item["queue"] = _s(EVENT_QUEUE)
+        item["queue_at"] = _s(_queue_at(job.finished_at, job.job_id))
+    elif job.status == "queued":
         item["queue"] = _s("queued")
         item["queue_at"] = _s(_queue_at(job.not_before or job.created_at, job.job_id))
     elif job.status == "running":
@@ -198,6 +218,16 @@ _RECENT_INDEX: Final = {
     ],
     "Projection": {"ProjectionType": "ALL"},
 }
+
+
+def _pending_values(pending: PendingEvent, finished_s: str, job_id: str) -> dict[str, Any]:
+    """The values of ``:pending``, ``:event`` and ``:eat`` of an update that
+    finishes a job: its pending event and its place in the ``event`` queue."""
+    return {
+        ":pending": _s(pending_to_json(pending) or "{}"),
+        ":event": _s(EVENT_QUEUE),
+        ":eat": _s(f"{finished_s}#{job_id}"),
+    }
 
 
 class DynamoJobStore(JobStore):
@@ -456,8 +486,9 @@ class DynamoJobStore(JobStore):
                 Key={"job_id": item["job_id"]},
                 UpdateExpression=(
                     "SET #st = :failed, #err = :err, finished_at = :now, "
+                    "pending_event = :pending, #q = :event, queue_at = :eat, "
                     "version = version + :one "
-                    "REMOVE lease_owner, lease_expires_at, #q, queue_at"
+                    "REMOVE lease_owner, lease_expires_at"
                 ),
                 ConditionExpression="version = :v AND #st = :running",
                 ExpressionAttributeNames={"#st": "status", "#err": "error", "#q": "queue"},
@@ -468,6 +499,7 @@ class DynamoJobStore(JobStore):
                     ":now": _s(now_s),
                     ":one": _n(1),
                     ":v": item.get("version", _n(0)),
+                    **_pending_values(PendingEvent(), now_s, str(item["job_id"]["S"])),
                 },
                 ReturnValues="ALL_NEW",
             )
@@ -516,19 +548,27 @@ class DynamoJobStore(JobStore):
         return item is not None
 
     def complete(
-        self, job_id: str, worker_id: str, artifacts: Sequence[Artifact], *, now: datetime
+        self,
+        job_id: str,
+        worker_id: str,
+        artifacts: Sequence[Artifact],
+        *,
+        now: datetime,
+        duration_ms: int | None = None,
     ) -> Job | None:
         item = self._update_leased(
             job_id,
             worker_id,
             "SET #st = :done, artifacts = :artifacts, finished_at = :now, "
+            "pending_event = :pending, #q = :event, queue_at = :eat, "
             "version = version + :one "
-            "REMOVE #err, lease_owner, lease_expires_at, #q, queue_at",
+            "REMOVE #err, lease_owner, lease_expires_at",
             {"#err": "error", "#q": "queue"},
             {
                 ":done": _s("succeeded"),
                 ":artifacts": _s(artifacts_to_json(artifacts)),
                 ":now": _s(format_ts(now)),
+                **_pending_values(PendingEvent(duration_ms), format_ts(now), job_id),
             },
         )
         return None if item is None else _item_to_job(item)
@@ -541,6 +581,7 @@ class DynamoJobStore(JobStore):
         *,
         now: datetime,
         retry_at: datetime | None = None,
+        duration_ms: int | None = None,
     ) -> Job | None:
         if retry_at is not None:
             item = self._update_leased(
@@ -561,12 +602,43 @@ class DynamoJobStore(JobStore):
             item = self._update_leased(
                 job_id,
                 worker_id,
-                "SET #st = :failed, #err = :err, finished_at = :now, version = version + :one "
-                "REMOVE lease_owner, lease_expires_at, #q, queue_at",
+                "SET #st = :failed, #err = :err, finished_at = :now, "
+                "pending_event = :pending, #q = :event, queue_at = :eat, "
+                "version = version + :one "
+                "REMOVE lease_owner, lease_expires_at",
                 {"#err": "error", "#q": "queue"},
-                {":failed": _s("failed"), ":err": _s(error), ":now": _s(format_ts(now))},
+                {
+                    ":failed": _s("failed"),
+                    ":err": _s(error),
+                    ":now": _s(format_ts(now)),
+                    **_pending_values(PendingEvent(duration_ms), format_ts(now), job_id),
+                },
             )
         return None if item is None else _item_to_job(item)
+
+    def pending_events(self, *, finished_before: datetime, limit: int) -> list[Job]:
+        jobs: list[Job] = []
+        if limit <= 0:
+            return jobs
+        for item in self._candidates(EVENT_QUEUE, f"{format_ts(finished_before)}#"):
+            if "pending_event" in item:  # the index may lag a moment behind
+                jobs.append(_item_to_job(item))
+            if len(jobs) >= limit:
+                break
+        return jobs
+
+    def event_written(self, job_id: str) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"job_id": _s(job_id)},
+                UpdateExpression="SET version = version + :one REMOVE pending_event, #q, queue_at",
+                ConditionExpression="attribute_exists(pending_event)",
+                ExpressionAttributeNames={"#q": "queue"},
+                ExpressionAttributeValues={":one": _n(1)},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return  # already written (another replica), or no such job
 
     def release(self, job_id: str, worker_id: str, *, now: datetime) -> bool:
         # The queue position (not_before or created_at) is in the item: read it

@@ -23,8 +23,14 @@ replica (process) on the machine.
 - ``recent`` reads the ``(created_at, job_id)`` index backwards. Indexes are
   ``CREATE INDEX IF NOT EXISTS``: a file of an older version gains them when
   a store opens it.
+- ``pending_event`` (JSON ``{"duration_ms": ...}``, else ``NULL``) is the
+  outbox of a finished job's terminal event: set by the same ``UPDATE`` that
+  finishes the job, cleared by ``event_written``; a partial index keeps the
+  pending ones by ``finished_at``.
 
-The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`).
+The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`):
+version 2 added ``pending_event`` (a version 1 file gains the column when a
+store opens it).
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from report_service.models import Artifact, ConflictError, Job
+from report_service.models import Artifact, ConflictError, Job, PendingEvent
 from report_service.stores.base import JobStore
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: How long a statement waits for another process's write lock (ms).
 BUSY_TIMEOUT_MS: Final = 30_000
 
@@ -65,11 +71,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     not_before TEXT,
     request_hash TEXT,
     idempotency_key TEXT,
-    queue_at TEXT
+    queue_at TEXT,
+    pending_event TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_queue_at ON jobs (status, queue_at);
 CREATE INDEX IF NOT EXISTS jobs_created_at ON jobs (created_at, job_id);
 """
+#: Indexes on columns a file of an older version gains first.
+_LATE_INDEXES = """
+CREATE INDEX IF NOT EXISTS jobs_pending_event ON jobs (finished_at, job_id)
+    WHERE pending_event IS NOT NULL;
+"""
+#: Columns added after version 1: name -> definition.
+_ADDED_COLUMNS: Final = {"pending_event": "TEXT"}
 
 _COLUMNS: Final = (
     "job_id",
@@ -90,6 +104,7 @@ _COLUMNS: Final = (
     "request_hash",
     "idempotency_key",
     "queue_at",
+    "pending_event",
 )
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608 - constant
 _RETURNING: Final = f"RETURNING {', '.join(_COLUMNS)}"
@@ -131,6 +146,14 @@ def stopped_error(attempts: int) -> str:
     return f"the worker rendering this job stopped {times}; giving up"
 
 
+def pending_to_json(pending: PendingEvent | None) -> str | None:
+    return None if pending is None else json.dumps(asdict(pending), separators=(",", ":"))
+
+
+def pending_from_json(text: str | None) -> PendingEvent | None:
+    return None if text is None else PendingEvent(**json.loads(text))
+
+
 def _queue_at(job: Job) -> str | None:
     if job.status == "queued":
         return format_ts(job.not_before or job.created_at)
@@ -161,6 +184,7 @@ def _row_to_job(row: Sequence[Any]) -> Job:
         not_before=parse_ts(r["not_before"]),
         request_hash=r["request_hash"],
         idempotency_key=r["idempotency_key"],
+        pending_event=pending_from_json(r["pending_event"]),
     )
 
 
@@ -184,6 +208,7 @@ def _job_to_row(job: Job) -> tuple[Any, ...]:
         job.request_hash,
         job.idempotency_key,
         _queue_at(job),
+        pending_to_json(job.pending_event),
     )
 
 
@@ -234,6 +259,13 @@ class SQLiteJobStore(JobStore):
                     f"this version of the service knows {SCHEMA_VERSION}"
                 )
             for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+            for column, definition in _ADDED_COLUMNS.items():
+                if column not in have:
+                    conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
+            for statement in _LATE_INDEXES.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -347,8 +379,9 @@ class SQLiteJobStore(JobStore):
             given_up.append(job_id)
             conn.execute(
                 "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
-                "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL WHERE rowid = ?",
-                (stopped_error(attempts), now_s, rowid),
+                "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL, "
+                "pending_event = ? WHERE rowid = ?",
+                (stopped_error(attempts), now_s, pending_to_json(PendingEvent()), rowid),
             )
         expired = conn.execute(
             "SELECT rowid, queue_at FROM jobs "
@@ -387,12 +420,24 @@ class SQLiteJobStore(JobStore):
         return _row_to_job(rows[0]) if rows else None
 
     def complete(
-        self, job_id: str, worker_id: str, artifacts: Sequence[Artifact], *, now: datetime
+        self,
+        job_id: str,
+        worker_id: str,
+        artifacts: Sequence[Artifact],
+        *,
+        now: datetime,
+        duration_ms: int | None = None,
     ) -> Job | None:
         return self._finish(
             "UPDATE jobs SET status = 'succeeded', artifacts = ?, finished_at = ?, error = NULL, "
-            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL",
-            (artifacts_to_json(artifacts), format_ts(now), job_id, worker_id),
+            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL, pending_event = ?",
+            (
+                artifacts_to_json(artifacts),
+                format_ts(now),
+                pending_to_json(PendingEvent(duration_ms)),
+                job_id,
+                worker_id,
+            ),
         )
 
     def fail(
@@ -403,6 +448,7 @@ class SQLiteJobStore(JobStore):
         *,
         now: datetime,
         retry_at: datetime | None = None,
+        duration_ms: int | None = None,
     ) -> Job | None:
         if retry_at is not None:
             retry_s = format_ts(retry_at)
@@ -413,8 +459,22 @@ class SQLiteJobStore(JobStore):
             )
         return self._finish(
             "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, "
-            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL",
-            (error, format_ts(now), job_id, worker_id),
+            "lease_owner = NULL, lease_expires_at = NULL, queue_at = NULL, pending_event = ?",
+            (error, format_ts(now), pending_to_json(PendingEvent(duration_ms)), job_id, worker_id),
+        )
+
+    def pending_events(self, *, finished_before: datetime, limit: int) -> list[Job]:
+        rows = self._conn.execute(
+            f"{_SELECT} WHERE pending_event IS NOT NULL AND finished_at < ? "
+            "ORDER BY finished_at, job_id LIMIT ?",
+            (format_ts(finished_before), max(limit, 0)),
+        ).fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    def event_written(self, job_id: str) -> None:
+        self._conn.execute(
+            "UPDATE jobs SET pending_event = NULL WHERE job_id = ? AND pending_event IS NOT NULL",
+            (job_id,),
         )
 
     def release(self, job_id: str, worker_id: str, *, now: datetime) -> bool:

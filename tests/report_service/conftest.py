@@ -7,19 +7,30 @@
   without a lock, so two concurrent conditional writes to one item can both
   succeed there (never in DynamoDB, which the concurrency tests rely on).
 - ``aws_env``: fake AWS credentials and region in this test's environment.
+- ``store_spec`` / ``store``: a job store of each backend (parametrized): a
+  SQLite file in ``tmp_path`` and a fresh DynamoDB table on the moto server;
+  ``store_spec`` is what :func:`open_store` opens (in another process too).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from report_service.stores.base import JobStore
+from report_service.stores.dynamodb import DynamoJobStore
+from report_service.stores.sqlite import SQLiteJobStore
 from tests.conftest import VENV_BIN, free_port, stop_process, wait_for_port
 
 AWS_REGION = "us-east-1"
+
+#: ``("sqlite", path)`` or ``("dynamodb", table, endpoint URL)``.
+StoreSpec = tuple[str, ...]
 
 #: ``moto.server.main`` with every request under one lock (see the module doc).
 _SERIAL_MOTO_SERVER = """
@@ -75,3 +86,32 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def open_store(spec: StoreSpec) -> JobStore:
+    if spec[0] == "sqlite":
+        return SQLiteJobStore(Path(spec[1]))
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=AWS_REGION, endpoint_url=spec[2])
+    return DynamoJobStore(spec[1], client)
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSpec:
+    if request.param == "sqlite":
+        return ("sqlite", str(tmp_path / "jobs" / "jobs.sqlite3"))
+    aws_env: dict[str, str] = request.getfixturevalue("aws_env")
+    table = f"jobs-{uuid.uuid4().hex[:12]}"
+    store = open_store(("dynamodb", table, aws_env["AWS_ENDPOINT_URL"]))
+    assert isinstance(store, DynamoJobStore)
+    store.ensure_table()
+    store.ensure_table()  # idempotent
+    return ("dynamodb", table, aws_env["AWS_ENDPOINT_URL"])
+
+
+@pytest.fixture
+def store(store_spec: StoreSpec) -> Iterator[JobStore]:
+    opened = open_store(store_spec)
+    yield opened
+    opened.close()

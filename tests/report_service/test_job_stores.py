@@ -9,7 +9,6 @@ import multiprocessing
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -18,15 +17,14 @@ from typing import Any
 import pytest
 
 from analytics_core.settings import ReportServiceSettings, Settings
-from report_service.models import Artifact, ConflictError, Job, utcnow
+from report_service.models import Artifact, ConflictError, Job, PendingEvent, utcnow
 from report_service.stores.base import JobStore, open_job_store
 from report_service.stores.dynamodb import DynamoJobStore
 from report_service.stores.sqlite import SQLiteJobStore
+from tests.report_service.conftest import StoreSpec, open_store
 
 T0 = datetime(2026, 6, 30, 12, 0, 0, 123456, tzinfo=UTC)
 LEASE = 30.0
-
-StoreSpec = tuple[str, ...]
 
 
 def make_job(job_id: str, created_at: datetime = T0, request_hash: str = "h", **kw: Any) -> Job:
@@ -38,35 +36,6 @@ def make_job(job_id: str, created_at: datetime = T0, request_hash: str = "h", **
     }
     defaults.update(kw)
     return Job(job_id=job_id, created_at=created_at, request_hash=request_hash, **defaults)
-
-
-def open_store(spec: StoreSpec) -> JobStore:
-    if spec[0] == "sqlite":
-        return SQLiteJobStore(Path(spec[1]))
-    import boto3
-
-    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=spec[2])
-    return DynamoJobStore(spec[1], client)
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSpec:
-    if request.param == "sqlite":
-        return ("sqlite", str(tmp_path / "jobs" / "jobs.sqlite3"))
-    aws_env: dict[str, str] = request.getfixturevalue("aws_env")
-    table = f"jobs-{uuid.uuid4().hex[:12]}"
-    store = open_store(("dynamodb", table, aws_env["AWS_ENDPOINT_URL"]))
-    assert isinstance(store, DynamoJobStore)
-    store.ensure_table()
-    store.ensure_table()  # idempotent
-    return ("dynamodb", table, aws_env["AWS_ENDPOINT_URL"])
-
-
-@pytest.fixture
-def store(store_spec: StoreSpec) -> Iterator[JobStore]:
-    opened = open_store(store_spec)
-    yield opened
-    opened.close()
 
 
 def claim(
@@ -524,3 +493,95 @@ def test_stores_open_from_settings(
     dynamo_store.ensure_table()
     dynamo_store.create(make_job("job"))
     assert dynamo_store.queue_depth() == 1
+
+
+# -- the outbox of terminal events ----------------------------------------------
+
+
+def test_finishing_a_job_leaves_its_terminal_event_pending_in_the_same_write(
+    store: JobStore,
+) -> None:
+    """``complete``, a final ``fail`` and ``claim`` giving up mark the job's
+    terminal event pending (with the run time); a retry and a release do not.
+    ``pending_events`` lists them oldest first; ``event_written`` clears one."""
+    store.create_many(
+        [
+            make_job("ok", T0),
+            make_job("bad", T0 + timedelta(seconds=1)),
+            make_job("retry", T0 + timedelta(seconds=2)),
+            make_job("doomed", T0 + timedelta(seconds=3)),
+            make_job("released", T0 + timedelta(seconds=4)),
+        ]
+    )
+    assert claim(store, "w1", T0 + timedelta(seconds=10)) is not None
+    done = store.complete("ok", "w1", [ARTIFACT], now=T0 + timedelta(seconds=11), duration_ms=1234)
+    assert done is not None and done.pending_event == PendingEvent(duration_ms=1234)
+    assert store.get("ok") == done
+
+    assert claim(store, "w2", T0 + timedelta(seconds=12)) is not None
+    failed = store.fail("bad", "w2", "no data", now=T0 + timedelta(seconds=13), duration_ms=50)
+    assert failed is not None and failed.pending_event == PendingEvent(duration_ms=50)
+
+    assert claim(store, "w3", T0 + timedelta(seconds=14)) is not None
+    queued = store.fail(
+        "retry", "w3", "unreachable", now=T0 + timedelta(seconds=15), retry_at=T0 + timedelta(1)
+    )
+    assert queued is not None and queued.status == "queued" and queued.pending_event is None
+
+    assert claim(store, "w4", T0 + timedelta(seconds=16), max_attempts=1) is not None  # doomed
+    assert claim(store, "w5", T0 + timedelta(seconds=17), max_attempts=1) is not None  # released
+    assert store.release("released", "w5", now=T0 + timedelta(seconds=18))
+    released = store.get("released")
+    assert released is not None and released.pending_event is None
+    given_up: list[Job] = []
+    later = T0 + timedelta(seconds=100)
+    store.claim("w6", lease_seconds=LEASE, max_attempts=1, now=later, on_failed=given_up.append)
+    assert [(job.job_id, job.pending_event) for job in given_up] == [("doomed", PendingEvent())]
+
+    def pending(before: datetime, limit: int = 10) -> list[str]:
+        return [job.job_id for job in store.pending_events(finished_before=before, limit=limit)]
+
+    assert pending(T0 + timedelta(days=2)) == ["ok", "bad", "doomed"]
+    assert pending(T0 + timedelta(days=2), limit=2) == ["ok", "bad"]
+    assert pending(T0 + timedelta(seconds=12)) == ["ok"]
+    assert pending(T0 + timedelta(seconds=11)) == []
+    [first] = store.pending_events(finished_before=T0 + timedelta(seconds=12), limit=5)
+    assert first == done
+
+    store.event_written("ok")
+    store.event_written("ok")  # again: nothing to do, no error
+    store.event_written("missing")
+    cleared = store.get("ok")
+    assert cleared is not None and cleared.pending_event is None
+    assert cleared.status == "succeeded" and cleared.artifacts == [ARTIFACT]
+    assert pending(T0 + timedelta(days=2)) == ["bad", "doomed"]
+    # Finished jobs with a pending event are neither queued nor claimable.
+    assert store.queue_depth() == 1  # "retry" ("released" was claimed by w6)
+    later = T0 + timedelta(days=2)
+    claimed = [claim(store, "w7", later), claim(store, "w7", later), claim(store, "w7", later)]
+    assert sorted(job.job_id for job in claimed if job) == ["released", "retry"]
+    assert claimed[-1] is None
+
+
+def test_an_old_sqlite_file_gains_the_pending_event_column(tmp_path: Path) -> None:
+    """A version 1 file (no ``pending_event``) opens, keeps its jobs and
+    records pending events from then on."""
+    path = tmp_path / "jobs.sqlite3"
+    old = SQLiteJobStore(path)
+    old.create(make_job("job"))
+    old.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("DROP INDEX jobs_pending_event")
+        conn.execute("ALTER TABLE jobs DROP COLUMN pending_event")
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    store = SQLiteJobStore(path)
+    assert claim(store, "w1", T0) is not None
+    done = store.complete("job", "w1", [], now=T0, duration_ms=7)
+    assert done is not None and done.pending_event == PendingEvent(duration_ms=7)
+    assert [j.job_id for j in store.pending_events(finished_before=T0 + timedelta(1), limit=5)] == [
+        "job"
+    ]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    store.close()
