@@ -887,10 +887,15 @@ class LocalQuestionEngine:
             )
         if layer is None:
             layer = SemanticLayer.load(manifest_path=_built_manifest(settings))
-        client = DuckDBClient(path)
+        client = DuckDBClient(
+            path,
+            statement_timeout_seconds=questions.statement_timeout_seconds,
+            memory_limit=questions.memory_limit,
+        )
 
         def run(sql: str) -> tuple[list[str], list[list[Any]]]:
-            result = client.query(sql, {})
+            # Verbatim: the statement the guard returned is the one that runs.
+            result = client.execute(sql)
             return result.columns, [list(row) for row in result.rows]
 
         return cls(
@@ -1107,21 +1112,20 @@ class LocalQuestionEngine:
                 template = self._compile_shape(shape)
             with self._lock:
                 self._sql_cache[shape] = template
-        literals: dict[str, str] = {}
+        values: dict[str, str] = {}
         for i, flt in enumerate(interpretation.filters):
             for j, value in enumerate(flt.values):
-                literals[f"'__qv{i}_{j}__'"] = _literal(value)
+                values[f"__qv{i}_{j}__"] = value
         period = interpretation.period
         if period and period.start:
             start = period.start.replace(day=1) if shape.period_grain == "month" else period.start
-            literals["'__qstart__'"] = _literal(start.isoformat())
+            values["__qstart__"] = start.isoformat()
         if period and period.end:
             end = period.end.replace(day=1) if shape.period_grain == "month" else period.end
-            literals["'__qend__'"] = _literal(end.isoformat())
-        if not literals:
+            values["__qend__"] = end.isoformat()
+        if not values:
             return template
-        pattern = re.compile("|".join(re.escape(k) for k in literals))
-        return pattern.sub(lambda m: literals[m.group(0)], template)
+        return _bind_literals(template, values, self.dialect)
 
     def _compile_shape(self, shape: _Shape) -> str:
         where = []
@@ -1472,8 +1476,33 @@ def _join(items: Sequence[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _bind_literals(template: str, values: Mapping[str, str], dialect: str) -> str:
+    """``template`` (MetricFlow's SQL) with each string literal ``'__qv0_0__'``
+    (a key of ``values``) replaced by a string literal holding its value.
+
+    The replacement is made in sqlglot's tree of the statement and rendered in
+    ``dialect``, so quotes, backslashes (escapes in Snowflake, not in DuckDB),
+    ``:name``, ``{x}``, ``%s``, comment markers or NULs in a value stay inside
+    their literal; the text the guard then checks is the text that runs."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(template, read=dialect)
+    found: set[str] = set()
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Literal) and node.is_string and node.this in values:
+            found.add(node.this)
+            return exp.Literal.string(values[node.this])
+        return node
+
+    tree = tree.transform(replace, copy=False)
+    missing = set(values) - found
+    if missing:
+        raise QuestionError(
+            f"the compiled SQL lost its placeholders {sorted(missing)}; this is a bug"
+        )
+    return tree.sql(dialect=dialect)
 
 
 def _first_line(exc: BaseException) -> str:
