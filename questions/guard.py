@@ -575,17 +575,17 @@ def _single_row(node: exp.Expression) -> bool:
             return True
     if inner.args.get("group") is not None:
         return False
-    return bool(inner.expressions) and all(
-        any(
-            isinstance(agg, exp.AggFunc) and not any(isinstance(a, exp.Window) for a in _ancestors(agg, e))
-            for agg in e.find_all(exp.AggFunc)
+
+    def aggregated(projection: exp.Expression) -> bool:
+        return isinstance(projection.unalias(), exp.Literal) or any(
+            not any(isinstance(a, exp.Window) for a in _ancestors(agg, projection))
+            for agg in projection.find_all(exp.AggFunc)
         )
-        or isinstance(e.unalias(), exp.Literal)
-        for e in inner.expressions
-    )
+
+    return bool(inner.expressions) and all(aggregated(e) for e in inner.expressions)
 
 
-def _ancestors(node: exp.Expression, stop: exp.Expression) -> Iterator[exp.Expression]:
+def _ancestors(node: exp.Expr, stop: exp.Expr) -> Iterator[exp.Expr]:
     parent = node.parent
     while parent is not None and parent is not stop.parent:
         yield parent
@@ -662,18 +662,17 @@ def _check_costs(root: exp.Expression) -> None:
             raise GuardError(
                 "too_costly", f"lpad/rpad need a literal length of at most {MAX_PAD_LENGTH:,}"
             )
-    generators = tuple(
+    generators: tuple[type[exp.Expression], ...] = tuple(
         cls
         for cls in (getattr(exp, n, None) for n in ("GenerateDateArray", "GenerateSeries"))
         if isinstance(cls, type)
     )
-    for generated in root.find_all(*generators) if generators else ():
+    for generated in root.find_all(*generators):
         elements = _generated_elements(generated)
         if elements is None or elements > MAX_GENERATED_ROWS:
             raise GuardError(
                 "too_costly",
-                "generated arrays need literal bounds and at most"
-                f" {MAX_GENERATED_ROWS:,} elements",
+                f"generated arrays need literal bounds and at most {MAX_GENERATED_ROWS:,} elements",
             )
     for replace_ in root.find_all(exp.Replace):
         if any(

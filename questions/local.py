@@ -38,13 +38,15 @@ from analytics_core.errors import AnalyticsError
 from analytics_core.settings import QuestionSettings, Settings
 from questions.engine import (
     EXAMPLE_QUESTIONS,
+    INVISIBLES_WARNING,
     Answer,
     Filter,
     Interpretation,
     OrderBy,
     Period,
     Turn,
-    check_question,
+    had_invisibles,
+    prepare_question,
 )
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 from questions.periods import NUMBER_WORDS, PeriodError, find_period
@@ -762,7 +764,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         previous = tokens[index - 1].stem if index else ""
         following = next((m for m in matches if m.start == index + 1), None)
         names_a_value = following is not None and following.term.kind == "dimension"
-        if (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 2) or (
+        if (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1) or (
             names_a_value and len(token.text) > 2
         ):
             # "in Atlantis"; "the platinum segment", "the fax channel".
@@ -1004,14 +1006,17 @@ class LocalQuestionEngine:
     ) -> Answer:
         """The interpretation (status, structure, words, SQL), nothing run."""
         started = time.perf_counter()
-        refused = check_question(question, self.name)
+        text, refused = prepare_question(question, self.name)
         if refused is not None:
             return refused
         as_of = as_of or datetime.datetime.now(datetime.UTC).date()
         previous = next(
             (t.interpretation for t in reversed(history) if t.interpretation is not None), None
         )
-        answer = self._interpret(question, as_of, previous)
+        answer = self._interpret(text, as_of, previous)
+        answer.question = question
+        if had_invisibles(question):
+            answer.warnings.append(INVISIBLES_WARNING)
         answer.timings["interpret"] = (time.perf_counter() - started) * 1000
         if answer.status == "answered" and answer.interpretation is not None:
             compiled = time.perf_counter()
@@ -1269,13 +1274,19 @@ class LocalQuestionEngine:
             order_by=tuple(order_by),
             limit=limit,
         )
-        return Answer(
+        answer = Answer(
             question=question,
             status="answered",
             engine=self.name,
             interpretation=interpretation,
             explanation=self.describe(interpretation, reading),
         )
+        if reading.unknown:
+            # Never drop a word silently: say what was not understood.
+            words = ", ".join(f"“{w}”" for w in reading.unknown)
+            answer.explanation += f" I did not understand {words}; it was left out of the query."
+            answer.warnings.append(f"not understood and left out: {words}")
+        return answer
 
     # -- words ---------------------------------------------------------------------
 
