@@ -635,7 +635,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         reading.period = found_period.period
         a, b = found_period.span
         blank = text[:a] + " " * (b - a) + text[b:]
-    tokens = [t for t in tokenize(blank)]
+    # Underscores separate words, as in the vocabulary's phrases (_phrase_key).
+    tokens = [t for t in tokenize(blank.replace("_", " "))]
     used: set[int] = set()
     # Grains: "by month", "per week", "each day", "month by month", "monthly".
     for index, token in enumerate(tokens):
@@ -756,6 +757,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
                 reading.rank_metric = match.term.name
                 break
     # Words nobody knows after "in"/"for"/"from": an unknown value.
+    value_words = {i for m in matches if m.term.kind == "value" for i in range(m.start, m.end)}
     for index, token in enumerate(tokens):
         if index in used or token.stem in _STOPWORDS or token.text in _STOPWORDS:
             continue
@@ -764,8 +766,12 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         previous = tokens[index - 1].stem if index else ""
         following = next((m for m in matches if m.start == index + 1), None)
         names_a_value = following is not None and following.term.kind == "dimension"
-        if (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1) or (
-            names_a_value and len(token.text) > 2
+        # "EMEA and Atlantis": a word listed after a value is meant as one.
+        listed = previous in {"and", "or", "vs", "versus", "nor"} and index - 2 in value_words
+        if (
+            (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1)
+            or (names_a_value and len(token.text) > 2)
+            or (listed and len(token.text) > 2)
         ):
             # "in Atlantis"; "the platinum segment", "the fax channel".
             reading.unknown.append(token.text)

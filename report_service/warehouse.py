@@ -401,7 +401,10 @@ class DuckDBClient(WarehouseClient):
 
                     def stop() -> None:
                         stopped.set()
-                        cursor.interrupt()
+                        try:
+                            cursor.interrupt()
+                        except duckdb.Error:  # the statement ended meanwhile
+                            log.debug("interrupting a finished statement", exc_info=True)
 
                     timer = threading.Timer(self.statement_timeout_seconds, stop)
                     timer.daemon = True
