@@ -132,8 +132,9 @@ def _scan(sql: str, *, backslash_escapes: bool) -> list[tuple[bool, str]]:
     """``sql`` cut into ``(is_code, text)`` pieces: code, and the spans the
     rewriting must never touch (string literals ``'...'`` and ``$$...$$``,
     quoted identifiers ``"..."`` and backticks, ``--`` and ``/* */``
-    comments). ``backslash_escapes``: a backslash escapes the next character
-    inside ``'...'`` (Snowflake); in DuckDB it is an ordinary character. An
+    comments, and Snowflake's ``//`` comments). ``backslash_escapes``
+    (Snowflake): a backslash escapes the next character inside ``'...'``; in
+    DuckDB it is an ordinary character but in ``E'...'`` strings. An
     unterminated span runs to the end (the driver then reports the error)."""
     pieces: list[tuple[bool, str]] = []
     start = i = 0
@@ -149,9 +150,17 @@ def _scan(sql: str, *, backslash_escapes: bool) -> list[tuple[bool, str]]:
     while i < n:
         ch = sql[i]
         if ch in "'\"`":
+            escapes = ch == "'" and (
+                backslash_escapes
+                or (
+                    i > 0
+                    and sql[i - 1] in "eE"
+                    and (i == 1 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+                )
+            )
             j = i + 1
             while j < n:
-                if backslash_escapes and ch == "'" and sql[j] == "\\":
+                if escapes and sql[j] == "\\":
                     j += 2
                     continue
                 if sql[j] == ch:
@@ -161,7 +170,7 @@ def _scan(sql: str, *, backslash_escapes: bool) -> list[tuple[bool, str]]:
                     break
                 j += 1
             end = min(j + 1, n)
-        elif sql.startswith("--", i):
+        elif sql.startswith("--", i) or (backslash_escapes and sql.startswith("//", i)):
             newline = sql.find("\n", i)
             end = n if newline < 0 else newline + 1
         elif sql.startswith("/*", i):

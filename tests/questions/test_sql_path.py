@@ -211,6 +211,12 @@ def test_snowflake_backslash_escapes_are_literals() -> None:
     sql = "select 'a\\' :x {rpt_q}' as v, :y as w"
     assert bind_names(sql, backslash_escapes=True) == {"y"}
     assert translate_binds(sql, {"y": 1}, "pyformat") == "select 'a\\' :x {rpt_q}' as v, %(y)s as w"
+    # Snowflake's // comments; DuckDB's E'' strings escape with backslashes too.
+    assert bind_names("select 1 // :c {rpt_c}\n, :d", backslash_escapes=True) == {"d"}
+    assert bind_names("select E'it\\'s :x', :y") == {"y"}
+    assert substitute_relations("select E'\\' {rpt_x}' from {rpt_y}", "s.{}".format) == (
+        "select E'\\' {rpt_x}' from s.rpt_y"
+    )
 
 
 def test_report_queries_with_literals_run(tmp_path: Path) -> None:
