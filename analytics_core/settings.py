@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 Target = Literal["local", "snowflake", "emulator", "prod"]
 
+#: A DuckDB memory size: ``2GB``, ``512MB``, ``1.5GiB``.
+MEMORY_SIZE_PATTERN = r"^\d+(?:\.\d+)?\s*(?:[KMGTkmgt][Ii]?[Bb]|[Bb])$"
+
 
 class Settings(BaseSettings):
     """Platform settings, read from the environment."""
@@ -172,9 +175,14 @@ class ReportServiceSettings(BaseSettings):
     #: The schema holding the ``rpt_*`` views on Snowflake (``reporting`` in
     #: production; a prefixed one on developer and CI targets).
     reporting_schema: str = "reporting"
-    #: Snowflake statement timeout and query tag for every report query.
+    #: Statement timeout of every report query (Snowflake's
+    #: STATEMENT_TIMEOUT_IN_SECONDS; on DuckDB the query is interrupted) and
+    #: Snowflake query tag.
     statement_timeout_seconds: int = Field(default=120, ge=1, le=3600)
     query_tag: str = "analytics_platform:report_service"
+    #: DuckDB memory limit of the published warehouse (no spilling to disk):
+    #: the reports read small ``rpt_*`` views, 2GB leaves a laptop usable.
+    duckdb_memory_limit: str = Field(default="2GB", pattern=MEMORY_SIZE_PATTERN)
     #: Job store: SQLite (WAL) under ANALYTICS_HOME, or a DynamoDB table.
     job_store: Literal["sqlite", "dynamodb"] = "sqlite"
     dynamodb_table: str = "analytics-report-jobs"
@@ -247,8 +255,15 @@ class QuestionSettings(BaseSettings):
     cortex_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     #: Rows a question may return (the guard adds this LIMIT).
     max_rows: int = Field(default=1000, ge=1, le=100_000)
-    #: Seconds a question's query may run.
+    #: Seconds a question's query may run (Snowflake's statement timeout; on
+    #: DuckDB the query is interrupted). Questions are interactive and the
+    #: semantic layer's queries take well under a second on a laptop's
+    #: warehouse, so 30 s only stops runaways.
     statement_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    #: DuckDB memory limit for questions' queries (spilling to disk is off, so
+    #: beyond it a query fails with a memory error). 2GB is what a laptop can
+    #: spare next to the UI and a browser; a question's aggregates need far less.
+    memory_limit: str = Field(default="2GB", pattern=MEMORY_SIZE_PATTERN)
     reporting_schema: str = "reporting"
 
     @property

@@ -60,7 +60,7 @@ from typing import Any, Final, Literal, TypeGuard
 
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import QuestionSettings, SnowflakeSettings
-from questions.engine import Answer, Turn, check_question
+from questions.engine import INVISIBLES_WARNING, Answer, Turn, had_invisibles, prepare_question
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 
 __all__ = [
@@ -1103,12 +1103,13 @@ class CortexAnalystEngine:
         as_of: datetime.date | None = None,
         history: Sequence[Turn] = (),
     ) -> Answer:
-        refusal = check_question(question, self.name)
+        text, refusal = prepare_question(question, self.name)
         if refusal is not None:
             return refusal
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        messages = build_messages(_with_as_of(question, as_of), history)
+        # Cortex Analyst reads the cleaned text (no invisible characters).
+        messages = build_messages(_with_as_of(text, as_of), history)
         response = self.client.send(messages)
         timings["interpret"] = _ms(started)
         answer = Answer(
@@ -1122,6 +1123,8 @@ class CortexAnalystEngine:
             request_id=response.request_id,
             timings=timings,
         )
+        if had_invisibles(question):
+            answer.warnings.append(INVISIBLES_WARNING)
         statements = response.sql_statements
         if not statements:
             if not answer.suggestions:

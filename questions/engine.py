@@ -23,6 +23,7 @@ local engine, as structure (:class:`Interpretation`) in the shape of
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -195,6 +196,57 @@ class QuestionEngine(Protocol):
     ) -> Answer: ...
 
     def close(self) -> None: ...
+
+
+#: Characters no one sees that are not Unicode format characters (``Cf``,
+#: removed by category): fillers that render blank, variation selectors and
+#: the combining grapheme joiner.
+_INVISIBLE = frozenset(
+    {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0}
+    | set(range(0xFE00, 0xFE10))
+    | set(range(0xE0100, 0xE01F0))
+)
+#: Set in an answer's warnings when the question had invisible characters.
+INVISIBLES_WARNING = (
+    "the question contained invisible or look-alike characters; they were removed or read"
+    " as plain text"
+)
+
+
+def clean_question(question: str) -> str:
+    """The text every engine reads: NFKC (full-width letters become ASCII,
+    no-break spaces spaces), format characters (Unicode ``Cf``: zero-width
+    space, joiners, BOM, soft hyphen, direction marks) and other invisibles
+    removed, any run of whitespace (Unicode's, not only ASCII's) one space,
+    no space at either end. Other control characters are kept:
+    :func:`check_question` refuses them."""
+    text = unicodedata.normalize("NFKC", question)
+    kept = [ch for ch in text if unicodedata.category(ch) != "Cf" and ord(ch) not in _INVISIBLE]
+    # NFKC again: removing a joiner can bring composable characters together.
+    text = unicodedata.normalize("NFKC", "".join(kept))
+    # str.split() splits on every Unicode space (and tab, newline, ...).
+    return " ".join(text.split())
+
+
+def prepare_question(question: Any, engine: str) -> tuple[str, Answer | None]:
+    """What every engine does first with a question: :func:`check_question`
+    on the text as typed, then :func:`clean_question`, then the checks again
+    (a question of only invisible characters is empty). Returns the text to
+    read and the refusal, if any."""
+    refused = check_question(question, engine)
+    if refused is not None:
+        return str(question), refused
+    cleaned = clean_question(question)
+    refused = check_question(cleaned, engine)
+    if refused is not None:
+        refused.question = question
+        return cleaned, refused
+    return cleaned, None
+
+
+def had_invisibles(question: str) -> bool:
+    """Whether :func:`clean_question` removed or replaced more than ASCII whitespace."""
+    return clean_question(question) != " ".join(question.split())
 
 
 def check_question(question: Any, engine: str) -> Answer | None:

@@ -38,13 +38,15 @@ from analytics_core.errors import AnalyticsError
 from analytics_core.settings import QuestionSettings, Settings
 from questions.engine import (
     EXAMPLE_QUESTIONS,
+    INVISIBLES_WARNING,
     Answer,
     Filter,
     Interpretation,
     OrderBy,
     Period,
     Turn,
-    check_question,
+    had_invisibles,
+    prepare_question,
 )
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 from questions.periods import NUMBER_WORDS, PeriodError, find_period
@@ -633,7 +635,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         reading.period = found_period.period
         a, b = found_period.span
         blank = text[:a] + " " * (b - a) + text[b:]
-    tokens = [t for t in tokenize(blank)]
+    # Underscores separate words, as in the vocabulary's phrases (_phrase_key).
+    tokens = [t for t in tokenize(blank.replace("_", " "))]
     used: set[int] = set()
     # Grains: "by month", "per week", "each day", "month by month", "monthly".
     for index, token in enumerate(tokens):
@@ -754,6 +757,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
                 reading.rank_metric = match.term.name
                 break
     # Words nobody knows after "in"/"for"/"from": an unknown value.
+    value_words = {i for m in matches if m.term.kind == "value" for i in range(m.start, m.end)}
     for index, token in enumerate(tokens):
         if index in used or token.stem in _STOPWORDS or token.text in _STOPWORDS:
             continue
@@ -762,8 +766,12 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         previous = tokens[index - 1].stem if index else ""
         following = next((m for m in matches if m.start == index + 1), None)
         names_a_value = following is not None and following.term.kind == "dimension"
-        if (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 2) or (
-            names_a_value and len(token.text) > 2
+        # "EMEA and Atlantis": a word listed after a value is meant as one.
+        listed = previous in {"and", "or", "vs", "versus", "nor"} and index - 2 in value_words
+        if (
+            (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1)
+            or (names_a_value and len(token.text) > 2)
+            or (listed and len(token.text) > 2)
         ):
             # "in Atlantis"; "the platinum segment", "the fax channel".
             reading.unknown.append(token.text)
@@ -887,10 +895,15 @@ class LocalQuestionEngine:
             )
         if layer is None:
             layer = SemanticLayer.load(manifest_path=_built_manifest(settings))
-        client = DuckDBClient(path)
+        client = DuckDBClient(
+            path,
+            statement_timeout_seconds=questions.statement_timeout_seconds,
+            memory_limit=questions.memory_limit,
+        )
 
         def run(sql: str) -> tuple[list[str], list[list[Any]]]:
-            result = client.query(sql, {})
+            # Verbatim: the statement the guard returned is the one that runs.
+            result = client.execute(sql)
             return result.columns, [list(row) for row in result.rows]
 
         return cls(
@@ -999,14 +1012,17 @@ class LocalQuestionEngine:
     ) -> Answer:
         """The interpretation (status, structure, words, SQL), nothing run."""
         started = time.perf_counter()
-        refused = check_question(question, self.name)
+        text, refused = prepare_question(question, self.name)
         if refused is not None:
             return refused
         as_of = as_of or datetime.datetime.now(datetime.UTC).date()
         previous = next(
             (t.interpretation for t in reversed(history) if t.interpretation is not None), None
         )
-        answer = self._interpret(question, as_of, previous)
+        answer = self._interpret(text, as_of, previous)
+        answer.question = question
+        if had_invisibles(question):
+            answer.warnings.append(INVISIBLES_WARNING)
         answer.timings["interpret"] = (time.perf_counter() - started) * 1000
         if answer.status == "answered" and answer.interpretation is not None:
             compiled = time.perf_counter()
@@ -1107,21 +1123,20 @@ class LocalQuestionEngine:
                 template = self._compile_shape(shape)
             with self._lock:
                 self._sql_cache[shape] = template
-        literals: dict[str, str] = {}
+        values: dict[str, str] = {}
         for i, flt in enumerate(interpretation.filters):
             for j, value in enumerate(flt.values):
-                literals[f"'__qv{i}_{j}__'"] = _literal(value)
+                values[f"__qv{i}_{j}__"] = value
         period = interpretation.period
         if period and period.start:
             start = period.start.replace(day=1) if shape.period_grain == "month" else period.start
-            literals["'__qstart__'"] = _literal(start.isoformat())
+            values["__qstart__"] = start.isoformat()
         if period and period.end:
             end = period.end.replace(day=1) if shape.period_grain == "month" else period.end
-            literals["'__qend__'"] = _literal(end.isoformat())
-        if not literals:
+            values["__qend__"] = end.isoformat()
+        if not values:
             return template
-        pattern = re.compile("|".join(re.escape(k) for k in literals))
-        return pattern.sub(lambda m: literals[m.group(0)], template)
+        return _bind_literals(template, values, self.dialect)
 
     def _compile_shape(self, shape: _Shape) -> str:
         where = []
@@ -1265,13 +1280,19 @@ class LocalQuestionEngine:
             order_by=tuple(order_by),
             limit=limit,
         )
-        return Answer(
+        answer = Answer(
             question=question,
             status="answered",
             engine=self.name,
             interpretation=interpretation,
             explanation=self.describe(interpretation, reading),
         )
+        if reading.unknown:
+            # Never drop a word silently: say what was not understood.
+            words = ", ".join(f"“{w}”" for w in reading.unknown)
+            answer.explanation += f" I did not understand {words}; it was left out of the query."
+            answer.warnings.append(f"not understood and left out: {words}")
+        return answer
 
     # -- words ---------------------------------------------------------------------
 
@@ -1472,8 +1493,33 @@ def _join(items: Sequence[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _bind_literals(template: str, values: Mapping[str, str], dialect: str) -> str:
+    """``template`` (MetricFlow's SQL) with each string literal ``'__qv0_0__'``
+    (a key of ``values``) replaced by a string literal holding its value.
+
+    The replacement is made in sqlglot's tree of the statement and rendered in
+    ``dialect``, so quotes, backslashes (escapes in Snowflake, not in DuckDB),
+    ``:name``, ``{x}``, ``%s``, comment markers or NULs in a value stay inside
+    their literal; the text the guard then checks is the text that runs."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(template, read=dialect)
+    found: set[str] = set()
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Literal) and node.is_string and node.this in values:
+            found.add(node.this)
+            return exp.Literal.string(values[node.this])
+        return node
+
+    tree = tree.transform(replace, copy=False)
+    missing = set(values) - found
+    if missing:
+        raise QuestionError(
+            f"the compiled SQL lost its placeholders {sorted(missing)}; this is a bug"
+        )
+    return tree.sql(dialect=dialect)
 
 
 def _first_line(exc: BaseException) -> str:

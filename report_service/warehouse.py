@@ -11,6 +11,22 @@ Reports write each query once, in a neutral form:
   driver's style (DuckDB ``$name``, the Snowflake connector's ``%(name)s``).
   Values are never formatted into SQL text by this code.
 
+Placeholders and binds are found by a scanner that knows the SQL tokens
+(:func:`render_template`): text inside string literals (``'...'``, ``$$...$$``),
+quoted identifiers (``"..."``) and comments is never rewritten, so a value such
+as ``'Gizmo :pro'`` or ``'Widget {raw_data}'`` in a literal stays what it is.
+
+Statements that were checked elsewhere (the question engines' guarded SQL) run
+through :meth:`WarehouseClient.execute`, which sends the text to the driver
+exactly as given: no placeholder, no bind, no rewriting of any kind.
+
+Bounds: Snowflake sessions carry ``STATEMENT_TIMEOUT_IN_SECONDS``. DuckDB has
+no statement timeout of its own, so :class:`DuckDBClient` interrupts a
+statement that runs longer than ``statement_timeout_seconds`` (the caller sees
+:class:`QueryTimeoutError`), and sets the database's ``memory_limit`` with
+spilling to temporary files disabled, so a query that needs more memory fails
+with :class:`QueryMemoryError` instead of filling the machine or its disk.
+
 Clients are safe to use from several threads at once.
 """
 
@@ -26,7 +42,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from analytics_core.errors import AnalyticsError
-from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
+from analytics_core.settings import (
+    MEMORY_SIZE_PATTERN,
+    ReportServiceSettings,
+    Settings,
+    SnowflakeSettings,
+)
 from report_service.models import ReportError
 
 if TYPE_CHECKING:
@@ -40,6 +61,14 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 #: ``:name`` binds; ``::`` casts and ``a:b`` paths are left alone.
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+#: A DuckDB size such as ``2GB`` or ``512 MiB`` (settings validate the same).
+MEMORY_SIZE = re.compile(MEMORY_SIZE_PATTERN)
+
+#: Bounds of a :class:`DuckDBClient` when none are given: the report
+#: service's defaults (``REPORT_SERVICE_STATEMENT_TIMEOUT_SECONDS``,
+#: ``REPORT_SERVICE_DUCKDB_MEMORY_LIMIT``).
+DEFAULT_STATEMENT_TIMEOUT_SECONDS = 120.0
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 #: The DuckDB schema of the published reporting views.
 DUCKDB_REPORTING_SCHEMA = "reporting"
@@ -61,12 +90,26 @@ class QueryResult:
         return self.rows[0][0] if self.rows else None
 
 
+class QueryTimeoutError(ReportError):
+    """A statement ran longer than the client's statement timeout and was stopped."""
+
+
+class QueryMemoryError(ReportError):
+    """A statement needed more memory than the client's memory limit."""
+
+
 class WarehouseClient(ABC):
     """Runs neutral report queries (see the module docstring) read-only."""
 
     @abstractmethod
     def query(self, sql: str, params: Mapping[str, Any]) -> QueryResult:
         """Run ``sql`` with ``params`` bound; raise :class:`ReportError` on failure."""
+
+    @abstractmethod
+    def execute(self, statement: str) -> QueryResult:
+        """Run ``statement`` exactly as given: no placeholders, no binds, no
+        rewriting (the question engines' guarded SQL); :class:`ReportError` on
+        failure."""
 
     @abstractmethod
     def relation_columns(self, relation: str) -> list[str] | None:
@@ -85,33 +128,120 @@ def check_relation_name(relation: str) -> str:
     return relation
 
 
-def substitute_relations(sql: str, qualify: Callable[[str], str]) -> str:
-    """Replace every ``{rpt_*}`` placeholder of ``sql`` with ``qualify(name)``."""
+def _scan(sql: str, *, backslash_escapes: bool) -> list[tuple[bool, str]]:
+    """``sql`` cut into ``(is_code, text)`` pieces: code, and the spans the
+    rewriting must never touch (string literals ``'...'`` and ``$$...$$``,
+    quoted identifiers ``"..."`` and backticks, ``--`` and ``/* */``
+    comments, and Snowflake's ``//`` comments). ``backslash_escapes``
+    (Snowflake): a backslash escapes the next character inside ``'...'``; in
+    DuckDB it is an ordinary character but in ``E'...'`` strings. An
+    unterminated span runs to the end (the driver then reports the error)."""
+    pieces: list[tuple[bool, str]] = []
+    start = i = 0
+    n = len(sql)
+
+    def protect(end: int) -> None:
+        nonlocal start
+        if i > start:
+            pieces.append((True, sql[start:i]))
+        pieces.append((False, sql[i:end]))
+        start = end
+
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"`":
+            escapes = ch == "'" and (
+                backslash_escapes
+                or (
+                    i > 0
+                    and sql[i - 1] in "eE"
+                    and (i == 1 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+                )
+            )
+            j = i + 1
+            while j < n:
+                if escapes and sql[j] == "\\":
+                    j += 2
+                    continue
+                if sql[j] == ch:
+                    if j + 1 < n and sql[j + 1] == ch:  # a doubled quote
+                        j += 2
+                        continue
+                    break
+                j += 1
+            end = min(j + 1, n)
+        elif sql.startswith("--", i) or (backslash_escapes and sql.startswith("//", i)):
+            newline = sql.find("\n", i)
+            end = n if newline < 0 else newline + 1
+        elif sql.startswith("/*", i):
+            close = sql.find("*/", i + 2)
+            end = n if close < 0 else close + 2
+        elif sql.startswith("$$", i):
+            close = sql.find("$$", i + 2)
+            end = n if close < 0 else close + 2
+        else:
+            i += 1
+            continue
+        protect(end)
+        i = end
+    if start < n:
+        pieces.append((True, sql[start:]))
+    return pieces
+
+
+def _rewrite_code(
+    sql: str, rewrite: Callable[[str], str], *, backslash_escapes: bool = False
+) -> str:
+    return "".join(
+        rewrite(text) if is_code else text
+        for is_code, text in _scan(sql, backslash_escapes=backslash_escapes)
+    )
+
+
+def substitute_relations(
+    sql: str, qualify: Callable[[str], str], *, backslash_escapes: bool = False
+) -> str:
+    """Replace every ``{rpt_*}`` placeholder in the code of ``sql`` (never in
+    a literal, quoted identifier or comment) with ``qualify(name)``."""
 
     def replace(match: re.Match[str]) -> str:
         return qualify(check_relation_name(match.group(1)))
 
-    return _PLACEHOLDER.sub(replace, sql)
+    return _rewrite_code(
+        sql, lambda code: _PLACEHOLDER.sub(replace, code), backslash_escapes=backslash_escapes
+    )
 
 
-def bind_names(sql: str) -> set[str]:
-    """The ``:name`` bind parameters used in ``sql``."""
-    return set(_BIND.findall(sql))
+def bind_names(sql: str, *, backslash_escapes: bool = False) -> set[str]:
+    """The ``:name`` bind parameters used in the code of ``sql``."""
+    names: set[str] = set()
+    for is_code, text in _scan(sql, backslash_escapes=backslash_escapes):
+        if is_code:
+            names.update(_BIND.findall(text))
+    return names
 
 
 def translate_binds(sql: str, params: Mapping[str, Any], style: str) -> str:
-    """Rewrite ``:name`` binds as ``$name`` (``style="dollar"``) or ``%(name)s``
-    (``style="pyformat"``). Every bind must have a value in ``params``."""
-    missing = bind_names(sql) - set(params)
+    """Rewrite ``:name`` binds as ``$name`` (``style="dollar"``, DuckDB) or
+    ``%(name)s`` (``style="pyformat"``, Snowflake). Every bind must have a
+    value in ``params``; text in literals, quoted identifiers and comments is
+    left alone (but for ``%``, which the Snowflake connector reads everywhere)."""
+    backslash_escapes = style == "pyformat"
+    missing = bind_names(sql, backslash_escapes=backslash_escapes) - set(params)
     if missing:
         raise ValueError(f"missing bind parameters: {', '.join(sorted(missing))}")
     if style == "dollar":
-        return _BIND.sub(lambda m: "$" + m.group(1), sql)
+        return _rewrite_code(sql, lambda code: _BIND.sub(lambda m: "$" + m.group(1), code))
     if style == "pyformat":
         if params:
-            # The connector %-formats the statement when it has parameters.
+            # The connector %-formats the whole statement when it has
+            # parameters, literals included.
             sql = sql.replace("%", "%%")
-        return _BIND.sub(lambda m: f"%({m.group(1)})s", sql)
+        return _rewrite_code(
+            sql,
+            lambda code: _BIND.sub(lambda m: f"%({m.group(1)})s", code),
+            backslash_escapes=True,
+        )
     raise ValueError(f"unknown bind style {style!r}")
 
 
@@ -149,8 +279,27 @@ class DuckDBClient(WarehouseClient):
     #: How long a reopen waits for queries on the old version (seconds).
     drain_timeout = 120.0
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        statement_timeout_seconds: float | None = DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+        memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
+        """``statement_timeout_seconds``: a statement still running after this
+        long is interrupted (:class:`QueryTimeoutError`); ``None``: no limit.
+        ``memory_limit``: DuckDB's ``memory_limit`` for the database (a size
+        such as ``2GB``), with spilling to temporary files disabled
+        (:class:`QueryMemoryError` beyond it); ``None``: DuckDB's defaults.
+        DuckDB keeps one database per file and process, so clients of the same
+        file in one process share (and set) one memory limit."""
+        if statement_timeout_seconds is not None and not statement_timeout_seconds > 0:
+            raise ValueError("statement_timeout_seconds must be positive")
+        if memory_limit is not None and not MEMORY_SIZE.match(memory_limit):
+            raise ValueError(f"not a memory size such as 2GB: {memory_limit!r}")
         self.path = Path(path)
+        self.statement_timeout_seconds = statement_timeout_seconds
+        self.memory_limit = memory_limit
         self._lock = threading.Condition()
         self._handle: _DuckDBHandle | None = None
         self._draining = False
@@ -190,6 +339,7 @@ class DuckDBClient(WarehouseClient):
                     connection = connect_read_only(self.path)
                 except AnalyticsError as exc:
                     raise ReportError(str(exc), retryable=True) from exc
+                self._apply_bounds(connection)
                 log.debug("opened the published warehouse %s", self.path)
                 self._handle = _DuckDBHandle(connection, identity, active=1)
                 return self._handle
@@ -216,25 +366,82 @@ class DuckDBClient(WarehouseClient):
                     handle.connection.close()
                 self._lock.notify_all()
 
+    def _apply_bounds(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """The memory limit, on a newly opened database (settings are the
+        database's, and may be set on a read-only one)."""
+        import duckdb
+
+        if self.memory_limit is None:
+            return
+        try:
+            # A checked size (MEMORY_SIZE), not input.
+            connection.execute(f"SET memory_limit = '{self.memory_limit}'")
+            # No spilling: beyond the limit a query fails, it does not write
+            # gigabytes next to the published file.
+            connection.execute("SET max_temp_directory_size = '0B'")
+        except duckdb.Error as exc:
+            connection.close()
+            raise ReportError(
+                f"cannot set the warehouse's memory limit: {_first_line(exc)}", retryable=False
+            ) from exc
+
     def _qualify(self, relation: str) -> str:
         return f"{DUCKDB_REPORTING_SCHEMA}.{relation}"
 
     def query(self, sql: str, params: Mapping[str, Any]) -> QueryResult:
-        import duckdb
-
         statement = translate_binds(substitute_relations(sql, self._qualify), params, "dollar")
         # DuckDB refuses named values the statement does not use.
         values = {name: params[name] for name in bind_names(sql)}
+        return self._run(statement, values)
+
+    def execute(self, statement: str) -> QueryResult:
+        return self._run(statement, None)
+
+    def _run(self, statement: str, values: dict[str, Any] | None) -> QueryResult:
+        import duckdb
+
         handle = self._acquire()
+        timer: threading.Timer | None = None
+        stopped = threading.Event()
         try:
             cursor = handle.connection.cursor()
             try:
-                cursor.execute(statement, values)
+                if self.statement_timeout_seconds is not None:
+
+                    def stop() -> None:
+                        stopped.set()
+                        try:
+                            cursor.interrupt()
+                        except duckdb.Error:  # the statement ended meanwhile
+                            log.debug("interrupting a finished statement", exc_info=True)
+
+                    timer = threading.Timer(self.statement_timeout_seconds, stop)
+                    timer.daemon = True
+                    timer.start()
+                if values:
+                    cursor.execute(statement, values)
+                else:
+                    cursor.execute(statement)
                 columns = [str(d[0]).lower() for d in cursor.description or []]
                 rows = [tuple(row) for row in cursor.fetchall()]
             finally:
+                if timer is not None:
+                    timer.cancel()
                 cursor.close()
         except duckdb.Error as exc:
+            if stopped.is_set():
+                raise QueryTimeoutError(
+                    f"the query took longer than {self.statement_timeout_seconds:g} s"
+                    " and was stopped",
+                    retryable=False,
+                ) from exc
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                raise QueryMemoryError(
+                    f"the query needed more memory than the limit ({self.memory_limit})"
+                    " and was stopped",
+                    # The limit is shared by the file's concurrent queries.
+                    retryable=True,
+                ) from exc
             raise ReportError(
                 f"warehouse query failed: {_first_line(exc)}", retryable=True
             ) from exc
@@ -362,10 +569,19 @@ class SnowflakeClient(WarehouseClient):
         return QueryResult(columns, rows)
 
     def query(self, sql: str, params: Mapping[str, Any]) -> QueryResult:
+        values = dict(params)
+        statement = translate_binds(
+            substitute_relations(sql, self._qualify, backslash_escapes=True), values, "pyformat"
+        )
+        return self._query(statement, values)
+
+    def execute(self, statement: str) -> QueryResult:
+        # No parameters: the connector sends the text as it is (no %-formatting).
+        return self._query(statement, {})
+
+    def _query(self, statement: str, values: dict[str, Any]) -> QueryResult:
         import snowflake.connector
 
-        values = dict(params)
-        statement = translate_binds(substitute_relations(sql, self._qualify), values, "pyformat")
         for attempt in (1, 2):
             connection = self._borrow()
             try:
@@ -428,7 +644,11 @@ def open_warehouse_client(service: ReportServiceSettings, settings: Settings) ->
             statement_timeout_seconds=service.statement_timeout_seconds,
             query_tag=service.query_tag,
         )
-    return DuckDBClient(settings.warehouse_path)
+    return DuckDBClient(
+        settings.warehouse_path,
+        statement_timeout_seconds=service.statement_timeout_seconds,
+        memory_limit=service.duckdb_memory_limit,
+    )
 
 
 class _DeclaresRelations(Protocol):

@@ -59,7 +59,6 @@ ACCEPTED_DUCKDB = [
     "select * from reporting.rpt_daily_sales -- a trailing comment",
     "/* leading comment */ select * from reporting.rpt_daily_sales;",
     "select 'a; drop table x' as text from reporting.rpt_daily_sales",
-    "with recursive r(n) as (select 1 union all select n + 1 from r where n < 5) select n from r",
     "with rpt_daily_sales as (select region from reporting.rpt_daily_sales) "
     "select region from rpt_daily_sales",
     "from reporting.rpt_daily_sales select region",
