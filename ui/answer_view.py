@@ -11,16 +11,19 @@ from typing import Any
 
 import streamlit as st
 
+from analytics_core.spreadsheet import escape_formula
 from questions.engine import Answer
 from ui.charts import choose_chart, format_number, label, records
 
 
 def csv_bytes(answer: Answer) -> bytes:
+    """The answer as CSV; a text that a spreadsheet could read as a formula
+    (a product named ``=HYPERLINK(...)``, `` =1+1``, full-width ``=1+1``) is prefixed with ``'``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(answer.columns)
+    writer.writerow([escape_formula(c) for c in answer.columns])
     for row in records(answer.columns, answer.rows):
-        writer.writerow([row[c] for c in answer.columns])
+        writer.writerow([escape_formula(row[c]) for c in answer.columns])
     return buffer.getvalue().encode("utf-8")
 
 
