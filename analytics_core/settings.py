@@ -21,6 +21,12 @@ Target = Literal["local", "snowflake", "emulator", "prod"]
 #: A DuckDB memory size: ``2GB``, ``512MB``, ``1.5GiB``.
 MEMORY_SIZE_PATTERN = r"^\d+(?:\.\d+)?\s*(?:[KMGTkmgt][Ii]?[Bb]|[Bb])$"
 
+#: What to do about a local report service key file that is not private.
+LOCAL_KEY_REMEDY = (
+    "delete it and start the report service again, which makes a new key"
+    " (then restart the UI and the scheduler, which read it)"
+)
+
 
 class Settings(BaseSettings):
     """Platform settings, read from the environment."""
@@ -89,11 +95,13 @@ class Settings(BaseSettings):
 
     def local_report_service_key(self) -> str | None:
         """The key in :attr:`report_service_key_path`, or ``None`` before the
-        local service first started."""
-        path = self.report_service_key_path
-        if not path.is_file():
-            return None
-        return path.read_text(encoding="utf-8").strip() or None
+        local service first started. A key file that is not private (a link,
+        another owner, readable by others) is refused with
+        :class:`~analytics_core.private_files.PrivateFileError`."""
+        from analytics_core.private_files import read_private
+
+        text = read_private(self.report_service_key_path, remedy=LOCAL_KEY_REMEDY)
+        return (text or "").strip() or None
 
     @property
     def events_dir(self) -> Path:

@@ -613,9 +613,12 @@ def snowflake_ddl(
     if out_path is None:
         sys.stdout.write(script)
         return
-    out_path.write_text(script, encoding="utf-8")
-    if api_key and not checks:
-        out_path.chmod(0o600)  # it holds the API key
+    if not out_path.parent.is_dir():
+        raise UsageError(f"--out: the folder {out_path.parent} does not exist")
+    from analytics_core.private_files import write_private
+
+    # Created 0600 (it may hold the API key), atomically: never readable by others.
+    write_private(out_path, script)
     err.print(f"wrote {len(statements)} statements to {out_path}", markup=False)
 
 

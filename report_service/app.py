@@ -237,17 +237,25 @@ def load_api_keys(service: ReportServiceSettings) -> list[str]:
 
 def local_api_key(settings: Settings) -> str:
     """The local default: a random key kept in ``$ANALYTICS_HOME/report_service/api_key``
-    (mode 0600), created on first use, so a local service is never open."""
+    (mode 0600), created on first use, so a local service is never open.
+
+    The file is written atomically with mode 0600 whatever the umask or a
+    stale temporary file (:func:`~analytics_core.private_files.write_private`);
+    an existing key file that others can read, a link or another user's file
+    is refused (:class:`~analytics_core.private_files.PrivateFileError`), not used."""
+    from analytics_core.private_files import write_private
+
     path = settings.report_service_key_path
     key = settings.local_report_service_key()
     if key:
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.touch(mode=0o600)
-    tmp.write_text(key + "\n", encoding="utf-8")
-    tmp.replace(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Created only if absent, so two first starts agree on one key (the loser
+    # reads the winner's); an empty file left by an old version is replaced.
+    write_private(path, secrets.token_urlsafe(32) + "\n", replace=path.exists())
+    key = settings.local_report_service_key()
+    if not key:
+        raise ConfigurationError(f"the report service key file {path} could not be written")
     return key
 
 

@@ -14,10 +14,14 @@ Format conventions:
   rows carry the table's name in that first column, and a blank row ends the
   section. The first section is ``kpis`` (one row per KPI and comparison),
   then every table of the report. Numbers stay numbers; strings that a
-  spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
-  ``@``, tab or carriage return) are prefixed with ``'``.
+  spreadsheet could read as a formula (``=``, ``+``, ``-``, ``@`` first, also
+  after leading spaces or control characters and in full-width forms such as
+  U+FF1D; or a leading tab or carriage return) are prefixed with ``'``
+  (:func:`analytics_core.spreadsheet.escape_formula`, which the UI's CSV
+  download uses too).
 - **xlsx**: a ``KPIs`` sheet, then one sheet per table (names made unique and
-  at most 31 characters); same formula-injection rule for strings.
+  at most 31 characters); same formula-injection rule for strings, and
+  control characters a worksheet cannot hold become U+FFFD.
 - **json**: the document itself. Dates and timestamps are ISO 8601 strings;
   decimals (money) are JSON numbers (exact to the cent: at most 15
   significant digits); ratios are JSON numbers (0.125 = 12.5%).
@@ -40,6 +44,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from analytics_core.spreadsheet import escape_formula
 from report_service.models import ReportError
 from report_service.reports.charts import to_svg
 from report_service.reports.document import ReportDocument, Table
@@ -47,16 +52,9 @@ from report_service.reports.document import ReportDocument, Table
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: WeasyPrint (Pango, fontconfig) is not documented as thread-safe: one PDF at a time.
 _PDF_LOCK = threading.Lock()
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def escape_formula(value: Any) -> Any:
-    """A cell value safe to open in a spreadsheet: strings that would be read
-    as a formula get a leading ``'``; everything else is unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+#: What a worksheet cannot hold (openpyxl refuses it): C0 controls but tab, LF, CR.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell(value: Any) -> Any:
@@ -137,6 +135,13 @@ def sheet_names(titles: list[str]) -> list[str]:
     return names
 
 
+def _xlsx_cell(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, str):
+        return _XLSX_ILLEGAL.sub("\ufffd", value)
+    return value
+
+
 def render_xlsx(document: ReportDocument, path: Path) -> None:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
@@ -150,12 +155,12 @@ def render_xlsx(document: ReportDocument, path: Path) -> None:
         sheet = workbook.create_sheet(title=name)
         header = []
         for label in table.column_names:
-            cell = WriteOnlyCell(sheet, value=_cell(label))
+            cell = WriteOnlyCell(sheet, value=_xlsx_cell(label))
             cell.font = bold
             header.append(cell)
         sheet.append(header)
         for row in table.rows:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([_xlsx_cell(v) for v in row])
     workbook.save(str(path))
 
 

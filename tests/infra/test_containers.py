@@ -24,9 +24,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -578,7 +579,7 @@ def test_checkov_passes_the_dockerfiles_and_fails_a_bad_one(tmp_path):
     files), with a bad Dockerfile as the control."""
     scanned = tmp_path / "scanned"
     scanned.mkdir()
-    for path in [*DOCKER_DIR.iterdir(), *COMPOSE_FILE.parent.iterdir()]:
+    for path in [*DOCKER_DIR.iterdir(), *COMPOSE_FILE.parent.rglob("*")]:
         if path.is_file():
             shutil.copy(path, scanned / path.name)
     (scanned / "control.Dockerfile").write_text("FROM python:latest\nADD app.tar /app\n")
@@ -925,8 +926,6 @@ def test_containers_are_non_root_and_read_only():
         assert service.get("read_only") is True, name
         assert "ALL" in service.get("cap_drop", []), name
         assert "no-new-privileges:true" in service.get("security_opt", []), name
-        if name == "proxy":
-            continue  # reads the Docker socket (read-only mount), which needs its owner
         user = str(service.get("user", ""))
         assert re.fullmatch(r"\d+:\d+", user) and not user.startswith("0:"), name
         built = image_of(service)
@@ -954,29 +953,91 @@ def test_shared_home_volume_and_mount_targets_match_the_images():
             assert secret["target"] == f"{env['HOME']}/.aws/credentials"
 
 
+def proxy_flags() -> dict[str, str]:
+    """The proxy's command line as ``{option: value}`` (Traefik's option names
+    are case-insensitive: lower-cased)."""
+    command = services()["proxy"]["command"]
+    return dict(str(arg).lstrip("-").lower().partition("=")[::2] for arg in command)
+
+
+def bind_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(source, target)`` of every mount, short (``a:b[:ro]``) or long syntax."""
+    mounts = []
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict):
+            mounts.append((str(volume.get("source", "")), str(volume.get("target", ""))))
+        else:
+            source, _, rest = str(volume).partition(":")
+            mounts.append((source, rest.split(":")[0]))
+    return mounts
+
+
+def proxy_routes() -> tuple[Path, dict[str, Any]]:
+    """The file provider's dynamic configuration, found through the proxy's
+    own flag and mount (so the file tested is the file the proxy reads)."""
+    flags = proxy_flags()
+    inside = PurePosixPath(flags["providers.file.filename"])
+    for source, target in bind_mounts(services()["proxy"]):
+        if inside.is_relative_to(target):
+            path = COMPOSE_FILE.parent / source / inside.relative_to(target)
+            assert path.is_file(), f"{inside} is mounted from {path}, which is missing"
+            data: dict[str, Any] = yaml.safe_load(path.read_text())
+            return path, data
+    raise AssertionError(f"the proxy reads {inside}, which no mount provides")
+
+
+def test_no_service_reaches_the_docker_api():
+    """A Docker socket, even mounted ``:ro``, is the whole Docker API (root on
+    the host): no service mounts it, and the proxy finds its routes in a file."""
+    for name, service in services().items():
+        for source, target in bind_mounts(service):
+            assert "docker.sock" not in source + target, f"{name} mounts {source}"
+            assert not source.startswith("/var/run") and not source.startswith("/run"), name
+        assert not service.get("privileged"), name
+        assert not any("traefik." in str(k) for k in service.get("labels") or {}), (
+            f"{name}: traefik labels, but the proxy reads no labels"
+        )
+    flags = proxy_flags()
+    assert not any(k.startswith("providers.") and "docker" in k for k in flags), flags
+    assert not any(k.startswith("providers.") and "swarm" in k for k in flags), flags
+    assert "providers.file.filename" in flags
+    # The route file is mounted read-only.
+    proxy = services()["proxy"]
+    assert all(str(v).endswith(":ro") for v in proxy["volumes"]), proxy["volumes"]
+
+
 def test_proxy_routes_reach_the_ports_the_apps_listen_on():
     proxy = services()["proxy"]
-    # Traefik's option names are case-insensitive.
-    flags = dict(str(arg).lstrip("-").lower().partition("=")[::2] for arg in proxy["command"])
-    assert flags["providers.docker.exposedbydefault"] == "false"
+    flags = proxy_flags()
     entrypoints = {k.split(".")[1] for k in flags if re.fullmatch(r"entrypoints\.\w+\.address", k)}
     [network] = proxy["networks"]
-    assert flags["providers.docker.network"] == f"{compose()['name']}_{network}"
+    _, routes = proxy_routes()
+    assert set(routes) == {"http"}, "HTTP routes only"
+    routers, backends = routes["http"]["routers"], routes["http"]["services"]
+    assert {r["service"] for r in routers.values()} == set(backends), "every service is routed"
+    for name, router in routers.items():
+        assert set(router["entryPoints"]) <= entrypoints and router["entryPoints"], name
+        assert re.fullmatch(r"Host\(`[\w.-]+`\)( \|\| Host\(`[\w.-]+`\))*", router["rule"]), name
     routed = {}
-    for service in services().values():
-        labels = service.get("labels") or {}
-        if labels.get("traefik.enable") != "true":
-            continue
-        assert network in service["networks"]
-        ports = {k: v for k, v in labels.items() if k.endswith(".loadbalancer.server.port")}
-        [port] = ports.values()
-        routed[image_of(service)] = int(port)
-        for key, value in labels.items():
-            if key.endswith(".entrypoints"):
-                assert value in entrypoints
-            if key.endswith(".rule"):
-                assert re.fullmatch(r"Host\(`[\w.-]+`\)( \|\| Host\(`[\w.-]+`\))*", value)
+    hosts_of: dict[str, list[str]] = {}
+    for name, backend in backends.items():
+        [server] = backend["loadBalancer"]["servers"]
+        url = httpx.URL(server["url"])
+        assert url.scheme == "http" and url.path in ("", "/"), name
+        # A compose service on the proxy's network, and the port its app listens on.
+        assert url.host in services(), f"{name}: {url.host} is not a compose service"
+        target = services()[url.host]
+        assert network in target["networks"], name
+        routed[image_of(target)] = url.port
+        for router in routers.values():
+            if router["service"] == name:
+                hosts_of.setdefault(url.host, []).extend(re.findall(r"`([\w.-]+)`", router["rule"]))
     assert routed == {image: default_port(cls) for image, cls in SERVERS.items()}
+    hosts = [host for names in hosts_of.values() for host in names]
+    assert len(hosts) == len(set(hosts)), "a host routed twice"
+    # The report service's public address is the host routed to it.
+    public = environment_of(services()["report-service"])["REPORT_SERVICE_PUBLIC_BASE_URL"]
+    assert public is not None and httpx.URL(public).host in hosts_of["report-service"]
     # The proxy's own check asks the entry point that serves /ping.
     check = [str(a).lower() for a in proxy["healthcheck"]["test"]]
     assert f"--ping.entrypoint={flags['ping.entrypoint']}" in check

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,8 +50,16 @@ def download_labels(test: AppTest) -> list[str]:
     return [str(getattr(b, "label", "")) for b in test.get("download_button")]
 
 
+def shown(source: str) -> str:
+    """The text a Markdown source made by ``ui.safe_text.escape_markdown`` shows:
+    backslash escapes and character references undone, hard breaks as newlines."""
+    text = re.sub(r"\\(.)", r"\1", source.replace("  \n", "\n"))
+    return html.unescape(text).replace("\u00a0", " ").replace("\u2060", "")
+
+
 def texts(elements: Any) -> list[str]:
-    return [str(e.value) for e in elements]
+    """What each element shows (values reach the page escaped: see ui/safe_text.py)."""
+    return [shown(str(e.value)) for e in elements]
 
 
 def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:

@@ -8,6 +8,7 @@ from analytics_core.errors import AnalyticsError
 from questions.engine import MAX_QUESTION_CHARS, Answer, Turn
 from ui.answer_view import show_answer
 from ui.resources import question_engine
+from ui.safe_text import escape_markdown as md
 
 st.title("Ask")
 st.caption("Questions about revenue, orders, customers, margin, returns and targets.")
@@ -21,14 +22,14 @@ def suggest(text: str) -> None:
 
 for index, item in enumerate(chat):
     with st.chat_message("user"):
-        st.markdown(str(item["question"]))
+        st.markdown(md(item["question"]))
     with st.chat_message("assistant"):
         answer = item["answer"]
         if isinstance(answer, Answer):
             last = index == len(chat) - 1
             show_answer(answer, key=f"chat-{index}", on_suggestion=suggest if last else None)
         else:
-            st.error(str(answer))
+            st.error(md(answer))
 
 typed = st.chat_input(
     "Ask a question, e.g. revenue by region last month", max_chars=MAX_QUESTION_CHARS

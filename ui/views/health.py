@@ -8,27 +8,28 @@ from analytics_core.errors import AnalyticsError
 from ui.charts import label, records, trend_chart
 from ui.health import health_sections, last_build
 from ui.resources import ui_settings, warehouse
+from ui.safe_text import escape_markdown as md
 
 st.title("Data health")
 days = ui_settings().health_days
 try:
     sections = health_sections(warehouse(), days)
 except AnalyticsError as exc:
-    st.error(f"The monitoring views cannot be read: {exc}")
+    st.error(f"The monitoring views cannot be read: {md(exc)}")
     st.stop()
 
 builds = sections["builds"]
 last = last_build(builds)
 if last is not None:
     left, middle, right = st.columns(3)
-    left.metric("Last build", str(last["status"]))
+    left.metric("Last build", md(last["status"]))
     middle.metric("Duration", f"{float(last['elapsed_seconds'] or 0):.0f} s")
     right.metric("Failed nodes", int(last["nodes_failed"] or 0) + int(last["nodes_errored"] or 0))
 else:
     st.info("No build has been recorded yet.")
 
 for section in sections.values():
-    st.subheader(section.title)
+    st.subheader(md(section.title))
     left, right = st.columns([3, 2])
     if section.rows:
         left.dataframe(

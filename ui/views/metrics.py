@@ -10,13 +10,14 @@ from analytics_core.errors import AnalyticsError
 from ui.answer_view import show_answer
 from ui.metric_picker import DIMENSIONS, GRAINS, PERIODS, Pick, answer_pick
 from ui.resources import question_engine, semantic_catalog
+from ui.safe_text import escape_markdown as md
 
 st.title("Metrics")
 try:
     catalog = semantic_catalog()
     engine = question_engine()
 except AnalyticsError as exc:
-    st.error(f"The semantic layer is not available: {exc}")
+    st.error(f"The semantic layer is not available: {md(exc)}")
     st.stop()
 values = getattr(getattr(engine, "vocabulary", None), "values", {}) or {}
 
@@ -42,7 +43,7 @@ with st.form("pick"):
     filters: dict[str, list[str]] = {}
     for dimension, options in ((d, values.get(d, [])) for d in DIMENSIONS):
         if options and dimension != "product__product_name":
-            chosen = st.multiselect(f"Only {DIMENSIONS[dimension].lower()}", options=options)
+            chosen = st.multiselect(md(f"Only {DIMENSIONS[dimension].lower()}"), options=options)
             if chosen:
                 filters[dimension] = chosen
     submitted = st.form_submit_button("Show", type="primary")
@@ -64,10 +65,10 @@ if submitted:
             st.session_state["metrics_answer"] = answer_pick(engine, pick, as_of)
         except ValueError as exc:  # a choice that does not fit, e.g. a range ending early
             st.session_state["metrics_answer"] = None
-            st.warning(f"Check the choices: {exc}.")
+            st.warning(f"Check the choices: {md(exc)}.")
         except AnalyticsError as exc:
             st.session_state["metrics_answer"] = None
-            st.error(f"The metrics could not be computed: {exc}")
+            st.error(f"The metrics could not be computed: {md(exc)}")
 
 answer = st.session_state.get("metrics_answer")
 if answer is not None:
