@@ -853,7 +853,11 @@ def create_app(service: ReportService) -> FastAPI:
             200: {
                 "description": "The file.",
                 "content": {
-                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    content_type: {
+                        "schema": {"type": "object", "description": "The report document."}
+                        if content_type.startswith("application/json")
+                        else {"type": "string", "format": "binary"}
+                    }
                     for content_type in ARTIFACT_CONTENT_TYPES.values()
                 },
             },

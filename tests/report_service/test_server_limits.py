@@ -33,8 +33,9 @@ LIMITS = {
     "REPORT_SERVICE_WORKERS": "0",
     "REPORT_SERVICE_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
 }
-MAX_HEADER_BYTES = ReportServiceSettings().max_header_bytes
-MAX_HEADER_COUNT = ReportServiceSettings().max_header_count
+#: The documented defaults (README): 32 KiB of request head, 100 headers.
+MAX_HEADER_BYTES = 32 * 1024
+MAX_HEADER_COUNT = 100
 
 
 @pytest.fixture(scope="module", params=["process", "thread"])
@@ -199,6 +200,15 @@ def test_keep_alive_requests_each_get_their_own_head_budget(server: str) -> None
     last = b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
     answer = exchange(server, [one, one, one, last], pause=0.1)
     assert answer.count(b"HTTP/1.1 200") == 4, answer[:500]
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    defaults = ReportServiceSettings()
+    assert (defaults.max_header_bytes, defaults.max_header_count) == (
+        MAX_HEADER_BYTES,
+        MAX_HEADER_COUNT,
+    )
+    assert defaults.header_timeout_seconds == 10
 
 
 def test_the_limits_are_settings(tmp_path: Path) -> None:
