@@ -312,6 +312,8 @@ class JobList(BaseModel):
 
 
 class CatalogEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     type: str
     title: str
     description: str
@@ -693,6 +695,7 @@ def create_app(service: ReportService) -> FastAPI:
         "/ready",
         tags=["operations"],
         response_model=Readiness,
+        response_model_exclude_unset=True,
         responses={
             **error_responses(),
             503: {"model": Readiness, "description": "Not ready, with the reasons."},
