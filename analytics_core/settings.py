@@ -210,7 +210,7 @@ class ReportServiceSettings(BaseSettings):
     #: A request head (request line and headers) larger than this, or with more
     #: headers than ``max_header_count``, is refused with 431; one not complete
     #: within ``header_timeout_seconds`` of its first byte gets 408.
-    max_header_bytes: int = Field(default=32 * 1024, ge=4096, le=1024 * 1024)
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1024 * 1024)
     max_header_count: int = Field(default=100, ge=10, le=1000)
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     #: Public base URL used in ``status_url``, ``Location`` and artifact links;

@@ -66,7 +66,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     answered 408. The app checks the number of headers
     (``report_service/edge.py``)."""
 
-    max_head_bytes = 32 * 1024
+    max_head_bytes = 64 * 1024
     head_timeout = 10.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
