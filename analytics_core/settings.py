@@ -220,8 +220,18 @@ class ReportServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     #: External-function batches larger than this are refused with 413.
     max_batch_rows: int = Field(default=5000, ge=1)
-    #: Public base URL used in ``status_url`` and artifact links; unset: the
-    #: request's own base URL.
+    #: JSON nested deeper than this (a job request body, an external-function
+    #: row or its params string) is refused with 422 (a row error in a batch).
+    max_json_depth: int = Field(default=32, ge=4, le=256)
+    #: A request head (request line and headers) larger than this, or with more
+    #: headers than ``max_header_count``, is refused with 431; one not complete
+    #: within ``header_timeout_seconds`` of its first byte gets 408.
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1024 * 1024)
+    max_header_count: int = Field(default=100, ge=10, le=1000)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: Public base URL used in ``status_url``, ``Location`` and artifact links;
+    #: unset: the links are relative (``/v1/reports/jobs/<id>``), never built
+    #: from the request's ``Host``.
     public_base_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

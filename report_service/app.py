@@ -18,16 +18,17 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +36,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from analytics_core.errors import ConfigurationError
 from analytics_core.events import EventSink, event_sink
 from analytics_core.settings import ReportServiceSettings, Settings
+from report_service.artifacts import CONTENT_TYPES as ARTIFACT_CONTENT_TYPES
 from report_service.artifacts import ArtifactStore, open_artifact_store
+from report_service.edge import EdgeGuardMiddleware, JsonError, json_problem, parse_json
 from report_service.models import (
     FORMATS,
     Format,
@@ -60,6 +63,10 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 #: Namespace of the deterministic job ids (uuid5) of idempotent requests.
 JOB_NAMESPACE = uuid.UUID("0f3a8c52-6d1e-4c9a-9a57-3f1f6c2d8b10")
+#: ``x-api-key``, as the OpenAPI document's security scheme (checked by ``require_key``).
+API_KEY_HEADER = APIKeyHeader(
+    name="x-api-key", auto_error=False, description="One of the service's API keys."
+)
 MAX_PARAMS_BYTES = 8192
 #: ``GET /v1/reports/jobs``: how many jobs by default and at most.
 RECENT_JOBS_DEFAULT = 20
@@ -275,9 +282,65 @@ class JobRequest(BaseModel):
 
 
 class JobCreated(BaseModel):
+    """What ``POST /v1/reports/jobs`` (and ``generate_report``, per row) answers."""
+
     job_id: str
-    status: str
-    status_url: str
+    status: JobStatus
+    status_url: str = Field(
+        description="Where to poll the job: relative (``/v1/reports/jobs/<id>``) unless "
+        "``REPORT_SERVICE_PUBLIC_BASE_URL`` is set."
+    )
+
+
+class ArtifactLink(BaseModel):
+    format: Format
+    url: str = Field(description="Relative unless a public base URL is configured.")
+    bytes: int
+    sha256: str
+
+
+class JobView(BaseModel):
+    """A job as ``GET /v1/reports/jobs/{job_id}`` shows it."""
+
+    job_id: str
+    report_type: str
+    params: dict[str, Any]
+    status: JobStatus
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    error: str | None
+    attempts: int
+    trigger: Trigger
+    artifacts: list[ArtifactLink]
+
+
+class JobList(BaseModel):
+    jobs: list[JobView]
+
+
+class CatalogEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    description: str
+    params_schema: dict[str, Any] = Field(description="The parameters' JSON schema.")
+    formats: list[Format]
+    schedule: str | None = Field(description="When it runs (cron, UTC); null: not scheduled.")
+
+
+class Catalog(BaseModel):
+    reports: list[CatalogEntry]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    reasons: list[str] = Field(default_factory=list, description="Why it is not ready.")
 
 
 class ExternalBatch(BaseModel):
@@ -288,14 +351,73 @@ class ExternalBatch(BaseModel):
     data: list[list[Any]]
 
 
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable and machine-readable, e.g. ``invalid_request``.")
+    message: str = Field(description="What was wrong, for a person.")
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+class GeneratedAnswers(BaseModel):
+    """One answer per row, in order: ``[row_number, {job_id, status, status_url}]``
+    or ``[row_number, {"error": {...}}]``."""
+
+    data: list[tuple[int, JobCreated | ErrorBody]]
+
+
+class StatusAnswers(BaseModel):
+    """One answer per row, in order: ``[row_number, <job>]`` or
+    ``[row_number, {"error": {...}}]``."""
+
+    data: list[tuple[int, JobView | ErrorBody]]
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
+    # Never a string JSON cannot carry (a lone surrogate echoed from input).
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"error": {"code": code, "message": message}}
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+#: What each error status means, for the OpenAPI document.
+ERROR_STATUSES: dict[int, str] = {
+    400: "Bad request: a header or path that is not UTF-8 text, malformed JSON, or "
+    "(external functions) a malformed batch.",
+    401: "No valid `x-api-key`.",
+    404: "No such job or file.",
+    409: "The job has not finished: its files are not ready.",
+    413: "The body is larger than `REPORT_SERVICE_MAX_BODY_BYTES`, or a batch has more "
+    "rows than `REPORT_SERVICE_MAX_BATCH_ROWS`.",
+    415: "The body is not `application/json`.",
+    422: "Invalid request: a bad parameter or body (nested too deeply, invalid Unicode, "
+    "NaN, an unknown report type or format...).",
+    429: "The report queue is full; retry after `Retry-After` seconds.",
+    431: "Too many request headers, or headers too large.",
+    500: "An unexpected error (logged with the request id).",
+}
+#: Every route can answer these (the edge checks of ``report_service/edge.py``).
+COMMON_ERRORS = (400, 413, 422, 431, 500)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses plus :data:`COMMON_ERRORS`."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*COMMON_ERRORS, *statuses}):
+        responses[status] = {"model": ErrorBody, "description": ERROR_STATUSES[status]}
+    if 429 in statuses:
+        responses[429]["headers"] = {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        }
+    return responses
 
 
 def job_body(job: Job, base_url: str) -> dict[str, Any]:
@@ -522,15 +644,15 @@ def create_app(service: ReportService) -> FastAPI:
     app.state.service = service
 
     def base_url(request: Request) -> str:
+        """The configured public base URL, else none: links are relative (under the
+        server's configured root path), never built from the request's Host."""
         if service.service.public_base_url:
             return service.service.public_base_url.rstrip("/")
-        return str(request.base_url).rstrip("/")
+        return str(request.scope.get("root_path", "")).rstrip("/")
 
     # ``async``: a sync dependency or route runs in a thread pool, which costs more
     # than the work itself on the hot read paths (checking a key, reading a job).
-    async def require_key(
-        x_api_key: str | None = Header(default=None, include_in_schema=False),
-    ) -> None:
+    async def require_key(x_api_key: str | None = Security(API_KEY_HEADER)) -> None:
         if not service.key_is_valid(x_api_key):
             raise ServiceError(
                 "a valid x-api-key header is required", code="unauthorized", status_code=401
@@ -560,7 +682,10 @@ def create_app(service: ReportService) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed"}
         return error_response(
-            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            exc.headers,  # 405: Allow
         )
 
     @app.exception_handler(Exception)
@@ -569,12 +694,21 @@ def create_app(service: ReportService) -> FastAPI:
         return error_response(500, "internal_error", "internal error; see the service log")
 
     # unauthenticated ---------------------------------------------------------
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], response_model=Health, responses=error_responses())
     async def health() -> dict[str, str]:
         """Liveness: answers while the process runs; checks nothing else."""
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["operations"], response_model=None)
+    @app.get(
+        "/ready",
+        tags=["operations"],
+        response_model=Readiness,
+        response_model_exclude_unset=True,
+        responses={
+            **error_responses(),
+            503: {"model": Readiness, "description": "Not ready, with the reasons."},
+        },
+    )
     def ready() -> dict[str, Any] | JSONResponse:
         """200 when the warehouse and every relation the catalog reads are there."""
         reasons = service.ready_reasons()
@@ -582,7 +716,18 @@ def create_app(service: ReportService) -> FastAPI:
             return JSONResponse({"status": "not_ready", "reasons": reasons}, status_code=503)
         return {"status": "ready"}
 
-    @app.get("/metrics", tags=["operations"], include_in_schema=True)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={
+            **error_responses(),
+            200: {
+                "description": "Prometheus text format.",
+                "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            },
+        },
+    )
     def metrics() -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -590,7 +735,13 @@ def create_app(service: ReportService) -> FastAPI:
     # the catalog and jobs ------------------------------------------------------
     authed = [Depends(require_key)]
 
-    @app.get("/v1/reports", tags=["reports"], dependencies=authed)
+    @app.get(
+        "/v1/reports",
+        tags=["reports"],
+        dependencies=authed,
+        response_model=Catalog,
+        responses=error_responses(401),
+    )
     def catalog() -> dict[str, Any]:
         """The report catalog: types, parameters (JSON schema), formats and schedules."""
         from report_service.reports import CATALOG
@@ -603,6 +754,15 @@ def create_app(service: ReportService) -> FastAPI:
         dependencies=authed,
         status_code=202,
         response_model=JobCreated,
+        responses={
+            **error_responses(401, 415, 429),
+            202: {
+                "description": "Queued (or, for a repeated `Idempotency-Key`, the job it made).",
+                "headers": {
+                    "Location": {"description": "`status_url`", "schema": {"type": "string"}}
+                },
+            },
+        },
     )
     def create_job(
         body: JobRequest,
@@ -650,7 +810,13 @@ def create_app(service: ReportService) -> FastAPI:
             headers={"Location": status_url},
         )
 
-    @app.get("/v1/reports/jobs", tags=["reports"], dependencies=authed)
+    @app.get(
+        "/v1/reports/jobs",
+        tags=["reports"],
+        dependencies=authed,
+        response_model=JobList,
+        responses=error_responses(401),
+    )
     def list_jobs(
         request: Request,
         limit: Annotated[
@@ -664,7 +830,13 @@ def create_app(service: ReportService) -> FastAPI:
         base = base_url(request)
         return JSONResponse({"jobs": [job_body(job, base) for job in jobs]})
 
-    @app.get("/v1/reports/jobs/{job_id}", tags=["reports"], dependencies=authed)
+    @app.get(
+        "/v1/reports/jobs/{job_id}",
+        tags=["reports"],
+        dependencies=authed,
+        response_model=JobView,
+        responses=error_responses(401, 404),
+    )
     async def get_job(job_id: str, request: Request) -> JSONResponse:
         """A job's status and, once it succeeded, its artifacts."""
         # A primary-key read in SQLite takes tens of microseconds: cheaper inline
@@ -686,7 +858,25 @@ def create_app(service: ReportService) -> FastAPI:
         "/v1/reports/jobs/{job_id}/artifacts/{fmt}",
         tags=["reports"],
         dependencies=authed,
-        response_model=None,
+        response_class=Response,
+        responses={
+            **error_responses(401, 404, 409),
+            200: {
+                "description": "The file.",
+                "content": {
+                    content_type: {
+                        "schema": {"type": "object", "description": "The report document."}
+                        if content_type.startswith("application/json")
+                        else {"type": "string", "format": "binary"}
+                    }
+                    for content_type in ARTIFACT_CONTENT_TYPES.values()
+                },
+            },
+            307: {
+                "description": "A presigned object-store URL (in AWS).",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            },
+        },
     )
     def get_artifact(job_id: str, fmt: str) -> Response:
         """The rendered file (streamed), or a redirect to a presigned object-store URL."""
@@ -724,41 +914,43 @@ def create_app(service: ReportService) -> FastAPI:
         )
 
     # Snowflake external functions --------------------------------------------
-    @app.post("/v1/external/generate_report", tags=["external functions"], dependencies=authed)
-    def external_generate_report(body: ExternalBatch, request: Request) -> dict[str, Any]:
+    max_depth = service.service.max_json_depth
+    batch_body = {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": batch_schema(service.service)}},
+        }
+    }
+
+    @app.post(
+        "/v1/external/generate_report",
+        tags=["external functions"],
+        dependencies=authed,
+        response_model=GeneratedAnswers,
+        responses=error_responses(401, 415, 429),
+        openapi_extra=batch_body,
+    )
+    def external_generate_report(request: Request) -> dict[str, Any]:
         """Snowflake external function ``generate_report(report_type, params)``:
-        rows ``[n, report_type, params]`` answer ``[n, {job_id, status, status_url}]``."""
-        rows = _rows(body)
+        rows ``[n, report_type, params]`` answer ``[n, {job_id, status, status_url}]``;
+        a row that cannot be read answers ``[n, {"error": {...}}]``, the others their jobs."""
+        rows = _rows(request)
         batch = _batch_id(request)
         base = base_url(request)
         answers: list[Any] = [None] * len(rows)
         jobs: list[tuple[int, Job]] = []
         for index, row in enumerate(rows):
-            number = row[0]
             try:
-                if len(row) != 3:
-                    raise InvalidRequestError(
-                        f"expected 2 arguments (report_type, params), got {len(row) - 1}"
-                    )
-                report_type, params = row[1], _params(row[2])
-                if not isinstance(report_type, str):
-                    raise InvalidRequestError("report_type must be a string")
-                formats = _formats(params.pop("formats", ["html"]))
-                job_id = (
-                    str(uuid.uuid5(JOB_NAMESPACE, f"external:{batch}:{number}")) if batch else None
-                )
-                request_hash = canonical_hash([report_type, params])
-                job = new_job(
-                    report_type,
-                    params,
-                    formats,
-                    trigger="external_function",
-                    job_id=job_id,
-                    request_hash=request_hash,
-                )
-                jobs.append((index, job))
+                jobs.append((index, _generate_row(row, batch, max_depth)))
             except ServiceError as exc:
-                answers[index] = [number, error_body(exc.code, exc.message)]
+                answers[index] = [row[0], error_body(exc.code, exc.message)]
+            except Exception:
+                # Whatever a row holds, it answers for itself and no other row.
+                log.exception("an external-function row failed", extra={"row": row[0]})
+                answers[index] = [
+                    row[0],
+                    error_body("internal_error", "this row failed; see the service log"),
+                ]
         if jobs:
             existing = [service.store.get(job.job_id) for _, job in jobs] if batch else []
             fresh = sum(1 for job in existing if job is None) if batch else len(jobs)
@@ -776,16 +968,23 @@ def create_app(service: ReportService) -> FastAPI:
                 ]
         return {"data": answers}
 
-    @app.post("/v1/external/job_status", tags=["external functions"], dependencies=authed)
-    def external_job_status(body: ExternalBatch, request: Request) -> dict[str, Any]:
+    @app.post(
+        "/v1/external/job_status",
+        tags=["external functions"],
+        dependencies=authed,
+        response_model=StatusAnswers,
+        responses=error_responses(401, 415),
+        openapi_extra=batch_body,
+    )
+    def external_job_status(request: Request) -> dict[str, Any]:
         """Snowflake external function ``report_job_status(job_id)``: rows ``[n, job_id]``
         answer ``[n, <job object>]``."""
-        rows = _rows(body)
+        rows = _rows(request)
         base = base_url(request)
         answers = []
         for row in rows:
             number = row[0]
-            if len(row) != 2 or not isinstance(row[1], str):
+            if len(row) != 2 or not isinstance(row[1], str) or json_problem(row, max_depth):
                 answers.append([number, error_body("invalid_request", "expected one job_id")])
                 continue
             job = service.store.get(row[1]) if JOB_ID_RE.match(row[1]) else None
@@ -795,7 +994,22 @@ def create_app(service: ReportService) -> FastAPI:
                 answers.append([number, job_body(job, base)])
         return {"data": answers}
 
-    def _rows(body: ExternalBatch) -> list[list[Any]]:
+    def _rows(request: Request) -> list[list[Any]]:
+        """The batch the edge parsed (``report_service/edge.py``): its envelope is
+        checked there, each row's values by the route, row by row."""
+        if "json_body" not in request.scope:
+            raise ServiceError(
+                'the body must be a batch: {"data": [[row_number, ...], ...]}',
+                code="malformed_batch",
+            )
+        try:
+            body = ExternalBatch.model_validate(request.scope["json_body"])
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            raise ServiceError(
+                f"{where[:200]}: {str(first.get('msg'))[:300]}", code="malformed_batch"
+            ) from None
         if len(body.data) > service.service.max_batch_rows:
             raise ServiceError(
                 f"a batch has at most {service.service.max_batch_rows} rows",
@@ -813,9 +1027,61 @@ def create_app(service: ReportService) -> FastAPI:
             seen.add(row[0])
         return body.data
 
-    app.add_middleware(RequestContextMiddleware, metrics=service.metrics)
+    # Outermost last: every answer, the edge's refusals too, has a request id
+    # and an access-log line.
+    app.add_middleware(
+        EdgeGuardMiddleware,
+        max_header_bytes=service.service.max_header_bytes,
+        max_header_count=service.service.max_header_count,
+        max_json_depth=max_depth,
+    )
     app.add_middleware(BodyLimitMiddleware, limit=service.service.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=service.metrics)
     return app
+
+
+def batch_schema(settings: ReportServiceSettings) -> dict[str, Any]:
+    """The JSON schema of an external-function batch."""
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "array",
+                "maxItems": settings.max_batch_rows,
+                "description": "Rows: the row number, then the function's arguments.",
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "prefixItems": [{"type": "integer"}],
+                    "items": {},
+                },
+            }
+        },
+    }
+
+
+def _generate_row(row: list[Any], batch: str | None, max_depth: int) -> Job:
+    """The job of one ``generate_report`` row, or a :class:`ServiceError` for it."""
+    number = row[0]
+    if len(row) != 3:
+        raise InvalidRequestError(f"expected 2 arguments (report_type, params), got {len(row) - 1}")
+    problem = json_problem(row, max_depth)
+    if problem is not None:
+        raise InvalidRequestError(f"the row: {problem}")
+    report_type, params = row[1], _params(row[2], max_depth - 1)
+    if not isinstance(report_type, str) or not 1 <= len(report_type) <= 64:
+        raise InvalidRequestError("report_type must be a string of 1-64 characters")
+    formats = _formats(params.pop("formats", ["html"]))
+    job_id = str(uuid.uuid5(JOB_NAMESPACE, f"external:{batch}:{number}")) if batch else None
+    return new_job(
+        report_type,
+        params,
+        formats,
+        trigger="external_function",
+        job_id=job_id,
+        request_hash=canonical_hash([report_type, params]),
+    )
 
 
 def _batch_id(request: Request) -> str | None:
@@ -827,15 +1093,23 @@ def _batch_id(request: Request) -> str | None:
     return f"{query[:200]}/{batch[:200]}"
 
 
-def _params(value: Any) -> dict[str, Any]:
-    """A VARIANT object, a JSON string holding one, or NULL (no parameters)."""
+def _params(value: Any, max_depth: int) -> dict[str, Any]:
+    """A VARIANT object, a JSON string holding one, or NULL (no parameters); what a
+    JSON string holds is checked as strictly as a body (``report_service/edge.py``)."""
     if value is None:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else {}
-        except ValueError as exc:
-            raise InvalidRequestError("params must be an object or a JSON string of one") from exc
+            value = parse_json(value, max_depth) if value.strip() else {}
+        except JsonError as exc:
+            if exc.malformed:
+                raise InvalidRequestError(
+                    "params must be an object or a JSON string of one"
+                ) from None
+            raise InvalidRequestError(f"params: {exc.message}") from None
+        problem = json_problem(value, max_depth)
+        if problem is not None:
+            raise InvalidRequestError(f"params: {problem}")
     if not isinstance(value, dict):
         raise InvalidRequestError("params must be an object")
     return value

@@ -9,10 +9,14 @@ stay queued for the next replica).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
+from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from analytics_core.errors import AnalyticsError
 from analytics_core.settings import ReportServiceSettings, Settings
@@ -45,6 +49,150 @@ def service_settings(
     return service, settings, key_file
 
 
+#: After refusing a request head, how long the rest of it is read and dropped.
+LINGER_SECONDS = 2.0
+
+
+class BoundedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bounded request head.
+
+    httptools accepts request heads of any size, and its cost grows faster than
+    linearly with a header's size (an 8 MB header was accepted, a 60 MB one
+    stalled the event loop). Here the bytes of a request head are counted
+    before the parser sees them: a head (request line and headers) larger than
+    ``max_head_bytes`` is answered 431 and the connection closed without
+    parsing the rest; a head not complete ``head_timeout`` seconds after the
+    connection opened (or after its first byte, on a kept-alive connection) is
+    answered 408. The app checks the number of headers
+    (``report_service/edge.py``)."""
+
+    max_head_bytes = 64 * 1024
+    head_timeout = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        self._head_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._discarding = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
+        if not self._in_head:
+            super().data_received(data)
+            return
+        if self._head_timer is None:
+            self._arm_head_timer()
+        budget = self.max_head_bytes - self._head_bytes
+        if len(data) <= budget:
+            self._head_bytes += len(data)
+            super().data_received(data)
+            return
+        # Parse no more than the budget: if the head ends within it, the rest is
+        # body (or the next request); if not, the head is too large.
+        head, rest = data[:budget], data[budget:]
+        self._head_bytes += len(head)
+        if head:
+            super().data_received(head)
+        if self.transport.is_closing():
+            return
+        if self.in_head():  # the parser did not reach the end of the head
+            self._refuse(
+                431,
+                "headers_too_large",
+                f"the request line and headers are larger than {self.max_head_bytes} bytes",
+            )
+            return
+        super().data_received(rest)
+
+    def in_head(self) -> bool:
+        """Whether the current request's head is still arriving."""
+        return self._in_head
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head = True
+        self._head_bytes = 0
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or not self._in_head:
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._arm_head_timer()  # a pipelined request waits for the response before it
+            return
+        self._refuse(
+            408,
+            "request_timeout",
+            f"the request line and headers did not arrive within {self.head_timeout:g} s",
+        )
+
+    def _refuse(self, status: int, code: str, message: str) -> None:
+        """Answer ``status`` and close; what the client still sends meanwhile is read
+        and dropped for up to :data:`LINGER_SECONDS` (a lingering close), so that
+        it reads the answer instead of a connection reset."""
+        self.logger.warning("refused a request: %s", message)
+        self._cancel_head_timer()
+        self._in_head = False
+        self._discarding = True
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # a response is under way: no second one on this stream
+            return
+        payload = json.dumps({"error": {"code": code, "message": message}}).encode()
+        self.transport.write(
+            b"".join(
+                [
+                    STATUS_LINE[status],
+                    b"content-type: application/json\r\n",
+                    b"content-length: " + str(len(payload)).encode() + b"\r\n",
+                    b"connection: close\r\n\r\n",
+                    payload,
+                ]
+            )
+        )
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:  # pragma: no cover - TLS transports cannot half-close
+            self.transport.close()
+
+
+def bounded_http_protocol(service: ReportServiceSettings) -> type[BoundedHttpProtocol]:
+    """:class:`BoundedHttpProtocol` with the limits of ``service``."""
+    return type(
+        "BoundedHttpProtocol",
+        (BoundedHttpProtocol,),
+        {
+            "max_head_bytes": service.max_header_bytes,
+            "head_timeout": service.header_timeout_seconds,
+        },
+    )
+
+
 def _config(service: ReportServiceSettings, report_service: ReportService) -> uvicorn.Config:
     configure_logging(service.log_level)
     return uvicorn.Config(
@@ -55,6 +203,9 @@ def _config(service: ReportServiceSettings, report_service: ReportService) -> uv
         access_log=False,
         timeout_graceful_shutdown=max(1, int(service.shutdown_grace_seconds)),
         server_header=False,
+        http=bounded_http_protocol(service),
+        # The same bound, should the server ever run on h11 (``--http h11``).
+        h11_max_incomplete_event_size=service.max_header_bytes,
     )
 
 
