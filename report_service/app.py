@@ -38,7 +38,13 @@ from analytics_core.events import EventSink, event_sink
 from analytics_core.settings import ReportServiceSettings, Settings
 from report_service.artifacts import CONTENT_TYPES as ARTIFACT_CONTENT_TYPES
 from report_service.artifacts import ArtifactStore, open_artifact_store
-from report_service.edge import EdgeGuardMiddleware, JsonError, json_problem, parse_json
+from report_service.edge import (
+    EdgeGuardMiddleware,
+    JsonError,
+    json_problem,
+    parse_json,
+    send_error,
+)
 from report_service.models import (
     FORMATS,
     Format,
@@ -510,7 +516,7 @@ class BodyLimitMiddleware:
                 try:
                     too_big = int(value) > self.limit
                 except ValueError:
-                    await _send_json(send, 400, error_body("bad_request", "bad Content-Length"))
+                    await send_error(send, 400, "bad_request", "bad Content-Length")
                     return
                 if too_big:
                     await self._refuse(send)
@@ -544,23 +550,7 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, send: Send) -> None:
         message = f"the request body is larger than {self.limit} bytes"
-        await _send_json(send, 413, error_body("payload_too_large", message))
-
-
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+        await send_error(send, 413, "payload_too_large", message)
 
 
 class RequestContextMiddleware:
