@@ -44,8 +44,9 @@ def test_clean_question(spelling: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(hostile_warehouse: Settings) -> Iterator[LocalQuestionEngine]:
-    with LocalQuestionEngine.open(hostile_warehouse) as opened:
+def engine(small_warehouse: Settings) -> Iterator[LocalQuestionEngine]:
+    # Any built warehouse: the shared one costs no build of its own.
+    with LocalQuestionEngine.open(small_warehouse) as opened:
         yield opened
 
 
