@@ -17,7 +17,7 @@ An answer's ``status`` is one of
 
 The interpretation is always returned: in words (``explanation``) and, for the
 local engine, as structure (:class:`Interpretation`) in the shape of
-``analytics ask --json`` (``shared/contracts/interfaces.md``).
+``analytics ask --json`` (``docs/contracts.md``).
 """
 
 from __future__ import annotations

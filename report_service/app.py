@@ -1,4 +1,4 @@
-"""The FastAPI application: routes of ``../shared/contracts/interfaces.md``.
+"""The FastAPI application: routes of the interfaces of ``docs/contracts.md``.
 
 ``create_app(ReportService(...))`` builds the app; :class:`ReportService`
 holds what the routes share: settings, the job store, the artifact store, the

@@ -1,6 +1,6 @@
 """Expected answers to questions, computed straight from ``raw_data``.
 
-Written from the contracts (``shared/contracts/metrics.md`` and
+Written from the contracts (the metric definitions of ``docs/contracts.md`` and
 ``raw-data.md``), not from the dbt models, and on purpose by other routes than
 the models and than ``tests/warehouse/independent_sql.py``:
 

@@ -27,7 +27,7 @@ from questions.semantic import (
 
 pytestmark = pytest.mark.slow
 
-#: Every metric of shared/contracts/metrics.md.
+#: Every metric of the metric definitions (docs/contracts.md).
 CONTRACT_METRICS = (
     "revenue",
     "orders",
