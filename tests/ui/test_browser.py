@@ -9,20 +9,17 @@ import functools
 import http.server
 import os
 import shutil
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import httpx
 import pytest
 
 from analytics_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import ANALYTICS, analytics_env, free_port, stop_process
 from tests.report_service import service as svc
+from tests.ui.ui_server import running_ui
 from ui.charts import format_number
 
 pytestmark = pytest.mark.slow
@@ -64,34 +61,9 @@ def stack(
     )
     shutil.copytree(small_warehouse.docs_dir, home / "dbt" / "docs", dirs_exist_ok=True)
     with svc.running(home) as service:
-        port = free_port()
-        env = analytics_env(
-            home, {"REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
-        )
-        log = (home.parent / "ui.log").open("wb")
-        ui = subprocess.Popen(
-            [str(ANALYTICS), "serve", "ui", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if ui.poll() is not None or time.monotonic() > deadline:
-                stop_process(ui)
-                pytest.fail(f"the UI did not start:\n{(home.parent / 'ui.log').read_text()}")
-            time.sleep(0.3)
-        try:
+        env = {"REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
+        with running_ui(home, env) as url:
             yield {"ui": url, "service": service, "home": home, "settings": small_warehouse}
-        finally:
-            stop_process(ui)
-            log.close()
 
 
 RENDERED = """([charts, tables]) => {

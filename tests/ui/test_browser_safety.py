@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import http.server
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -17,15 +16,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
-import httpx
 import pytest
 
 from analytics_core.settings import Settings
 from report_service.models import Job
 from report_service.stores.sqlite import SQLiteJobStore
-from tests.conftest import ANALYTICS, analytics_env, free_port, stop_process
 from tests.report_service import service as svc
 from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.ui.ui_server import running_ui
 
 pytestmark = pytest.mark.slow
 
@@ -125,35 +123,9 @@ def hostile_stack(
     (home / "report_service").mkdir()
     failed_job(home, f"the warehouse said: {payload(port)}")
     with svc.running(home) as service:
-        ui_port = free_port()
-        env = analytics_env(
-            home, {"REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
-        )
-        log_path = home.parent / "ui.log"
-        log = log_path.open("wb")
-        ui = subprocess.Popen(
-            [str(ANALYTICS), "serve", "ui", "--port", str(ui_port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{ui_port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if ui.poll() is not None or time.monotonic() > deadline:
-                stop_process(ui)
-                pytest.fail(f"the UI did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
-        try:
+        env = {"REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
+        with running_ui(home, env) as url:
             yield {"ui": url, "payload": payload(port)}
-        finally:
-            stop_process(ui)
-            log.close()
 
 
 LINKS_AND_IMAGES = """(port) => {
