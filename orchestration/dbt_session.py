@@ -59,6 +59,18 @@ def returncode(result: Any) -> int:
     return 2 if result.exception is not None else 1
 
 
+def invoke(runner: Any, args: list[str]) -> Any:
+    """``runner.invoke(args)``, with ``sys.argv`` as the ``dbt`` command line would
+    have it: dbt records ``dbt <argv>`` as the invocation's command (the
+    run-results hook keeps it in ``monitoring``), not this driver's spec."""
+    saved = sys.argv
+    sys.argv = ["dbt", *args]
+    try:
+        return runner.invoke(args)
+    finally:
+        sys.argv = saved
+
+
 def run(spec: dict[str, Any]) -> int:
     common = [str(arg) for arg in spec["common"]]
     target_path = Path(spec["target_path"])
@@ -66,17 +78,17 @@ def run(spec: dict[str, Any]) -> int:
     from dbt.cli.main import dbtRunner
 
     emit("start", PARSE)
-    parsed = dbtRunner().invoke([PARSE, *common])
+    parsed = invoke(dbtRunner(), [PARSE, *common])
     code = returncode(parsed)
     emit("end", PARSE, returncode=code)
     if code != 0:
         return code
-    runner = dbtRunner(manifest=parsed.result)  # type: ignore[arg-type]  # parse returns a Manifest
+    runner = dbtRunner(manifest=parsed.result)  # parse returns the Manifest
     status = 0
     for command in spec["commands"]:
         name = str(command["name"])
         emit("start", name)
-        result = runner.invoke([*(str(a) for a in command["args"]), *common])
+        result = invoke(runner, [*(str(a) for a in command["args"]), *common])
         code = returncode(result)
         for artifact, destination in (command.get("save") or {}).items():
             source = target_path / artifact
