@@ -397,7 +397,9 @@ def _print_build(outcome: BuildOutcome) -> None:
     if outcome.warehouse is not None:
         out.print(f"published {outcome.warehouse}")
     if outcome.docs is not None:
-        out.print(f"docs in {outcome.docs}")
+        # Without --docs the folder has the build's artifacts and the site as last generated.
+        what = "docs" if outcome.docs_generated else "dbt artifacts"
+        out.print(f"{what} in {outcome.docs}")
 
 
 # --------------------------------------------------------------------------- serve and report

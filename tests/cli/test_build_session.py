@@ -67,6 +67,7 @@ def test_a_build_runs_only_when_something_is_new(run_analytics, analytics_home, 
     # 1. The first build: no docs site, no unit tests, a record of its inputs.
     first = run_analytics("build", check=True)
     assert BUILT in first.stdout
+    assert f"dbt artifacts in {settings.docs_dir}" in first.stdout
     assert not (settings.docs_dir / "index.html").exists()
     assert not (settings.docs_dir / "catalog.json").exists()
     assert (settings.docs_dir / "manifest.json").is_file()
