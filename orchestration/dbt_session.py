@@ -24,8 +24,9 @@ stdout carries dbt's JSON events unchanged, with a line
 around each command (``parse`` first); an ``end`` line has the command's
 ``returncode``: 0 success, 1 nodes failed (or a source is late), 2 dbt
 stopped with an error, 130 interrupted. A failed parse, a failed required
-command or an interrupt ends the session; the exit code is the last
-``returncode`` that was not 0 for a required command (0 otherwise).
+command or an interrupt ends the session with that step's code (0 when
+every step ran). The spec holds options and paths only: credentials reach
+dbt through the environment, as with the ``dbt`` command line.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ def run(spec: dict[str, Any]) -> int:
     if code != 0:
         return code
     runner = dbtRunner(manifest=parsed.result)  # parse returns the Manifest
-    status = 0
     for command in spec["commands"]:
         name = str(command["name"])
         emit("start", name)
@@ -99,7 +99,7 @@ def run(spec: dict[str, Any]) -> int:
             return code
         if code != 0 and command.get("required", True):
             return code
-    return status
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
