@@ -129,11 +129,13 @@ def events_fingerprint(events_dir: Path) -> str:
                 content = path.read_bytes()
             except OSError:
                 continue
-            digest.update(path.relative_to(events_dir).as_posix().encode() + b"\0")
             if stream == "scheduler_runs":
                 content = b"\n".join(
                     line for line in content.splitlines() if not _is_own_build_event(line)
                 )
+                if not content.strip():
+                    continue  # only build lines: as if the file were not there
+            digest.update(path.relative_to(events_dir).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()
 

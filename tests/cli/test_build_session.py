@@ -224,3 +224,30 @@ def test_a_project_that_does_not_parse_is_one_line_for_the_build(tmp_path: Path)
     assert "models/m.sql" in message or "model m" in message, message
     assert message.endswith(f"— see {tmp_path / 'logs' / 'dbt.log'}")
     assert "\n" not in message
+
+
+def test_events_are_news_except_the_schedulers_lines_about_builds(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    sink = LocalEventSink(events)
+    due = datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat()
+
+    def scheduler_run(job: str, kind: str, status: str) -> SchedulerRunEvent:
+        return SchedulerRunEvent.model_validate(
+            {"job": job, "kind": kind, "due_at": due, "attempt": 1, "status": status, "at": due}
+        )
+
+    empty = build_inputs.events_fingerprint(events)
+    sink.emit(scheduler_run("hourly_build", "build", "running"))
+    assert build_inputs.events_fingerprint(events) == empty
+    sink.emit(scheduler_run("daily_sales", "report", "running"))
+    with_report_run = build_inputs.events_fingerprint(events)
+    assert with_report_run != empty
+    sink.emit(scheduler_run("hourly_build", "build", "succeeded"))
+    assert build_inputs.events_fingerprint(events) == with_report_run
+    sink.emit(report_event("j-9"))
+    with_job = build_inputs.events_fingerprint(events)
+    assert with_job != with_report_run
+    # A malformed line is news too (the models reject it with the reason).
+    [job_file] = (events / "report_jobs").rglob("*.jsonl")
+    job_file.write_bytes(job_file.read_bytes() + b'{"broken\n')
+    assert build_inputs.events_fingerprint(events) != with_job
