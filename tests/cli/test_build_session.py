@@ -1,9 +1,9 @@
 """``analytics build`` in one dbt process: nothing new -> no dbt at all, docs
 and unit tests only when asked, and the one-line failures of the driver.
 
-Real ``analytics`` commands, real dbt, real DuckDB files. One home goes
+Real ``analytics`` commands, real dbt, real DuckDB files. A home goes
 through a sequence of builds (each step depends on the record the one
-before left), so it is one test.
+before left), so each sequence is one test.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ def unit_test_results(settings: Settings) -> list[dict[str, object]]:
     return [r for r in results if str(r["unique_id"]).startswith("unit_test.")]
 
 
+def scheduler_run(job: str, kind: str, status: str) -> SchedulerRunEvent:
+    due = datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat()
+    return SchedulerRunEvent.model_validate(
+        {"job": job, "kind": kind, "due_at": due, "attempt": 1, "status": status, "at": due}
+    )
+
+
 def broken_profiles(tmp_path: Path) -> Path:
     """A profiles folder whose local target dbt refuses (threads must be a number)."""
     folder = tmp_path / "broken-profiles"
@@ -60,7 +67,13 @@ def broken_profiles(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_build_runs_only_when_something_is_new(run_analytics, analytics_home, tmp_path) -> None:
+#: Several full dbt builds in a row: more than the default 900 s on a busy
+#: two-core machine.
+CHAIN_TIMEOUT = pytest.mark.timeout(2400)
+
+
+@CHAIN_TIMEOUT
+def test_nothing_new_runs_no_dbt_docs_and_force_on_request(run_analytics, analytics_home) -> None:
     settings = Settings(home=analytics_home)
     run_analytics(*GENERATE, check=True)
 
@@ -94,26 +107,14 @@ def test_a_build_runs_only_when_something_is_new(run_analytics, analytics_home, 
 
     # 3. The scheduler's own lines about build jobs are not news (it writes
     #    one when each build starts): still nothing new.
-    sink = LocalEventSink(settings.events_dir)
-    sink.emit(
-        SchedulerRunEvent.model_validate(
-            {
-                "job": "hourly_build",
-                "kind": "build",
-                "due_at": datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat(),
-                "attempt": 1,
-                "status": "running",
-                "at": datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat(),
-            }
-        )
-    )
+    LocalEventSink(settings.events_dir).emit(scheduler_run("hourly_build", "build", "running"))
     assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
 
     # 4. --docs with nothing new: no build, but the docs site of the published
     #    warehouse is generated (once).
     with_docs = run_analytics("build", "--docs", check=True)
     assert with_docs.stdout.startswith(NOTHING_NEW)
-    assert "docs in " in with_docs.stdout
+    assert f"docs in {settings.docs_dir}" in with_docs.stdout
     catalog = json.loads((settings.docs_dir / "catalog.json").read_text())
     assert any(".rpt_daily_sales" in node for node in catalog["nodes"])
     assert (settings.docs_dir / "index.html").is_file()
@@ -126,10 +127,30 @@ def test_a_build_runs_only_when_something_is_new(run_analytics, analytics_home, 
     assert BUILT in forced.stdout
     assert json.loads((settings.docs_dir / "catalog.json").read_text()) == catalog
     assert unit_test_results(settings) == []
+    record = build_inputs.load(settings)
+    assert record is not None and not record.docs
 
-    # 6. A new report job event is news. The build fails (a profile dbt
+    # 6. `analytics docs` makes the site of the published warehouse.
+    docs = run_analytics("docs", check=True)
+    assert f"docs in {settings.docs_dir}" in docs.stdout
+    assert (settings.docs_dir / "index.html").is_file()
+    record = build_inputs.load(settings)
+    assert record is not None and record.docs
+    assert run_analytics("build", "--docs", check=True).stdout.startswith(NOTHING_NEW)
+
+
+@CHAIN_TIMEOUT
+def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
+    run_analytics, analytics_home, tmp_path
+) -> None:
+    settings = Settings(home=analytics_home)
+    run_analytics(*GENERATE, check=True)
+    run_analytics("build", "--no-freshness", check=True)
+    assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
+
+    # 1. A new report job event is news. The build fails (a profile dbt
     #    refuses): one line, and the record stays the last good build's.
-    sink.emit(report_event("j-1"))
+    LocalEventSink(settings.events_dir).emit(report_event("j-1"))
     before = settings.build_inputs_path.read_bytes()
     failed = run_analytics("build", env={"DBT_PROFILES_DIR": str(broken_profiles(tmp_path))})
     assert_one_error_line(failed, "dbt build failed", str(settings.dbt_log_path / "dbt.log"))
@@ -144,31 +165,20 @@ def test_a_build_runs_only_when_something_is_new(run_analytics, analytics_home, 
         ).fetchone() or (0,)
     assert jobs == 1
 
-    # 7. New raw data is news.
+    # 2. New raw data is news.
     run_analytics("generate", "--increment", "--days", "1", check=True)
-    raw_build = run_analytics("build", "--no-freshness", check=True)
-    assert BUILT in raw_build.stdout
+    assert BUILT in run_analytics("build", "--no-freshness", check=True).stdout
     assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
 
-    # 8. A change to the dbt project's inputs is news: here the profiles file.
+    # 3. A change to the dbt project's inputs is news: here the profiles file
+    #    (every project file: test_project_files_seeds_and_macros_...).
     profiles = tmp_path / "profiles"
     profiles.mkdir()
     text = (PROJECT_ROOT / "profiles.yml.example").read_text()
     (profiles / "profiles.yml").write_text(text + "\n# a comment changes the file\n")
-    changed = run_analytics(
-        "build", "--no-freshness", env={"DBT_PROFILES_DIR": str(profiles)}, check=True
-    )
-    assert BUILT in changed.stdout
-    assert run_analytics(
-        "build", env={"DBT_PROFILES_DIR": str(profiles)}, check=True
-    ).stdout.startswith(NOTHING_NEW)
-
-    # 9. `analytics docs` regenerates the site of the published warehouse.
-    docs = run_analytics("docs", check=True)
-    assert f"docs in {settings.docs_dir}" in docs.stdout
-    assert (settings.docs_dir / "index.html").is_file()
-    record = build_inputs.load(settings)
-    assert record is not None and record.docs
+    env = {"DBT_PROFILES_DIR": str(profiles)}
+    assert BUILT in run_analytics("build", "--no-freshness", env=env, check=True).stdout
+    assert run_analytics("build", env=env, check=True).stdout.startswith(NOTHING_NEW)
 
 
 def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -> None:
@@ -229,13 +239,6 @@ def test_a_project_that_does_not_parse_is_one_line_for_the_build(tmp_path: Path)
 def test_events_are_news_except_the_schedulers_lines_about_builds(tmp_path: Path) -> None:
     events = tmp_path / "events"
     sink = LocalEventSink(events)
-    due = datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat()
-
-    def scheduler_run(job: str, kind: str, status: str) -> SchedulerRunEvent:
-        return SchedulerRunEvent.model_validate(
-            {"job": job, "kind": kind, "due_at": due, "attempt": 1, "status": status, "at": due}
-        )
-
     empty = build_inputs.events_fingerprint(events)
     sink.emit(scheduler_run("hourly_build", "build", "running"))
     assert build_inputs.events_fingerprint(events) == empty
