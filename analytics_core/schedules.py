@@ -119,6 +119,8 @@ class BuildJob(Job):
 
     full_refresh: bool = False
     freshness: bool = True
+    #: Also generate the dbt docs site (``analytics build --docs``).
+    docs: bool = False
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
@@ -126,6 +128,8 @@ class BuildJob(Job):
         """The arguments of ``analytics build`` that run this job."""
         args = ["--full-refresh"] if self.full_refresh else []
         args += ["--freshness" if self.freshness else "--no-freshness"]
+        if self.docs:
+            args.append("--docs")
         for selector in self.select:
             args += ["--select", selector]
         for selector in self.exclude:
@@ -293,7 +297,9 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
     builds = []
     for where, entry in _entries(data, "builds"):
         _unknown_keys(
-            where, entry, {"name", "cron", "full_refresh", "freshness", "select", "exclude"}
+            where,
+            entry,
+            {"name", "cron", "full_refresh", "freshness", "docs", "select", "exclude"},
         )
         builds.append(
             BuildJob(
@@ -302,6 +308,7 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
                 kind="build",
                 full_refresh=_bool(where, "full_refresh", entry.get("full_refresh"), False),
                 freshness=_bool(where, "freshness", entry.get("freshness"), True),
+                docs=_bool(where, "docs", entry.get("docs"), False),
                 select=_strings(where, "select", entry.get("select")),
                 exclude=_strings(where, "exclude", entry.get("exclude")),
             )

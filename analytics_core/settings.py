@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     #: files under :attr:`events_dir`; ``s3://bucket/prefix`` -> S3 objects
     #: (see :mod:`analytics_core.events`).
     events_url: str | None = None
+    #: dbt threads of a local build (``ANALYTICS_DBT_THREADS``; the build passes
+    #: it to the profile's ``threads``). Unset: one per CPU core of this machine.
+    dbt_threads: int | None = Field(default=None, ge=1, le=256)
+
+    @property
+    def dbt_thread_count(self) -> int:
+        """:attr:`dbt_threads`, or the machine's CPU count."""
+        import os
+
+        return self.dbt_threads or os.cpu_count() or 1
 
     @cached_property
     def home_dir(self) -> Path:
@@ -76,6 +86,13 @@ class Settings(BaseSettings):
         must resolve in the published file as well.
         """
         return self.state_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def build_inputs_path(self) -> Path:
+        """The fingerprint of the inputs of the last complete, successful build
+        (see :mod:`orchestration.build_inputs`): a build with the same inputs
+        has nothing new to do."""
+        return self.state_dir / "build_inputs.json"
 
     @property
     def incoming_warehouse_path(self) -> Path:
@@ -132,8 +149,10 @@ class Settings(BaseSettings):
     @property
     def docs_dir(self) -> Path:
         """The dbt docs site and artifacts that match the *published* warehouse:
-        ``index.html``, ``manifest.json``, ``catalog.json``, ``run_results.json``,
-        ``semantic_manifest.json``. Updated only by a successful build."""
+        ``manifest.json``, ``semantic_manifest.json``, ``run_results.json``,
+        ``sources.json`` of the last successful build, and the site itself
+        (``index.html``, ``catalog.json``) from the last time docs were
+        generated (``analytics build --docs``, ``analytics docs``)."""
         return self.dbt_dir / "docs"
 
 

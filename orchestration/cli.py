@@ -275,8 +275,23 @@ def build(
             help="Check source freshness first (recorded in the monitoring schema).",
         ),
     ] = True,
+    docs: Annotated[
+        bool, typer.Option("--docs", help="Also generate the dbt docs site (dbt docs generate).")
+    ] = False,
+    unit_tests: Annotated[
+        bool,
+        typer.Option("--unit-tests", help="Also run the dbt unit tests (CI, development)."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Build even when nothing is new since the last build."),
+    ] = False,
 ) -> None:
-    """Run dbt build (and docs) on the warehouse, then publish it for readers."""
+    """Run dbt build on the warehouse, then publish it for readers.
+
+    Locally, a build with nothing new since the last one (raw data, events,
+    dbt project) says so and runs nothing; --force builds anyway.
+    """
     settings = load_settings()
     outcome = _build(
         settings,
@@ -285,6 +300,9 @@ def build(
         select=select,
         exclude=exclude,
         freshness=freshness,
+        docs=docs,
+        unit_tests=unit_tests,
+        force=force,
     )
     _print_build(outcome)
 
@@ -297,6 +315,9 @@ def _build(
     select: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     freshness: bool = True,
+    docs: bool = False,
+    unit_tests: bool = False,
+    force: bool = False,
 ) -> BuildOutcome:
     from orchestration.build import build as run_build
     from orchestration.progress import build_bar
@@ -310,7 +331,27 @@ def _build(
             exclude=list(exclude or []),
             reporter=bar,
             freshness=freshness,
+            docs=docs,
+            unit_tests=unit_tests,
+            force=force,
         )
+
+
+@app.command()
+def docs() -> None:
+    """Generate the dbt docs site of the published warehouse and publish it."""
+    from orchestration.build import generate_docs
+    from orchestration.progress import build_bar
+
+    settings = load_settings()
+    if settings.target != "local":
+        raise UsageError(
+            "analytics docs documents the local published warehouse; on Snowflake targets"
+            " use analytics build --docs"
+        )
+    with build_bar(err) as bar:
+        path = generate_docs(settings, bar)
+    out.print(f"docs in {path}", markup=False)
 
 
 def _print_freshness(fresh: DbtResult) -> None:
@@ -332,9 +373,21 @@ def _print_freshness(fresh: DbtResult) -> None:
 
 
 def _print_build(outcome: BuildOutcome) -> None:
+    if outcome.current_since is not None:
+        at = outcome.current_since.strftime("%Y-%m-%d %H:%M:%S UTC")
+        out.print(
+            f"nothing new in raw data since the build at {at}; the published warehouse is current",
+            markup=False,
+            soft_wrap=True,
+        )
+        if outcome.docs is not None:
+            out.print(f"docs in {outcome.docs}", markup=False)
+        return
     if outcome.freshness is not None:
         _print_freshness(outcome.freshness)
     result = outcome.result
+    if result is None:  # pragma: no cover - only a build that found nothing new has none
+        return
     parts = [f"{result.nodes} nodes"]
     if result.warnings:
         parts.append(f"{result.warnings} warnings")
@@ -344,7 +397,9 @@ def _print_build(outcome: BuildOutcome) -> None:
     if outcome.warehouse is not None:
         out.print(f"published {outcome.warehouse}")
     if outcome.docs is not None:
-        out.print(f"docs in {outcome.docs}")
+        # Without --docs the folder has the build's artifacts and the site as last generated.
+        what = "docs" if outcome.docs_generated else "dbt artifacts"
+        out.print(f"{what} in {outcome.docs}")
 
 
 # --------------------------------------------------------------------------- serve and report
@@ -931,7 +986,9 @@ def up(
         with _generator_errors(), GeneratorBar(err) as bar:
             summary = generation.generate_local(settings, config, progress=bar, on_wait=bar.waiting)
         _print_generation(summary, str(settings.state_warehouse_path), increment=False)
-    _print_build(_build(settings, target="local"))
+    # The docs site is generated when there is none yet; later builds keep it.
+    has_docs = (settings.docs_dir / "index.html").is_file()
+    _print_build(_build(settings, target="local", docs=not has_docs))
 
     reports = ReportServer(service, settings)
     group = ServiceGroup(

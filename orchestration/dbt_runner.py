@@ -1,4 +1,9 @@
-"""Run the real ``dbt`` command line as a subprocess and follow its progress.
+"""Run dbt as a subprocess and follow its progress.
+
+A build runs its dbt commands in one child process,
+:mod:`orchestration.dbt_session` (:func:`run_dbt_session`): it parses the
+project once and runs every command with that manifest. Other callers run
+one ``dbt`` command line (:func:`run_dbt`).
 
 dbt writes structured JSON events to stdout (``--log-format json``); we turn
 the ``N of M`` node events into progress callbacks and count errors and test
@@ -112,9 +117,11 @@ class DbtInvocation:
         return self.log_path / "dbt.log"
 
     def command_line(self, command: Sequence[str]) -> list[str]:
+        return [str(dbt_executable()), *command, *self.flags()]
+
+    def flags(self) -> list[str]:
+        """The options every command of the invocation gets (after the command)."""
         return [
-            str(dbt_executable()),
-            *command,
             "--project-dir",
             str(self.project_dir),
             "--profiles-dir",
@@ -164,6 +171,10 @@ class DbtResult:
     first_error_message: str | None = None
     #: Lines on stdout/stderr that were not dbt events (tracebacks, warnings).
     other_output: list[str] = field(default_factory=list)
+    #: False when the command never started (the session stopped before it:
+    #: the project did not parse, an earlier command failed, dbt crashed); the
+    #: other fields then describe what stopped it.
+    ran: bool = True
 
     @property
     def ok(self) -> bool:
@@ -352,3 +363,199 @@ def _stop(process: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# --------------------------------------------------------------------------- one process per build
+
+#: The key of the session driver's own lines (see :mod:`orchestration.dbt_session`).
+SESSION_MARKER = "analytics_session"
+#: The driver's parse step, before the commands.
+SESSION_PARSE = "parse"
+
+
+@dataclass(frozen=True)
+class DbtCommand:
+    """One command of a session: ``args`` as after ``dbt`` on a command line."""
+
+    args: tuple[str, ...]
+    #: A failure ends the session (the commands after it do not run).
+    required: bool = True
+    #: Artifacts of the target folder to copy right after this command, before
+    #: the next one overwrites them: ``{"run_results.json": Path(...)}``.
+    save: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """``build``, ``source freshness``, ``docs generate``: the words before the options."""
+        words: list[str] = []
+        for arg in self.args:
+            if arg.startswith("-"):
+                break
+            words.append(arg)
+        return " ".join(words)
+
+
+def _session_marker(line: str) -> dict[str, Any] | None:
+    if SESSION_MARKER not in line:
+        return None
+    try:
+        marker = json.loads(line)[SESSION_MARKER]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+class _SessionReader:
+    """Splits the driver's output into one :class:`DbtResult` per command."""
+
+    def __init__(
+        self,
+        log_file: Path,
+        on_progress: DbtProgress | None,
+        on_start: Callable[[str], None] | None,
+    ) -> None:
+        self.log_file = log_file
+        self.on_progress = on_progress
+        self.on_start = on_start
+        self.finished: dict[str, DbtResult] = {}
+        # Output before the first marker (interpreter warnings, an import
+        # error) belongs to the parse step.
+        self._name = SESSION_PARSE
+        self._reader: DbtEventReader | None = self._new(SESSION_PARSE)
+
+    def _new(self, name: str) -> DbtEventReader:
+        result = DbtResult(command=name, returncode=-1, log_file=self.log_file)
+        return DbtEventReader(result, self.on_progress)
+
+    def feed(self, line: str) -> None:
+        marker = _session_marker(line)
+        if marker is None:
+            if self._reader is None:
+                self._reader = self._new(self._name)
+            self._reader.feed(line)
+            return
+        name = str(marker.get("command", ""))
+        if marker.get("event") == "start":
+            self._close(None)
+            self._name = name
+            self._reader = self._new(name)
+            if self.on_start is not None:
+                self.on_start(name)
+        elif marker.get("event") == "end" and self._reader is not None:
+            code = marker.get("returncode")
+            self._close(code if isinstance(code, int) else -1)
+
+    def _close(self, returncode: int | None) -> None:
+        """Finish the current section (``None``: it ended without its end line)."""
+        if self._reader is None:
+            return
+        result = self._reader.finish()
+        if returncode is not None:
+            result.returncode = returncode
+        if returncode is not None or self._name not in self.finished:
+            self.finished[self._name] = result
+        self._reader = None
+
+    def results(self, commands: Sequence[DbtCommand], exit_code: int) -> list[DbtResult]:
+        """One result per command; a command that never ran gets the reason."""
+        if self._reader is not None:
+            # The driver died inside a section: that section failed with its exit code.
+            result = self._reader.finish()
+            result.returncode = exit_code if exit_code != 0 else -1
+            self.finished[self._name] = result
+            self._reader = None
+        cause = self.finished.get(SESSION_PARSE)
+        out: list[DbtResult] = []
+        for command in commands:
+            ran = self.finished.get(command.name)
+            if ran is None:
+                out.append(_not_run(command.name, cause, exit_code, self.log_file))
+            else:
+                cause = ran
+                out.append(ran)
+        return out
+
+
+def _not_run(name: str, cause: DbtResult | None, exit_code: int, log_file: Path) -> DbtResult:
+    """The result of a command the session never started: it carries why."""
+    if cause is None or cause.ok:
+        return DbtResult(
+            command=name,
+            returncode=exit_code if exit_code != 0 else -1,
+            log_file=log_file,
+            ran=False,
+        )
+    return DbtResult(
+        command=name,
+        returncode=cause.returncode,
+        log_file=log_file,
+        fatal_error=cause.fatal_error
+        or (cause.failure_message().split(" — see ")[0] if cause.nodes else None),
+        first_error_message=cause.first_error_message,
+        other_output=list(cause.other_output),
+        ran=False,
+    )
+
+
+def session_command_line(invocation: DbtInvocation, commands: Sequence[DbtCommand]) -> list[str]:
+    """The driver's command line: this interpreter, ``-m orchestration.dbt_session``, its spec."""
+    spec = {
+        "common": invocation.flags(),
+        "target_path": str(invocation.target_path),
+        "commands": [
+            {
+                "name": command.name,
+                "args": list(command.args),
+                "required": command.required,
+                "save": {name: str(path) for name, path in command.save.items()},
+            }
+            for command in commands
+        ],
+    }
+    return [sys.executable, "-m", "orchestration.dbt_session", json.dumps(spec)]
+
+
+def run_dbt_session(
+    invocation: DbtInvocation,
+    commands: Sequence[DbtCommand],
+    on_progress: DbtProgress | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> list[DbtResult]:
+    """Run ``commands`` in one dbt process (one parse); one result per command.
+
+    ``on_start(name)`` is called when the driver starts a step (``parse``,
+    then each command's :attr:`DbtCommand.name`). Never raises for a failed
+    command; Ctrl-C stops the driver and re-raises.
+    """
+    if not commands:
+        return []
+    dbt_executable()  # dbt must be installed here; say so before starting anything
+    invocation.log_path.mkdir(parents=True, exist_ok=True)
+    invocation.target_path.mkdir(parents=True, exist_ok=True)
+    reader = _SessionReader(invocation.log_file, on_progress, on_start)
+    try:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter and module, arguments we built
+            session_command_line(invocation, commands),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=invocation.environment(),
+            cwd=invocation.project_dir,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+    except OSError as exc:
+        raise DbtError(f"cannot start dbt: {exc}") from exc
+    try:
+        if process.stdout is None:  # pragma: no cover - Popen with PIPE always has it
+            raise DbtError("dbt's output is not readable")
+        for line in process.stdout:
+            reader.feed(line)
+        exit_code = process.wait()
+    except BaseException:
+        # Ctrl-C reaches the driver too (same process group); give it a moment to stop.
+        _stop(process)
+        raise
+    return reader.results(commands, exit_code)

@@ -455,7 +455,13 @@ class CommandRunner:
             raise JobFailedError(
                 lines[-1] if lines else f"analytics build exited {done.returncode}"
             )
-        return "analytics build " + " ".join(job.build_args())
+        described = "analytics build " + " ".join(job.build_args())
+        nothing_new = next(
+            (line.strip() for line in done.stdout.splitlines() if line.startswith("nothing new")),
+            None,
+        )
+        # A build with nothing to do says so: "nothing new in raw data since ...".
+        return f"{described}: {nothing_new}" if nothing_new else described
 
     def report(self, job: ReportJob, due: dt.datetime) -> str:
         params = {**job.params_for(due), "formats": list(job.formats)}

@@ -28,14 +28,14 @@ RAW_SCHEMA = "raw_data"
 #: freshness): the history ``monitoring`` models read.
 RUN_LOG_SCHEMA = "monitoring_raw"
 
-#: dbt artifacts published next to the warehouse they describe.
-DOCS_FILES = (
-    "index.html",
-    "manifest.json",
-    "catalog.json",
-    "semantic_manifest.json",
-    "sources.json",
-)
+#: What ``dbt docs generate`` adds to a build's artifacts: the docs site.
+DOCS_SITE_FILES = ("index.html", "catalog.json")
+#: What every build publishes: the project as built (the semantic layer reads
+#: ``semantic_manifest.json``) and the source freshness it found.
+BUILD_FILES = ("manifest.json", "semantic_manifest.json", "sources.json")
+#: dbt artifacts published next to the warehouse they describe (with the
+#: build's ``run_results.json``).
+DOCS_FILES = (*DOCS_SITE_FILES, *BUILD_FILES)
 
 
 def wal_path(database: Path) -> Path:

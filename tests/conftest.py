@@ -6,8 +6,9 @@
   subprocess, the way a person would (``analytics_cli`` for any home).
 - ``fakesnow_server``: a fakesnow Snowflake emulator for the session;
   yields ``(host, port)``.
-- ``small_warehouse``: a built and published warehouse (scale 0.01, seed 7,
-  ending 2026-06-30) for the session. Read it, never write to it.
+- ``small_warehouse``: a built and published warehouse with its docs site
+  (scale 0.01, seed 7, ending 2026-06-30) for the session. Read it, never
+  write to it.
 """
 
 from __future__ import annotations
@@ -184,5 +185,5 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     end date 2026-06-30). Shared by the session: open it read-only."""
     home = tmp_path_factory.mktemp("small-warehouse")
     run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
-    run_cli("build", home=home, check=True)
+    run_cli("build", "--docs", home=home, check=True)
     return Settings(home=home)

@@ -8,7 +8,7 @@ from analytics_core.settings import Settings
 from orchestration.locking import warehouse_lock
 
 COMMAND_OPTIONS = {
-    (): ["generate", "build", "up", "serve", "report"],
+    (): ["generate", "build", "docs", "up", "serve", "report"],
     ("generate",): [
         "--scale",
         "--seed",
@@ -18,7 +18,16 @@ COMMAND_OPTIONS = {
         "--days",
         "--target",
     ],
-    ("build",): ["--full-refresh", "--select", "--exclude", "--target"],
+    ("build",): [
+        "--full-refresh",
+        "--select",
+        "--exclude",
+        "--target",
+        "--docs",
+        "--unit-tests",
+        "--force",
+    ],
+    ("docs",): [],
     ("up",): ["--scale", "--host", "--port", "--report-port", "--ui-port"],
     ("serve",): ["--host", "--port", "report-service"],
     ("report",): ["--param", "--format", "--out"],
@@ -94,6 +103,17 @@ def test_build_waits_for_the_lock_then_gives_up(run_analytics, analytics_home) -
         proc = run_analytics("build", env={"ANALYTICS_LOCK_TIMEOUT": "1.5"})
     assert_one_error_line(proc, "another generate (pid", "still holds the warehouse lock", after=1)
     assert proc.stderr.startswith("waiting for another generate (pid")
+
+
+def test_unit_tests_are_refused_on_the_emulator(run_analytics) -> None:
+    proc = run_analytics("build", "--target", "emulator", "--unit-tests")
+    assert_one_error_line(proc, "unit tests cannot run on the emulator", "--unit-tests")
+
+
+def test_docs_before_any_build_says_build_first(run_analytics, analytics_home) -> None:
+    proc = run_analytics("docs")
+    assert_one_error_line(proc, "no published warehouse", "analytics build")
+    assert not (analytics_home / "dbt" / "docs").exists()
 
 
 def test_generate_to_snowflake_names_the_missing_variable(run_analytics) -> None:

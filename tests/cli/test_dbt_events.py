@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.dbt_runner import DbtEventReader, DbtResult, one_line
+from orchestration.dbt_runner import DbtCommand, DbtEventReader, DbtResult, _SessionReader, one_line
 
 
 def event(event_name: str, text: str = "", level: str = "info", /, **data: object) -> str:
@@ -76,3 +76,70 @@ def test_hook_error_counts() -> None:
 
 def test_one_line_drops_call_stack() -> None:
     assert one_line("Encountered an error:\nA\n  > in macro x\n\n  B  ") == "A: B"
+
+
+def marker(kind: str, command: str, **extra: object) -> str:
+    return json.dumps({"analytics_session": {"event": kind, "command": command, **extra}})
+
+
+def session(*lines: str, exit_code: int) -> tuple[list[DbtResult], list[str]]:
+    started: list[str] = []
+    reader = _SessionReader(Path("/logs/dbt.log"), None, started.append)
+    for line in lines:
+        reader.feed(line)
+    commands = [DbtCommand(("source", "freshness"), required=False), DbtCommand(("build",))]
+    return reader.results(commands, exit_code), started
+
+
+def test_a_session_gives_one_result_per_command() -> None:
+    (fresh, build), started = session(
+        marker("start", "parse"),
+        event("MainReportVersion", "Running with dbt=1.11.16"),
+        marker("end", "parse", returncode=0),
+        marker("start", "source freshness"),
+        event("LogFreshnessResult", status="warn", index=1, total=1),
+        marker("end", "source freshness", returncode=1),
+        marker("start", "build"),
+        event("LogModelResult", status="success", index=1, total=1),
+        marker("end", "build", returncode=0),
+        exit_code=0,
+    )
+    assert started == ["parse", "source freshness", "build"]
+    assert (fresh.command, fresh.returncode, fresh.warnings, fresh.nodes) == (
+        "source freshness",
+        1,
+        1,
+        1,
+    )
+    assert (build.command, build.ok, build.nodes, build.ran) == ("build", True, 1, True)
+
+
+def test_a_driver_that_dies_mid_build_fails_that_build_with_its_last_words() -> None:
+    (fresh, build), _ = session(
+        marker("start", "parse"),
+        marker("end", "parse", returncode=0),
+        marker("start", "source freshness"),
+        marker("end", "source freshness", returncode=0),
+        marker("start", "build"),
+        event("LogModelResult", status="success", index=1, total=3),
+        "Fatal Python error: Segmentation fault",
+        exit_code=-11,
+    )
+    assert fresh.ok
+    assert build.returncode == -11 and build.ran
+    assert build.failure_message() == (
+        "dbt build failed: Fatal Python error: Segmentation fault — see /logs/dbt.log"
+    )
+
+
+def test_a_driver_that_cannot_start_dbt_says_why_for_every_command() -> None:
+    (fresh, build), started = session(
+        "Traceback (most recent call last):",
+        "ModuleNotFoundError: No module named 'dbt'",
+        exit_code=1,
+    )
+    assert started == []
+    assert not fresh.ran and not build.ran
+    assert build.failure_message() == (
+        "dbt build failed: ModuleNotFoundError: No module named 'dbt' — see /logs/dbt.log"
+    )

@@ -154,7 +154,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory, analytics_cli) -> Path:
     run_cli = analytics_cli
     home = tmp_path_factory.mktemp("publish-home")
     run_cli(*GENERATE, home=home, check=True)
-    run_cli("build", home=home, check=True)
+    run_cli("build", "--docs", home=home, check=True)
     return home
 
 

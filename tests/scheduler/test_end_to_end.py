@@ -89,7 +89,14 @@ def test_a_scheduled_report_reaches_the_monitoring_models(
         assert [r.job for r in started] == ["hourly_build"]
         [build] = state.runs("hourly_build")
         assert build.status == "succeeded", build.detail
+        assert "nothing new" not in (build.detail or "")
         scheduler.close()
+        # Run again with nothing new (the scheduler's own build events are not
+        # news): no dbt, and the run's result says so.
+        detail = CommandRunner(settings, config, svc.API_KEY)(
+            schedule.job("hourly_build"), build.due_at
+        )
+        assert "analytics build --freshness: nothing new in raw data since the build at" in detail
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         rows = con.execute(

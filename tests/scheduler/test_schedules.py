@@ -38,7 +38,11 @@ def test_the_project_schedule_is_valid_and_keeps_the_promised_times() -> None:
     assert {j.name for j in schedule.builds} == {"hourly_build", "nightly_full_build"}
     nightly = schedule.job("nightly_full_build")
     assert isinstance(nightly, BuildJob)
-    assert nightly.build_args() == ["--full-refresh", "--freshness"]
+    assert nightly.build_args() == ["--full-refresh", "--freshness", "--docs"]
+    hourly = schedule.job("hourly_build")
+    assert isinstance(hourly, BuildJob)
+    # Docs only at night: the hourly build publishes the catalog it was last made with.
+    assert hourly.build_args() == ["--freshness"]
     # The catalog shows the same times.
     assert {t: d.catalog_entry()["schedule"] for t, d in CATALOG.items()} == {
         j.report_type: j.cron for j in schedule.reports
@@ -130,6 +134,10 @@ GOOD_REPORT = "  - {name: r, report_type: daily_sales, cron: '0 6 * * *'}\n"
         (
             "builds:\n  - {name: h, cron: '0 * * * *', full_refresh: 'yes'}\n",
             "builds[0] (h): full_refresh must be true or false",
+        ),
+        (
+            "builds:\n  - {name: h, cron: '0 * * * *', docs: 'nightly'}\n",
+            "builds[0] (h): docs must be true or false",
         ),
         (
             "builds:\n  - {name: h, cron: '0 * * * *', select: [1]}\n",

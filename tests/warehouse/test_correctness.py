@@ -79,8 +79,20 @@ def scale_tenth(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         home=home,
         check=True,
     )
-    run_cli("build", home=home, check=True, timeout=1200)
+    # --unit-tests: the one build of the suite that runs every dbt unit test
+    # (scheduled and default builds leave them out).
+    run_cli("build", "--unit-tests", home=home, check=True, timeout=1200)
     return Settings(home=home)
+
+
+def test_every_dbt_unit_test_ran_and_passed(scale_tenth: Settings) -> None:
+    manifest = json.loads((scale_tenth.docs_dir / "manifest.json").read_text())
+    unit_tests = set(manifest["unit_tests"])
+    assert len(unit_tests) >= 10, "the project's dbt unit tests are missing from the manifest"
+    results = json.loads((scale_tenth.docs_dir / "run_results.json").read_text())["results"]
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"] in unit_tests}
+    assert set(ran) == unit_tests
+    assert set(ran.values()) == {"pass"}
 
 
 def test_monthly_revenue_orders_units_equal_independent_sql(scale_tenth: Settings) -> None:

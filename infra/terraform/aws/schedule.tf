@@ -98,6 +98,7 @@ locals {
       ["build", "--target", "prod"],
       try(b.full_refresh, false) ? ["--full-refresh"] : [],
       try(b.freshness, true) ? ["--freshness"] : ["--no-freshness"],
+      try(b.docs, false) ? ["--docs"] : [],
       [for s in try(b.select, []) : ["--select", s]],
       [for s in try(b.exclude, []) : ["--exclude", s]],
     ])

@@ -1,0 +1,267 @@
+"""``analytics build`` in one dbt process: nothing new -> no dbt at all, docs
+and unit tests only when asked, and the one-line failures of the driver.
+
+Real ``analytics`` commands, real dbt, real DuckDB files. A home goes
+through a sequence of builds (each step depends on the record the one
+before left), so each sequence is one test.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics_core.events import LocalEventSink, ReportJobEvent, SchedulerRunEvent
+from analytics_core.settings import PROJECT_ROOT, Settings
+from orchestration import build_inputs
+from orchestration.dbt_runner import DbtCommand, DbtInvocation, run_dbt_session
+from tests.cli.test_cli import assert_one_error_line
+
+pytestmark = pytest.mark.slow
+
+GENERATE = ("generate", "--scale", "0.002", "--seed", "5", "--end-date", "2026-06-30")
+NOTHING_NEW = "nothing new in raw data since the build at "
+BUILT = "dbt build on local:"
+
+
+def report_event(job: str) -> ReportJobEvent:
+    return ReportJobEvent.model_validate(
+        {
+            "job_id": job,
+            "report_type": "daily_sales",
+            "status": "queued",
+            "at": datetime(2026, 6, 29, 8, tzinfo=UTC).isoformat(),
+            "trigger": "api",
+        }
+    )
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def unit_test_results(settings: Settings) -> list[dict[str, object]]:
+    results = json.loads((settings.docs_dir / "run_results.json").read_text())["results"]
+    return [r for r in results if str(r["unique_id"]).startswith("unit_test.")]
+
+
+def scheduler_run(job: str, kind: str, status: str) -> SchedulerRunEvent:
+    due = datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat()
+    return SchedulerRunEvent.model_validate(
+        {"job": job, "kind": kind, "due_at": due, "attempt": 1, "status": status, "at": due}
+    )
+
+
+def broken_profiles(tmp_path: Path) -> Path:
+    """A profiles folder whose local target dbt refuses (threads must be a number)."""
+    folder = tmp_path / "broken-profiles"
+    folder.mkdir()
+    text = (PROJECT_ROOT / "profiles.yml.example").read_text()
+    bad = text.replace(
+        "threads: \"{{ env_var('ANALYTICS_DBT_THREADS', '4') | as_number }}\"", "threads: many", 1
+    )
+    assert bad != text
+    (folder / "profiles.yml").write_text(bad)
+    return folder
+
+
+#: Several full dbt builds in a row: more than the default 900 s on a busy
+#: two-core machine.
+CHAIN_TIMEOUT = pytest.mark.timeout(2400)
+
+
+@CHAIN_TIMEOUT
+def test_nothing_new_runs_no_dbt_docs_and_force_on_request(run_analytics, analytics_home) -> None:
+    settings = Settings(home=analytics_home)
+    run_analytics(*GENERATE, check=True)
+
+    # 1. The first build: no docs site, no unit tests, a record of its inputs.
+    first = run_analytics("build", check=True)
+    assert BUILT in first.stdout
+    assert f"dbt artifacts in {settings.docs_dir}" in first.stdout
+    assert not (settings.docs_dir / "index.html").exists()
+    assert not (settings.docs_dir / "catalog.json").exists()
+    assert (settings.docs_dir / "manifest.json").is_file()
+    assert (settings.docs_dir / "semantic_manifest.json").is_file()
+    assert unit_test_results(settings) == []
+    record = build_inputs.load(settings)
+    assert record is not None and not record.docs
+
+    # 2. Nothing new: no dbt, nothing copied or published, in well under 5 s.
+    published = settings.warehouse_path.stat().st_mtime_ns
+    state = settings.state_warehouse_path.stat().st_mtime_ns
+    log_size = (settings.dbt_log_path / "dbt.log").stat().st_size
+    started, cpu_before = time.monotonic(), children_cpu()
+    skipped = run_analytics("build", check=True)
+    seconds, cpu = time.monotonic() - started, children_cpu() - cpu_before
+    assert skipped.stdout.startswith(NOTHING_NEW), skipped.stdout
+    assert "the published warehouse is current" in skipped.stdout
+    assert record.built_at.strftime("%Y-%m-%d %H:%M:%S") in skipped.stdout
+    # The target is < 5 s wall including Python's start-up. Wall time on a
+    # shared test machine measures its load, so the test bounds the CPU the
+    # command used (about 1 s: no dbt, no copy) and the wall time loosely.
+    assert cpu < 3, f"a build with nothing new used {cpu:.1f} s of CPU"
+    assert seconds < 30, f"a build with nothing new took {seconds:.1f} s"
+    assert settings.warehouse_path.stat().st_mtime_ns == published
+    assert settings.state_warehouse_path.stat().st_mtime_ns == state
+    assert (settings.dbt_log_path / "dbt.log").stat().st_size == log_size
+    assert not settings.build_warehouse_path.exists()
+
+    # 3. The scheduler's own lines about build jobs are not news (it writes
+    #    one when each build starts): still nothing new.
+    LocalEventSink(settings.events_dir).emit(scheduler_run("hourly_build", "build", "running"))
+    assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
+
+    # 4. --docs with nothing new: no build, but the docs site of the published
+    #    warehouse is generated (once).
+    with_docs = run_analytics("build", "--docs", check=True)
+    assert with_docs.stdout.startswith(NOTHING_NEW)
+    assert f"docs in {settings.docs_dir}" in with_docs.stdout
+    catalog = json.loads((settings.docs_dir / "catalog.json").read_text())
+    assert any(".rpt_daily_sales" in node for node in catalog["nodes"])
+    assert (settings.docs_dir / "index.html").is_file()
+    assert (settings.docs_dir / "run_results.json").is_file()
+    again = run_analytics("build", "--docs", check=True)
+    assert again.stdout.startswith(NOTHING_NEW) and "docs in" not in again.stdout
+
+    # 5. --force builds anyway; the site keeps the catalog it had.
+    forced = run_analytics("build", "--force", "--no-freshness", check=True)
+    assert BUILT in forced.stdout
+    assert json.loads((settings.docs_dir / "catalog.json").read_text()) == catalog
+    assert unit_test_results(settings) == []
+    record = build_inputs.load(settings)
+    assert record is not None and not record.docs
+
+    # 6. `analytics docs` makes the site of the published warehouse.
+    docs = run_analytics("docs", check=True)
+    assert f"docs in {settings.docs_dir}" in docs.stdout
+    assert (settings.docs_dir / "index.html").is_file()
+    record = build_inputs.load(settings)
+    assert record is not None and record.docs
+    assert run_analytics("build", "--docs", check=True).stdout.startswith(NOTHING_NEW)
+
+
+@CHAIN_TIMEOUT
+def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
+    run_analytics, analytics_home, tmp_path
+) -> None:
+    settings = Settings(home=analytics_home)
+    run_analytics(*GENERATE, check=True)
+    run_analytics("build", "--no-freshness", check=True)
+    assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
+
+    # 1. A new report job event is news. The build fails (a profile dbt
+    #    refuses): one line, and the record stays the last good build's.
+    LocalEventSink(settings.events_dir).emit(report_event("j-1"))
+    before = settings.build_inputs_path.read_bytes()
+    failed = run_analytics("build", env={"DBT_PROFILES_DIR": str(broken_profiles(tmp_path))})
+    assert_one_error_line(failed, "dbt build failed", str(settings.dbt_log_path / "dbt.log"))
+    assert "threads" in failed.stderr
+    assert settings.build_inputs_path.read_bytes() == before
+    # ... so the next build still sees the new event and builds.
+    events_build = run_analytics("build", "--no-freshness", check=True)
+    assert BUILT in events_build.stdout
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        (jobs,) = con.execute(
+            "select count(*) from monitoring.report_jobs where job_id = 'j-1'"
+        ).fetchone() or (0,)
+    assert jobs == 1
+
+    # 2. New raw data is news.
+    run_analytics("generate", "--increment", "--days", "1", check=True)
+    assert BUILT in run_analytics("build", "--no-freshness", check=True).stdout
+    assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
+
+    # 3. A change to the dbt project's inputs is news: here the profiles file
+    #    (every project file: test_project_files_seeds_and_macros_...).
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    text = (PROJECT_ROOT / "profiles.yml.example").read_text()
+    (profiles / "profiles.yml").write_text(text + "\n# a comment changes the file\n")
+    env = {"DBT_PROFILES_DIR": str(profiles)}
+    assert BUILT in run_analytics("build", "--no-freshness", env=env, check=True).stdout
+    assert run_analytics("build", env=env, check=True).stdout.startswith(NOTHING_NEW)
+
+
+def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -> None:
+    """Every kind of project file is part of what a build reads."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", root / "dbt_project")
+    shutil.copy(PROJECT_ROOT / "dbt_project.yml", root / "dbt_project.yml")
+    profiles = tmp_path / "profiles.yml"
+    profiles.write_text((PROJECT_ROOT / "profiles.yml.example").read_text())
+    seen = {build_inputs.project_fingerprint(profiles, root)}
+    assert build_inputs.project_fingerprint(profiles, root) in seen  # stable
+    model = next((root / "dbt_project" / "models" / "reporting").glob("rpt_*.sql"))
+    macro = next((root / "dbt_project" / "macros").rglob("*.sql"))
+    seed = next((root / "dbt_project" / "seeds").glob("*.csv"))
+    for path in (model, macro, seed, root / "dbt_project.yml", profiles):
+        path.write_text(path.read_text() + "\n")
+        changed = build_inputs.project_fingerprint(profiles, root)
+        assert changed not in seen, path
+        seen.add(changed)
+    (root / "dbt_project" / "models" / "new_model.sql").write_text("select 1 as x\n")
+    assert build_inputs.project_fingerprint(profiles, root) not in seen
+
+
+def test_a_project_that_does_not_parse_is_one_line_for_the_build(tmp_path: Path) -> None:
+    """The driver's parse fails: every command after it carries the reason."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text(
+        "name: broken\nversion: '1.0'\nconfig-version: 2\nprofile: analytics_platform\n"
+        "model-paths: ['models']\n"
+    )
+    (project / "models").mkdir()
+    # A Jinja block that is never closed: dbt cannot parse the model.
+    (project / "models" / "m.sql").write_text("select 1 as x {% if true %}\n")
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(PROJECT_ROOT / "profiles.yml.example", profiles / "profiles.yml")
+    invocation = DbtInvocation(
+        target="local",
+        profiles_dir=profiles,
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+        env={"ANALYTICS_DUCKDB_PATH": str(tmp_path / "w.duckdb")},
+        project_dir=project,
+    )
+    started: list[str] = []
+    commands = [DbtCommand(("source", "freshness"), required=False), DbtCommand(("build",))]
+    fresh, build = run_dbt_session(invocation, commands, on_start=started.append)
+    assert started == ["parse"]
+    assert not fresh.ran and not build.ran
+    message = build.failure_message()
+    assert message.startswith("dbt build failed: Compilation Error"), message
+    assert "models/m.sql" in message or "model m" in message, message
+    assert message.endswith(f"— see {tmp_path / 'logs' / 'dbt.log'}")
+    assert "\n" not in message
+
+
+def test_events_are_news_except_the_schedulers_lines_about_builds(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    sink = LocalEventSink(events)
+    empty = build_inputs.events_fingerprint(events)
+    sink.emit(scheduler_run("hourly_build", "build", "running"))
+    assert build_inputs.events_fingerprint(events) == empty
+    sink.emit(scheduler_run("daily_sales", "report", "running"))
+    with_report_run = build_inputs.events_fingerprint(events)
+    assert with_report_run != empty
+    sink.emit(scheduler_run("hourly_build", "build", "succeeded"))
+    assert build_inputs.events_fingerprint(events) == with_report_run
+    sink.emit(report_event("j-9"))
+    with_job = build_inputs.events_fingerprint(events)
+    assert with_job != with_report_run
+    # A malformed line is news too (the models reject it with the reason).
+    [job_file] = (events / "report_jobs").rglob("*.jsonl")
+    job_file.write_bytes(job_file.read_bytes() + b'{"broken\n')
+    assert build_inputs.events_fingerprint(events) != with_job
