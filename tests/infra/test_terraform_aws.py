@@ -1064,6 +1064,7 @@ def test_terraform_fmt():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_checkov_finds_nothing_and_every_skip_says_why():
     import subprocess
 
