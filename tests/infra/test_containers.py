@@ -1100,6 +1100,7 @@ def moto_server(tmp_path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_s3_init_creates_the_bucket_the_report_service_uses(tmp_path, moto_server):
     """The s3-init command as compose runs it (its environment, the credentials
     secret at ~/.aws/credentials), against a real moto; twice, as every `up` does."""
