@@ -6,13 +6,17 @@
   subprocess, the way a person would (``analytics_cli`` for any home).
 - ``fakesnow_server``: a fakesnow Snowflake emulator for the session;
   yields ``(host, port)``.
+- ``warehouse_templates``: the warehouses built once per test run, shared
+  by the xdist workers (``tests/warehouses.py``); ``templates.copy(BASE,
+  path)`` gives a test a home of its own to write to.
 - ``small_warehouse``: a built and published warehouse with its docs site
-  (scale 0.01, seed 7, ending 2026-06-30) for the session. Read it, never
-  write to it.
+  (scale 0.01, seed 7, ending 2026-06-30): this worker's copy of the ``BASE`` template. Read it,
+  never write to it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -25,13 +29,36 @@ from typing import Any
 import pytest
 
 from analytics_core.settings import Settings
+from tests.warehouses import BASE, WarehouseTemplates, templates_root
+from tests.warehouses import SMALL_WAREHOUSE_ARGS as SMALL_WAREHOUSE_ARGS
 
 VENV_BIN = Path(sys.executable).parent
 ANALYTICS = VENV_BIN / "analytics"
 
-SMALL_WAREHOUSE_ARGS = ("--scale", "0.01", "--seed", "7", "--end-date", "2026-06-30")
+#: A file to append one JSON line to per ``analytics`` command run_cli runs
+#: (command, exit code, seconds, worker): counts the builds of a test run.
+CLI_LOG = "ANALYTICS_TEST_CLI_LOG"
 
 RunAnalytics = Callable[..., "subprocess.CompletedProcess[str]"]
+
+#: Fixtures that build a warehouse or copy a built one: a test that uses one,
+#: even indirectly, must be marked ``slow`` (``pytest -m "not slow"``, the
+#: contributors' fast lane, never waits for a dbt build).
+WAREHOUSE_FIXTURES = frozenset({"small_warehouse", "warehouse_templates", "hostile_warehouse"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if WAREHOUSE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use a built warehouse but are not marked slow "
+            f"(add pytestmark = pytest.mark.slow): {', '.join(unmarked)}"
+        )
 
 
 def analytics_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -54,6 +81,7 @@ def run_cli(
     check: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``analytics ARGS`` and return the finished process (text output)."""
+    started = time.monotonic()
     proc = subprocess.run(
         [str(ANALYTICS), *args],
         env=analytics_env(home, env),
@@ -62,6 +90,17 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+    log = os.environ.get(CLI_LOG)
+    if log:
+        line = {
+            "args": list(args),
+            "returncode": proc.returncode,
+            "seconds": round(time.monotonic() - started, 1),
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+            "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+        }
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
     if check and proc.returncode != 0:
         pytest.fail(
             f"analytics {' '.join(args)} exited {proc.returncode}\n"
@@ -180,10 +219,17 @@ def emulator_connection(env: Mapping[str, str], database: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def warehouse_templates(tmp_path_factory: pytest.TempPathFactory) -> WarehouseTemplates:
+    """The warehouses built once per run (all workers together)."""
+    return WarehouseTemplates(templates_root(tmp_path_factory), run_cli)
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(
+    warehouse_templates: WarehouseTemplates, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     """Settings of a home with a built, published warehouse (scale 0.01, seed 7,
-    end date 2026-06-30). Shared by the session: open it read-only."""
-    home = tmp_path_factory.mktemp("small-warehouse")
-    run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
-    run_cli("build", "--docs", home=home, check=True)
-    return Settings(home=home)
+    end date 2026-06-30): this worker's copy of the run's ``BASE`` template
+    (a copy, so that a test that breaks the rule cannot harm another worker).
+    Shared by the worker's session: open it read-only."""
+    return warehouse_templates.copy(BASE, tmp_path_factory.mktemp("small-warehouse") / "home")

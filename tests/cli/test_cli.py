@@ -126,6 +126,7 @@ def test_increment_without_data_says_generate_first(run_analytics) -> None:
     assert_one_error_line(proc, "no raw data", "analytics generate")
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_generate_into_the_snowflake_emulator(run_analytics, fakesnow_env) -> None:
     proc = run_analytics(
         "generate",

@@ -11,6 +11,8 @@ import pytest
 
 from analytics_core.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 SCHEMAS = {"processed_data", "reporting", "monitoring"}
 
 

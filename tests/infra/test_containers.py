@@ -507,10 +507,12 @@ def hadolint(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("image", IMAGE_NAMES)
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_hadolint_finds_nothing(image):
     assert hadolint(dockerfile_path(image)) == []
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_hadolint_does_check(tmp_path):
     """The control: the same run finds the usual mistakes in a bad Dockerfile."""
     bad = tmp_path / "bad.Dockerfile"
@@ -574,6 +576,7 @@ def checkov(directory: Path) -> dict[str, dict[str, Any]]:
     return {report["check_type"]: report for report in reports}
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_checkov_passes_the_dockerfiles_and_fails_a_bad_one(tmp_path):
     """checkov's Dockerfile checks and its secrets scan (also over the compose
     files), with a bad Dockerfile as the control."""
@@ -692,6 +695,7 @@ class ImageOnThisMachine:
 
 
 @pytest.mark.parametrize("image", sorted(SERVERS))
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_image_runs_answers_its_healthcheck_and_stops_on_sigterm(image, tmp_path):
     """The image's own entry point, environment and health check, here: it listens
     on every interface, the check passes, SIGTERM stops it cleanly, the check then
@@ -733,6 +737,7 @@ def test_image_runs_answers_its_healthcheck_and_stops_on_sigterm(image, tmp_path
     assert after.returncode == 1 and "cannot be reached" in after.stderr
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_dbt_runner_environment_runs_plain_dbt(tmp_path):
     """DBT_PROJECT_DIR, DBT_PROFILES_DIR, DBT_TARGET_PATH and DBT_LOG_PATH of the
     image are what dbt reads: `dbt parse` with no path options, from another folder,
@@ -1095,6 +1100,7 @@ def moto_server(tmp_path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_s3_init_creates_the_bucket_the_report_service_uses(tmp_path, moto_server):
     """The s3-init command as compose runs it (its environment, the credentials
     secret at ~/.aws/credentials), against a real moto; twice, as every `up` does."""

@@ -907,6 +907,7 @@ def _schedule_console(tmp_path: Path, crons: dict[str, str]) -> Console:
     )
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_cron_conversion_keeps_every_run_time(tmp_path):
     console = _schedule_console(tmp_path, _MORE_CRONS)
     expressions, errors = console.evaluate(
@@ -1064,6 +1065,7 @@ def test_terraform_fmt():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_checkov_finds_nothing_and_every_skip_says_why():
     import subprocess
 

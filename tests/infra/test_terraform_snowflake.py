@@ -643,6 +643,7 @@ def test_checkov_skips_carry_a_reason() -> None:
                 assert re.search(r"checkov:skip=CKV2?_[A-Z]+_\d+:\s*\S", line), f"{path}: {line}"
 
 
+@pytest.mark.slow  # checkov, hadolint, dbt or a server process: tens of seconds
 def test_checkov_passes_the_module() -> None:
     result = subprocess.run(
         [

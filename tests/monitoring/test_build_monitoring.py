@@ -1,6 +1,7 @@
 """``analytics build`` and the monitoring schema, end to end.
 
-A real home is generated and built with the CLI. Then a build fails for
+A real home is generated and built with the CLI (the run's BASE template,
+``tests/warehouses.py``). Then a build fails for
 real (raw orders lose their currency, so a staging ``not_null`` test fails):
 the data stays as it was, but the published warehouse shows the failed run,
 the failing test and its failure count. A fixed build then succeeds and the
@@ -19,12 +20,17 @@ import duckdb
 import pytest
 
 from analytics_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import SMALL_WAREHOUSE_ARGS, RunAnalytics
+from tests.conftest import RunAnalytics
+from tests.warehouses import (
+    BASE,
+    BROKEN_ORDERS,
+    FAILED,
+    FAILING_TEST,
+    WarehouseTemplates,
+    restore_currency,
+)
 
 pytestmark = pytest.mark.slow
-
-FAILING_TEST = "not_null_stg_shop__orders_currency_code"
-BROKEN_ORDERS = 3
 
 
 def query(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -64,34 +70,22 @@ def run_results(settings: Settings, *, failed: bool = False) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def history(
-    tmp_path_factory: pytest.TempPathFactory, analytics_cli: RunAnalytics
+    warehouse_templates: WarehouseTemplates,
+    tmp_path_factory: pytest.TempPathFactory,
+    analytics_cli: RunAnalytics,
 ) -> dict[str, Any]:
-    """A home with three builds: good, failed (broken raw data), good again."""
-    home = tmp_path_factory.mktemp("monitoring-home")
-    settings = Settings(home=home)
-    analytics_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
-    first = analytics_cli("build", home=home, check=True)
-    first_results = run_results(settings)
-    fingerprint_before = data_fingerprint(settings.warehouse_path)
+    """A home with three builds: good, failed (broken raw data), good again.
+    The first two made the run's BASE and FAILED templates (tests/warehouses.py,
+    where their CLI runs are kept); a copy of FAILED gets the fixed build."""
+    base = warehouse_templates.get(BASE)
+    first = base.runs[-1]
+    assert first.args[1:] == ["build"], first.args
+    first_results = run_results(base.settings)
+    fingerprint_before = data_fingerprint(base.settings.warehouse_path)
 
-    with duckdb.connect(str(settings.state_warehouse_path)) as con:
-        broken = [
-            row[0]
-            for row in con.execute(
-                "select distinct order_id from raw_data.shop_orders order by order_id limit ?",
-                [BROKEN_ORDERS],
-            ).fetchall()
-        ]
-        con.execute(
-            "create table main.saved_currency as select order_id, _cdc_lsn, currency "
-            "from raw_data.shop_orders where list_contains(?, order_id)",
-            [broken],
-        )
-        con.execute(
-            "update raw_data.shop_orders set currency = null where list_contains(?, order_id)",
-            [broken],
-        )
-    failed = analytics_cli("build", home=home)
+    (failed,) = warehouse_templates.get(FAILED).runs
+    home = tmp_path_factory.mktemp("monitoring-home") / "home"
+    settings = warehouse_templates.copy(FAILED, home)
     failed_results = run_results(settings, failed=True)
     published_after_failure = {
         "fingerprint": data_fingerprint(settings.warehouse_path),
@@ -114,13 +108,7 @@ def history(
         ),
     }
 
-    with duckdb.connect(str(settings.state_warehouse_path)) as con:
-        con.execute(
-            "update raw_data.shop_orders as o set currency = s.currency "
-            "from main.saved_currency as s "
-            "where o.order_id = s.order_id and o._cdc_lsn = s._cdc_lsn"
-        )
-        con.execute("drop table main.saved_currency")
+    restore_currency(settings)
     fixed = analytics_cli("build", "--full-refresh", home=home, check=True)
     return {
         "home": home,

@@ -13,6 +13,8 @@ import pytest
 
 from analytics_core.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 #: Current raw entities per raw table and load day, straight from the CDC logs
 #: (raw-data.md: latest LSN per key, not a delete), with their keys.
 CURRENT_RAW = """

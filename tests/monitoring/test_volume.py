@@ -23,6 +23,8 @@ import pytest
 from analytics_core.settings import Settings
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow
+
 VOLUME_COLUMNS = (
     "source_table",
     "load_date",

@@ -20,10 +20,10 @@ import pytest
 
 from analytics_core.settings import PROJECT_ROOT, Settings
 from analytics_core.warehouse import WarehouseNotBuiltError, connect_published
+from tests.warehouses import BASE, WarehouseTemplates
 
 pytestmark = pytest.mark.slow
 
-GENERATE = ("generate", "--scale", "0.005", "--seed", "11", "--end-date", "2026-06-30")
 MODELLED_SCHEMAS = ("processed_data", "reporting", "monitoring")
 #: Reporting views over dbt's run history: they change with every run, failed
 #: ones included, so the reader leaves them out of what it compares.
@@ -149,13 +149,13 @@ class Reader:
 
 
 @pytest.fixture(scope="module")
-def built_home(tmp_path_factory: pytest.TempPathFactory, analytics_cli) -> Path:
-    """A home of its own (the tests below change it): generated and built once."""
-    run_cli = analytics_cli
-    home = tmp_path_factory.mktemp("publish-home")
-    run_cli(*GENERATE, home=home, check=True)
-    run_cli("build", "--docs", home=home, check=True)
-    return home
+def built_home(
+    warehouse_templates: WarehouseTemplates, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A home of its own (the tests below change it), generated and built once:
+    a copy of the run's BASE template (tests/warehouses.py)."""
+    home = tmp_path_factory.mktemp("publish-home") / "home"
+    return warehouse_templates.copy(BASE, home).home_dir
 
 
 def test_build_publishes_warehouse_and_docs(built_home: Path) -> None:

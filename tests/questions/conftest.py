@@ -3,17 +3,20 @@
 - ``hostile_warehouse``: a built, published warehouse (the small one's
   arguments) whose products are renamed to names full of SQL syntax: bind
   markers, placeholders, format markers, quotes, comment markers,
-  backslashes, a NUL and non-ASCII letters. Built once per session; read it,
+  backslashes, a NUL and non-ASCII letters. Built once per test run (a
+  template shared by the xdist workers, ``tests/warehouses.py``); read it,
   never write to it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from analytics_core.settings import Settings
-from tests.conftest import SMALL_WAREHOUSE_ARGS, run_cli
+from tests.warehouses import SMALL_WAREHOUSE_ARGS, CliRunner, Recipe, WarehouseTemplates
 
 #: Product names that are SQL syntax somewhere (each a different first word,
 #: so that a question can name exactly one of them).
@@ -35,13 +38,11 @@ HOSTILE_PRODUCTS: tuple[str, ...] = (
 )
 
 
-@pytest.fixture(scope="session")
-def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of a home whose published warehouse has :data:`HOSTILE_PRODUCTS`."""
-    home = tmp_path_factory.mktemp("hostile-warehouse")
-    run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
-    settings = Settings(home=home)
-    with duckdb.connect(str(settings.state_warehouse_path)) as connection:
+def _make_hostile(home: Path, run: CliRunner) -> None:
+    """Generate with the small warehouse's arguments, rename the best-selling
+    products to :data:`HOSTILE_PRODUCTS`, then build."""
+    run("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
+    with duckdb.connect(str(Settings(home=home).state_warehouse_path)) as connection:
         # Products that sold, so that each has revenue to ask about.
         ids = [
             row[0]
@@ -56,5 +57,13 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                 "update raw_data.shop_products set product_name = ? where product_id = ?",
                 [name, product_id],
             )
-    run_cli("build", home=home, check=True)
-    return settings
+    run("build", home=home, check=True)
+
+
+HOSTILE = Recipe("hostile-products", _make_hostile)
+
+
+@pytest.fixture(scope="session")
+def hostile_warehouse(warehouse_templates: WarehouseTemplates) -> Settings:
+    """Settings of a home whose published warehouse has :data:`HOSTILE_PRODUCTS`."""
+    return warehouse_templates.get(HOSTILE).settings

@@ -760,6 +760,7 @@ def engine_parts(
     engine.close()
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_engine_answers_with_rows_from_the_emulator(
     cortex: FakeCortex, warehouse: Warehouse, engine_parts: tuple[CortexAnalystEngine, Any]
 ) -> None:
@@ -1122,6 +1123,7 @@ def test_open_cortex_engine_configuration_errors(
 # --------------------------------------------------------------------------- analytics ask
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_analytics_ask_uses_cortex_analyst_when_configured(
     cortex: FakeCortex, warehouse_env: dict[str, str], tmp_path: Path
 ) -> None:

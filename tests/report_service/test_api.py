@@ -22,7 +22,7 @@ import pytest
 from analytics_core.settings import Settings
 from tests.report_service import service as svc
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")

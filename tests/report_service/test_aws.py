@@ -16,7 +16,7 @@ import pytest
 from analytics_core.settings import Settings
 from tests.report_service import service as svc
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 REGION = "eu-west-1"
 AWS_ENV = {

@@ -380,6 +380,7 @@ def all_links(http: TestClient, host: str) -> list[str]:
     return links
 
 
+@pytest.mark.slow
 def test_links_are_relative_without_a_public_base_url(rendered: Path) -> None:
     with TestClient(create_app(make_service(rendered))) as http:
         links = all_links(http, "evil.example")
@@ -392,6 +393,7 @@ def test_links_are_relative_without_a_public_base_url(rendered: Path) -> None:
             assert http.get(link, headers=JSON).status_code == 200, link
 
 
+@pytest.mark.slow
 def test_links_use_the_public_base_url_when_set(rendered: Path) -> None:
     public = "https://reports.example.com/base"
     with TestClient(create_app(make_service(rendered, public_base_url=public + "/"))) as http:

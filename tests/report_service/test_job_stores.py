@@ -423,6 +423,7 @@ def _claim_all(spec: StoreSpec, start: Any, results: Any) -> None:
         store.close()
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_processes_never_claim_one_job_twice(store_spec: StoreSpec, store: JobStore) -> None:
     ids = [f"job-{i:04d}" for i in range(JOBS)]
     store.create_many([make_job(job_id, T0) for job_id in ids])

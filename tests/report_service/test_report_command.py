@@ -11,6 +11,8 @@ from analytics_core.settings import Settings
 from tests.cli.test_cli import assert_one_error_line
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow
+
 
 def test_renders_a_report_to_a_file(small_warehouse: Settings, tmp_path: Path) -> None:
     out = tmp_path / "sales.json"

@@ -21,7 +21,7 @@ from analytics_core.settings import Settings
 from report_service.stores.sqlite import SQLiteJobStore
 from tests.report_service import service as svc
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 FORMATS = ["html", "pdf", "xlsx"]
 

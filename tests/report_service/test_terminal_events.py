@@ -125,6 +125,7 @@ def root(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 @pytest.mark.parametrize("when", ["before_event", "after_event"])
 @pytest.mark.parametrize("outcome", ["succeeded", "failed", "given_up"])
 def test_a_kill_between_finishing_and_the_event_loses_no_event(

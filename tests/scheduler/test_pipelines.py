@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from analytics_core.settings import PROJECT_ROOT
@@ -47,6 +48,7 @@ def test_both_pipelines_run_the_same_project_commands() -> None:
     assert len(others) == 1 and others[0].startswith("umask 077 && printf")
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_every_command_they_call_exists() -> None:
     subcommands = {c.split()[6] for c in project_commands(workflow_commands()) if UV in c}
     assert subcommands == {"plan", "fetch-state", "execute"}

@@ -208,6 +208,7 @@ def test_the_command(tmp_path: Path) -> None:
     assert lines[-1].startswith("error: role ARN 'nope'") and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # processes, emulators or dbt: over 15 s in the fast lane
 def test_statements_are_applied_through_dbt_without_logging_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

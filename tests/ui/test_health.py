@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,32 +15,24 @@ import streamlit as st
 from analytics_core.settings import Settings
 from questions.semantic import load_raw_semantic_manifest
 from report_service.warehouse import DuckDBClient
-from tests.conftest import run_cli
 from tests.ui.test_app import app, texts
+from tests.warehouses import BROKEN_ORDERS, FAILED, FAILING_TEST, WarehouseTemplates
 from ui.health import health_sections, last_build, relations
 
 pytestmark = pytest.mark.slow
 
-FAILING_TEST = "not_null_stg_shop__orders_currency_code"
-BROKEN_ORDERS = 3
-
 
 @pytest.fixture(scope="module")
-def failed_home(small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the small warehouse's home after a build that failed a test."""
-    home = tmp_path_factory.mktemp("failed-build") / "home"
-    shutil.copytree(small_warehouse.home, home, symlinks=True)
-    settings = Settings(home=home)
-    with duckdb.connect(str(settings.state_warehouse_path)) as con:
-        con.execute(
-            "update raw_data.shop_orders set currency = null where order_id in "
-            "(select distinct order_id from raw_data.shop_orders order by order_id limit ?)",
-            [BROKEN_ORDERS],
-        )
-    build = run_cli("build", home=home)
+def failed_home(
+    warehouse_templates: WarehouseTemplates, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """A copy of the small warehouse's home after a build that failed a test
+    (the run's FAILED template: raw orders lost their currency)."""
+    template = warehouse_templates.get(FAILED)
+    (build,) = template.runs
     assert build.returncode == 1, build.stdout + build.stderr
     assert FAILING_TEST in build.stderr
-    return settings
+    return warehouse_templates.copy(FAILED, tmp_path_factory.mktemp("failed-build") / "home")
 
 
 def test_every_section_covers_its_own_window(small_warehouse: Settings) -> None:

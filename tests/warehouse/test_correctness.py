@@ -21,6 +21,9 @@ from tests.warehouse.independent_sql import (
     REPORTED_MONTHLY_METRICS,
     country_regions,
 )
+from tests.warehouses import BASE, WarehouseTemplates
+
+pytestmark = pytest.mark.slow
 
 # Relations compared between an incremental and a full-refresh build. Audit
 # columns that record *when* a run happened are left out, and so is the
@@ -159,21 +162,12 @@ def relation_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
-def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -> None:
+def test_incremental_build_after_increment_equals_full_refresh(
+    warehouse_templates: WarehouseTemplates, tmp_path: Path
+) -> None:
+    # A copy of the run's BASE template: generated and built once (scale 0.01).
     home = tmp_path / "home"
-    run_cli(
-        "generate",
-        "--scale",
-        "0.02",
-        "--seed",
-        "5",
-        "--end-date",
-        "2026-03-31",
-        home=home,
-        check=True,
-    )
-    run_cli("build", home=home, check=True)
-    settings = Settings(home=home)
+    settings = warehouse_templates.copy(BASE, home)
     before = relation_rows(settings)
 
     run_cli("generate", "--increment", "--days", "10", home=home, check=True)

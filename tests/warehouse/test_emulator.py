@@ -14,9 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from analytics_core.settings import Settings
 from tests.conftest import emulator_connection, run_cli
+
+pytestmark = pytest.mark.slow
 
 GENERATE = ("generate", "--scale", "0.003", "--seed", "3", "--end-date", "2026-02-28")
 QUERY = """
