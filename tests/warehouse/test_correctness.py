@@ -188,7 +188,8 @@ def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -
     assert relation_rows(settings) == full
 
     # An increment that only deletes: an order with its lines, and one line
-    # of another order, as the CDC log records deletes (no inserts, no updates).
+    # of another order, as the CDC log records deletes (no inserts, no updates;
+    # each delete the latest change of its row, so a higher LSN than any).
     with duckdb.connect(str(settings.state_warehouse_path)) as con:
         loaded = "(select max(_loaded_at) + interval 1 hour from raw_data.shop_orders)"
         order_id, other_order_id = (
@@ -201,7 +202,9 @@ def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -
         con.execute(f"""
             insert into raw_data.shop_order_items
             select order_item_id, order_id, product_id, quantity, unit_price, discount_amount,
-                'D', _cdc_ts + interval 1 day, _cdc_lsn + 1000000, {loaded}
+                'D', _cdc_ts + interval 1 day,
+                (select max(_cdc_lsn) from raw_data.shop_order_items) + row_number() over (),
+                {loaded}
             from raw_data.shop_order_items
             where _cdc_op = 'I' and (
                 order_id = {order_id}
@@ -214,7 +217,8 @@ def test_incremental_build_after_increment_equals_full_refresh(tmp_path: Path) -
         con.execute(f"""
             insert into raw_data.shop_orders
             select order_id, customer_id, order_ts, channel, status, currency,
-                'D', _cdc_ts + interval 1 day, _cdc_lsn + 1000000, {loaded}
+                'D', _cdc_ts + interval 1 day,
+                (select max(_cdc_lsn) from raw_data.shop_orders) + 1, {loaded}
             from raw_data.shop_orders
             where _cdc_op = 'I' and order_id = {order_id}
         """)
