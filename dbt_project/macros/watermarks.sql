@@ -123,3 +123,39 @@
     from {{ ref('int_orders__changed') }} as changes
     where changes._high_water_mark >= {{ previous_high_water_mark() }}
 {% endmacro %}
+
+{#
+    The latest `_loaded_at` of one raw table: the high-water mark a staging
+    model over that table records on the rows it writes.
+#}
+{% macro source_high_water_mark(relation) %}
+    select max(_loaded_at) as high_water_mark from {{ relation }}
+{% endmacro %}
+
+{#
+    For an incremental staging model over a CDC log: the keys with a change
+    row loaded since the model's previous run. Only these keys' current state
+    can differ, and `sync` replaces exactly them. The CDC logs are append-only
+    (docs/contracts.md): a rewritten history needs `--full-refresh`.
+#}
+{% macro cdc_keys_changed_since_last_run(relation, key) %}
+    select distinct {{ key }}
+    from {{ relation }}
+    where _loaded_at > {{ previous_high_water_mark() }}
+{% endmacro %}
+
+{#
+    The current state of each key of a CDC log: the change with the highest
+    LSN wins (exact duplicate deliveries count once); a key whose last change
+    is a delete has no row. Incrementally (`changed_cte` set), only the changed
+    keys are recomputed, from their whole history, so a late row with an older
+    LSN never overrides a newer change, and a delete stays a delete.
+#}
+{% macro cdc_current_state(relation, key, changed_cte=none) %}
+    select *
+    from {{ relation }}
+    {% if changed_cte is not none %}
+        where {{ key }} in (select changed.{{ key }} from {{ changed_cte }} as changed)
+    {% endif %}
+    qualify row_number() over (partition by {{ key }} order by _cdc_lsn desc) = 1
+{% endmacro %}

@@ -79,7 +79,7 @@ def history(
     where their CLI runs are kept); a copy of FAILED gets the fixed build."""
     base = warehouse_templates.get(BASE)
     first = base.runs[-1]
-    assert first.args[1:] == ["build"], first.args
+    assert first.args[1] == "build", first.args
     first_results = run_results(base.settings)
     fingerprint_before = data_fingerprint(base.settings.warehouse_path)
 

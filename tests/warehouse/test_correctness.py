@@ -26,13 +26,14 @@ from tests.warehouses import BASE, WarehouseTemplates
 pytestmark = pytest.mark.slow
 
 # Relations compared between an incremental and a full-refresh build. Audit
-# columns that record *when* a run happened are left out, and so is the
+# columns that record *when* a run happened are left out, and so are the
 # append-only log of what each run recomputed (a full build lists every
-# order once; incremental runs append what they touched), and everything built
-# on dbt's own run history (run_history_relations): those record the runs
-# themselves, which differ by design. Nothing else is.
+# order once; incremental runs append what they touched) and the periods the
+# last run recomputed, and everything built on dbt's own run history
+# (run_history_relations): those record the runs themselves, which differ by
+# design. Nothing else is.
 AUDIT_COLUMNS = {"_high_water_mark"}
-RUN_LOGS = {"processed_data.int_orders__changed"}
+RUN_LOGS = {"processed_data.int_orders__changed", "processed_data.int_orders__changed_periods"}
 RUN_HISTORY_SOURCE = "monitoring_raw"
 
 
@@ -188,6 +189,57 @@ def test_incremental_build_after_increment_equals_full_refresh(
     different = [name for name in full if incremental[name] != full[name]]
     assert not different, f"incremental and full-refresh builds differ in {different}"
 
+    # A build with nothing new changes nothing.
+    run_cli("build", home=home, check=True)
+    assert relation_rows(settings) == full
+
+    # An increment that only deletes: an order with its lines, and one line
+    # of another order, as the CDC log records deletes (no inserts, no updates;
+    # each delete the latest change of its row, so a higher LSN than any).
+    with duckdb.connect(str(settings.state_warehouse_path)) as con:
+        loaded = "(select max(_loaded_at) + interval 1 hour from raw_data.shop_orders)"
+        order_id, other_order_id = (
+            row[0]
+            for row in con.execute(
+                "select order_id from processed_data.fct_orders where is_revenue_bearing "
+                "order by order_id limit 2 offset 40"
+            ).fetchall()
+        )
+        con.execute(f"""
+            insert into raw_data.shop_order_items
+            select order_item_id, order_id, product_id, quantity, unit_price, discount_amount,
+                'D', _cdc_ts + interval 1 day,
+                (select max(_cdc_lsn) from raw_data.shop_order_items) + row_number() over (),
+                {loaded}
+            from raw_data.shop_order_items
+            where _cdc_op = 'I' and (
+                order_id = {order_id}
+                or order_item_id = (
+                    select min(order_item_id) from processed_data.fct_order_items
+                    where order_id = {other_order_id}
+                )
+            )
+        """)
+        con.execute(f"""
+            insert into raw_data.shop_orders
+            select order_id, customer_id, order_ts, channel, status, currency,
+                'D', _cdc_ts + interval 1 day,
+                (select max(_cdc_lsn) from raw_data.shop_orders) + 1, {loaded}
+            from raw_data.shop_orders
+            where _cdc_op = 'I' and order_id = {order_id}
+        """)
+    run_cli("build", home=home, check=True)
+    deleted = relation_rows(settings)
+    run_cli("build", "--full-refresh", home=home, check=True)
+    full_after_delete = relation_rows(settings)
+
+    assert not [r for r in deleted["processed_data.fct_orders"] if r[0] == order_id]
+    assert deleted["reporting.rpt_daily_sales"] != full["reporting.rpt_daily_sales"], (
+        "the deletes should change the daily sales"
+    )
+    different = [name for name in full if deleted[name] != full_after_delete[name]]
+    assert not different, f"delete-only increment: builds differ in {different}"
+
 
 def test_empty_raw_tables_build_without_error(tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -246,8 +298,16 @@ def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_pat
         home=home,
         check=True,
     )
-    run_cli("build", home=home, check=True)
     settings = Settings(home=home)
+    # Orders of a customer id the extract does not know yet (loaded with the
+    # history: the CDC logs are append-only, so the id is set before the first
+    # build; the customer arrives after it, below).
+    with duckdb.connect(str(settings.state_warehouse_path)) as con:
+        con.execute("""
+            update raw_data.shop_orders set customer_id = 424242
+            where order_id in (select order_id from raw_data.shop_orders limit 3)
+        """)
+    run_cli("build", home=home, check=True)
     with duckdb.connect(str(settings.state_warehouse_path)) as con:
         loaded = "(select max(_loaded_at) + interval 1 hour from raw_data.shop_orders)"
         product = con.execute(
@@ -289,11 +349,7 @@ def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_pat
             where currency <> 'USD'
                 and rate_date = (select min(rate_date) + 30 from raw_data.fx_rates)
         """)
-        # orders of a customer id the extract does not know yet, then the customer
-        con.execute("""
-            update raw_data.shop_orders set customer_id = 424242
-            where order_id in (select order_id from raw_data.shop_orders limit 3)
-        """)
+        # the customer the orders above were placed by arrives after them
         con.execute(f"""
             insert into raw_data.shop_customers
             select 424242, 'late@example.com', 'Late Customer', 'DE', 'consumer',

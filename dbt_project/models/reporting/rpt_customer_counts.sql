@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_periods',
+        on_schema_change='fail',
+        unique_key='month_start',
+    )
+}}
+
+-- Incremental: a run recomputes only the periods its changed orders touch
+-- (int_orders__changed_periods; strategy replace_periods):
+-- depends_on: {{ ref('int_orders__changed_periods') }}
+{%- set order_month = 'cast(' ~ dbt.date_trunc('month', 'orders.order_date') ~ ' as date)' %}
+{%- set first_order_month = 'cast(' ~ dbt.date_trunc('month', 'first_order_date') ~ ' as date)' %}
+
 -- Active and new customers per month, region and segment (metrics.md:
 -- active_customers, new_customers). Known customers only.
 with orders as (
@@ -6,6 +21,10 @@ with orders as (
     where
         is_revenue_bearing
         and customer_key <> {{ var('unknown_key') }}
+    {% if is_incremental() %}
+        and {{ in_changed_periods(
+            'cast(' ~ dbt.date_trunc('month', 'order_date') ~ ' as date)', 'month_start') }}
+    {% endif %}
 
 ),
 
@@ -19,7 +38,7 @@ customers as (
 active as (
 
     select
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start,
+        {{ order_month }} as month_start,
         customers.region,
         customers.segment,
         count(distinct orders.customer_key) as active_customers
@@ -33,12 +52,15 @@ active as (
 newcomers as (
 
     select
-        cast({{ dbt.date_trunc('month', 'first_order_date') }} as date) as month_start,
+        {{ first_order_month }} as month_start,
         region,
         segment,
         count(*) as new_customers
     from customers
     where first_order_date is not null
+    {% if is_incremental() %}
+        and {{ in_changed_periods(first_order_month, 'month_start') }}
+    {% endif %}
     group by 1, 2, 3
 
 ),

@@ -1,9 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_periods',
+        on_schema_change='fail',
+        unique_key='month_start',
+    )
+}}
+
+-- Incremental: a run recomputes only the periods its changed orders touch
+-- (int_orders__changed_periods; strategy replace_periods):
+-- depends_on: {{ ref('int_orders__changed_periods') }}
+{%- set item_month = 'cast(' ~ dbt.date_trunc('month', 'items.order_date') ~ ' as date)' %}
+
 -- Revenue against target per month and region (metrics.md: target_revenue,
 -- target_attainment). Months with a target but no sales show zero revenue.
 with revenue as (
 
     select
-        cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as month_start,
+        {{ item_month }} as month_start,
         customers.region,
         sum(items.line_net_amount_usd) as revenue_usd,
         count(distinct items.order_id) as orders,
@@ -12,6 +26,9 @@ with revenue as (
     inner join {{ ref('dim_customers') }} as customers
         on items.customer_key = customers.customer_key
     where items.is_revenue_bearing
+    {% if is_incremental() %}
+        and {{ in_changed_periods(item_month, 'month_start') }}
+    {% endif %}
     group by 1, 2
 
 ),
@@ -23,6 +40,16 @@ targets as (
         cast(target_month as date) as month_start,
         target_revenue_usd
     from {{ ref('sales_targets') }}
+    {% if is_incremental() %}
+        -- the changed months, and months newer than any recorded (a month
+        -- with a target but no sales yet appears once the orders reach it)
+        where
+            {{ in_changed_periods('cast(target_month as date)', 'month_start') }}
+            or cast(target_month as date) > (
+                select coalesce(max(recorded.month_start), cast('1900-01-01' as date))
+                from {{ this }} as recorded
+            )
+    {% endif %}
 
 ),
 

@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_periods',
+        on_schema_change='fail',
+        unique_key='week_start',
+    )
+}}
+
+-- Incremental: a run recomputes only the periods its changed orders touch
+-- (int_orders__changed_periods; strategy replace_periods):
+-- depends_on: {{ ref('int_orders__changed_periods') }}
+{%- set week_of_margin = iso_week_start('margins.order_date') %}
+
 -- KPIs per ISO week (Monday start) and region, against target: revenue,
 -- orders, units, average order value, active and new customers, gross
 -- margin, return and cancellation rates (metrics.md). Counts behind each rate
@@ -30,6 +44,9 @@ margins as (
     inner join {{ ref('fct_order_items') }} as items
         on margins.order_item_id = items.order_item_id
     where items.is_revenue_bearing
+    {% if is_incremental() %}
+        and {{ in_changed_periods(week_of_margin, 'week_start') }}
+    {% endif %}
 
 ),
 
@@ -56,6 +73,9 @@ order_facts as (
         on orders.order_date = dates.date_day
     inner join customers
         on orders.customer_key = customers.customer_key
+    {% if is_incremental() %}
+        where {{ in_changed_periods('dates.week_start', 'week_start') }}
+    {% endif %}
     group by dates.week_start, customers.region
 
 ),
@@ -71,6 +91,9 @@ margin_facts as (
         on margins.order_date = dates.date_day
     inner join customers
         on margins.customer_key = customers.customer_key
+    {% if is_incremental() %}
+        where {{ in_changed_periods('dates.week_start', 'week_start') }}
+    {% endif %}
     group by dates.week_start, customers.region
 
 ),
@@ -85,6 +108,9 @@ new_customers as (
     inner join dates
         on customers.first_order_date = dates.date_day
     where customers.customer_key <> {{ var('unknown_key') }}
+    {% if is_incremental() %}
+        and {{ in_changed_periods('dates.week_start', 'week_start') }}
+    {% endif %}
     group by dates.week_start, customers.region
 
 ),
