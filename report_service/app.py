@@ -264,9 +264,15 @@ def local_api_key(settings: Settings) -> str:
         return key
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Created only if absent, so two first starts agree on one key (the loser
-    # reads the winner's); an empty file left by an old version is replaced.
-    write_private(path, secrets.token_urlsafe(32) + "\n", replace=path.exists())
+    # reads the winner's). Deciding to replace from `path.exists()` raced: a
+    # start that saw no key replaced the key another start had just linked.
+    # Only an empty file (left by an old version) is replaced, after the read.
+    token = secrets.token_urlsafe(32) + "\n"
+    write_private(path, token, replace=False)
     key = settings.local_report_service_key()
+    if not key:
+        write_private(path, token, replace=True)
+        key = settings.local_report_service_key()
     if not key:
         raise ConfigurationError(f"the report service key file {path} could not be written")
     return key

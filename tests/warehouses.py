@@ -98,19 +98,21 @@ def _fail_a_build(home: Path, run: CliRunner) -> None:
         broken = [
             row[0]
             for row in con.execute(
-                "select distinct order_id from raw_data.shop_orders order by order_id limit ?",
+                "select order_id from raw_data.shop_orders "
+                "qualify row_number() over (partition by order_id order by _cdc_lsn desc) = 1 "
+                "and _cdc_op <> 'D' order by order_id limit ?",
                 [BROKEN_ORDERS],
             ).fetchall()
         ]
+        # The CDC log is append-only (an incremental build reads only what is
+        # new): the damage is a new change for each order, after every other.
         con.execute(
-            "create table main.saved_currency as select order_id, _cdc_lsn, currency "
-            "from raw_data.shop_orders where list_contains(?, order_id)",
+            "create table main.saved_currency as select order_id, currency "
+            "from raw_data.shop_orders where list_contains(?, order_id) "
+            "qualify row_number() over (partition by order_id order by _cdc_lsn desc) = 1",
             [broken],
         )
-        con.execute(
-            "update raw_data.shop_orders set currency = null where list_contains(?, order_id)",
-            [broken],
-        )
+        append_order_changes(con, broken, null_currency=True)
     run("build", home=home)
 
 
@@ -119,14 +121,42 @@ def _fail_a_build(home: Path, run: CliRunner) -> None:
 FAILED = Recipe("failed-build", _fail_a_build, parent=BASE)
 
 
+def append_order_changes(
+    con: duckdb.DuckDBPyConnection, order_ids: list[object], *, null_currency: bool
+) -> None:
+    """Append an update to ``raw_data.shop_orders`` for each order: a copy of its
+    latest change, later than every change in the log, whose currency is null
+    (``null_currency``) or the one kept in ``main.saved_currency``."""
+    currency = "null" if null_currency else "s.currency"
+    con.execute(
+        f"""
+        insert into raw_data.shop_orders by name
+        with latest as (
+            select * from raw_data.shop_orders where list_contains(?, order_id)
+            qualify row_number() over (partition by order_id order by _cdc_lsn desc) = 1
+        ), top as (
+            select max(_cdc_lsn) as lsn, max(_cdc_ts) as ts, max(_loaded_at) as loaded
+            from raw_data.shop_orders
+        )
+        select latest.* replace (
+            'U' as _cdc_op,
+            top.lsn + row_number() over (order by latest.order_id) * 2048 as _cdc_lsn,
+            top.ts + interval 1 second as _cdc_ts,
+            greatest(top.loaded, top.ts) + interval 1 minute as _loaded_at,
+            {currency} as currency
+        )
+        from latest cross join top
+        left join main.saved_currency as s on s.order_id = latest.order_id
+        """,
+        [order_ids],
+    )
+
+
 def restore_currency(settings: Settings) -> None:
     """Undo :data:`FAILED`'s damage in the state (the next build succeeds)."""
     with duckdb.connect(str(settings.state_warehouse_path)) as con:
-        con.execute(
-            "update raw_data.shop_orders as o set currency = s.currency "
-            "from main.saved_currency as s "
-            "where o.order_id = s.order_id and o._cdc_lsn = s._cdc_lsn"
-        )
+        ids = [r[0] for r in con.execute("select order_id from main.saved_currency").fetchall()]
+        append_order_changes(con, ids, null_currency=False)
         con.execute("drop table main.saved_currency")
 
 
