@@ -325,9 +325,18 @@ def run_dbt(
     args = invocation.command_line(command)
     result = DbtResult(command=command[0], returncode=-1, log_file=invocation.log_file)
     reader = DbtEventReader(result, on_progress)
+    result.returncode = _follow(args, invocation, reader.feed)
+    return reader.finish()
+
+
+def _follow(args: Sequence[str], invocation: DbtInvocation, feed: Callable[[str], None]) -> int:
+    """Run ``args`` (dbt, or the dbt session driver) in the project; hand each
+    output line to ``feed``; return the exit code. On Ctrl-C (or any error)
+    the child, which got the signal too (same process group), gets a moment
+    to stop before it is terminated."""
     try:
-        process = subprocess.Popen(  # noqa: S603 - our own venv's dbt, arguments we built
-            args,
+        process = subprocess.Popen(  # noqa: S603 - our own venv's programs, arguments we built
+            list(args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -344,13 +353,11 @@ def run_dbt(
         if process.stdout is None:  # pragma: no cover - Popen with PIPE always has it
             raise DbtError("dbt's output is not readable")
         for line in process.stdout:
-            reader.feed(line)
-        result.returncode = process.wait()
+            feed(line)
+        return process.wait()
     except BaseException:
-        # Ctrl-C reaches dbt too (same process group); give it a moment to stop.
         _stop(process)
         raise
-    return reader.finish()
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -533,29 +540,5 @@ def run_dbt_session(
     invocation.log_path.mkdir(parents=True, exist_ok=True)
     invocation.target_path.mkdir(parents=True, exist_ok=True)
     reader = _SessionReader(invocation.log_file, on_progress, on_start)
-    try:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter and module, arguments we built
-            session_command_line(invocation, commands),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=invocation.environment(),
-            cwd=invocation.project_dir,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-        )
-    except OSError as exc:
-        raise DbtError(f"cannot start dbt: {exc}") from exc
-    try:
-        if process.stdout is None:  # pragma: no cover - Popen with PIPE always has it
-            raise DbtError("dbt's output is not readable")
-        for line in process.stdout:
-            reader.feed(line)
-        exit_code = process.wait()
-    except BaseException:
-        # Ctrl-C reaches the driver too (same process group); give it a moment to stop.
-        _stop(process)
-        raise
+    exit_code = _follow(session_command_line(invocation, commands), invocation, reader.feed)
     return reader.results(commands, exit_code)
