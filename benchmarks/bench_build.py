@@ -63,8 +63,16 @@ HISTORY_DAYS = 730
 INCREMENT_DAYS = 7
 
 GENERATE_TARGET_SECONDS = 60.0
-INCREMENTAL_TARGET_RATIO = 0.10
+#: Issue 16's targets: a full build's wall at most 1.5x the baseline; with
+#: nothing new, under 5 s or at most 10% of a full build; after a 1%
+#: increment, wall at most 25% and model time at most 10% of the full
+#: build's, bytes copied and written in proportion to the change.
 BASELINE_TARGET_RATIO = 1.5
+NOTHING_NEW_SECONDS = 5.0
+NOTHING_NEW_RATIO = 0.10
+INCREMENT_WALL_RATIO = 0.25
+INCREMENTAL_TARGET_RATIO = 0.10
+INCREMENT_BYTES_RATIO = 0.10
 
 #: Node types whose execution_time counts as "model time".
 BUILD_TYPES = ("seed", "model", "snapshot")
@@ -141,23 +149,52 @@ def cli_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_analytics(home: Path, *args: str) -> float:
-    """Run ``analytics ARGS``; return its wall seconds (exit on failure)."""
+@dataclass
+class CommandRun:
+    """One ``analytics`` command: wall time, output and what the kernel counted."""
+
+    wall: float
+    stdout: str
+    #: Largest resident set of the command or any process it waited for
+    #: (dbt's session process), bytes: ``ru_maxrss`` from ``wait4``.
+    peak_rss: int
+    #: Bytes the command and its children caused to be written to storage
+    #: (``ru_oublock``, 512-byte units): file copies, DuckDB pages, logs.
+    written: int
+
+
+def run_analytics(home: Path, *args: str) -> CommandRun:
+    """Run ``analytics ARGS`` (exit on failure)."""
     log(f"analytics {' '.join(args)}")
-    started = time.perf_counter()
-    proc = subprocess.run(  # noqa: S603
-        [str(ANALYTICS), *args],
-        env=cli_env(home),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(  # noqa: S603
+            [str(ANALYTICS), *args], env=cli_env(home), stdout=out, stderr=err
+        )
+        # wait4, not wait: its rusage covers the command and the children it
+        # waited for (the dbt process), which Popen.wait does not return.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", errors="replace")
+        stderr = err.read().decode("utf-8", errors="replace")
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        sys.stderr.write(stdout[-4000:] + stderr[-4000:])
         sys.exit(f"analytics {' '.join(args)} failed (exit {proc.returncode})")
-    log(f"  done in {seconds:.1f} s")
-    return seconds
+    run = CommandRun(
+        wall=seconds,
+        stdout=stdout,
+        peak_rss=usage.ru_maxrss * 1024,
+        written=usage.ru_oublock * 512,
+    )
+    log(f"  done in {seconds:.1f} s (peak RSS {gib(run.peak_rss)}, wrote {gib(run.written)})")
+    return run
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 def raw_counts(database: Path) -> dict[str, int]:
@@ -190,8 +227,11 @@ HOOK_COMPILED = re.compile(r'^Writing injected SQL for node "(?P<uid>operation\.
 HOOK_DONE = re.compile(
     r"^\d+ of \d+ \S+ hook: (?P<package>[^.\s]+)\.(?P<hook>on-run-(?:start|end))\.(?P<index>\d+) "
 )
+#: dbt names a command ``dbt build`` when it is its own process and ``cli
+#: build`` when it runs through dbt's programmatic runner, as the build's
+#: session driver (orchestration/dbt_session.py) runs it.
 COMMAND_END = re.compile(
-    r"^Command `dbt (?P<command>[^`]+)` (?P<outcome>succeeded|failed) at \S+ "
+    r"^Command `(?:dbt|cli) (?P<command>[^`]+)` (?P<outcome>succeeded|failed) at \S+ "
     r"after (?P<seconds>[\d.]+) seconds"
 )
 
@@ -303,13 +343,27 @@ class BuildMeasurement:
     #: The ``dbt build`` invocation in dbt.log (its hooks' SQL).
     logged: LoggedInvocation
     #: The invocations of this ``analytics build`` before ``dbt build``
-    #: (``dbt source freshness``).
+    #: (the parse, ``dbt source freshness``).
     logged_before: list[LoggedInvocation]
+    #: Peak resident memory of the command and its dbt process, bytes.
+    peak_rss: int = 0
+    #: Bytes written to storage by the command and its children.
+    written: int = 0
+    #: Bytes of warehouse file copied: the state into the build copy, and the
+    #: state into the published file (unless it is published by a link).
+    copied: int = 0
+
+    def _seconds(self, command: str) -> float | None:
+        seconds = [i.seconds or 0.0 for i in self.logged_before if i.command == command]
+        return sum(seconds) if seconds else None
+
+    @property
+    def parse_invocation(self) -> float | None:
+        return self._seconds("parse")
 
     @property
     def freshness_invocation(self) -> float | None:
-        seconds = [i.seconds or 0.0 for i in self.logged_before if i.command == "source freshness"]
-        return sum(seconds) if seconds else None
+        return self._seconds("source freshness")
 
     @property
     def model_time(self) -> float:
@@ -331,11 +385,24 @@ def invocation_seconds(run_results: Mapping[str, Any]) -> float:
     return (finished - started).total_seconds()
 
 
+def file_size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else 0
+
+
 def measure_build(home: Path, settings: Settings, save_to: Path) -> BuildMeasurement:
     """Run ``analytics build``; keep the build's run_results and manifest in ``save_to``."""
     log_path = settings.dbt_log_path / "dbt.log"
     log_offset = log_size(log_path)
-    wall = run_analytics(home, "build")
+    state = settings.state_warehouse_path
+    # The build copies the state (as it is now) into its build copy.
+    copied = file_size(state)
+    run = run_analytics(home, "build")
+    if "nothing new" in run.stdout:
+        sys.exit("analytics build found nothing new where the benchmark expected a build")
+    published = settings.warehouse_path
+    if not (state.is_file() and published.is_file() and published.samefile(state)):
+        copied += file_size(published)
+    wall = run.wall
     logged = parse_dbt_log(read_log(log_path, log_offset))
     builds = [i for i, invocation in enumerate(logged) if invocation.command == "build"]
     if len(builds) != 1:
@@ -377,6 +444,39 @@ def measure_build(home: Path, settings: Settings, save_to: Path) -> BuildMeasure
         nodes=len(run_results["results"]),
         logged=logged[builds[0]],
         logged_before=logged[: builds[0]],
+        peak_rss=run.peak_rss,
+        written=run.written,
+        copied=copied,
+    )
+
+
+@dataclass
+class NothingNew:
+    """``analytics build`` again with nothing new in raw."""
+
+    wall: float
+    #: The command said so ("nothing new ...").
+    said_so: bool
+    #: The published warehouse file is the same file, unmodified.
+    published_unchanged: bool
+    written: int
+
+
+def measure_nothing_new(home: Path, settings: Settings) -> NothingNew:
+    published = settings.warehouse_path
+    before = published.stat()
+    run = run_analytics(home, "build")
+    after = published.stat()
+    unchanged = (before.st_ino, before.st_mtime_ns, before.st_size) == (
+        after.st_ino,
+        after.st_mtime_ns,
+        after.st_size,
+    )
+    return NothingNew(
+        wall=run.wall,
+        said_so="nothing new" in run.stdout,
+        published_unchanged=unchanged,
+        written=run.written,
     )
 
 
@@ -460,6 +560,14 @@ class BaselineResult:
     node_times: dict[str, float]
     failing_tests: list[str]
     skipped: dict[str, int] = field(default_factory=dict)
+    catalog: str = ""
+    database: Path = Path()
+    steps: int = 0
+    hook_statements: int = 0
+    setup_statements: int = 0
+    setup_commands: list[str] = field(default_factory=list)
+    #: unique_id -> rows of each table the baseline built
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 def baseline_steps(
@@ -484,7 +592,7 @@ def baseline_steps(
             kind = uid.split(".", 1)[0]
             skipped[kind] = skipped.get(kind, 0) + 1
     in_build = set(built)
-    graph = graphlib.TopologicalSorter()
+    graph: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for uid in sorted(built):
         deps = [d for d in nodes[uid]["depends_on"].get("nodes", []) if d in in_build]
         graph.add(uid, *deps)
@@ -654,6 +762,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="work in DIR (must not exist or be empty) and keep it: home, artifacts, baseline",
     )
+    parser.add_argument(
+        "--skip-baseline",
+        action="store_true",
+        help="do not run the plain-DuckDB baseline (large scales: it needs another copy of raw)",
+    )
     return parser.parse_args(argv)
 
 
@@ -695,8 +808,9 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
     state = settings.state_warehouse_path
     files.checkpoint(state)
     raw_copy = workdir / "baseline" / "raw.duckdb"
-    raw_copy.parent.mkdir()
-    shutil.copyfile(state, raw_copy)
+    if not args.skip_baseline:
+        raw_copy.parent.mkdir()
+        shutil.copyfile(state, raw_copy)
 
     # 2. full build ------------------------------------------------------------
     full = measure_build(home, settings, artifacts / "full")
@@ -704,8 +818,55 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
     full_results = json.loads((artifacts / "full" / "run_results.json").read_text())
     dbt_table_relations = table_relations(manifest, full.node_times)
     dbt_rows = row_counts(settings.warehouse_path, dbt_table_relations)
+    warehouse_bytes = file_size(settings.warehouse_path)
 
-    # 4. baseline (run now, while the full build's artifacts are current) -----
+    # 3. nothing new -------------------------------------------------------------
+    nothing = measure_nothing_new(home, settings)
+
+    # 5. baseline (run now, while the full build's artifacts are current) -----
+    baseline: BaselineResult | None = None
+    if not args.skip_baseline:
+        baseline = run_full_baseline(settings, manifest, full, full_results, raw_copy)
+
+    # 4. increment + incremental build ---------------------------------------
+    before = raw_counts(state)
+    state_before_increment = file_size(state)
+    increment_run = run_analytics(home, "generate", "--increment", "--days", str(INCREMENT_DAYS))
+    after = raw_counts(state)
+    raw_growth = file_size(state) - state_before_increment
+    appended_items = after.get("shop_order_items", 0) - before.get("shop_order_items", 0)
+    incremental = measure_build(home, settings, artifacts / "incremental")
+    load_at_end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    report(
+        args=args,
+        workdir=workdir,
+        machine=machine,
+        load_at_end=load_at_end,
+        generate_seconds=generate_seconds,
+        order_items=order_items,
+        total_rows=total_rows,
+        full=full,
+        nothing=nothing,
+        increment_run=increment_run,
+        appended_items=appended_items,
+        raw_growth=raw_growth,
+        incremental=incremental,
+        baseline=baseline,
+        dbt_rows=dbt_rows,
+        warehouse_bytes=warehouse_bytes,
+        manifest=manifest,
+    )
+
+
+def run_full_baseline(
+    settings: Settings,
+    manifest: Mapping[str, Any],
+    full: BuildMeasurement,
+    full_results: Mapping[str, Any],
+    raw_copy: Path,
+) -> BaselineResult:
+    """The full build's SQL in plain DuckDB on ``raw_copy`` (see the module docstring)."""
     catalogs = {
         n["database"]
         for uid, n in manifest["nodes"].items()
@@ -736,30 +897,44 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
         f"baseline: {len(steps)} nodes and hooks in plain DuckDB on {baseline_db} "
         f"(first, untimed: {len(setup)} hook statements of {', '.join(setup_commands) or '-'})"
     )
-    baseline = run_baseline(baseline_db, steps, setup)
-    log(f"  done in {baseline.seconds:.1f} s")
-    baseline_rows = row_counts(baseline_db, dbt_table_relations)
-    row_mismatches = [uid for uid in dbt_rows if dbt_rows[uid] != baseline_rows.get(uid)]
-    dbt_failing = sorted(
-        uid for uid, status in full.statuses.items() if status in ("fail", "warn", "error")
-    )
+    result = run_baseline(baseline_db, steps, setup)
+    log(f"  done in {result.seconds:.1f} s")
+    result.skipped = skipped
+    result.catalog = catalog
+    result.database = baseline_db
+    result.steps = len(steps)
+    result.hook_statements = hook_statements
+    result.setup_statements = len(setup)
+    result.setup_commands = setup_commands
+    dbt_relations = table_relations(manifest, full.node_times)
+    result.rows = row_counts(baseline_db, dbt_relations)
+    return result
 
-    # 3. increment + incremental build ---------------------------------------
-    before = raw_counts(state)
-    increment_seconds = run_analytics(
-        home, "generate", "--increment", "--days", str(INCREMENT_DAYS)
-    )
-    after = raw_counts(state)
-    appended_items = after.get("shop_order_items", 0) - before.get("shop_order_items", 0)
-    incremental = measure_build(home, settings, artifacts / "incremental")
-    load_at_end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    incremental_models = [
-        uid
-        for uid, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
-    ]
 
-    # ------------------------------------------------------------------ report
+def ratio(part: float, whole: float) -> float:
+    return part / whole if whole else float("inf")
+
+
+def report(
+    *,
+    args: argparse.Namespace,
+    workdir: Path,
+    machine: Mapping[str, str],
+    load_at_end: str,
+    generate_seconds: float,
+    order_items: int,
+    total_rows: int,
+    full: BuildMeasurement,
+    nothing: NothingNew,
+    increment_run: CommandRun,
+    appended_items: int,
+    raw_growth: int,
+    incremental: BuildMeasurement,
+    baseline: BaselineResult | None,
+    dbt_rows: Mapping[str, int],
+    warehouse_bytes: int,
+    manifest: Mapping[str, Any],
+) -> None:
     out: list[str] = []
     out.append("# analytics build benchmark")
     out.append("")
@@ -794,20 +969,20 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
     )
 
     def build_rows(m: BuildMeasurement) -> list[list[str]]:
-        docs = f"{m.docs_invocation:.1f} s" if m.docs_invocation is not None else "n/a"
+        parse = m.parse_invocation
         fresh = m.freshness_invocation
-        other = m.wall - m.dbt_invocation - (m.docs_invocation or 0.0) - (fresh or 0.0)
+        docs = m.docs_invocation
+        other = m.wall - m.dbt_invocation - (docs or 0.0) - (fresh or 0.0) - (parse or 0.0)
         return [
             ["analytics build, wall", f"{m.wall:.1f} s"],
-            [
-                "  dbt source freshness invocation (dbt.log)",
-                f"{fresh:.1f} s" if fresh is not None else "n/a",
-            ],
-            ["  dbt build invocation (parse + run)", f"{m.dbt_invocation:.1f} s"],
-            ["  dbt build elapsed_time (run only)", f"{m.dbt_elapsed:.1f} s"],
-            ["    difference: start-up and parse", f"{m.dbt_invocation - m.dbt_elapsed:.1f} s"],
-            ["  dbt docs generate invocation", docs],
+            ["  dbt parse (once per build)", f"{parse:.1f} s" if parse is not None else "n/a"],
+            ["  dbt source freshness invocation", f"{fresh:.1f} s" if fresh is not None else "n/a"],
+            ["  dbt build invocation (hooks + nodes)", f"{m.dbt_invocation:.1f} s"],
+            ["  dbt docs generate invocation", f"{docs:.1f} s" if docs is not None else "n/a"],
             ["  other (process start-up, copy, publish)", f"{other:.1f} s"],
+            ["peak memory (command and dbt)", gib(m.peak_rss)],
+            ["warehouse file copied", gib(m.copied)],
+            ["written to storage (all)", gib(m.written)],
             ["nodes in run_results", f"{m.nodes}"],
             ["model time: seeds + models + snapshots", f"{m.model_time:.1f} s"],
             *[
@@ -821,97 +996,137 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
         ]
 
     out.append("\n## 2. full build (analytics build)")
-    out.append("(execution_time is per node; dbt runs 4 threads, so sums can exceed wall time)")
+    out.append("(execution_time is per node; dbt runs a thread per core, so sums can exceed wall)")
     out.append(table(["measure", "value"], build_rows(full), right=[1]))
 
-    incremental_ratio = incremental.model_time / full.model_time if full.model_time else 0.0
-    full_incremental_models = sum(full.node_times.get(u, 0.0) for u in incremental_models)
-    incremental_only_ratio = (
-        sum(incremental.node_times.get(u, 0.0) for u in incremental_models)
-        / full_incremental_models
-        if full_incremental_models
-        else 0.0
+    nothing_ok = nothing.said_so and nothing.published_unchanged
+    nothing_fast = (
+        nothing.wall < NOTHING_NEW_SECONDS or nothing.wall <= NOTHING_NEW_RATIO * full.wall
     )
-    out.append(f"\n## 3. 1% increment (generate --increment --days {INCREMENT_DAYS}, build)")
+    out.append("\n## 3. again, nothing new in raw (analytics build)")
     out.append(
         table(
             ["measure", "value", ""],
             [
-                ["generate --increment, wall", f"{increment_seconds:.1f} s"],
+                [
+                    "wall",
+                    f"{nothing.wall:.1f} s",
+                    f"target < {NOTHING_NEW_SECONDS:.0f} s or <= {NOTHING_NEW_RATIO:.0%} of the "
+                    f"full build ({ratio(nothing.wall, full.wall):.1%}): {verdict(nothing_fast)}",
+                ],
+                ["said 'nothing new'", "yes" if nothing.said_so else "NO"],
+                ["published warehouse untouched", "yes" if nothing.published_unchanged else "NO"],
+                ["written to storage", gib(nothing.written)],
+            ],
+            right=[1],
+        )
+    )
+
+    incremental_models = [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    ]
+    model_ratio = ratio(incremental.model_time, full.model_time)
+    wall_ratio = ratio(incremental.wall, full.wall)
+    bytes_ratio = ratio(incremental.copied + incremental.written, full.copied + full.written)
+    out.append(f"\n## 4. 1% increment (generate --increment --days {INCREMENT_DAYS}, build)")
+    out.append(
+        table(
+            ["measure", "value", ""],
+            [
+                ["generate --increment, wall", f"{increment_run.wall:.1f} s"],
                 ["order item rows appended", f"{appended_items:,}"],
+                ["state file growth", gib(max(raw_growth, 0))],
                 *build_rows(incremental),
                 [
-                    "incremental-materialised models only, incr. / full",
-                    f"{incremental_only_ratio:.1%}",
-                    f"{len(incremental_models)} models",
+                    "incremental / full wall",
+                    f"{wall_ratio:.1%}",
+                    f"target <= {INCREMENT_WALL_RATIO:.0%}: "
+                    f"{verdict(wall_ratio <= INCREMENT_WALL_RATIO)}",
                 ],
                 [
                     "incremental / full model time",
-                    f"{incremental_ratio:.1%}",
-                    f"target < {INCREMENTAL_TARGET_RATIO:.0%}: "
-                    f"{verdict(incremental_ratio < INCREMENTAL_TARGET_RATIO)}",
+                    f"{model_ratio:.1%}",
+                    f"target <= {INCREMENTAL_TARGET_RATIO:.0%}: "
+                    f"{verdict(model_ratio <= INCREMENTAL_TARGET_RATIO)}",
                 ],
+                [
+                    "incremental / full bytes copied and written",
+                    f"{bytes_ratio:.1%}",
+                    f"target: in proportion to the change (<= {INCREMENT_BYTES_RATIO:.0%}): "
+                    f"{verdict(bytes_ratio <= INCREMENT_BYTES_RATIO)}",
+                ],
+                ["incremental-materialised models", f"{len(incremental_models)}"],
             ],
             right=[1],
         )
     )
 
-    dbt_ratio = full.dbt_invocation / baseline.seconds
-    baseline_model_time = sum(baseline.by_type.get(kind, 0.0) for kind in BUILD_TYPES)
-    baseline_test_time = baseline.by_type.get("test", 0.0)
-    baseline_hook_time = baseline.by_type.get("operation", 0.0)
-    out.append("\n## 4. baseline: the full build's compiled SQL in plain DuckDB")
-    out.append(
-        f"catalog {catalog!r} (copy of the raw data named {baseline_db.name}); "
-        f"{len(steps)} steps, one connection, timed from connect to close: the on-run-start "
-        f"hooks, the nodes in topological order, the on-run-end hook ({hook_statements} hook "
-        "statements, as dbt.log shows the hooks ran them)"
-    )
-    out.append(
-        f"before the timing: {len(setup)} statements the hooks of "
-        f"{', '.join(setup_commands) or 'nothing'} ran (the run log rows dbt build starts from)"
-    )
-    skipped_text = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-    out.append(
-        f"not in the baseline: {skipped_text or 'nothing'} (unit tests; saved queries and "
-        "exposures run no SQL), persist_docs comments, dbt's parse"
-    )
-    out.append(
-        table(
-            ["measure", "value", ""],
-            [
-                ["baseline, wall", f"{baseline.seconds:.1f} s"],
-                *[
-                    [f"  {KIND_LABELS.get(kind, kind + 's')}", f"{seconds:.1f} s"]
-                    for kind, seconds in sorted(baseline.by_type.items())
-                ],
-                ["dbt build invocation", f"{full.dbt_invocation:.1f} s"],
-                [
-                    "dbt build invocation / baseline",
-                    f"{dbt_ratio:.2f}x",
-                    f"target <= {BASELINE_TARGET_RATIO}x: "
-                    f"{verdict(dbt_ratio <= BASELINE_TARGET_RATIO)}",
-                ],
-                ["dbt elapsed_time / baseline", f"{full.dbt_elapsed / baseline.seconds:.2f}x"],
-                ["analytics build wall / baseline", f"{full.wall / baseline.seconds:.2f}x"],
-                [
-                    "table row counts equal to dbt's",
-                    f"{len(dbt_rows) - len(row_mismatches)} of {len(dbt_rows)}",
-                ],
-                [
-                    "failing tests (baseline / dbt)",
-                    f"{len(baseline.failing_tests)} / {len(dbt_failing)}",
-                ],
-            ],
-            right=[1],
+    baseline_ratio = ratio(full.wall, baseline.seconds) if baseline else 0.0
+    if baseline is not None:
+        baseline_model_time = sum(baseline.by_type.get(kind, 0.0) for kind in BUILD_TYPES)
+        row_mismatches = [uid for uid in dbt_rows if dbt_rows[uid] != baseline.rows.get(uid)]
+        dbt_failing = sorted(
+            uid for uid, status in full.statuses.items() if status in ("fail", "warn", "error")
         )
-    )
-    for uid in row_mismatches:
+        out.append("\n## 5. baseline: the full build's compiled SQL in plain DuckDB")
         out.append(
-            f"  rows differ: {short(uid)}: dbt {dbt_rows[uid]}, baseline {baseline_rows.get(uid)}"
+            f"catalog {baseline.catalog!r} (copy of the raw data named "
+            f"{baseline.database.name}); {baseline.steps} steps, one connection, timed from "
+            "connect to close: the on-run-start hooks, the nodes in topological order, the "
+            f"on-run-end hook ({baseline.hook_statements} hook statements, as dbt.log shows "
+            "the hooks ran them)"
         )
-    for uid in sorted(set(baseline.failing_tests) ^ set(dbt_failing)):
-        out.append(f"  test result differs: {short(uid)}")
+        out.append(
+            f"before the timing: {baseline.setup_statements} statements the hooks of "
+            f"{', '.join(baseline.setup_commands) or 'nothing'} ran (the run log rows dbt "
+            "build starts from)"
+        )
+        skipped_text = ", ".join(f"{n} {kind}" for kind, n in sorted(baseline.skipped.items()))
+        out.append(
+            f"not in the baseline: {skipped_text or 'nothing'} (unit tests; saved queries and "
+            "exposures run no SQL), persist_docs comments, dbt's parse"
+        )
+        out.append(
+            table(
+                ["measure", "value", ""],
+                [
+                    ["baseline, wall", f"{baseline.seconds:.1f} s"],
+                    *[
+                        [f"  {KIND_LABELS.get(kind, kind + 's')}", f"{seconds:.1f} s"]
+                        for kind, seconds in sorted(baseline.by_type.items())
+                    ],
+                    [
+                        "analytics build wall / baseline",
+                        f"{baseline_ratio:.2f}x",
+                        f"(baseline model time {baseline_model_time:.1f} s) "
+                        f"target <= {BASELINE_TARGET_RATIO}x: "
+                        f"{verdict(baseline_ratio <= BASELINE_TARGET_RATIO)}",
+                    ],
+                    [
+                        "dbt build invocation / baseline",
+                        f"{ratio(full.dbt_invocation, baseline.seconds):.2f}x",
+                    ],
+                    [
+                        "table row counts equal to dbt's",
+                        f"{len(dbt_rows) - len(row_mismatches)} of {len(dbt_rows)}",
+                    ],
+                    [
+                        "failing tests (baseline / dbt)",
+                        f"{len(baseline.failing_tests)} / {len(dbt_failing)}",
+                    ],
+                ],
+                right=[1],
+            )
+        )
+        for uid in row_mismatches:
+            out.append(
+                f"  rows differ: {short(uid)}: dbt {dbt_rows[uid]}, "
+                f"baseline {baseline.rows.get(uid)}"
+            )
+        for uid in sorted(set(baseline.failing_tests) ^ set(dbt_failing)):
+            out.append(f"  test result differs: {short(uid)}")
 
     def node_rows(uids: Sequence[str]) -> list[list[str]]:
         return [
@@ -919,79 +1134,102 @@ def benchmark(workdir: Path, args: argparse.Namespace) -> None:
                 short(uid),
                 f"{full.node_times[uid]:.2f} s",
                 f"{incremental.node_times[uid]:.2f} s" if uid in incremental.node_times else "-",
-                f"{baseline.node_times[uid]:.2f} s" if uid in baseline.node_times else "-",
+                f"{baseline.node_times[uid]:.2f} s"
+                if baseline and uid in baseline.node_times
+                else "-",
             ]
             for uid in uids
         ]
 
-    def slowest(kinds: Sequence[str], n: int) -> list[str]:
-        chosen = [uid for uid in full.node_times if uid.split(".", 1)[0] in kinds]
-        return sorted(chosen, key=lambda uid: -full.node_times[uid])[:n]
+    def slowest(m: BuildMeasurement, kinds: Sequence[str], n: int) -> list[str]:
+        chosen = [uid for uid in m.node_times if uid.split(".", 1)[0] in kinds]
+        return sorted(chosen, key=lambda uid: -m.node_times[uid])[:n]
 
     headers = ["node", "dbt full", "dbt incr.", "baseline"]
-    out.append("\n## slowest seeds, models and snapshots (execution_time in run_results)")
-    slow_models = slowest(BUILD_TYPES, 10)
+    out.append("\n## slowest seeds, models and snapshots of the full build (execution_time)")
+    slow_models = slowest(full, BUILD_TYPES, 10)
     out.append(table(headers, node_rows(slow_models), right=[1, 2, 3]))
-    share = ", ".join(
-        f"{short(uid)} {full.node_times[uid] / full.model_time:.0%}" for uid in slow_models[:5]
-    )
-    out.append(f"share of full-build model time: {share}")
-    out.append("\n## slowest tests (data and unit tests)")
-    out.append(table(headers, node_rows(slowest(("test", "unit_test"), 5)), right=[1, 2, 3]))
+    out.append("\n## slowest seeds, models and snapshots of the incremental build")
+    out.append(table(headers, node_rows(slowest(incremental, BUILD_TYPES, 10)), right=[1, 2, 3]))
+    out.append("\n## slowest tests (data and unit tests) of the full build")
+    out.append(table(headers, node_rows(slowest(full, ("test", "unit_test"), 5)), right=[1, 2, 3]))
 
     out.append("\n## summary (markdown)\n")
     out.append(
         f"{machine['date']}; {machine['cpu']}, nproc {machine['nproc']}, {machine['memory']}; "
         f"Python {machine['python']}, duckdb {machine['duckdb']}, dbt-core {machine['dbt-core']}, "
-        f"dbt-duckdb {machine['dbt-duckdb']}; scale {args.scale}, seed {args.seed}; "
-        f"load average {machine['load average (1/5/15 min) at start']} at the start, "
-        f"{load_at_end} at the end.\n"
+        f"dbt-duckdb {machine['dbt-duckdb']}; scale {args.scale:g} ({order_items:,} order "
+        f"items), seed {args.seed}; load average {machine['load average (1/5/15 min) at start']} "
+        f"at the start, {load_at_end} at the end; published warehouse {gib(warehouse_bytes)}.\n"
     )
-    out.append(
-        markdown(
-            ["benchmark", "measured", "target", "result"],
+    rows = [
+        [
+            f"generate, scale {args.scale:g}",
+            f"{generate_seconds:.1f} s ({order_items / generate_seconds:,.0f} order items/s)",
+            f"< {GENERATE_TARGET_SECONDS:.0f} s at scale 1",
+            verdict(generate_seconds < GENERATE_TARGET_SECONDS)
+            if args.scale >= 1
+            else "n/a (scale < 1)",
+        ],
+    ]
+    if baseline is not None:
+        rows.append(
             [
-                [
-                    f"generate, scale {args.scale:g}",
-                    f"{generate_seconds:.1f} s, {order_items / generate_seconds:,.0f} "
-                    f"order items/s ({order_items:,} items)",
-                    f"< {GENERATE_TARGET_SECONDS:.0f} s at scale 1",
-                    verdict(generate_seconds < GENERATE_TARGET_SECONDS)
-                    if args.scale >= 1
-                    else "n/a (scale < 1)",
-                ],
-                [
-                    "full build (`analytics build`)",
-                    f"{full.wall:.1f} s wall; source freshness "
-                    + (
-                        f"{full.freshness_invocation:.1f} s"
-                        if full.freshness_invocation is not None
-                        else "n/a"
-                    )
-                    + f"; dbt build {full.dbt_invocation:.1f} s; "
-                    f"model time {full.model_time:.1f} s, tests {full.test_time:.1f} s, "
-                    f"unit tests {full.unit_test_time:.1f} s",
-                    "-",
-                    "-",
-                ],
-                [
-                    f"incremental build after {INCREMENT_DAYS} days (~1%)",
-                    f"{incremental.wall:.1f} s wall; model time {incremental.model_time:.1f} s "
-                    f"= {incremental_ratio:.1%} of full",
-                    f"< {INCREMENTAL_TARGET_RATIO:.0%} of full model time",
-                    verdict(incremental_ratio < INCREMENTAL_TARGET_RATIO),
-                ],
-                [
-                    "dbt vs the same SQL in plain DuckDB",
-                    f"dbt build {full.dbt_invocation:.1f} s / baseline {baseline.seconds:.1f} s "
-                    f"(models {baseline_model_time:.1f} s, tests {baseline_test_time:.1f} s, "
-                    f"hooks {baseline_hook_time:.1f} s) = {dbt_ratio:.2f}x",
-                    f"<= {BASELINE_TARGET_RATIO}x",
-                    verdict(dbt_ratio <= BASELINE_TARGET_RATIO),
-                ],
-            ],
+                "full build, wall / plain-DuckDB baseline",
+                f"{full.wall:.1f} s / {baseline.seconds:.1f} s = {baseline_ratio:.2f}x "
+                f"(dbt parse {full.parse_invocation or 0:.1f} s, model time "
+                f"{full.model_time:.1f} s, tests {full.test_time:.1f} s; peak "
+                f"{gib(full.peak_rss)})",
+                f"<= {BASELINE_TARGET_RATIO}x",
+                verdict(baseline_ratio <= BASELINE_TARGET_RATIO),
+            ]
         )
-    )
+    else:
+        rows.append(
+            [
+                "full build, wall",
+                f"{full.wall:.1f} s (model time {full.model_time:.1f} s; peak "
+                f"{gib(full.peak_rss)}); baseline skipped",
+                f"<= {BASELINE_TARGET_RATIO}x baseline",
+                "not measured",
+            ]
+        )
+    rows += [
+        [
+            "again, nothing new",
+            f"{nothing.wall:.1f} s = {ratio(nothing.wall, full.wall):.1%} of full; "
+            f"said so: {'yes' if nothing.said_so else 'no'}; published untouched: "
+            f"{'yes' if nothing.published_unchanged else 'no'}",
+            f"< {NOTHING_NEW_SECONDS:.0f} s or <= {NOTHING_NEW_RATIO:.0%}, publishing nothing",
+            verdict(nothing_fast and nothing_ok),
+        ],
+        [
+            f"after a {INCREMENT_DAYS}-day increment (~1%), wall",
+            f"{incremental.wall:.1f} s = {wall_ratio:.1%} of full",
+            f"<= {INCREMENT_WALL_RATIO:.0%}",
+            verdict(wall_ratio <= INCREMENT_WALL_RATIO),
+        ],
+        [
+            "after the increment, model time",
+            f"{incremental.model_time:.1f} s = {model_ratio:.1%} of full",
+            f"<= {INCREMENTAL_TARGET_RATIO:.0%}",
+            verdict(model_ratio <= INCREMENTAL_TARGET_RATIO),
+        ],
+        [
+            "after the increment, bytes copied + written",
+            f"{gib(incremental.copied)} + {gib(incremental.written)} = {bytes_ratio:.1%} of "
+            f"full ({gib(full.copied)} + {gib(full.written)})",
+            f"in proportion to the change (<= {INCREMENT_BYTES_RATIO:.0%})",
+            verdict(bytes_ratio <= INCREMENT_BYTES_RATIO),
+        ],
+        [
+            "peak memory, full / increment",
+            f"{gib(full.peak_rss)} / {gib(incremental.peak_rss)}",
+            "within 24 GiB",
+            verdict(max(full.peak_rss, incremental.peak_rss) < 24 * 2**30),
+        ],
+    ]
+    out.append(markdown(["benchmark", "measured", "target", "result"], rows))
     print("\n".join(out), flush=True)
 
 
