@@ -20,7 +20,9 @@ DEFECTS: tuple[str, ...] = (
     "late_arrival",
     "fx_gap",
 )
-MAX_SCALE = 20.0
+#: The largest scale measured to generate and build within this machine's 24 GiB
+#: (benchmarks/bench_build.py; about 30 M order items).
+MAX_SCALE = 30.0
 MAX_DEFECT_RATE = 0.2
 MAX_SEED = 2**63 - 1
 MAX_INCREMENT_DAYS = 366

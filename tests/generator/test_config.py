@@ -35,7 +35,7 @@ def test_invalid_config_names_the_argument(config: GeneratorConfig, names: str) 
 
 
 def test_messages_state_the_allowed_range() -> None:
-    with pytest.raises(GeneratorError, match=r"greater than 0 and at most 20 \(got 0\)"):
+    with pytest.raises(GeneratorError, match=r"greater than 0 and at most 30 \(got 0\)"):
         GeneratorConfig(scale=0).validate()
     with pytest.raises(GeneratorError, match=r"between 0 and 0.2 \(got 2\)"):
         GeneratorConfig(defect_rate=2).validate()
@@ -44,7 +44,7 @@ def test_messages_state_the_allowed_range() -> None:
 
 
 def test_valid_config_passes() -> None:
-    GeneratorConfig(scale=20, defect_rate=0.2, defect_rates={"late_arrival": 0}).validate()
+    GeneratorConfig(scale=30, defect_rate=0.2, defect_rates={"late_arrival": 0}).validate()
     assert GeneratorConfig(defect_rates={"fx_gap": 0.1}).resolved_rates()["fx_gap"] == 0.1
     assert GeneratorConfig(defect_rate=0.01).resolved_rates()["late_arrival"] == 0.01
 
