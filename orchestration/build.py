@@ -288,14 +288,27 @@ def build_remote(
 
 
 def local_invocation(settings: Settings, warehouse: Path) -> DbtInvocation:
-    """dbt on the local target, on ``warehouse`` (always the build copy's path:
-    the profile, and so dbt's partial parsing, stays the same from build to build)."""
+    """dbt on the local target, on ``warehouse`` (always the build copy's path).
+
+    dbt reuses its parse of the project only while the connection settings
+    are the same, the DuckDB path included. dbt runs in ``ANALYTICS_HOME``
+    and gets the path relative to it, so the parse carries over from build
+    to build and also to a copy of the whole home (a backup restored
+    elsewhere, the test suite's shared warehouses), where an absolute path
+    would make every first build parse the whole project again.
+    """
+    home = settings.home_dir
+    try:
+        path = str(warehouse.relative_to(home))
+    except ValueError:
+        path = str(warehouse)
     return DbtInvocation(
         target=LOCAL_TARGET,
         profiles_dir=profiles_dir(settings),
         target_path=settings.dbt_target_path,
         log_path=settings.dbt_log_path,
-        env={**dbt_env(settings), "ANALYTICS_DUCKDB_PATH": str(warehouse)},
+        env={**dbt_env(settings), "ANALYTICS_DUCKDB_PATH": path},
+        cwd=home,
     )
 
 

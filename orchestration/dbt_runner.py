@@ -111,6 +111,8 @@ class DbtInvocation:
     log_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
     project_dir: Path = PROJECT_ROOT
+    #: The working directory of the dbt process (default: the project).
+    cwd: Path | None = None
 
     @property
     def log_file(self) -> Path:
@@ -341,7 +343,7 @@ def _follow(args: Sequence[str], invocation: DbtInvocation, feed: Callable[[str]
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=invocation.environment(),
-            cwd=invocation.project_dir,
+            cwd=invocation.cwd or invocation.project_dir,
             text=True,
             encoding="utf-8",
             errors="replace",
