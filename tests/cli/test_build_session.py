@@ -149,6 +149,22 @@ def test_nothing_new_runs_no_dbt_docs_and_force_on_request(run_analytics, analyt
     assert record is not None and record.docs
     assert run_analytics("build", "--docs", check=True).stdout.startswith(NOTHING_NEW)
 
+    # 7. A copy of the whole home elsewhere (a restored backup) builds without
+    #    parsing the project again: dbt runs in the home and gets the DuckDB
+    #    path relative to it, so its saved parse still matches.
+    copy = analytics_home.parent / f"{analytics_home.name}-copy"
+    shutil.copytree(analytics_home, copy, symlinks=True)
+    copy_log = Settings(home=copy).dbt_log_path / "dbt.log"
+    log_size = copy_log.stat().st_size
+    moved = run_analytics("build", "--force", "--no-freshness", home=copy, check=True)
+    assert BUILT in moved.stdout
+    with copy_log.open(encoding="utf-8", errors="replace") as handle:
+        handle.seek(log_size)
+        appended = handle.read()
+    assert "Running with dbt=" in appended
+    assert "Starting full parse" not in appended, "the copied home parsed the project again"
+    assert "Unable to do partial parsing" not in appended
+
 
 @CHAIN_TIMEOUT
 def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
