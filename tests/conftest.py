@@ -47,7 +47,13 @@ RunAnalytics = Callable[..., "subprocess.CompletedProcess[str]"]
 WAREHOUSE_FIXTURES = frozenset({"small_warehouse", "warehouse_templates", "hostile_warehouse"})
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    refuse_unmarked_warehouse_users(items)
+    items[:] = longest_files_first(items)
+
+
+def refuse_unmarked_warehouse_users(items: list[pytest.Item]) -> None:
     unmarked = [
         item.nodeid
         for item in items
@@ -59,6 +65,61 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "these tests use a built warehouse but are not marked slow "
             f"(add pytestmark = pytest.mark.slow): {', '.join(unmarked)}"
         )
+
+
+def longest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The run's tests, whole files in the order the xdist workers should get them.
+
+    ``--dist=loadfile`` hands a worker one file at a time, in the order of
+    the collection (``--no-loadscope-reorder``: by default xdist sorts files
+    by their number of tests, which put the one-test emulator build, minutes
+    long, last, run by one worker while the other had finished). So the
+    longest files go first: those marked ``minutes(n)`` (measured; with
+    ``--durations`` the run lists its longest files), longest first; then the
+    other files with ``slow`` tests;
+    then the rest, short files that fill the gaps at the end. Within each
+    group, files with more tests go first (xdist's own order); within a file,
+    tests keep their order.
+    """
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def minutes(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("minutes")
+        if marker is None:
+            return 0.0
+        if len(marker.args) != 1 or not isinstance(marker.args[0], int | float):
+            raise pytest.UsageError(f"{item.nodeid}: write pytest.mark.minutes(n), n a number")
+        return float(marker.args[0])
+
+    def cost(file_items: list[pytest.Item]) -> tuple[float, int, int]:
+        longest = max(minutes(i) for i in file_items)
+        has_slow = any(i.get_closest_marker("slow") is not None for i in file_items)
+        return (-longest, 0 if has_slow else 1, -len(file_items))
+
+    ordered = sorted(by_file.values(), key=cost)  # stable: ties keep collection order
+    return [item for file_items in ordered for item in file_items]
+
+
+#: Seconds per test file (setup, call and teardown of its tests, all workers).
+_FILE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = report.nodeid.split("::", 1)[0]
+    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """With ``--durations``: the longest files too, the figures for their
+    ``minutes(n)`` marks (see :func:`longest_files_first`)."""
+    if config.option.durations is None or len(_FILE_SECONDS) < 2:
+        return
+    terminalreporter.write_sep("=", "longest files (minutes, on their worker)")
+    longest = sorted(_FILE_SECONDS.items(), key=lambda pair: -pair[1])[:20]
+    for path, seconds in longest:
+        terminalreporter.write_line(f"{seconds / 60:6.1f}  {path}")
 
 
 def analytics_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
