@@ -39,9 +39,9 @@ orders as (
     {% if is_incremental() %}
         select * from ({{ validated_orders('changed_orders') }}) as validated
     {% else %}
-        select * from {{ ref('int_orders__validated') }} as validated
+        select * from {{ ref('int_orders__validated') }}
     {% endif %}
-    where validated.quarantine_rule is null
+    where quarantine_rule is null
 
 ),
 
@@ -50,9 +50,9 @@ valid_items as (
     {% if is_incremental() %}
         select * from ({{ validated_order_items('changed_orders') }}) as validated
     {% else %}
-        select * from {{ ref('int_order_items__validated') }} as validated
+        select * from {{ ref('int_order_items__validated') }}
     {% endif %}
-    where validated.quarantine_rule is null
+    where quarantine_rule is null
 
 ),
 

@@ -41,9 +41,9 @@ orders as (
     {% if is_incremental() %}
         select * from ({{ validated_orders('changed_orders') }}) as validated
     {% else %}
-        select * from {{ ref('int_orders__validated') }} as validated
+        select * from {{ ref('int_orders__validated') }}
     {% endif %}
-    where validated.quarantine_rule is not null
+    where quarantine_rule is not null
 
 ),
 
@@ -52,9 +52,9 @@ items as (
     {% if is_incremental() %}
         select * from ({{ validated_order_items('changed_orders') }}) as validated
     {% else %}
-        select * from {{ ref('int_order_items__validated') }} as validated
+        select * from {{ ref('int_order_items__validated') }}
     {% endif %}
-    where validated.quarantine_rule is not null
+    where quarantine_rule is not null
 
 ),
 
