@@ -133,6 +133,11 @@ def rounded(rows: list[list[object]]) -> list[tuple[object, ...]]:
 INCREMENTAL_BRANCHES = {
     "stg_shop__orders": "_sync_key",
     "stg_shop__order_items": "_sync_key",
+    # the facts and the quarantine validate just the changed orders from
+    # staging (macros/validation.sql), in a nested WITH
+    "fct_orders": "_sync_key",
+    "fct_order_items": "_sync_key",
+    "quarantined_rows": "_sync_key",
     "rpt_daily_sales": "int_orders__changed_periods",
     "rpt_product_performance": "int_orders__changed_periods",
     "rpt_weekly_kpis": "int_orders__changed_periods",

@@ -6,8 +6,15 @@
     )
 }}
 
--- The incremental branch reads the orders to recompute from:
+-- The incremental branch reads the orders to recompute from
+-- int_orders__changed, and validates just those orders from staging
+-- (macros/validation.sql):
 -- depends_on: {{ ref('int_orders__changed') }}
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_shop__order_items') }}
+-- depends_on: {{ ref('stg_shop__customers') }}
+-- depends_on: {{ ref('stg_shop__products') }}
+-- depends_on: {{ ref('int_fx_rates__daily') }}
 
 -- One row per valid order line (see metrics.md: "valid item"), amounts in the
 -- order currency and in USD. Incremental on _loaded_at: each run recomputes
@@ -30,9 +37,10 @@ high_water as (
 
 items as (
 
-    select * from {{ ref('int_order_items__validated') }}
     {% if is_incremental() %}
-    where order_id in (select order_id from changed_orders)
+        select * from ({{ validated_order_items('changed_orders') }}) as validated
+    {% else %}
+        select * from {{ ref('int_order_items__validated') }}
     {% endif %}
 
 ),

@@ -6,8 +6,15 @@
     )
 }}
 
--- The incremental branch reads the orders to recompute from:
+-- The incremental branch reads the orders to recompute from
+-- int_orders__changed, and validates just those orders from staging
+-- (macros/validation.sql):
 -- depends_on: {{ ref('int_orders__changed') }}
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_shop__order_items') }}
+-- depends_on: {{ ref('stg_shop__customers') }}
+-- depends_on: {{ ref('stg_shop__products') }}
+-- depends_on: {{ ref('int_fx_rates__daily') }}
 
 -- One row per current, valid order with its totals over valid lines. Orders
 -- with no valid line stay (they are real orders) but are not revenue-bearing.
@@ -29,21 +36,23 @@ high_water as (
 
 orders as (
 
-    select * from {{ ref('int_orders__validated') }}
-    where quarantine_rule is null
     {% if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        select * from ({{ validated_orders('changed_orders') }}) as validated
+    {% else %}
+        select * from {{ ref('int_orders__validated') }}
     {% endif %}
+    where quarantine_rule is null
 
 ),
 
 valid_items as (
 
-    select * from {{ ref('int_order_items__validated') }}
-    where quarantine_rule is null
     {% if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        select * from ({{ validated_order_items('changed_orders') }}) as validated
+    {% else %}
+        select * from {{ ref('int_order_items__validated') }}
     {% endif %}
+    where quarantine_rule is null
 
 ),
 

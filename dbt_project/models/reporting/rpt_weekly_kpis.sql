@@ -36,14 +36,14 @@ dates as (
 
 margins as (
 
+    -- the margins view carries each line's customer and revenue flag from
+    -- fct_order_items, so it needs no second join to the facts
     select
         margins.order_date,
-        items.customer_key,
+        margins.customer_key,
         margins.gross_margin_usd
     from {{ ref('fct_order_item_margins') }} as margins
-    inner join {{ ref('fct_order_items') }} as items
-        on margins.order_item_id = items.order_item_id
-    where items.is_revenue_bearing
+    where margins.is_revenue_bearing
     {% if is_incremental() %}
         and {{ in_changed_periods(week_of_margin, 'week_start') }}
     {% endif %}
