@@ -116,12 +116,13 @@
     listed since this model's previous run. `>=`, not `>`: a run that found
     only deletions (no new raw rows) records them under the previous
     high-water mark; re-reading the last batch costs a little time and is
-    idempotent.
+    idempotent. A full build's entry names no order (it only marks).
 #}
 {% macro orders_changed_since_last_run() %}
     select distinct changes.order_id
     from {{ ref('int_orders__changed') }} as changes
     where changes._high_water_mark >= {{ previous_high_water_mark() }}
+        and changes.order_id is not null
 {% endmacro %}
 
 {#

@@ -10,8 +10,8 @@
 -- macros/incremental_sync.sql). The orders of this run are the entries of
 -- int_orders__changed with its latest high-water mark (a run that found no
 -- new raw rows shares the previous run's mark: re-reading it is idempotent).
--- On a full build every order is listed, and the rpt_* tables are rebuilt
--- whole without reading this.
+-- A full build lists no order (it rebuilds the rpt_* tables whole without
+-- reading this), so this is empty then.
 with changed_orders as (
 
     select distinct run_log.order_id
@@ -19,6 +19,7 @@ with changed_orders as (
     where run_log._high_water_mark >= (
         select max(all_runs._high_water_mark) from {{ ref('int_orders__changed') }} as all_runs
     )
+    and run_log.order_id is not null
 
 ),
 
