@@ -24,7 +24,7 @@ from orchestration import build_inputs
 from orchestration.dbt_runner import DbtCommand, DbtInvocation, run_dbt_session
 from tests.cli.test_cli import assert_one_error_line
 
-pytestmark = [pytest.mark.slow, pytest.mark.minutes(6)]
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(4)]
 
 GENERATE = ("generate", "--scale", "0.002", "--seed", "5", "--end-date", "2026-06-30")
 NOTHING_NEW = "nothing new in raw data since the build at "

@@ -28,7 +28,7 @@ from analytics_core.events import LocalEventSink, ReportJobEvent, SchedulerRunEv
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import SMALL_WAREHOUSE_ARGS, VENV_BIN, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(3)]
 
 DAY = datetime(2026, 6, 1, tzinfo=UTC)
 
