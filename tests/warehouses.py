@@ -50,7 +50,7 @@ from analytics_core.settings import Settings
 SMALL_WAREHOUSE_ARGS = ("--scale", "0.01", "--seed", "7", "--end-date", "2026-06-30")
 
 #: The failed template: the staging test that fails, and on how many orders.
-FAILING_TEST = "not_null_stg_shop__orders_currency_code"
+FAILING_TEST = "not_null_stg_shop__orders"
 BROKEN_ORDERS = 3
 
 #: ``run(*args, home=..., check=...)``: an ``analytics`` command in a home.
