@@ -41,6 +41,9 @@ from orchestration.dbt_runner import (
 from orchestration.locking import warehouse_lock
 
 LOCAL_TARGET = "local"
+#: The selector (``selectors.yml``) of a local build where only data changed:
+#: every node but the views, whose queries come from the unchanged project.
+DATA_CHANGES = "data_changes"
 #: Targets that reach a real Snowflake account (``emulator`` has defaults for everything).
 SNOWFLAKE_TARGETS = frozenset({"snowflake", "prod"})
 
@@ -93,6 +96,8 @@ class BuildOutcome:
     current_since: dt.datetime | None = None
     #: ``dbt docs generate`` ran (the docs site was regenerated).
     docs_generated: bool = False
+    #: Only data changed, so the views were left as they were (see ``DATA_CHANGES``).
+    views_kept: bool = False
 
     @property
     def nothing_new(self) -> bool:
@@ -336,7 +341,10 @@ def build_local(
     With ``skip_if_current``, nothing runs when the inputs are those of the
     last build (docs are generated if asked for and not yet made for it). A
     successful ``complete`` build (every node) records its inputs; any other
-    successful build forgets the record.
+    successful build forgets the record. With ``skip_if_current``, a build
+    where only data changed since that record (raw data, events) and whose
+    views are all still there leaves the views as they are (selector
+    ``data_changes``): it is still complete, since a view holds no rows.
     """
     reporter = reporter or SilentReporter()
     check_project()
@@ -375,6 +383,9 @@ def build_local(
                 current_since=last.built_at,
                 docs_generated=docs_path is not None,
             )
+        views_kept = last is not None and build_inputs.views_are_current(last.inputs, inputs)
+        if views_kept:
+            args = [*args, "--selector", DATA_CHANGES]
         reporter.phase("copying the state warehouse")
         build_copy = files.prepare_build_copy(settings)
         invocation = local_invocation(settings, build_copy)
@@ -437,6 +448,7 @@ def build_local(
         docs=docs_path,
         freshness=fresh,
         docs_generated=docs,
+        views_kept=views_kept,
     )
 
 

@@ -10,8 +10,8 @@ The inputs:
 
 - **raw data**: per ``raw_data`` table its columns, row count and high-water
   marks (the latest ``_loaded_at``, ``_cdc_ts`` and ``_cdc_lsn`` where the
-  table has them), plus the list of every table of the state warehouse (a
-  fresh ``analytics generate`` drops what the builds made);
+  table has them), plus the list of every table and view of the state
+  warehouse (a fresh ``analytics generate`` drops what the builds made);
 - **events**: the content of the events files the monitoring models load
   (``$ANALYTICS_HOME/events/<stream>/*/*.jsonl``), except the scheduler's
   own lines about *build* jobs: the scheduler writes one when a build starts
@@ -42,7 +42,7 @@ from typing import Any
 from analytics_core.settings import PROJECT_ROOT, Settings
 
 #: Bump when what is fingerprinted changes: an old record then never matches.
-VERSION = 1
+VERSION = 2
 #: Event streams (folders under the events root) the monitoring models load.
 EVENT_STREAMS = ("report_jobs", "scheduler_runs")
 #: Raw columns whose maximum marks how far the loads have come.
@@ -68,7 +68,8 @@ PARTS = {
 
 
 def raw_fingerprint(database: Path) -> dict[str, Any]:
-    """The raw tables' columns, row counts and high-water marks, and every table's name."""
+    """The raw tables' columns, row counts and high-water marks, and the name of
+    every table and view."""
     import duckdb
 
     from orchestration.warehouse_publish import RAW_SCHEMA
@@ -103,7 +104,14 @@ def raw_fingerprint(database: Path) -> dict[str, Any]:
                 "where database_name = current_database() order by 1, 2"
             ).fetchall()
         ]
-    return {"tables": tables, "all_tables": every_table}
+        views = [
+            f"{schema}.{view}"
+            for schema, view in con.execute(
+                "select schema_name, view_name from duckdb_views() "
+                "where database_name = current_database() and not internal order by 1, 2"
+            ).fetchall()
+        ]
+    return {"tables": tables, "all_tables": every_table, "views": views}
 
 
 def _is_own_build_event(line: bytes) -> bool:
@@ -186,6 +194,19 @@ def changed_parts(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> li
     if recorded.get("version") != current.get("version"):
         return ["the build's fingerprint format"]
     return [words for key, words in PARTS.items() if recorded.get(key) != current.get(key)]
+
+
+def views_are_current(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """Whether the views the last complete build made can stay as they are.
+
+    A view stores a query, and the query comes from the dbt project: when only
+    data changed since that build (raw data, events) and every view it left
+    is still in the state warehouse, re-creating them would change nothing.
+    """
+    if set(changed_parts(recorded, current)) - {PARTS["raw"], PARTS["events"]}:
+        return False
+    views = (recorded.get("raw") or {}).get("views")
+    return bool(views) and views == (current.get("raw") or {}).get("views")
 
 
 @dataclass(frozen=True)

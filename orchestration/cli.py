@@ -394,6 +394,8 @@ def _print_build(outcome: BuildOutcome) -> None:
     if result.skipped:
         parts.append(f"{result.skipped} skipped")
     out.print(f"dbt build on {outcome.target}: {', '.join(parts)} in {outcome.seconds:.1f} s")
+    if outcome.views_kept:
+        out.print("views kept as they were: only data changed since the last build")
     if outcome.warehouse is not None:
         out.print(f"published {outcome.warehouse}")
     if outcome.docs is not None:

@@ -54,6 +54,30 @@ def unit_test_results(settings: Settings) -> list[dict[str, object]]:
     return [r for r in results if str(r["unique_id"]).startswith("unit_test.")]
 
 
+def views_and_their_tests(settings: Settings) -> tuple[int, int]:
+    """How many views the last build made, and how many data tests of views it ran."""
+    manifest = json.loads((settings.docs_dir / "manifest.json").read_text())
+    ran = {
+        r["unique_id"]
+        for r in json.loads((settings.docs_dir / "run_results.json").read_text())["results"]
+    }
+    views = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+    }
+    tests = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and views & set(node["depends_on"]["nodes"])
+    }
+    assert len(views) >= 10 and len(tests) >= 10
+    return len(views & ran), len(tests & ran)
+
+
+VIEWS_KEPT = "views kept as they were: only data changed since the last build"
+
+
 def scheduler_run(job: str, kind: str, status: str) -> SchedulerRunEvent:
     due = datetime(2026, 6, 29, 7, tzinfo=UTC).isoformat()
     return SchedulerRunEvent.model_validate(
@@ -172,7 +196,10 @@ def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
 ) -> None:
     settings = Settings(home=analytics_home)
     run_analytics(*GENERATE, check=True)
-    run_analytics("build", "--no-freshness", check=True)
+    first = run_analytics("build", "--no-freshness", check=True)
+    assert VIEWS_KEPT not in first.stdout
+    views, view_tests = views_and_their_tests(settings)
+    assert views > 0 and view_tests > 0
     assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
 
     # 1. A new report job event is news. The build fails (a profile dbt
@@ -186,15 +213,19 @@ def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
     # ... so the next build still sees the new event and builds.
     events_build = run_analytics("build", "--no-freshness", check=True)
     assert BUILT in events_build.stdout
+    # Only data changed: the views stay as they are, their tests still run.
+    assert VIEWS_KEPT in events_build.stdout
+    assert views_and_their_tests(settings) == (0, view_tests)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         (jobs,) = con.execute(
             "select count(*) from monitoring.report_jobs where job_id = 'j-1'"
         ).fetchone() or (0,)
     assert jobs == 1
 
-    # 2. New raw data is news.
+    # 2. New raw data is news (and only data: the views are kept).
     run_analytics("generate", "--increment", "--days", "1", check=True)
-    assert BUILT in run_analytics("build", "--no-freshness", check=True).stdout
+    increment = run_analytics("build", "--no-freshness", check=True)
+    assert BUILT in increment.stdout and VIEWS_KEPT in increment.stdout
     assert run_analytics("build", check=True).stdout.startswith(NOTHING_NEW)
 
     # 3. A change to the dbt project's inputs is news: here the profiles file
@@ -204,8 +235,27 @@ def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
     text = (PROJECT_ROOT / "profiles.yml.example").read_text()
     (profiles / "profiles.yml").write_text(text + "\n# a comment changes the file\n")
     env = {"DBT_PROFILES_DIR": str(profiles)}
-    assert BUILT in run_analytics("build", "--no-freshness", env=env, check=True).stdout
+    project_build = run_analytics("build", "--no-freshness", env=env, check=True)
+    assert BUILT in project_build.stdout
+    # The project changed: every view is made again.
+    assert VIEWS_KEPT not in project_build.stdout
+    assert views_and_their_tests(settings) == (views, view_tests)
     assert run_analytics("build", env=env, check=True).stdout.startswith(NOTHING_NEW)
+
+    # 4. A view that is gone from the warehouse (dropped by hand) is made again
+    #    by the next build, even when only data changed.
+    with duckdb.connect(str(settings.state_warehouse_path)) as con:
+        con.execute("drop view reporting.rpt_source_freshness")
+    run_analytics("generate", "--increment", "--days", "1", check=True)
+    rebuilt = run_analytics("build", "--no-freshness", env=env, check=True)
+    assert VIEWS_KEPT not in rebuilt.stdout
+    assert views_and_their_tests(settings) == (views, view_tests)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        back = con.execute(
+            "select count(*) from duckdb_views() "
+            "where schema_name = 'reporting' and view_name = 'rpt_source_freshness'"
+        ).fetchall()
+    assert back == [(1,)]
 
 
 def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -> None:
@@ -220,7 +270,9 @@ def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -
     model = next((root / "dbt_project" / "models" / "reporting").glob("rpt_*.sql"))
     macro = next((root / "dbt_project" / "macros").rglob("*.sql"))
     seed = next((root / "dbt_project" / "seeds").glob("*.csv"))
-    for path in (model, macro, seed, root / "dbt_project.yml", profiles):
+    selectors = root / "selectors.yml"
+    shutil.copy(PROJECT_ROOT / "selectors.yml", selectors)
+    for path in (model, macro, seed, root / "dbt_project.yml", selectors, profiles):
         path.write_text(path.read_text() + "\n")
         changed = build_inputs.project_fingerprint(profiles, root)
         assert changed not in seen, path
