@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from analytics_core.errors import AnalyticsError
+from analytics_core.errors import AnalyticsError, first_line
 from analytics_core.settings import QuestionSettings, Settings
 from questions.engine import (
     EXAMPLE_QUESTIONS,
@@ -886,7 +886,7 @@ class LocalQuestionEngine:
         questions = questions or QuestionSettings()
         if questions.warehouse == "snowflake":
             return cls._open_snowflake(settings, questions, layer)
-        from report_service.warehouse import DuckDBClient
+        from analytics_core.warehouse import DuckDBClient
 
         path = settings.warehouse_path
         if not path.is_file():
@@ -1522,12 +1522,11 @@ def _bind_literals(template: str, values: Mapping[str, str], dialect: str) -> st
     return tree.sql(dialect=dialect)
 
 
+#: Headings above the message in MetricFlow's error reports.
+_ERROR_HEADINGS = ("Got error", "Error #", "Message:", "The above exception")
+
+
 def _first_line(exc: BaseException) -> str:
     """The first informative line of an error (MetricFlow's come as a report
     whose first lines are headings)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    headings = ("Got error", "Error #", "Message:", "The above exception")
-    for line in lines:
-        if not line.startswith(headings):
-            return line[:300]
-    return type(exc).__name__
+    return first_line(exc, skip=_ERROR_HEADINGS, limit=300)
