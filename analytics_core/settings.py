@@ -357,7 +357,7 @@ class SchedulerSettings(BaseSettings):
         env_prefix="SCHEDULER_", extra="ignore", populate_by_name=True
     )
 
-    #: The schedule file (default: ``orchestration/schedules.yml`` of the project).
+    #: The schedule file (default: ``analytics_core/schedules.yml``, package data).
     schedule_file: Path | None = None
     report_service_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="REPORT_SERVICE_URL"

@@ -156,7 +156,7 @@ Builder = Callable[[ReportQueries, Any], ReportDocument]
 @dataclass(frozen=True)
 class ReportDefinition:
     """A report, declared once: parameters, relations read and builder (when it
-    runs is in the schedule file, ``orchestration/schedules.yml``)."""
+    runs is in the schedule file, ``analytics_core/schedules.yml``)."""
 
     report_type: str
     title: str
