@@ -35,7 +35,7 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_repository_keeps_its_import_contracts() -> None:
     done = lint_imports(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Contracts: 3 kept, 0 broken." in done.stdout
+    assert "Contracts: 5 kept, 0 broken." in done.stdout
 
 
 def test_a_forbidden_import_breaks_the_check(tmp_path: Path) -> None:
@@ -53,9 +53,15 @@ def test_a_forbidden_import_breaks_the_check(tmp_path: Path) -> None:
         module.write("\nimport questions.local  # noqa: E402\n")
     with (tmp_path / "analytics_core" / "events.py").open("a") as module:
         module.write("\nimport report_service.models  # noqa: E402\n")
+    with (tmp_path / "report_service" / "stores" / "dynamodb.py").open("a") as module:
+        module.write("\nfrom report_service.stores.sqlite import SQLiteJobStore  # noqa: E402\n")
+    with (tmp_path / "report_service" / "stores" / "base.py").open("a") as module:
+        module.write("\nfrom report_service.stores import factory  # noqa: E402\n")
     done = lint_imports(tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "Contracts: 0 kept, 3 broken." in done.stdout
+    assert "Contracts: 0 kept, 5 broken." in done.stdout
     assert "ui.health -> report_service.warehouse" in done.stdout
     assert "orchestration.scheduler -> questions.local" in done.stdout
     assert "analytics_core.events -> report_service.models" in done.stdout
+    assert "report_service.stores.dynamodb -> report_service.stores.sqlite" in done.stdout
+    assert "report_service.stores.base -> report_service.stores.factory" in done.stdout
