@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics_core.errors import AnalyticsError, first_line
-from analytics_core.settings import QuestionSettings, Settings
+from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
 from questions.engine import (
     EXAMPLE_QUESTIONS,
     INVISIBLES_WARNING,
@@ -879,13 +879,15 @@ class LocalQuestionEngine:
         settings: Settings | None = None,
         questions: QuestionSettings | None = None,
         layer: SemanticLayer | None = None,
+        *,
+        snowflake: SnowflakeSettings | None = None,
     ) -> LocalQuestionEngine:
         """The engine on the published warehouse of ``settings`` (DuckDB) or on
-        Snowflake (``QUESTIONS_WAREHOUSE=snowflake``)."""
+        the Snowflake of ``snowflake`` (``QUESTIONS_WAREHOUSE=snowflake``)."""
         settings = settings or Settings()
         questions = questions or QuestionSettings()
         if questions.warehouse == "snowflake":
-            return cls._open_snowflake(settings, questions, layer)
+            return cls._open_snowflake(settings, questions, layer, snowflake or SnowflakeSettings())
         from analytics_core.warehouse import DuckDBClient
 
         path = settings.warehouse_path
@@ -912,16 +914,18 @@ class LocalQuestionEngine:
 
     @classmethod
     def _open_snowflake(
-        cls, settings: Settings, questions: QuestionSettings, layer: SemanticLayer | None
+        cls,
+        settings: Settings,
+        questions: QuestionSettings,
+        layer: SemanticLayer | None,
+        snowflake: SnowflakeSettings,
     ) -> LocalQuestionEngine:
         """The local engine on Snowflake: MetricFlow's Snowflake SQL for the
         database of ``SNOWFLAKE_*`` (and a developer's ``<prefix>_`` schemas,
         from ``QUESTIONS_REPORTING_SCHEMA``), run like Cortex Analyst's SQL."""
-        from analytics_core.settings import SnowflakeSettings
         from analytics_core.snowflake import connection_parameters
         from questions.cortex_analyst import snowflake_runner
 
-        snowflake = SnowflakeSettings()
         params = connection_parameters(snowflake)  # raises on missing credentials
         prefix = questions.schema_prefix
         layer = layer or SemanticLayer.load(

@@ -16,11 +16,17 @@ from analytics_core.warehouse import (
 )
 
 
-def open_warehouse_client(service: ReportServiceSettings, settings: Settings) -> WarehouseClient:
-    """The client ``service.warehouse`` asks for (no connection is opened yet)."""
+def open_warehouse_client(
+    service: ReportServiceSettings,
+    settings: Settings,
+    snowflake: SnowflakeSettings | None = None,
+) -> WarehouseClient:
+    """The client ``service.warehouse`` asks for (no connection is opened yet);
+    on Snowflake, the account of ``snowflake`` (read from the environment
+    here when not given)."""
     if service.warehouse == "snowflake":
         return SnowflakeClient(
-            SnowflakeSettings(),
+            snowflake or SnowflakeSettings(),
             schema=service.reporting_schema,
             statement_timeout_seconds=service.statement_timeout_seconds,
             query_tag=service.query_tag,

@@ -23,7 +23,7 @@ from ui.report_client import ReportServiceClient
 def question_engine() -> QuestionEngine:
     from questions.engines import open_question_engine
 
-    return open_question_engine(Settings(), QuestionSettings())
+    return open_question_engine(Settings(), QuestionSettings(), SnowflakeSettings())
 
 
 @st.cache_resource

@@ -206,8 +206,12 @@ def test_open_warehouse_client_follows_settings(tmp_path: Path) -> None:
         ReportServiceSettings(warehouse="snowflake", reporting_schema="ci_reporting"), settings
     )
     assert isinstance(snow, SnowflakeClient) and snow.schema == "ci_reporting"
+    given = SnowflakeSettings(database="ci_analytics")
+    passed = open_warehouse_client(ReportServiceSettings(warehouse="snowflake"), settings, given)
+    assert isinstance(passed, SnowflakeClient) and passed.settings is given
     duck.close()
     snow.close()
+    passed.close()
 
 
 # ------------------------------------------------------------------ Snowflake emulator
