@@ -224,7 +224,7 @@ class SchedulerRunEvent(Event):
         StringConstraints(
             min_length=1, max_length=MAX_JOB_NAME_LENGTH, pattern=r"^[a-z][a-z0-9_]*$"
         ),
-    ] = Field(description="The job's name in orchestration/schedules.yml.")
+    ] = Field(description="The job's name in analytics_core/schedules.yml.")
     kind: RunKind = Field(description="build (analytics build) or report (a report job).")
     due_at: AwareDatetime = Field(
         description="The time the run was due (UTC); a run is one (job, due_at)."

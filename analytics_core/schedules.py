@@ -1,4 +1,4 @@
-"""The schedule file (``orchestration/schedules.yml``): what runs when.
+"""The schedule file (``analytics_core/schedules.yml``): what runs when.
 
 Everything that runs on a clock reads it from here: the local scheduler
 (``analytics serve scheduler``), the Snowflake tasks (``analytics
@@ -29,8 +29,10 @@ from croniter import croniter
 
 from analytics_core.errors import ConfigurationError
 
-#: Where the schedule lives in the project.
-DEFAULT_SCHEDULE_FILE = Path(__file__).resolve().parent.parent / "orchestration" / "schedules.yml"
+#: The schedule: package data of ``analytics_core`` (in the wheel and the
+#: images), so every component that runs on a clock or shows when things run
+#: reads the same file without depending on another component's folder.
+DEFAULT_SCHEDULE_FILE = Path(__file__).resolve().parent / "schedules.yml"
 
 #: A schedule file is a few kilobytes; anything near this is a mistake.
 MAX_FILE_BYTES = 1_000_000

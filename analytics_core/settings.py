@@ -337,6 +337,13 @@ class UISettings(BaseSettings):
     )
     #: Where the monitoring views are read: the published DuckDB file or Snowflake.
     warehouse: Literal["duckdb", "snowflake"] = "duckdb"
+    #: On Snowflake: the schema of the ``rpt_*`` views, the statement timeout
+    #: of the page's queries (STATEMENT_TIMEOUT_IN_SECONDS) and the query tag.
+    #: The defaults are the report service's (``REPORT_SERVICE_*``), which the
+    #: UI read until it had its own.
+    reporting_schema: str = "reporting"
+    statement_timeout_seconds: int = Field(default=120, ge=1, le=3600)
+    query_tag: str = "analytics_platform:ui"
     #: Days of history on the Data health page.
     health_days: int = Field(default=30, ge=1, le=3660)
 
@@ -350,7 +357,7 @@ class SchedulerSettings(BaseSettings):
         env_prefix="SCHEDULER_", extra="ignore", populate_by_name=True
     )
 
-    #: The schedule file (default: ``orchestration/schedules.yml`` of the project).
+    #: The schedule file (default: ``analytics_core/schedules.yml``, package data).
     schedule_file: Path | None = None
     report_service_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="REPORT_SERVICE_URL"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analytics_core.errors import AnalyticsError, ConfigurationError
+from analytics_core.errors import AnalyticsError, ConfigurationError, first_line
 from analytics_core.settings import SnowflakeSettings
 
 if TYPE_CHECKING:
@@ -108,11 +108,5 @@ def connect(settings: SnowflakeSettings | None = None) -> SnowflakeConnection:
     except snowflake.connector.errors.Error as exc:
         raise SnowflakeConnectionError(
             f"cannot connect to Snowflake account {settings.account!r} as "
-            f"{settings.user!r}: {_one_line(exc)}"
+            f"{settings.user!r}: {first_line(exc)}"
         ) from exc
-
-
-def _one_line(exc: BaseException) -> str:
-    message = getattr(exc, "raw_msg", None) or str(exc)
-    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__

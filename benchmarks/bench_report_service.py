@@ -98,8 +98,8 @@ class Recorder:
 
 def bench_rendering(home: Path, runs: int) -> dict[str, Any]:
     from analytics_core.settings import Settings
+    from analytics_core.warehouse import DuckDBClient
     from report_service.reports import render_report
-    from report_service.warehouse import DuckDBClient
 
     client = DuckDBClient(Settings(home=home).warehouse_path)
     out_dir = Path(tempfile.mkdtemp(prefix="bench-render-"))

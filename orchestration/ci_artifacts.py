@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from analytics_core.errors import AnalyticsError
+from analytics_core.errors import AnalyticsError, first_line
 
 MARKER = "_published.json"
 #: What a docs site is made of (``dbt docs generate``).
@@ -143,5 +143,4 @@ def _s3() -> Any:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:300]
+    return first_line(exc, limit=300)

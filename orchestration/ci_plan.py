@@ -15,9 +15,11 @@ imports it):
   pushed only when they changed. The dbt runner image (``analytics build``
   and the dbt project) is rebuilt when the dbt project or ``orchestration``
   changed.
-- ``orchestration``: the command line, the scheduler and the Snowflake DDL; a
-  change to the schedule file also re-renders the Snowflake DDL and plans the
-  AWS Terraform (its EventBridge build schedule is read from the file).
+- ``orchestration``: the command line, the scheduler and the Snowflake DDL.
+- The schedule file (``analytics_core/schedules.yml``) counts for the
+  scheduler and the report service (its catalog shows each report's cron),
+  re-renders the Snowflake DDL and plans the AWS Terraform (its EventBridge
+  build schedule is read from the file).
 - ``infra``: ``infra/check`` (terraform fmt, checkov, hadolint), then
   ``terraform plan`` of each root module that changed
   (``infra/terraform/aws``, ``infra/terraform/snowflake``) with the
@@ -52,13 +54,19 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report_service/*", ("report_service",)),
     ("questions/*", ("ui",)),
     ("ui/*", ("ui",)),
-    ("orchestration/schedules.yml", ("orchestration", "snowflake", "infra", "terraform:aws")),
     ("orchestration/*", ("orchestration",)),
     ("infra/docker/*", (*PYTHON, "infra")),
     (".dockerignore", PYTHON),
     ("infra/terraform/aws/*", ("infra", "terraform:aws")),
     ("infra/terraform/snowflake/*", ("infra", "terraform:snowflake")),
     ("infra/*", ("infra",)),
+    # Before analytics_core/*: the schedule is package data of analytics_core
+    # read by the scheduler and the report catalog (not the UI); it also
+    # drives the Snowflake tasks and the AWS build schedule.
+    (
+        "analytics_core/schedules.yml",
+        ("orchestration", "report_service", "snowflake", "infra", "terraform:aws"),
+    ),
     ("analytics_core/*", PYTHON),
     ("pyproject.toml", PYTHON),
     ("uv.lock", PYTHON),

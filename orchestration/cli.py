@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from analytics_core.errors import AnalyticsError, ConfigurationError
+from analytics_core.errors import AnalyticsError, ConfigurationError, first_line
 from analytics_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -1057,7 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("ANALYTICS_DEBUG"):
             traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        first = first_line(exc) if str(exc) else ""
         _fail(f"unexpected {type(exc).__name__}: {first} (set ANALYTICS_DEBUG=1 for the traceback)")
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -49,7 +49,6 @@ import http.client
 import json
 import logging
 import math
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -60,6 +59,12 @@ from typing import Any, Final, Literal, TypeGuard
 
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import QuestionSettings, SnowflakeSettings
+from analytics_core.warehouse import (
+    ConnectionFactory,
+    SnowflakePool,
+    WarehouseConnectionError,
+    WarehouseError,
+)
 from questions.engine import INVISIBLES_WARNING, Answer, Turn, had_invisibles, prepare_question
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 
@@ -879,8 +884,6 @@ def _is_index(value: Any) -> TypeGuard[int]:
 
 #: Runs one guarded statement: ``(sql) -> (columns, rows)``.
 QueryRunner = Callable[[str], tuple[list[str], list[list[Any]]]]
-#: Opens a Snowflake connection with the given session parameters.
-ConnectionFactory = Callable[[Mapping[str, Any]], Any]
 
 
 class SnowflakeRunner:
@@ -892,9 +895,11 @@ class SnowflakeRunner:
     switch, so read-only-ness rests on the guard (only single SELECTs reach
     the runner) and on the role (grant it SELECT only); the rollback undoes
     DML should anything ever slip through (DDL commits on its own in
-    Snowflake). Idle connections are reused; concurrent statements never
-    share one. Connector errors become :class:`CortexQueryError` s quoting
-    the first line of the driver's message.
+    Snowflake). Sessions come from the shared
+    :class:`~analytics_core.warehouse.SnowflakePool` (idle ones are reused;
+    concurrent statements never share one; a dropped session is replaced
+    once). Failures become :class:`CortexQueryError` s quoting the first line
+    of the driver's message.
     """
 
     max_idle = 4
@@ -912,9 +917,9 @@ class SnowflakeRunner:
         self.statement_timeout = int(statement_timeout)
         self.query_tag = query_tag
         self.max_rows = int(max_rows)
-        self._lock = threading.Lock()
-        self._idle: list[Any] = []
-        self._closed = False
+        self.pool = SnowflakePool(
+            connection_factory, self.session_parameters, max_idle=self.max_idle
+        )
 
     @property
     def session_parameters(self) -> dict[str, Any]:
@@ -923,28 +928,6 @@ class SnowflakeRunner:
             "STATEMENT_TIMEOUT_IN_SECONDS": self.statement_timeout,
             "AUTOCOMMIT": False,
         }
-
-    def _borrow(self) -> Any:
-        with self._lock:
-            if self._closed:
-                raise CortexQueryError("the question runner is closed")
-            while self._idle:
-                connection = self._idle.pop()
-                if not connection.is_closed():
-                    return connection
-        import snowflake.connector
-
-        try:
-            return self.connection_factory(self.session_parameters)
-        except snowflake.connector.errors.Error as exc:
-            raise CortexQueryError(f"cannot connect to Snowflake: {_first_line(exc)}") from exc
-
-    def _give_back(self, connection: Any) -> None:
-        with self._lock:
-            if not self._closed and len(self._idle) < self.max_idle:
-                self._idle.append(connection)
-                return
-        _close_quietly(connection)
 
     def _run(self, connection: Any, sql: str) -> tuple[list[str], list[list[Any]]]:
         cursor = connection.cursor()
@@ -960,34 +943,17 @@ class SnowflakeRunner:
         return columns, rows
 
     def __call__(self, sql: str) -> tuple[list[str], list[list[Any]]]:
-        import snowflake.connector
-
-        for attempt in (1, 2):
-            connection = self._borrow()
-            try:
-                result = self._run(connection, sql)
-            except (
-                snowflake.connector.errors.OperationalError,
-                snowflake.connector.errors.InterfaceError,
-            ) as exc:
-                _close_quietly(connection)  # the session dropped: once more on a new one
-                if attempt == 2:
-                    raise CortexQueryError(f"the query failed: {_first_line(exc)}") from exc
-                log.info("Snowflake connection error, reconnecting once: %s", _first_line(exc))
-                continue
-            except snowflake.connector.errors.Error as exc:
-                self._give_back(connection)
-                raise CortexQueryError(f"the query failed: {_first_line(exc)}") from exc
-            self._give_back(connection)
-            return result
-        raise AssertionError("unreachable")  # pragma: no cover
+        if self.pool.closed:
+            raise CortexQueryError("the question runner is closed")
+        try:
+            return self.pool.run(lambda connection: self._run(connection, sql))
+        except WarehouseConnectionError as exc:
+            raise CortexQueryError(f"cannot connect to Snowflake: {_one_line(exc.detail)}") from exc
+        except WarehouseError as exc:
+            raise CortexQueryError(f"the query failed: {_one_line(exc.detail)}") from exc
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            _close_quietly(connection)
+        self.pool.close()
 
 
 def snowflake_runner(
@@ -1006,19 +972,6 @@ def snowflake_runner(
 def _column_name(name: Any) -> str:
     text = str(name)
     return text.lower() if text.isupper() else text  # Snowflake upper-cases unquoted names
-
-
-def _first_line(exc: BaseException) -> str:
-    message = getattr(exc, "raw_msg", None) or str(exc)
-    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return _one_line(lines[0]) if lines else type(exc).__name__
-
-
-def _close_quietly(connection: Any) -> None:
-    try:
-        connection.close()
-    except Exception:  # closing is best effort
-        log.debug("closing a Snowflake connection failed", exc_info=True)
 
 
 # --------------------------------------------------------------------------- the engine

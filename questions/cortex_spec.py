@@ -32,6 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics_core.errors import first_line
+
 __all__ = [
     "ACCESS_MODIFIERS",
     "JOIN_TYPES",
@@ -309,7 +311,7 @@ def _expression_errors(expr: str, path: str, *, aggregate: bool | None) -> list[
     try:
         tree = _parse_sql(expr)
     except sqlglot.errors.ParseError as error:
-        return [f"{path}.expr: not a Snowflake SQL expression ({str(error).splitlines()[0]})"]
+        return [f"{path}.expr: not a Snowflake SQL expression ({first_line(error)})"]
     if tree is None:
         return [f"{path}.expr: empty expression"]
     has_aggregate = any(True for _ in tree.find_all(exp.AggFunc))
@@ -457,7 +459,7 @@ def _check_verified_query(
     try:
         tree = _parse_sql(sql)
     except sqlglot.errors.ParseError as error:
-        errors.append(f"{here}.sql: not Snowflake SQL ({str(error).splitlines()[0]})")
+        errors.append(f"{here}.sql: not Snowflake SQL ({first_line(error)})")
         return
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):

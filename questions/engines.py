@@ -22,10 +22,14 @@ def chosen_engine(questions: QuestionSettings) -> str:
 
 
 def open_question_engine(
-    settings: Settings | None = None, questions: QuestionSettings | None = None
+    settings: Settings | None = None,
+    questions: QuestionSettings | None = None,
+    snowflake: SnowflakeSettings | None = None,
 ) -> QuestionEngine:
-    """The engine the settings ask for, ready to answer."""
+    """The engine the settings ask for, ready to answer (settings not given
+    are read from the environment here, at the edge)."""
     questions = questions or QuestionSettings()
+    snowflake = snowflake or SnowflakeSettings()
     if chosen_engine(questions) == "cortex_analyst":
         if questions.warehouse != "snowflake":
             raise ConfigurationError(
@@ -34,7 +38,7 @@ def open_question_engine(
             )
         from questions.cortex_analyst import open_cortex_engine
 
-        return open_cortex_engine(questions, SnowflakeSettings())
+        return open_cortex_engine(questions, snowflake)
     from questions.local import LocalQuestionEngine
 
-    return LocalQuestionEngine.open(settings, questions)
+    return LocalQuestionEngine.open(settings, questions, snowflake=snowflake)

@@ -59,7 +59,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from analytics_core.errors import AnalyticsError
+from analytics_core.errors import AnalyticsError, first_line
 
 __all__ = [
     "DEFAULT_ALLOWED_FUNCTIONS",
@@ -395,8 +395,9 @@ def _parse_one(sql: str, policy: GuardPolicy) -> exp.Expression:
     try:
         statements = sqlglot.parse(sql, read=policy.dialect)
     except SqlglotError as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise GuardError("parse_error", f"the SQL does not parse: {_snippet(first_line)}") from None
+        raise GuardError(
+            "parse_error", f"the SQL does not parse: {_snippet(first_line(error))}"
+        ) from None
     except RecursionError:
         raise GuardError("too_complex", "the SQL nests too deeply") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from analytics_core.errors import AnalyticsError
-from analytics_core.settings import QuestionSettings, Settings
+from analytics_core.errors import AnalyticsError, first_line
+from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
 from questions.engine import (
     EXAMPLE_QUESTIONS,
     INVISIBLES_WARNING,
@@ -879,14 +879,16 @@ class LocalQuestionEngine:
         settings: Settings | None = None,
         questions: QuestionSettings | None = None,
         layer: SemanticLayer | None = None,
+        *,
+        snowflake: SnowflakeSettings | None = None,
     ) -> LocalQuestionEngine:
         """The engine on the published warehouse of ``settings`` (DuckDB) or on
-        Snowflake (``QUESTIONS_WAREHOUSE=snowflake``)."""
+        the Snowflake of ``snowflake`` (``QUESTIONS_WAREHOUSE=snowflake``)."""
         settings = settings or Settings()
         questions = questions or QuestionSettings()
         if questions.warehouse == "snowflake":
-            return cls._open_snowflake(settings, questions, layer)
-        from report_service.warehouse import DuckDBClient
+            return cls._open_snowflake(settings, questions, layer, snowflake or SnowflakeSettings())
+        from analytics_core.warehouse import DuckDBClient
 
         path = settings.warehouse_path
         if not path.is_file():
@@ -912,16 +914,18 @@ class LocalQuestionEngine:
 
     @classmethod
     def _open_snowflake(
-        cls, settings: Settings, questions: QuestionSettings, layer: SemanticLayer | None
+        cls,
+        settings: Settings,
+        questions: QuestionSettings,
+        layer: SemanticLayer | None,
+        snowflake: SnowflakeSettings,
     ) -> LocalQuestionEngine:
         """The local engine on Snowflake: MetricFlow's Snowflake SQL for the
         database of ``SNOWFLAKE_*`` (and a developer's ``<prefix>_`` schemas,
         from ``QUESTIONS_REPORTING_SCHEMA``), run like Cortex Analyst's SQL."""
-        from analytics_core.settings import SnowflakeSettings
         from analytics_core.snowflake import connection_parameters
         from questions.cortex_analyst import snowflake_runner
 
-        snowflake = SnowflakeSettings()
         params = connection_parameters(snowflake)  # raises on missing credentials
         prefix = questions.schema_prefix
         layer = layer or SemanticLayer.load(
@@ -1522,12 +1526,11 @@ def _bind_literals(template: str, values: Mapping[str, str], dialect: str) -> st
     return tree.sql(dialect=dialect)
 
 
+#: Headings above the message in MetricFlow's error reports.
+_ERROR_HEADINGS = ("Got error", "Error #", "Message:", "The above exception")
+
+
 def _first_line(exc: BaseException) -> str:
     """The first informative line of an error (MetricFlow's come as a report
     whose first lines are headings)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    headings = ("Got error", "Error #", "Message:", "The above exception")
-    for line in lines:
-        if not line.startswith(headings):
-            return line[:300]
-    return type(exc).__name__
+    return first_line(exc, skip=_ERROR_HEADINGS, limit=300)

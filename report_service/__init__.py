@@ -6,8 +6,9 @@ Layout:
 - :mod:`report_service.stores` - the durable job store (SQLite locally,
   DynamoDB in AWS);
 - :mod:`report_service.artifacts` - where rendered files go (local or S3);
-- :mod:`report_service.warehouse` - the small read-only warehouse client
-  (DuckDB or Snowflake);
+- :mod:`report_service.warehouse` - the warehouse client the settings ask
+  for (the shared clients of :mod:`analytics_core.warehouse`) and the
+  readiness check;
 - :mod:`report_service.reports` - the report catalog, queries, templates and
   renderers;
 - :mod:`report_service.worker` - the bounded pool that renders jobs;

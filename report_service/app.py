@@ -58,7 +58,8 @@ from report_service.models import (
     utcnow,
 )
 from report_service.observability import Metrics, configure_logging, request_id_var
-from report_service.stores.base import JobStore, open_job_store
+from report_service.stores.base import JobStore
+from report_service.stores.factory import open_job_store
 from report_service.worker import WorkerPool, job_event
 
 log = logging.getLogger("report_service.api")

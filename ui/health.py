@@ -2,7 +2,7 @@
 ``dbt_project/models/reporting/data_health/``), for the Data health page.
 
 The queries are neutral SQL with ``{rpt_x}`` placeholders, run through the
-report service's read-only warehouse clients, so the same code reads the
+shared read-only warehouse clients (``analytics_core.warehouse``), so the same code reads the
 published DuckDB file and Snowflake.
 
 Two calendars meet here. Builds, tests, freshness checks and report jobs are
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from report_service.warehouse import QueryResult
+from analytics_core.warehouse import QueryResult
 
 
 class Warehouse(Protocol):

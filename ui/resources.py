@@ -10,11 +10,11 @@ import streamlit as st
 
 from analytics_core.settings import (
     QuestionSettings,
-    ReportServiceSettings,
     Settings,
     SnowflakeSettings,
     UISettings,
 )
+from analytics_core.warehouse import DuckDBClient, SnowflakeClient, WarehouseClient
 from questions.engine import QuestionEngine
 from ui.report_client import ReportServiceClient
 
@@ -23,7 +23,7 @@ from ui.report_client import ReportServiceClient
 def question_engine() -> QuestionEngine:
     from questions.engines import open_question_engine
 
-    return open_question_engine(Settings(), QuestionSettings())
+    return open_question_engine(Settings(), QuestionSettings(), SnowflakeSettings())
 
 
 @st.cache_resource
@@ -42,20 +42,25 @@ def report_client() -> ReportServiceClient:
 
 
 @st.cache_resource
-def warehouse() -> Any:
+def warehouse() -> WarehouseClient:
     """The read-only client of the reporting views (monitoring included)."""
-    from report_service.warehouse import DuckDBClient, SnowflakeClient
+    return open_ui_warehouse(ui_settings(), Settings(), SnowflakeSettings())
 
-    settings = ui_settings()
-    if settings.warehouse == "snowflake":
-        service = ReportServiceSettings()
+
+def open_ui_warehouse(
+    ui: UISettings, settings: Settings, snowflake: SnowflakeSettings
+) -> WarehouseClient:
+    """The client ``ui.warehouse`` asks for: the published DuckDB file of
+    ``settings``, or the reporting schema on the Snowflake of ``snowflake``.
+    No connection is opened yet."""
+    if ui.warehouse == "snowflake":
         return SnowflakeClient(
-            SnowflakeSettings(),
-            schema=service.reporting_schema,
-            statement_timeout_seconds=service.statement_timeout_seconds,
-            query_tag="analytics_platform:ui",
+            snowflake,
+            schema=ui.reporting_schema,
+            statement_timeout_seconds=ui.statement_timeout_seconds,
+            query_tag=ui.query_tag,
         )
-    return DuckDBClient(Settings().warehouse_path)
+    return DuckDBClient(settings.warehouse_path)
 
 
 @st.cache_resource

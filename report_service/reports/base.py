@@ -18,9 +18,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from analytics_core.warehouse import QueryResult, WarehouseClient, bind_names
 from report_service.models import FORMATS, InvalidRequestError, ReportError
 from report_service.reports.document import ReportDocument
-from report_service.warehouse import QueryResult, WarehouseClient, bind_names
 
 #: Dates a report may be asked about.
 MIN_DATE = dt.date(2000, 1, 1)
@@ -156,7 +156,7 @@ Builder = Callable[[ReportQueries, Any], ReportDocument]
 @dataclass(frozen=True)
 class ReportDefinition:
     """A report, declared once: parameters, relations read and builder (when it
-    runs is in the schedule file, ``orchestration/schedules.yml``)."""
+    runs is in the schedule file, ``analytics_core/schedules.yml``)."""
 
     report_type: str
     title: str

@@ -7,12 +7,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from analytics_core.warehouse import WarehouseClient, WarehouseError
 from report_service.models import FORMATS, InvalidRequestError, ReportError
 from report_service.reports import daily_sales, monthly_data_quality, weekly_executive
 from report_service.reports.base import ReportDefinition
 from report_service.reports.document import ReportDocument
 from report_service.reports.renderers import RENDERERS, render_html_text, render_pdf
-from report_service.warehouse import WarehouseClient
 
 #: Every report type the service renders, by name.
 CATALOG: Mapping[str, ReportDefinition] = MappingProxyType(
@@ -94,7 +94,12 @@ def render_report(
     definition = get_report(report_type)
     validated = definition.validate_params(params)
     chosen = validate_formats(formats)
-    document = definition.build(client, validated)
+    try:
+        document = definition.build(client, validated)
+    except WarehouseError as exc:
+        # The shared clients raise their own error; what renders reports (the
+        # workers, `analytics report`) handles ReportError, retryable or not.
+        raise ReportError(str(exc), retryable=exc.retryable) from exc
     try:
         return write_formats(document, chosen, Path(out_dir))
     except (ReportError, InvalidRequestError):

@@ -28,12 +28,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from report_service.models import Artifact, Job
-
-if TYPE_CHECKING:
-    from analytics_core.settings import ReportServiceSettings, Settings
 
 
 class JobStore(ABC):
@@ -135,12 +131,8 @@ class JobStore(ABC):
         """Release connections."""
 
 
-def open_job_store(service: ReportServiceSettings, settings: Settings) -> JobStore:
-    """The store the settings name: SQLite under ``ANALYTICS_HOME`` or DynamoDB."""
-    if service.job_store == "dynamodb":
-        from report_service.stores.dynamodb import DynamoJobStore
-
-        return DynamoJobStore.from_settings(service)
-    from report_service.stores.sqlite import SQLiteJobStore
-
-    return SQLiteJobStore(settings.home_dir / "report_service" / "jobs.sqlite3")
+def stopped_error(attempts: int) -> str:
+    """The error of a job whose workers stopped ``attempts`` times (what
+    ``claim`` records when it gives up on a job)."""
+    times = "once" if attempts == 1 else f"{attempts} times"
+    return f"the worker rendering this job stopped {times}; giving up"

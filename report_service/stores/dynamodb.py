@@ -86,15 +86,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from report_service.models import Artifact, ConflictError, Job, PendingEvent, utcnow
-from report_service.stores.base import JobStore
-from report_service.stores.sqlite import (
+from report_service.stores.base import JobStore, stopped_error
+from report_service.stores.codec import (
     artifacts_from_json,
     artifacts_to_json,
     format_ts,
     parse_ts,
     pending_from_json,
     pending_to_json,
-    stopped_error,
 )
 
 if TYPE_CHECKING:

@@ -40,13 +40,20 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 from report_service.models import Artifact, ConflictError, Job, PendingEvent
-from report_service.stores.base import JobStore
+from report_service.stores.base import JobStore, stopped_error
+from report_service.stores.codec import (
+    artifacts_from_json,
+    artifacts_to_json,
+    format_ts,
+    parse_ts,
+    pending_from_json,
+    pending_to_json,
+)
 
 SCHEMA_VERSION: Final = 2
 #: How long a statement waits for another process's write lock (ms).
@@ -115,43 +122,8 @@ _CLAIM_UPDATE: Final = (
 )
 
 
-def format_ts(value: datetime) -> str:
-    """Fixed-width ISO 8601 UTC text that sorts like time (naive = UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
 def _opt_ts(value: datetime | None) -> str | None:
     return None if value is None else format_ts(value)
-
-
-def artifacts_to_json(artifacts: Sequence[Artifact]) -> str:
-    return json.dumps([asdict(a) for a in artifacts], separators=(",", ":"))
-
-
-def artifacts_from_json(text: str | None) -> list[Artifact]:
-    return [Artifact(**item) for item in json.loads(text or "[]")]
-
-
-def stopped_error(attempts: int) -> str:
-    """The error of a job whose workers stopped ``attempts`` times."""
-    times = "once" if attempts == 1 else f"{attempts} times"
-    return f"the worker rendering this job stopped {times}; giving up"
-
-
-def pending_to_json(pending: PendingEvent | None) -> str | None:
-    return None if pending is None else json.dumps(asdict(pending), separators=(",", ":"))
-
-
-def pending_from_json(text: str | None) -> PendingEvent | None:
-    return None if text is None else PendingEvent(**json.loads(text))
 
 
 def _queue_at(job: Job) -> str | None:

@@ -100,12 +100,12 @@ def modules(root: dict[str, list[Any]]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Console:
-    schedule = (PROJECT_ROOT / "orchestration" / "schedules.yml").read_text(encoding="utf-8")
+    schedule = (PROJECT_ROOT / "analytics_core" / "schedules.yml").read_text(encoding="utf-8")
     return Console(
         tmp_path_factory.mktemp("tf"),
         AWS,
         CONSOLE_FILES,
-        {"orchestration/schedules.yml": schedule},
+        {"analytics_core/schedules.yml": schedule},
     )
 
 
@@ -865,7 +865,7 @@ def _assert_same_times(cron: str, expression: str, days: int = 45) -> None:
 
 
 def test_build_schedules_are_the_schedule_file(local_values):
-    schedule = load_schedule(PROJECT_ROOT / "orchestration" / "schedules.yml")
+    schedule = load_schedule(PROJECT_ROOT / "analytics_core" / "schedules.yml")
     expressions = local_values["build_schedule_expressions"]
     commands = local_values["build_commands"]
     assert local_values["build_schedule_errors"] == []
@@ -903,7 +903,7 @@ def _schedule_console(tmp_path: Path, crons: dict[str, str]) -> Console:
         tmp_path,
         AWS,
         ["schedule.tf"],
-        {"orchestration/schedules.yml": "\n".join(lines) + "\n"},
+        {"analytics_core/schedules.yml": "\n".join(lines) + "\n"},
     )
 
 

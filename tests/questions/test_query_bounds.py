@@ -17,13 +17,9 @@ import duckdb
 import pytest
 
 from analytics_core.settings import QuestionSettings, ReportServiceSettings, Settings
+from analytics_core.warehouse import DuckDBClient, QueryMemoryError, QueryTimeoutError
 from questions.guard import GuardError, default_policy, guard_sql
-from report_service.warehouse import (
-    DuckDBClient,
-    QueryMemoryError,
-    QueryTimeoutError,
-    open_warehouse_client,
-)
+from report_service.warehouse import open_warehouse_client
 
 DUCK = default_policy("duckdb", database="warehouse")
 SNOW = default_policy("snowflake", database="ANALYTICS")

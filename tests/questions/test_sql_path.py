@@ -22,16 +22,16 @@ import snowflake.connector
 
 from analytics_core.settings import Settings, SnowflakeSettings
 from analytics_core.snowflake import connection_parameters
-from questions.cortex_analyst import snowflake_runner
-from questions.engine import Filter, Interpretation
-from questions.local import LocalQuestionEngine
-from report_service.warehouse import (
+from analytics_core.warehouse import (
     DuckDBClient,
     SnowflakeClient,
     bind_names,
     substitute_relations,
     translate_binds,
 )
+from questions.cortex_analyst import snowflake_runner
+from questions.engine import Filter, Interpretation
+from questions.local import LocalQuestionEngine
 from tests.questions.conftest import HOSTILE_PRODUCTS
 from ui.metric_picker import Pick, answer_pick
 

@@ -9,7 +9,7 @@ every trigger:
 - Snowflake's external function: ``POST /v1/external/generate_report``,
   params as an object and as a JSON string;
 - the schedule: the local scheduler's report path (``CommandRunner.report``)
-  for each report job of ``orchestration/schedules.yml``, its placeholders
+  for each report job of ``analytics_core/schedules.yml``, its placeholders
   filled for a due time inside the data;
 - the CLI: ``analytics report TYPE --param KEY=VALUE``;
 - the UI: the Reports page in Streamlit's AppTest (the form's widgets, the

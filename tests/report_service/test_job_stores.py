@@ -18,8 +18,9 @@ import pytest
 
 from analytics_core.settings import ReportServiceSettings, Settings
 from report_service.models import Artifact, ConflictError, Job, PendingEvent, utcnow
-from report_service.stores.base import JobStore, open_job_store
+from report_service.stores.base import JobStore
 from report_service.stores.dynamodb import DynamoJobStore
+from report_service.stores.factory import open_job_store
 from report_service.stores.sqlite import SQLiteJobStore
 from tests.report_service.conftest import StoreSpec, open_store
 

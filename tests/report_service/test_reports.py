@@ -23,12 +23,13 @@ import openpyxl
 import pytest
 
 from analytics_core.settings import Settings
+from analytics_core.warehouse import DuckDBClient
 from report_service.models import FORMATS, InvalidRequestError, ReportError
 from report_service.reports import CATALOG, get_report, render_report
 from report_service.reports.catalog import write_formats
 from report_service.reports.document import Column, Kpi, ReportDocument, Table, format_value
 from report_service.reports.renderers import escape_formula, sheet_names
-from report_service.warehouse import DuckDBClient, check_ready
+from report_service.warehouse import check_ready
 
 pytestmark = pytest.mark.slow
 

@@ -17,16 +17,10 @@ import duckdb
 import pytest
 
 from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
+from analytics_core.warehouse import DuckDBClient, SnowflakeClient, WarehouseError, translate_binds
 from report_service.models import ReportError
 from report_service.reports import CATALOG, render_report
-from report_service.warehouse import (
-    DuckDBClient,
-    SnowflakeClient,
-    check_ready,
-    open_warehouse_client,
-    required_relations,
-    translate_binds,
-)
+from report_service.warehouse import check_ready, open_warehouse_client, required_relations
 from tests.conftest import emulator_connection
 
 HOSTILE = "'; drop table reporting.rpt_daily_sales; --"
@@ -128,7 +122,7 @@ def test_bind_values_are_data_not_sql(tiny: tuple[Path, DuckDBClient]) -> None:
 
 def test_duckdb_client_is_read_only(tiny: tuple[Path, DuckDBClient]) -> None:
     _, client = tiny
-    with pytest.raises(ReportError, match="read-only"):
+    with pytest.raises(WarehouseError, match="read-only"):
         client.query("delete from {rpt_daily_sales}", {})
 
 
@@ -194,9 +188,13 @@ def test_check_ready_without_a_published_warehouse(tmp_path: Path) -> None:
     reasons = check_ready(client, CATALOG)
     assert len(reasons) == 1
     assert "no published warehouse" in reasons[0]
-    with pytest.raises(ReportError) as info:
+    with pytest.raises(WarehouseError) as info:
         client.query("select 1", {})
     assert info.value.retryable is True
+    # What renders reports sees the report service's error, still retryable.
+    with pytest.raises(ReportError, match="no published warehouse") as rendering:
+        render_report("daily_sales", {"date": "2026-06-30"}, ["json"], client, tmp_path)
+    assert rendering.value.retryable is True
     client.close()
 
 
@@ -208,8 +206,12 @@ def test_open_warehouse_client_follows_settings(tmp_path: Path) -> None:
         ReportServiceSettings(warehouse="snowflake", reporting_schema="ci_reporting"), settings
     )
     assert isinstance(snow, SnowflakeClient) and snow.schema == "ci_reporting"
+    given = SnowflakeSettings(database="ci_analytics")
+    passed = open_warehouse_client(ReportServiceSettings(warehouse="snowflake"), settings, given)
+    assert isinstance(passed, SnowflakeClient) and passed.settings is given
     duck.close()
     snow.close()
+    passed.close()
 
 
 # ------------------------------------------------------------------ Snowflake emulator
@@ -399,7 +401,7 @@ def test_snowflake_reconnects_after_the_connection_is_closed(
     try:
         assert client.query("select count(*) from {rpt_dbt_runs}", {}).scalar() >= 0
         # The idle session drops (as after a network failure or a timeout).
-        (connection,) = client._idle
+        (connection,) = client.pool._idle
         connection.close()
         assert client.query("select count(*) from {rpt_dbt_runs}", {}).scalar() >= 0
     finally:
@@ -407,10 +409,10 @@ def test_snowflake_reconnects_after_the_connection_is_closed(
 
 
 @pytest.mark.slow
-def test_snowflake_errors_are_retryable_report_errors(
+def test_snowflake_errors_are_retryable_warehouse_errors(
     emulator: SnowflakeSettings, snowflake_client: SnowflakeClient
 ) -> None:
-    with pytest.raises(ReportError, match="warehouse query failed") as info:
+    with pytest.raises(WarehouseError, match="warehouse query failed") as info:
         snowflake_client.query("select * from {rpt_no_such_view}", {})
     assert info.value.retryable is True
     assert emulator.password is not None and f"'{emulator.password}'" not in str(info.value)

@@ -36,7 +36,7 @@ def repo(tmp_path: Path) -> Path:
         "report_service/app.py",
         "ui/app.py",
         "orchestration/cli.py",
-        "orchestration/schedules.yml",
+        "analytics_core/schedules.yml",
         "analytics_core/settings.py",
         "infra/terraform/aws/main.tf",
         "infra/terraform/snowflake/main.tf",
@@ -124,12 +124,15 @@ def test_every_image_the_plan_builds_has_its_dockerfile() -> None:
 def test_the_schedule_file_plans_aws_and_redeploys_the_snowflake_tasks_on_main(
     repo: Path,
 ) -> None:
-    commit(repo, "orchestration/schedules.yml")
+    commit(repo, "analytics_core/schedules.yml")
     plan = plan_of(repo)
-    assert sorted(plan["components"]) == ["infra", "orchestration"]
+    # The scheduler and the report catalog read it; the UI does not.
+    assert sorted(plan["components"]) == ["infra", "orchestration", "report_service"]
     # EventBridge's build schedule is read from the file: the AWS module changes too.
     assert names(plan) == [
+        "tests of report_service",
         "tests of orchestration",
+        "image report-service",
         "image dbt-runner",
         "infrastructure checks",
         "terraform aws",

@@ -221,3 +221,15 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     path.write_text("builds:\n  - {name: b, cron: '30 * * * *'}\n")
     assert [j.name for j in load_schedule(path).jobs] == ["b"]
     assert DEFAULT_SCHEDULE_FILE.is_file()
+
+
+def test_the_schedule_is_package_data_of_analytics_core() -> None:
+    """One home that every reader finds as package data (the wheel ships
+    every file inside its packages), not a file of another component."""
+    from importlib.resources import files
+
+    packaged = files("analytics_core").joinpath("schedules.yml")
+    assert packaged.is_file()
+    assert Path(str(packaged)).resolve() == DEFAULT_SCHEDULE_FILE
+    assert load_schedule().path == DEFAULT_SCHEDULE_FILE
+    assert {"hourly_build", "daily_sales"} <= {j.name for j in load_schedule().jobs}

@@ -13,8 +13,8 @@ import pytest
 import streamlit as st
 
 from analytics_core.settings import Settings
+from analytics_core.warehouse import DuckDBClient
 from questions.semantic import load_raw_semantic_manifest
-from report_service.warehouse import DuckDBClient
 from tests.ui.test_app import app, texts
 from tests.warehouses import BROKEN_ORDERS, FAILED, FAILING_TEST, WarehouseTemplates
 from ui.health import health_sections, last_build, relations

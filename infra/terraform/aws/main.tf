@@ -256,7 +256,7 @@ resource "terraform_data" "schedule_file_check" {
   lifecycle {
     precondition {
       condition     = length(local.build_schedule_errors) == 0
-      error_message = "orchestration/schedules.yml: ${join("; ", local.build_schedule_errors)}"
+      error_message = "analytics_core/schedules.yml: ${join("; ", local.build_schedule_errors)}"
     }
   }
 }

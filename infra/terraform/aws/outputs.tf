@@ -96,6 +96,6 @@ output "ci_artifacts_policy_arn" {
 }
 
 output "build_schedules" {
-  description = "Build name -> EventBridge schedule (from orchestration/schedules.yml)."
+  description = "Build name -> EventBridge schedule (from analytics_core/schedules.yml)."
   value       = local.build_schedule_expressions
 }

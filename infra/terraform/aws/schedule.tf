@@ -1,5 +1,5 @@
 # The scheduled dbt builds, read from the one schedule file of the project
-# (orchestration/schedules.yml, `builds:`). Only locals live in this file, so
+# (analytics_core/schedules.yml, `builds:`). Only locals live in this file, so
 # tests evaluate it with `terraform console` without any provider.
 #
 # The file's cron is 5-field UTC (minute hour day-of-month month day-of-week);
@@ -12,7 +12,7 @@
 #   - both restricted: cron means "either day", which EventBridge cannot say;
 #     that is an error (schedule_errors), checked before anything is created.
 locals {
-  schedule_file = yamldecode(file("${path.module}/../../../orchestration/schedules.yml"))
+  schedule_file = yamldecode(file("${path.module}/../../../analytics_core/schedules.yml"))
 
   build_entries = { for b in local.schedule_file.builds : b.name => b }
 

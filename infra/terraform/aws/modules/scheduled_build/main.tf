@@ -1,5 +1,5 @@
 # The scheduled dbt builds: one EventBridge rule per `builds:` entry of
-# orchestration/schedules.yml, each running `analytics build ...` as a Fargate
+# analytics_core/schedules.yml, each running `analytics build ...` as a Fargate
 # task of the dbt-runner image (the arguments go in as a container override).
 # EventBridge rules run in UTC, like the schedule file.
 variable "name_prefix" {
@@ -119,7 +119,7 @@ resource "aws_cloudwatch_event_rule" "build" {
   for_each = var.schedules
 
   name                = "${var.name_prefix}-${replace(each.key, "_", "-")}"
-  description         = "analytics ${join(" ", var.commands[each.key])} (orchestration/schedules.yml: ${each.key})"
+  description         = "analytics ${join(" ", var.commands[each.key])} (analytics_core/schedules.yml: ${each.key})"
   schedule_expression = each.value
   state               = var.enabled ? "ENABLED" : "DISABLED"
 }

@@ -1,10 +1,5 @@
-"""Read-only access to the published warehouse.
-
-Builds publish ``$ANALYTICS_HOME/warehouse.duckdb`` by atomically replacing
-the file, so a connection opened here keeps reading one complete version of
-the warehouse for as long as it stays open; open a new connection to see a
-newer build.
-"""
+"""The published DuckDB warehouse, opened read-only (see
+:mod:`analytics_core.warehouse`)."""
 
 from __future__ import annotations
 
@@ -12,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics_core.errors import AnalyticsError
+from analytics_core.errors import AnalyticsError, first_line
 from analytics_core.settings import Settings
 
 
@@ -38,5 +33,4 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AnalyticsError(f"cannot open the warehouse {path}: {first_line}") from exc
+        raise AnalyticsError(f"cannot open the warehouse {path}: {first_line(exc)}") from exc
