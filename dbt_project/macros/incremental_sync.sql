@@ -59,9 +59,12 @@
     from {{ batch }};
 {% endmacro %}
 
-{# For an rpt_* model: whether the row's period is one this run changed. #}
-{% macro in_changed_periods(period_expr, period_column) %}
+{#
+    For an rpt_* model: whether the row's period is one this run changed.
+    `changed_periods` is int_orders__changed_periods, which the model refs.
+#}
+{% macro in_changed_periods(period_expr, period_column, changed_periods) %}
     {{ period_expr }} in (
-        select periods.{{ period_column }} from {{ ref('int_orders__changed_periods') }} as periods
+        select periods.{{ period_column }} from {{ changed_periods }} as periods
     )
 {% endmacro %}

@@ -11,16 +11,27 @@
 
     A line's order has the line's order_id, so filtering both sides by the
     same orders keeps every join partner a recomputed line needs.
+
+    The calling model passes the relations in (`inputs`, a mapping), naming
+    them with ref() in its own body, so dbt records them as the model's
+    parents when it parses it, whichever branch reads them:
+    - orders, customers, fx_rates: stg_shop__orders, stg_shop__customers,
+      int_fx_rates__daily (validated_orders; validated_order_items when it
+      validates the changed orders itself);
+    - items, products: stg_shop__order_items, stg_shop__products
+      (validated_order_items);
+    - validated_orders: int_orders__validated (validated_order_items without
+      changed_orders reads the validated orders from it).
 #}
 
 {#
     Every current order with its USD rate and the first validation rule it
     breaks (null when valid). The rules are those of raw-data.md.
 #}
-{% macro validated_orders(changed_orders=none) %}
+{% macro validated_orders(inputs, changed_orders=none) %}
 with orders as (
 
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ inputs['orders'] }}
     {% if changed_orders is not none %}
         where order_id in (select changed.order_id from {{ changed_orders }} as changed)
     {% endif %}
@@ -29,13 +40,13 @@ with orders as (
 
 customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select customer_id from {{ inputs['customers'] }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates__daily') }}
+    select * from {{ inputs['fx_rates'] }}
 
 ),
 
@@ -88,10 +99,10 @@ select * from validated
     validation rule it breaks (null when valid). A line is valid only when it
     passes its own rules and belongs to a current, valid order.
 #}
-{% macro validated_order_items(changed_orders=none) %}
+{% macro validated_order_items(inputs, changed_orders=none) %}
 with items as (
 
-    select * from {{ ref('stg_shop__order_items') }}
+    select * from {{ inputs['items'] }}
     {% if changed_orders is not none %}
         where order_id in (select changed.order_id from {{ changed_orders }} as changed)
     {% endif %}
@@ -101,16 +112,16 @@ with items as (
 orders as (
 
     {% if changed_orders is none %}
-        select * from {{ ref('int_orders__validated') }}
+        select * from {{ inputs['validated_orders'] }}
     {% else %}
-        {{ validated_orders(changed_orders) }}
+        {{ validated_orders(inputs, changed_orders) }}
     {% endif %}
 
 ),
 
 products as (
 
-    select product_id from {{ ref('stg_shop__products') }}
+    select product_id from {{ inputs['products'] }}
 
 ),
 

@@ -1,99 +1,15 @@
 {#
     Watermark helpers for incremental models. Rows carry `_high_water_mark`:
-    the latest raw `_loaded_at` the run that wrote them had seen. The next run
-    treats every raw row loaded after it as new. Selecting on `_loaded_at`
+    the latest raw `_loaded_at` the run that wrote them had seen
+    (int_raw__high_water_mark). The next run treats every raw row loaded
+    after it as new. Selecting on `_loaded_at`
     (what arrived), never on `_cdc_ts` or `order_ts`, is what keeps late rows.
 #}
-
-{# The latest _loaded_at across every raw table: the high-water mark of this run. #}
-{% macro raw_high_water_mark() %}
-    select max(loaded_at) as high_water_mark
-    from (
-        {% for name in ['shop_orders', 'shop_order_items', 'shop_customers', 'shop_products'] %}
-        select max(_loaded_at) as loaded_at from {{ source('shop', name) }}
-        union all
-        {% endfor %}
-        select max(_loaded_at) as loaded_at from {{ source('fx', 'fx_rates') }}
-    ) as loads
-{% endmacro %}
 
 {# The high-water mark the previous run of this model saw. #}
 {% macro previous_high_water_mark() -%}
     (select coalesce(max(_high_water_mark), cast('1900-01-01' as timestamp)) from {{ this }})
 {%- endmacro %}
-
-{#
-    Orders whose facts may have changed since the previous run of the calling
-    incremental model. Everything that feeds an order's facts is covered:
-    - its own CDC rows, and its lines' CDC rows (including the order a line
-      used to belong to);
-    - customers that appeared or changed (an unknown customer can become known);
-    - products that appeared or changed (an unknown product can become known);
-    - fx rates that arrived late (they change the as-of rate of later orders in
-      that currency);
-    - orders of customers and products that were deleted from their extract
-      (known to the snapshots, gone from today's extract): a deletion arrives
-      without any new raw row. Ids that never existed are not rechecked: they
-      cannot become known without a new extract row, which the first rules see.
-    Recomputing an order is idempotent, so touching one more than needed costs
-    time, never correctness. int_orders__changed evaluates it once per run;
-    the facts and the quarantine read that, so they move together.
-#}
-{% macro changed_order_ids() %}
-    {%- set since = previous_high_water_mark() -%}
-    select order_id from {{ source('shop', 'shop_orders') }}
-    where _loaded_at > {{ since }}
-
-    union
-
-    select all_rows.order_id
-    from {{ source('shop', 'shop_order_items') }} as all_rows
-    where all_rows.order_item_id in (
-        select order_item_id from {{ source('shop', 'shop_order_items') }}
-        where _loaded_at > {{ since }}
-    )
-
-    union
-
-    select orders.order_id
-    from {{ ref('stg_shop__orders') }} as orders
-    where orders.customer_id in (
-        select customer_id from {{ source('shop', 'shop_customers') }}
-        where _loaded_at > {{ since }}
-    )
-    or orders.customer_id in (
-        select history.customer_id from {{ ref('snp_shop__customers') }} as history
-        where history.customer_id not in (select customer_id from {{ ref('stg_shop__customers') }})
-    )
-
-    union
-
-    select items.order_id
-    from {{ ref('stg_shop__order_items') }} as items
-    where items.product_id in (
-        select product_id from {{ source('shop', 'shop_products') }}
-        where _loaded_at > {{ since }}
-    )
-    or items.product_id in (
-        select history.product_id from {{ ref('snp_shop__products') }} as history
-        where history.product_id not in (select product_id from {{ ref('stg_shop__products') }})
-    )
-
-    union
-
-    select orders.order_id
-    from {{ ref('stg_shop__orders') }} as orders
-    inner join (
-        select
-            currency as currency_code,
-            min(rate_date) as first_changed_date
-        from {{ source('fx', 'fx_rates') }}
-        where _loaded_at > {{ since }}
-        group by currency
-    ) as late_rates
-        on orders.currency_code = late_rates.currency_code
-        and orders.order_date >= late_rates.first_changed_date
-{% endmacro %}
 
 {#
     The batch an incremental `sync` model returns: for each changed key, the
@@ -117,10 +33,11 @@
     only deletions (no new raw rows) records them under the previous
     high-water mark; re-reading the last batch costs a little time and is
     idempotent. A full build's entry names no order (it only marks).
+    `changes` is int_orders__changed, which the calling model refs.
 #}
-{% macro orders_changed_since_last_run() %}
+{% macro orders_changed_since_last_run(changes) %}
     select distinct changes.order_id
-    from {{ ref('int_orders__changed') }} as changes
+    from {{ changes }} as changes
     where changes._high_water_mark >= {{ previous_high_water_mark() }}
         and changes.order_id is not null
 {% endmacro %}

@@ -85,6 +85,46 @@ def test_column_tests_are_folded_into_one_test_per_model(manifest: dict[str, Any
         assert isinstance(columns, list) and columns, test["name"]
 
 
+# Models with no primary-key test, each on purpose. Logs whose rows repeat by
+# design have no column set that is unique; the keyed form of each is named.
+NO_PRIMARY_KEY = {
+    # An order appears once per run that touched it, a run that found only
+    # deletions shares the previous run's mark, and a full build writes one
+    # row without an order: a run log, read by mark, not by key.
+    "int_orders__changed": "run log: an order repeats per run, a full build's row has no order",
+    # The CDC logs as delivered: an exact duplicate delivery (raw-data
+    # contract) repeats a row. stg_shop__orders / stg_shop__order_items are
+    # their keyed current state; deduplicating here would make every read of
+    # the log (the high-water mark's max() included) aggregate all of it.
+    "stg_shop__order_changes": "CDC log as delivered: exact duplicate deliveries repeat rows",
+    "stg_shop__order_item_changes": "CDC log as delivered: exact duplicate deliveries repeat rows",
+}
+
+
+def test_every_model_seed_and_snapshot_has_a_primary_key_test(manifest: dict[str, Any]) -> None:
+    """Each relation the project builds states its key with ``primary_key``,
+    except the deliberate exceptions above (and each exception still exists,
+    so the list cannot go stale)."""
+    keyed = {model_of(manifest, t)["unique_id"] for t in generic_tests(manifest, "primary_key")}
+    built = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+        and node["package_name"] == PROJECT
+    }
+    missing = sorted(
+        node["name"]
+        for uid, node in built.items()
+        if uid not in keyed and node["name"] not in NO_PRIMARY_KEY
+    )
+    assert not missing, missing
+    names = {node["name"] for node in built.values()}
+    assert set(NO_PRIMARY_KEY) <= names, set(NO_PRIMARY_KEY) - names
+    excepted = {uid for uid, node in built.items() if node["name"] in NO_PRIMARY_KEY}
+    assert not excepted & keyed, "an exception has a primary-key test: drop it from the list"
+    assert {"seed", "snapshot"} <= {built[uid]["resource_type"] for uid in keyed}
+
+
 def test_every_key_and_not_null_test_passes_on_the_built_warehouse(
     manifest: dict[str, Any], broken_copy: duckdb.DuckDBPyConnection
 ) -> None:

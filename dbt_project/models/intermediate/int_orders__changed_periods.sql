@@ -26,10 +26,10 @@ with changed_orders as (
 versions as (
 
     select distinct
-        cast(cdc.order_ts as date) as order_date,
-        cast(cdc.customer_id as bigint) as customer_id
-    from {{ source('shop', 'shop_orders') }} as cdc
-    where cdc.order_id in (select changed_orders.order_id from changed_orders)
+        order_changes.order_date,
+        order_changes.customer_id
+    from {{ ref('stg_shop__order_changes') }} as order_changes
+    where order_changes.order_id in (select changed_orders.order_id from changed_orders)
 
 ),
 

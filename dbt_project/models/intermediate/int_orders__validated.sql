@@ -2,4 +2,8 @@
 -- breaks (null when valid). The rules are those of raw-data.md.
 -- Defined in macros/validation.sql (validated_orders), which the incremental
 -- facts also call for just the orders they recompute.
-{{ validated_orders() }}
+{{ validated_orders({
+    'orders': ref('stg_shop__orders'),
+    'customers': ref('stg_shop__customers'),
+    'fx_rates': ref('int_fx_rates__daily'),
+}) }}

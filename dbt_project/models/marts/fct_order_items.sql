@@ -6,15 +6,22 @@
     )
 }}
 
--- The incremental branch reads the orders to recompute from
--- int_orders__changed, and validates just those orders from staging
--- (macros/validation.sql):
--- depends_on: {{ ref('int_orders__changed') }}
--- depends_on: {{ ref('stg_shop__orders') }}
--- depends_on: {{ ref('stg_shop__order_items') }}
--- depends_on: {{ ref('stg_shop__customers') }}
--- depends_on: {{ ref('stg_shop__products') }}
--- depends_on: {{ ref('int_fx_rates__daily') }}
+{#-
+    The relations this model reads. dbt parses a model as a full build, so
+    the ones only the incremental branch reads are named here, outside it,
+    where the parser records them as the model's parents. The incremental
+    branch validates just the changed orders from staging (validated_orders
+    and validated_order_items in macros/validation.sql); a full build reads
+    the int_*__validated views.
+-#}
+{%- set changes = ref('int_orders__changed') -%}
+{%- set staging = {
+    'orders': ref('stg_shop__orders'),
+    'customers': ref('stg_shop__customers'),
+    'fx_rates': ref('int_fx_rates__daily'),
+    'items': ref('stg_shop__order_items'),
+    'products': ref('stg_shop__products'),
+} -%}
 
 -- One row per valid order line (see metrics.md: "valid item"), amounts in the
 -- order currency and in USD. Incremental on _loaded_at: each run recomputes
@@ -24,21 +31,21 @@ with
 {% if is_incremental() %}
 changed_orders as (
 
-    {{ orders_changed_since_last_run() }}
+    {{ orders_changed_since_last_run(changes) }}
 
 ),
 {% endif %}
 
 high_water as (
 
-    {{ raw_high_water_mark() }}
+    select high_water_mark from {{ ref('int_raw__high_water_mark') }}
 
 ),
 
 items as (
 
     {% if is_incremental() %}
-        select * from ({{ validated_order_items('changed_orders') }}) as validated
+        select * from ({{ validated_order_items(staging, 'changed_orders') }}) as validated
     {% else %}
         select * from {{ ref('int_order_items__validated') }}
     {% endif %}

@@ -8,8 +8,8 @@
 }}
 
 -- Incremental: a run recomputes only the periods its changed orders touch
--- (int_orders__changed_periods; strategy replace_periods):
--- depends_on: {{ ref('int_orders__changed_periods') }}
+-- (int_orders__changed_periods; strategy replace_periods).
+{%- set changed_periods = ref('int_orders__changed_periods') %}
 {%- set order_month = 'cast(' ~ dbt.date_trunc('month', 'orders.order_date') ~ ' as date)' %}
 {%- set first_order_month = 'cast(' ~ dbt.date_trunc('month', 'first_order_date') ~ ' as date)' %}
 
@@ -23,7 +23,8 @@ with orders as (
         and customer_key <> {{ var('unknown_key') }}
     {% if is_incremental() %}
         and {{ in_changed_periods(
-            'cast(' ~ dbt.date_trunc('month', 'order_date') ~ ' as date)', 'month_start') }}
+            'cast(' ~ dbt.date_trunc('month', 'order_date') ~ ' as date)', 'month_start',
+            changed_periods) }}
     {% endif %}
 
 ),
@@ -59,7 +60,7 @@ newcomers as (
     from customers
     where first_order_date is not null
     {% if is_incremental() %}
-        and {{ in_changed_periods(first_order_month, 'month_start') }}
+        and {{ in_changed_periods(first_order_month, 'month_start', changed_periods) }}
     {% endif %}
     group by 1, 2, 3
 

@@ -8,8 +8,8 @@
 }}
 
 -- Incremental: a run recomputes only the periods its changed orders touch
--- (int_orders__changed_periods; strategy replace_periods):
--- depends_on: {{ ref('int_orders__changed_periods') }}
+-- (int_orders__changed_periods; strategy replace_periods).
+{%- set changed_periods = ref('int_orders__changed_periods') %}
 -- Sales per day, region and channel (metrics.md: revenue, orders,
 -- average_order_value, units_sold, active_customers).
 with items as (
@@ -17,7 +17,7 @@ with items as (
     select * from {{ ref('fct_order_items') }}
     where is_revenue_bearing
     {% if is_incremental() %}
-        and {{ in_changed_periods('order_date', 'order_date') }}
+        and {{ in_changed_periods('order_date', 'order_date', changed_periods) }}
     {% endif %}
 
 ),

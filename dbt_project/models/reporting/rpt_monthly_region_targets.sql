@@ -8,8 +8,8 @@
 }}
 
 -- Incremental: a run recomputes only the periods its changed orders touch
--- (int_orders__changed_periods; strategy replace_periods):
--- depends_on: {{ ref('int_orders__changed_periods') }}
+-- (int_orders__changed_periods; strategy replace_periods).
+{%- set changed_periods = ref('int_orders__changed_periods') %}
 {%- set item_month = 'cast(' ~ dbt.date_trunc('month', 'items.order_date') ~ ' as date)' %}
 
 -- Revenue against target per month and region (metrics.md: target_revenue,
@@ -27,7 +27,7 @@ with revenue as (
         on items.customer_key = customers.customer_key
     where items.is_revenue_bearing
     {% if is_incremental() %}
-        and {{ in_changed_periods(item_month, 'month_start') }}
+        and {{ in_changed_periods(item_month, 'month_start', changed_periods) }}
     {% endif %}
     group by 1, 2
 
@@ -44,7 +44,7 @@ targets as (
         -- the changed months, and months newer than any recorded (a month
         -- with a target but no sales yet appears once the orders reach it)
         where
-            {{ in_changed_periods('cast(target_month as date)', 'month_start') }}
+            {{ in_changed_periods('cast(target_month as date)', 'month_start', changed_periods) }}
             or cast(target_month as date) > (
                 select coalesce(max(recorded.month_start), cast('1900-01-01' as date))
                 from {{ this }} as recorded

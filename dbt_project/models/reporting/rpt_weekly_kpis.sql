@@ -8,8 +8,8 @@
 }}
 
 -- Incremental: a run recomputes only the periods its changed orders touch
--- (int_orders__changed_periods; strategy replace_periods):
--- depends_on: {{ ref('int_orders__changed_periods') }}
+-- (int_orders__changed_periods; strategy replace_periods).
+{%- set changed_periods = ref('int_orders__changed_periods') %}
 {%- set week_of_margin = iso_week_start('margins.order_date') %}
 
 -- KPIs per ISO week (Monday start) and region, against target: revenue,
@@ -45,7 +45,7 @@ margins as (
     from {{ ref('fct_order_item_margins') }} as margins
     where margins.is_revenue_bearing
     {% if is_incremental() %}
-        and {{ in_changed_periods(week_of_margin, 'week_start') }}
+        and {{ in_changed_periods(week_of_margin, 'week_start', changed_periods) }}
     {% endif %}
 
 ),
@@ -74,7 +74,7 @@ order_facts as (
     inner join customers
         on orders.customer_key = customers.customer_key
     {% if is_incremental() %}
-        where {{ in_changed_periods('dates.week_start', 'week_start') }}
+        where {{ in_changed_periods('dates.week_start', 'week_start', changed_periods) }}
     {% endif %}
     group by dates.week_start, customers.region
 
@@ -92,7 +92,7 @@ margin_facts as (
     inner join customers
         on margins.customer_key = customers.customer_key
     {% if is_incremental() %}
-        where {{ in_changed_periods('dates.week_start', 'week_start') }}
+        where {{ in_changed_periods('dates.week_start', 'week_start', changed_periods) }}
     {% endif %}
     group by dates.week_start, customers.region
 
@@ -109,7 +109,7 @@ new_customers as (
         on customers.first_order_date = dates.date_day
     where customers.customer_key <> {{ var('unknown_key') }}
     {% if is_incremental() %}
-        and {{ in_changed_periods('dates.week_start', 'week_start') }}
+        and {{ in_changed_periods('dates.week_start', 'week_start', changed_periods) }}
     {% endif %}
     group by dates.week_start, customers.region
 

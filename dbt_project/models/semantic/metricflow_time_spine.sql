@@ -1,4 +1,6 @@
-{{ config(materialized='table', schema='processed_data', access='protected') }}
+-- A table, unlike the rest of semantic/: every metric query MetricFlow
+-- compiles joins it, and a view would recompute the calendar each time.
+{{ config(materialized='table') }}
 
 -- The day-grain time spine MetricFlow needs (cumulative metrics, filling
 -- empty periods, metric_time); the same calendar as dim_dates.

@@ -1,5 +1,3 @@
-{{ config(materialized='view', schema='processed_data', access='protected') }}
-
 -- Valid order lines with their customer's current region as a column, for
 -- the semantic layer only: MetricFlow can only put revenue next to the
 -- sales_targets seed (target_attainment, metrics.md: "the same region and

@@ -10,7 +10,7 @@
 -- full_refresh=false: the events are history that exists nowhere else once
 -- the files are gone, so --full-refresh keeps this table. A re-delivered
 -- event (same event_id) is kept once: the first delivery wins.
-{{ append_new_events(ref('report_job_events_parsed'), [
+{{ append_new_events(ref('stg_events__report_jobs'), [
     'event_id', 'job_id', 'report_type', 'params', 'status', 'triggered_by',
     'event_at', 'duration_ms', 'error', 'schema_version',
 ]) }}

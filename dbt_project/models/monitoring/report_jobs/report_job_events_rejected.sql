@@ -7,5 +7,5 @@ select
     loaded_at,
     reject_reason,
     raw_line
-from {{ ref('report_job_events_parsed') }}
+from {{ ref('stg_events__report_jobs') }}
 where reject_reason is not null

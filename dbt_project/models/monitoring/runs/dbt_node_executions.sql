@@ -10,7 +10,7 @@ node_results as (
 
 invocations as (
 
-    select * from {{ source('monitoring_raw', 'dbt_invocations_log') }}
+    select * from {{ ref('dbt_invocations') }}
 
 ),
 

@@ -7,5 +7,5 @@ select
     loaded_at,
     reject_reason,
     raw_line
-from {{ ref('scheduler_run_events_parsed') }}
+from {{ ref('stg_events__scheduler_runs') }}
 where reject_reason is not null

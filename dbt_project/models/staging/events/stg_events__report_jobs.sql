@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- Every landed line, parsed against the event schema of
 -- analytics_core/events.py (ReportJobEvent). reject_reason is null for a
 -- valid event and names the first rule a line breaks otherwise.

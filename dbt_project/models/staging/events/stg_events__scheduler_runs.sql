@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- Every landed scheduler line, parsed against the event schema of
 -- analytics_core/events.py (SchedulerRunEvent). reject_reason is null for a
 -- valid event and names the first rule a line breaks otherwise.
