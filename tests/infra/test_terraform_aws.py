@@ -566,7 +566,7 @@ def test_the_api_keys_secret_format_is_what_the_service_reads(monkeypatch):
     key of the list, and the UI's key is one of them."""
     import boto3
 
-    from report_service.app import load_api_keys
+    from report_service.service import load_api_keys
 
     secret = json.dumps({"api_keys": ["ui-key-12345", "snowflake-key-123"], "ui": "ui-key-12345"})
 
