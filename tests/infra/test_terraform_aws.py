@@ -213,7 +213,16 @@ def _app_routes(tmp_path: Path) -> list[tuple[str, set[str]]]:
         start_workers=False,
     )
     app = create_app(service)
-    return [(route.path, set(getattr(route, "methods", None) or ())) for route in app.routes]
+    # The app's own routes (the docs, the OpenAPI document) and, as the OpenAPI
+    # document lists them, the routes of its routers: included routers are not
+    # flattened into ``app.routes``.
+    own = [
+        (route.path, set(getattr(route, "methods", None) or ()))
+        for route in app.routes
+        if hasattr(route, "path")
+    ]
+    paths = app.openapi()["paths"]
+    return own + [(path, {method.upper() for method in ops}) for path, ops in paths.items()]
 
 
 def _alb_matches(pattern: str, path: str) -> bool:
