@@ -56,12 +56,16 @@ Store = Annotated[JobStore, Depends(get_store)]
 OpenWarehouse = Annotated[Callable[[], WarehouseClient], Depends(get_warehouse)]
 
 
-async def base_url(request: Request, settings: ServiceSettings) -> str:
+def public_base(request: Request, settings: ReportServiceSettings) -> str:
     """The configured public base URL, else none: links are relative (under the
     server's configured root path), never built from the request's Host."""
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
     return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+async def base_url(request: Request, service: Service) -> str:
+    return public_base(request, service.service)
 
 
 async def require_key(

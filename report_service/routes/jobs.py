@@ -22,7 +22,7 @@ from report_service.models import (
     NotFoundError,
     ServiceError,
 )
-from report_service.routes.deps import AUTHED, BaseUrl, Service, Store
+from report_service.routes.deps import AUTHED, BaseUrl, Service, Store, public_base
 from report_service.routes.schemas import (
     JobCreated,
     JobList,
@@ -149,8 +149,10 @@ def list_jobs(
 @router.get(
     "/v1/reports/jobs/{job_id}", response_model=JobView, responses=error_responses(401, 404)
 )
-async def get_job(job_id: str, service: Service, base: BaseUrl) -> JSONResponse:
+async def get_job(job_id: str, request: Request, service: Service) -> JSONResponse:
     """A job's status and, once it succeeded, its artifacts."""
+    # The hot read path: one dependency (the service, which the key check
+    # resolved already), not one per thing it reads.
     # A primary-key read in SQLite takes tens of microseconds: cheaper inline
     # than a hop to the thread pool. A network store (DynamoDB) must not block
     # the event loop.
@@ -158,7 +160,7 @@ async def get_job(job_id: str, service: Service, base: BaseUrl) -> JSONResponse:
         job = find_job(service.store, job_id)
     else:
         job = await run_in_threadpool(find_job, service.store, job_id)
-    return JSONResponse(job_body(job, base))
+    return JSONResponse(job_body(job, public_base(request, service.service)))
 
 
 def find_job(store: JobStore, job_id: str) -> Job:
