@@ -54,10 +54,12 @@ def create_app(service: ReportService) -> FastAPI:
     )
     app.state.service = service
     install_error_handlers(app)
-    app.include_router(operations.router)
-    app.include_router(reports.router)
+    # FastAPI matches included routers in order and none of their paths
+    # overlap: the hottest read (a job's status, polled) goes first.
     app.include_router(jobs.router)
     app.include_router(external.router(service.service))
+    app.include_router(reports.router)
+    app.include_router(operations.router)
     # Outermost last: every answer, the edge's refusals too, has a request id
     # and an access-log line.
     settings = service.service

@@ -69,8 +69,11 @@ async def base_url(request: Request, service: Service) -> str:
 
 
 async def require_key(
-    service: Service, x_api_key: Annotated[str | None, Security(API_KEY_HEADER)] = None
+    request: Request, x_api_key: Annotated[str | None, Security(API_KEY_HEADER)] = None
 ) -> None:
+    # Every /v1 request runs this: it reads the app's service itself rather
+    # than through ``get_service``, one dependency fewer to resolve per call.
+    service: ReportService = request.app.state.service
     if not service.key_is_valid(x_api_key):
         raise ServiceError(
             "a valid x-api-key header is required", code="unauthorized", status_code=401
