@@ -12,5 +12,10 @@ Layout:
 - :mod:`report_service.reports` - the report catalog, queries, templates and
   renderers;
 - :mod:`report_service.worker` - the bounded pool that renders jobs;
-- :mod:`report_service.app` - the FastAPI application.
+- :mod:`report_service.service` - what the routes share (settings, stores,
+  warehouse, workers, metrics) and how a request becomes a job;
+- :mod:`report_service.routes` - the API's routers by concern (reports, jobs,
+  external functions, operations) and their dependencies;
+- :mod:`report_service.middleware` - the body limit and the request context;
+- :mod:`report_service.app` - assembles the FastAPI application.
 """

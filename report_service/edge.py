@@ -191,7 +191,7 @@ async def send_error(send: Send, status: int, code: str, message: str) -> None:
 
 class EdgeGuardMiddleware:
     """The checks of the module doc, for headers, path, query string and JSON
-    bodies. Sits inside :class:`~report_service.app.BodyLimitMiddleware`, so a
+    bodies. Sits inside :class:`~report_service.middleware.BodyLimitMiddleware`, so a
     body is at most ``max_body_bytes`` when it is read here."""
 
     def __init__(

@@ -20,8 +20,9 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from analytics_core.errors import AnalyticsError
 from analytics_core.settings import ReportServiceSettings, Settings
-from report_service.app import ReportService, create_app, local_api_key
+from report_service.app import create_app
 from report_service.observability import configure_logging
+from report_service.service import ReportService, local_api_key
 
 
 class ReportServerError(AnalyticsError):

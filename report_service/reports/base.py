@@ -150,13 +150,20 @@ class ReportQueries:
         return self.run(sql, **params).scalar()
 
 
-Builder = Callable[[ReportQueries, Any], ReportDocument]
+#: A report's fetching: its typed queries, run for validated parameters; what
+#: they return (the report's rows, with the parameters they resolved, such as
+#: a default day) is all :data:`Assemble` needs.
+Fetch = Callable[[ReportQueries, Any], Any]
+#: A report's layout: the document as a pure function of its rows and the
+#: time it is generated; no warehouse, so it is tested with literal rows.
+Assemble = Callable[[Any, dt.datetime], ReportDocument]
 
 
 @dataclass(frozen=True)
 class ReportDefinition:
-    """A report, declared once: parameters, relations read and builder (when it
-    runs is in the schedule file, ``analytics_core/schedules.yml``)."""
+    """A report, declared once: parameters, relations read, how its rows are
+    fetched and how its document is assembled from them (when it runs is in
+    the schedule file, ``analytics_core/schedules.yml``)."""
 
     report_type: str
     title: str
@@ -165,7 +172,8 @@ class ReportDefinition:
     #: Relation -> the columns the report reads from it (checked by /ready;
     #: mirrored by the dbt exposure of the same name).
     relations: Mapping[str, tuple[str, ...]]
-    builder: Builder
+    fetch: Fetch
+    assemble: Assemble
     formats: tuple[str, ...] = FORMATS
 
     def validate_params(self, params: Any) -> BaseModel:
@@ -211,7 +219,8 @@ class ReportDefinition:
         """Query the warehouse and assemble the report's document."""
         if not isinstance(params, self.params_model):
             params = self.validate_params(params)
-        return self.builder(ReportQueries(client, self.relations), params)
+        rows = self.fetch(ReportQueries(client, self.relations), params)
+        return self.assemble(rows, utc_now())
 
 
 #: The pydantic configuration every params model shares.

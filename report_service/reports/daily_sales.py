@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +17,6 @@ from report_service.reports.base import (
     IsoDate,
     ReportDefinition,
     ReportQueries,
-    utc_now,
 )
 from report_service.reports.document import (
     Chart,
@@ -112,13 +114,149 @@ BREAKDOWNS = (
     ("channel", "Channel", "by_channel", "By channel"),
 )
 
+#: A sum as the drivers return it: ``Decimal`` or ``float`` (None: no rows).
+Amount = Decimal | float | int | None
 
-def _breakdown_table(
-    q: ReportQueries, dimension: str, label: str, name: str, title: str, binds: dict[str, dt.date]
+
+# -- rows: what the queries return ------------------------------------------------
+class DayTotalRow(TypedDict):
+    order_date: dt.date
+    revenue_usd: Amount
+    orders: Amount
+    units_sold: Amount
+
+
+class BreakdownRow(TypedDict):
+    item: str
+    revenue_usd: Amount
+    orders: Amount
+    units_sold: Amount
+    revenue_day_before_usd: Amount
+    revenue_week_before_usd: Amount
+
+
+class ProductRow(TypedDict):
+    product_id: Any
+    product_name: str | None
+    category: str | None
+    revenue_usd: Amount
+    units_sold: Amount
+    orders: Amount
+    gross_margin_usd: Amount
+
+
+class TrendRow(TypedDict):
+    order_date: dt.date
+    revenue_usd: Amount
+    orders: Amount
+
+
+@dataclass(frozen=True)
+class DailySalesRows:
+    """Everything the report shows, as the warehouse returned it."""
+
+    day: dt.date
+    #: The day, the day before and a week earlier (missing days have no row).
+    totals: Sequence[DayTotalRow]
+    #: Breakdown dimension (``region``, ``channel``) -> a row per item.
+    breakdowns: Mapping[str, Sequence[BreakdownRow]]
+    top_products: Sequence[ProductRow]
+    #: The last :data:`TREND_DAYS` days that had sales, ending on ``day``.
+    trend: Sequence[TrendRow]
+
+
+# -- fetching ----------------------------------------------------------------------
+def latest_day(q: ReportQueries) -> dt.date:
+    day = q.scalar(LATEST_DAY)
+    if day is None:
+        raise ReportError("there are no sales in the warehouse yet")
+    return cast(dt.date, day)
+
+
+def comparison_days(day: dt.date) -> dict[str, dt.date]:
+    return {
+        "day": day,
+        "day_before": day - dt.timedelta(days=1),
+        "week_before": day - dt.timedelta(days=7),
+    }
+
+
+def day_totals(q: ReportQueries, day: dt.date) -> list[DayTotalRow]:
+    return cast(list[DayTotalRow], q.run(DAY_TOTALS, **comparison_days(day)).records())
+
+
+def breakdown(q: ReportQueries, dimension: str, day: dt.date) -> list[BreakdownRow]:
+    sql = BREAKDOWN.format(dimension=dimension)
+    return cast(list[BreakdownRow], q.run(sql, **comparison_days(day)).records())
+
+
+def top_products(q: ReportQueries, day: dt.date) -> list[ProductRow]:
+    return cast(list[ProductRow], q.run(TOP_PRODUCTS_SQL, day=day).records())
+
+
+def trend(q: ReportQueries, day: dt.date) -> list[TrendRow]:
+    start = day - dt.timedelta(days=TREND_DAYS - 1)
+    return cast(list[TrendRow], q.run(TREND, start=start, day=day).records())
+
+
+def fetch(q: ReportQueries, params: Any) -> DailySalesRows:
+    """The rows of the daily sales report for ``params.date`` (default: the latest day)."""
+    if not isinstance(params, DailySalesParams):
+        raise TypeError("daily_sales needs DailySalesParams")
+    day = params.date or latest_day(q)
+    return DailySalesRows(
+        day=day,
+        totals=day_totals(q, day),
+        breakdowns={dimension: breakdown(q, dimension, day) for dimension, *_ in BREAKDOWNS},
+        top_products=top_products(q, day),
+        trend=trend(q, day),
+    )
+
+
+# -- assembling --------------------------------------------------------------------
+def figures(row: DayTotalRow | None) -> dict[str, Any]:
+    if row is None:
+        return {"revenue": None, "orders": None, "units": None, "aov": None}
+    revenue, orders = to_usd(row["revenue_usd"]), to_int(row["orders"])
+    return {
+        "revenue": revenue,
+        "orders": orders,
+        "units": to_int(row["units_sold"]),
+        "aov": safe_div_usd(revenue, orders),
+    }
+
+
+def kpis(rows: DailySalesRows) -> tuple[Kpi, ...]:
+    days = comparison_days(rows.day)
+    totals = {r["order_date"]: r for r in rows.totals}
+    if rows.day not in totals:
+        raise ReportError(f"there are no sales for {rows.day.isoformat()}")
+    today, before, week = (figures(totals.get(when)) for when in days.values())
+    return tuple(
+        Kpi.of(
+            name,
+            label,
+            today[key],
+            kind,
+            (
+                (f"Day before ({days['day_before'].isoformat()})", before[key]),
+                (f"Week before ({days['week_before'].isoformat()})", week[key]),
+            ),
+        )
+        for key, name, label, kind in (
+            ("revenue", "revenue_usd", "Revenue", "usd"),
+            ("orders", "orders", "Orders", "int"),
+            ("aov", "average_order_value_usd", "Average order value", "usd"),
+            ("units", "units_sold", "Units sold", "int"),
+        )
+    )
+
+
+def breakdown_table(
+    records: Sequence[BreakdownRow], dimension: str, label: str, name: str, title: str
 ) -> Table:
-    result = q.run(BREAKDOWN.format(dimension=dimension), **binds)
     rows = []
-    for r in result.records():
+    for r in records:
         revenue = to_usd(r["revenue_usd"]) or to_usd(0)
         orders = to_int(r["orders"]) or 0
         # Normalised first: some drivers sum money as floats.
@@ -156,129 +294,92 @@ def _breakdown_table(
     )
 
 
-def build(q: ReportQueries, params: Any) -> ReportDocument:
-    """Assemble the daily sales report for ``params.date`` (default: latest day)."""
-    if not isinstance(params, DailySalesParams):
-        raise TypeError("daily_sales needs DailySalesParams")
-    day = params.date
-    if day is None:
-        day = q.scalar(LATEST_DAY)
-        if day is None:
-            raise ReportError("there are no sales in the warehouse yet")
-    day_before = day - dt.timedelta(days=1)
-    week_before = day - dt.timedelta(days=7)
-    binds = {"day": day, "day_before": day_before, "week_before": week_before}
-
-    totals = {r["order_date"]: r for r in q.run(DAY_TOTALS, **binds).records()}
-    if day not in totals:
-        raise ReportError(f"there are no sales for {day.isoformat()}")
-
-    def figures(when: dt.date) -> dict[str, Any]:
-        row = totals.get(when)
-        if row is None:
-            return {"revenue": None, "orders": None, "units": None, "aov": None}
-        revenue, orders = to_usd(row["revenue_usd"]), to_int(row["orders"])
-        return {
-            "revenue": revenue,
-            "orders": orders,
-            "units": to_int(row["units_sold"]),
-            "aov": safe_div_usd(revenue, orders),
-        }
-
-    today, before, week = figures(day), figures(day_before), figures(week_before)
-    kpis = []
-    for key, name, label, kind in (
-        ("revenue", "revenue_usd", "Revenue", "usd"),
-        ("orders", "orders", "Orders", "int"),
-        ("aov", "average_order_value_usd", "Average order value", "usd"),
-        ("units", "units_sold", "Units sold", "int"),
-    ):
-        kpis.append(
-            Kpi.of(
-                name,
-                label,
-                today[key],
-                kind,
-                (
-                    (f"Day before ({day_before.isoformat()})", before[key]),
-                    (f"Week before ({week_before.isoformat()})", week[key]),
-                ),
+def products_table(products: Sequence[ProductRow]) -> Table:
+    return Table(
+        name="top_products",
+        title=f"Top {TOP_PRODUCTS} products by revenue",
+        columns=(
+            Column("rank", "#", "int"),
+            Column("product_id", "Product ID"),
+            Column("product_name", "Product"),
+            Column("category", "Category"),
+            Column("revenue_usd", "Revenue", "usd"),
+            Column("units_sold", "Units", "int"),
+            Column("orders", "Orders", "int"),
+            Column("gross_margin_usd", "Gross margin", "usd"),
+        ),
+        rows=tuple(
+            (
+                rank,
+                str(p["product_id"]),
+                p["product_name"],
+                p["category"],
+                to_usd(p["revenue_usd"]),
+                to_int(p["units_sold"]),
+                to_int(p["orders"]),
+                to_usd(p["gross_margin_usd"]),
             )
-        )
-
-    tables = [
-        _breakdown_table(q, dimension, label, name, title, binds)
-        for dimension, label, name, title in BREAKDOWNS
-    ]
-
-    products = q.run(TOP_PRODUCTS_SQL, day=day).records()
-    tables.append(
-        Table(
-            name="top_products",
-            title=f"Top {TOP_PRODUCTS} products by revenue",
-            columns=(
-                Column("rank", "#", "int"),
-                Column("product_id", "Product ID"),
-                Column("product_name", "Product"),
-                Column("category", "Category"),
-                Column("revenue_usd", "Revenue", "usd"),
-                Column("units_sold", "Units", "int"),
-                Column("orders", "Orders", "int"),
-                Column("gross_margin_usd", "Gross margin", "usd"),
-            ),
-            rows=tuple(
-                (
-                    rank,
-                    str(p["product_id"]),
-                    p["product_name"],
-                    p["category"],
-                    to_usd(p["revenue_usd"]),
-                    to_int(p["units_sold"]),
-                    to_int(p["orders"]),
-                    to_usd(p["gross_margin_usd"]),
-                )
-                for rank, p in enumerate(products, start=1)
-            ),
-        )
+            for rank, p in enumerate(products, start=1)
+        ),
     )
 
+
+def trend_points(day: dt.date, records: Sequence[TrendRow]) -> list[dict[str, Any]]:
+    """One point per day of the trend, a day without sales at zero."""
     start = day - dt.timedelta(days=TREND_DAYS - 1)
-    trend_rows = {r["order_date"]: r for r in q.run(TREND, start=start, day=day).records()}
-    trend = []
+    by_day = {r["order_date"]: r for r in records}
+    points = []
     for offset in range(TREND_DAYS):
         when = start + dt.timedelta(days=offset)
-        row = trend_rows.get(when)
-        trend.append(
+        row = by_day.get(when)
+        points.append(
             {
                 "order_date": when,
                 "revenue_usd": to_usd(row["revenue_usd"]) if row else to_usd(0),
                 "orders": to_int(row["orders"]) if row else 0,
             }
         )
-    tables.append(
-        Table(
-            name="revenue_trend",
-            title=f"Revenue, last {TREND_DAYS} days",
-            columns=(
-                Column("order_date", "Day", "date"),
-                Column("revenue_usd", "Revenue", "usd"),
-                Column("orders", "Orders", "int"),
-            ),
-            rows=tuple((t["order_date"], t["revenue_usd"], t["orders"]) for t in trend),
-        )
+    return points
+
+
+def trend_table_and_chart(day: dt.date, points: list[dict[str, Any]]) -> tuple[Table, Chart]:
+    start = day - dt.timedelta(days=TREND_DAYS - 1)
+    table = Table(
+        name="revenue_trend",
+        title=f"Revenue, last {TREND_DAYS} days",
+        columns=(
+            Column("order_date", "Day", "date"),
+            Column("revenue_usd", "Revenue", "usd"),
+            Column("orders", "Orders", "int"),
+        ),
+        rows=tuple((t["order_date"], t["revenue_usd"], t["orders"]) for t in points),
     )
     chart = Chart(
         name="revenue_trend",
         title=f"Revenue, last {TREND_DAYS} days",
         spec=charts.line_chart(
             f"Revenue per day, {start.isoformat()} to {day.isoformat()}",
-            trend,
+            points,
             x="order_date",
             x_title="Day",
             series=(("revenue_usd", "Revenue (USD)"),),
             y_title="Revenue (USD)",
         ),
     )
+    return table, chart
+
+
+def assemble(rows: DailySalesRows, generated_at: dt.datetime) -> ReportDocument:
+    """The daily sales report's document: a pure function of its rows."""
+    day = rows.day
+    report_kpis = kpis(rows)  # first: it refuses a day without sales
+    tables = [
+        breakdown_table(rows.breakdowns[dimension], dimension, label, name, title)
+        for dimension, label, name, title in BREAKDOWNS
+    ]
+    tables.append(products_table(rows.top_products))
+    trend_table, chart = trend_table_and_chart(day, trend_points(day, rows.trend))
+    tables.append(trend_table)
     return ReportDocument(
         report_type="daily_sales",
         title="Daily sales",
@@ -286,8 +387,8 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
         period_start=day,
         period_end=day,
         params={"date": day.isoformat()},
-        generated_at=utc_now(),
-        kpis=tuple(kpis),
+        generated_at=generated_at,
+        kpis=report_kpis,
         tables=tuple(tables),
         charts=(chart,),
     )
@@ -302,5 +403,6 @@ DEFINITION = ReportDefinition(
     ),
     params_model=DailySalesParams,
     relations=RELATIONS,
-    builder=build,
+    fetch=fetch,
+    assemble=assemble,
 )

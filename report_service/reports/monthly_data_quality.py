@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 from pydantic import BaseModel, Field
 
@@ -15,7 +18,6 @@ from report_service.reports.base import (
     IsoMonth,
     ReportDefinition,
     ReportQueries,
-    utc_now,
     utc_today,
 )
 from report_service.reports.document import (
@@ -180,6 +182,83 @@ def _month_before(month: dt.date) -> dt.date:
     return (month - dt.timedelta(days=1)).replace(day=1)
 
 
+#: A number as the drivers return it (None: no value).
+Number = Decimal | float | int | None
+
+
+# -- rows: what the queries return ------------------------------------------------
+#: A row of ``rpt_data_quality_monthly``: every column of :data:`MONTHLY_COLUMNS`
+#: (``month_start`` a date, ``slowest_models`` text, the others counts or seconds).
+MonthRow = Mapping[str, Any]
+
+
+class NodeRow(TypedDict):
+    node_name: str
+    resource_type: str
+    last_status: str | None
+    is_failing: bool | None
+    last_failure_at: dt.datetime | None
+    last_failures: Number
+    failures_total: Number
+    last_message: str | None
+
+
+class QuarantineRow(TypedDict):
+    source_table: str
+    quarantine_rule: str
+    rows_quarantined: Number
+
+
+class FreshnessRow(TypedDict):
+    source_name: str
+    table_name: str
+    status: str | None
+    is_breach: bool | None
+    max_loaded_at: dt.datetime | None
+    checked_at: dt.datetime | None
+    age_seconds: Number
+
+
+class RunRow(TypedDict):
+    command: str
+    status: str | None
+    elapsed_seconds: Number
+
+
+class AnomalyRow(TypedDict):
+    source_table: str
+    load_date: dt.date
+    rows_loaded: Number
+    trailing_median: Number
+    robust_z_score: Number
+
+
+class DailyRow(TypedDict):
+    date_day: dt.date
+    tests_failed: Number
+    tests_errored: Number
+    rows_quarantined: Number
+    freshness_breaches: Number
+
+
+@dataclass(frozen=True)
+class MonthlyDataQualityRows:
+    """Everything the report shows, as the warehouse returned it."""
+
+    month: dt.date
+    #: The month and the month before (a month without records has no row).
+    months: Sequence[MonthRow]
+    #: Nodes failing now or that failed in the month.
+    failures: Sequence[NodeRow]
+    quarantine: Sequence[QuarantineRow]
+    #: The latest check of every source (not only the month's).
+    freshness: Sequence[FreshnessRow]
+    runs: Sequence[RunRow]
+    anomalies: Sequence[AnomalyRow]
+    #: The month's days that have a record.
+    daily: Sequence[DailyRow]
+
+
 def default_month(q: ReportQueries) -> dt.date:
     """The last month before the current one (UTC) with records, else the latest one."""
     this_month = utc_today().replace(day=1)
@@ -191,6 +270,31 @@ def default_month(q: ReportQueries) -> dt.date:
     return month
 
 
+def month_window(month: dt.date) -> dict[str, dt.date]:
+    """The month as a half-open range: its first day and the next month's."""
+    return {"start": month, "end": _month_after(month)}
+
+
+def fetch(q: ReportQueries, params: Any) -> MonthlyDataQualityRows:
+    """The rows of the monthly data quality report for ``params.month``."""
+    if not isinstance(params, MonthlyDataQualityParams):
+        raise TypeError("monthly_data_quality needs MonthlyDataQualityParams")
+    month = params.month or default_month(q)
+    window = month_window(month)
+    months = q.run(MONTHS, month=month, month_before=_month_before(month)).records()
+    return MonthlyDataQualityRows(
+        month=month,
+        months=months,
+        failures=cast(list[NodeRow], q.run(FAILING_NODES, **window).records()),
+        quarantine=cast(list[QuarantineRow], q.run(QUARANTINE, **window).records()),
+        freshness=cast(list[FreshnessRow], q.run(FRESHNESS).records()),
+        runs=cast(list[RunRow], q.run(RUNS, **window).records()),
+        anomalies=cast(list[AnomalyRow], q.run(ANOMALIES, **window).records()),
+        daily=cast(list[DailyRow], q.run(DAILY, **window).records()),
+    )
+
+
+# -- assembling --------------------------------------------------------------------
 def _percentile(values: list[float], fraction: float) -> float | None:
     """Linear-interpolated percentile (as ``percentile_cont``)."""
     if not values:
@@ -202,8 +306,8 @@ def _percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _run_durations(rows: list[dict[str, Any]]) -> Table:
-    by_command: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _run_durations(rows: Sequence[RunRow]) -> Table:
+    by_command: dict[str, list[RunRow]] = defaultdict(list)
     for row in rows:
         by_command[str(row["command"])].append(row)
     table_rows = []
@@ -236,26 +340,11 @@ def _run_durations(rows: list[dict[str, Any]]) -> Table:
     )
 
 
-def build(q: ReportQueries, params: Any) -> ReportDocument:
-    """Assemble the monthly data quality report for ``params.month``."""
-    if not isinstance(params, MonthlyDataQualityParams):
-        raise TypeError("monthly_data_quality needs MonthlyDataQualityParams")
-    month = params.month or default_month(q)
-    month_before = _month_before(month)
-    end = _month_after(month)
-    last_day = end - dt.timedelta(days=1)
-    window = {"start": month, "end": end}
+def value(row: MonthRow, column: str) -> int | None:
+    return to_int(row.get(column)) if row else None
 
-    months = {
-        r["month_start"]: r for r in q.run(MONTHS, month=month, month_before=month_before).records()
-    }
-    if month not in months:
-        raise ReportError(f"there are no data-quality records for {month:%Y-%m}")
-    this, before = months[month], months.get(month_before) or {}
 
-    def value(row: dict[str, Any], column: str) -> int | None:
-        return to_int(row.get(column)) if row else None
-
+def kpis(this: MonthRow, before: MonthRow, month_before: dt.date) -> tuple[Kpi, ...]:
     vs = f"{month_before:%Y-%m}"
     kpis = [
         Kpi.of(
@@ -292,8 +381,11 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 higher_is_better=False,
             )
         )
+    return tuple(kpis)
 
-    summary = Table(
+
+def summary_table(month: dt.date, this: MonthRow, before: MonthRow) -> Table:
+    return Table(
         name="test_results",
         title="Test results",
         columns=(
@@ -315,12 +407,14 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 value(row, "tests_errored"),
                 value(row, "failing_rows"),
             )
-            for m, row in ((month, this), (month_before, before))
+            for m, row in ((month, this), (_month_before(month), before))
             if row
         ),
     )
 
-    nodes = Table(
+
+def failures_table(records: Sequence[NodeRow]) -> Table:
+    return Table(
         name="failures",
         title="Failing now or failed this month",
         columns=(
@@ -344,11 +438,13 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 to_int(r["failures_total"]),
                 r["last_message"],
             )
-            for r in q.run(FAILING_NODES, **window).records()
+            for r in records
         ),
     )
 
-    quarantine = Table(
+
+def quarantine_table(records: Sequence[QuarantineRow]) -> Table:
+    return Table(
         name="quarantine",
         title="Quarantine by table and rule",
         columns=(
@@ -358,11 +454,13 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
         ),
         rows=tuple(
             (r["source_table"], r["quarantine_rule"], to_int(r["rows_quarantined"]))
-            for r in q.run(QUARANTINE, **window).records()
+            for r in records
         ),
     )
 
-    freshness = Table(
+
+def freshness_table(records: Sequence[FreshnessRow]) -> Table:
+    return Table(
         name="source_freshness",
         title="Source freshness (latest check)",
         columns=(
@@ -384,16 +482,13 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 r["checked_at"],
                 None if r["age_seconds"] is None else round(float(r["age_seconds"]) / 3600, 2),
             )
-            for r in q.run(FRESHNESS).records()
+            for r in records
         ),
     )
 
-    runs = _run_durations(q.run(RUNS, **window).records())
-    slowest = this.get("slowest_models")
-    run_note = f"Slowest models this month: {slowest}" if slowest else None
-    runs = Table(runs.name, runs.title, runs.columns, runs.rows, note=run_note)
 
-    anomalies = Table(
+def anomalies_table(records: Sequence[AnomalyRow]) -> Table:
+    return Table(
         name="volume_anomalies",
         title="Raw volume anomalies",
         columns=(
@@ -411,15 +506,18 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 to_float(r["trailing_median"]),
                 to_float(r["robust_z_score"]),
             )
-            for r in q.run(ANOMALIES, **window).records()
+            for r in records
         ),
     )
 
-    daily_rows = {r["date_day"]: r for r in q.run(DAILY, **window).records()}
+
+def quarantine_chart(month: dt.date, records: Sequence[DailyRow]) -> Chart:
+    """Rows quarantined on every day of the month, a day without a record at zero."""
+    by_day: dict[dt.date, Mapping[str, Any]] = {r["date_day"]: r for r in records}
     daily = []
-    for offset in range((end - month).days):
+    for offset in range((_month_after(month) - month).days):
         day = month + dt.timedelta(days=offset)
-        row = daily_rows.get(day, {})
+        row = by_day.get(day, {})
         daily.append(
             {
                 "date_day": day,
@@ -428,7 +526,7 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 + (to_int(row.get("tests_errored")) or 0),
             }
         )
-    chart = Chart(
+    return Chart(
         name="quarantine_per_day",
         title="Rows quarantined per day",
         spec=charts.bar_chart(
@@ -440,7 +538,20 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
             y_title="Rows",
         ),
     )
-    notes = [run_note] if run_note else []
+
+
+def assemble(rows: MonthlyDataQualityRows, generated_at: dt.datetime) -> ReportDocument:
+    """The monthly data quality report's document: a pure function of its rows."""
+    month, month_before = rows.month, _month_before(rows.month)
+    last_day = _month_after(month) - dt.timedelta(days=1)
+    months = {r["month_start"]: r for r in rows.months}
+    if month not in months:
+        raise ReportError(f"there are no data-quality records for {month:%Y-%m}")
+    this, before = months[month], months.get(month_before) or {}
+    slowest = this.get("slowest_models")
+    run_note = f"Slowest models this month: {slowest}" if slowest else None
+    runs = _run_durations(rows.runs)
+    runs = Table(runs.name, runs.title, runs.columns, runs.rows, note=run_note)
     return ReportDocument(
         report_type="monthly_data_quality",
         title="Monthly data quality",
@@ -448,11 +559,18 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
         period_start=month,
         period_end=last_day,
         params={"month": f"{month:%Y-%m}"},
-        generated_at=utc_now(),
-        kpis=tuple(kpis),
-        tables=(summary, nodes, quarantine, freshness, runs, anomalies),
-        charts=(chart,),
-        notes=tuple(notes),
+        generated_at=generated_at,
+        kpis=kpis(this, before, month_before),
+        tables=(
+            summary_table(month, this, before),
+            failures_table(rows.failures),
+            quarantine_table(rows.quarantine),
+            freshness_table(rows.freshness),
+            runs,
+            anomalies_table(rows.anomalies),
+        ),
+        charts=(quarantine_chart(month, rows.daily),),
+        notes=(run_note,) if run_note else (),
     )
 
 
@@ -465,5 +583,6 @@ DEFINITION = ReportDefinition(
     ),
     params_model=MonthlyDataQualityParams,
     relations=RELATIONS,
-    builder=build,
+    fetch=fetch,
+    assemble=assemble,
 )

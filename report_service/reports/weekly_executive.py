@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +17,6 @@ from report_service.reports.base import (
     IsoMonday,
     ReportDefinition,
     ReportQueries,
-    utc_now,
     utc_today,
 )
 from report_service.reports.document import (
@@ -107,7 +109,88 @@ order by region
 """
 
 
-def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
+#: A sum as the drivers return it: ``Decimal`` or ``float`` (None: no rows).
+Amount = Decimal | float | int | None
+
+
+# -- rows: what the queries return ------------------------------------------------
+class WeekRow(TypedDict):
+    week_start: dt.date
+    revenue_usd: Amount
+    orders: Amount
+    units_sold: Amount
+    new_customers: Amount
+    gross_margin_usd: Amount
+    returned_orders: Amount
+    delivered_or_returned_orders: Amount
+    target_revenue_usd: Amount
+
+
+class RegionRow(TypedDict):
+    region: str
+    revenue_usd: Amount
+    target_revenue_usd: Amount
+    revenue_week_before_usd: Amount
+    orders: Amount
+    new_customers: Amount
+    returned_orders: Amount
+    delivered_or_returned_orders: Amount
+
+
+@dataclass(frozen=True)
+class WeeklyExecutiveRows:
+    """Everything the report shows, as the warehouse returned it."""
+
+    week: dt.date
+    #: The weeks of the trend that had sales, ending with ``week``.
+    weeks: Sequence[WeekRow]
+    #: A row per region: the week and the week before.
+    regions: Sequence[RegionRow]
+
+
+# -- fetching ----------------------------------------------------------------------
+def default_week(q: ReportQueries) -> dt.date:
+    """The last complete ISO week (Monday to Sunday) with sales, as of the latest
+    sales day and yesterday (UTC), whichever is earlier."""
+    latest = q.scalar(LATEST_SALES_DAY)
+    if latest is None:
+        raise ReportError("there are no sales in the warehouse yet")
+    last_day = min(latest, utc_today() - dt.timedelta(days=1))
+    # The latest Monday whose Sunday is on or before last_day.
+    candidate = last_day - dt.timedelta(days=6)
+    latest_start = candidate - dt.timedelta(days=candidate.weekday())
+    week = q.scalar(LATEST_WEEK, latest_start=latest_start)
+    if week is None:
+        raise ReportError("there is no complete week of sales in the warehouse yet")
+    if not isinstance(week, dt.date):
+        raise ReportError(f"week_start is not a date in the warehouse: {week!r}")
+    return week
+
+
+def first_trend_week(week: dt.date) -> dt.date:
+    return week - dt.timedelta(days=7 * (TREND_WEEKS - 1))
+
+
+def trend_weeks(q: ReportQueries, week: dt.date) -> list[WeekRow]:
+    rows = q.run(WEEKS, first_week=first_trend_week(week), week=week).records()
+    return cast(list[WeekRow], rows)
+
+
+def regions(q: ReportQueries, week: dt.date) -> list[RegionRow]:
+    week_before = week - dt.timedelta(days=7)
+    return cast(list[RegionRow], q.run(REGIONS, week=week, week_before=week_before).records())
+
+
+def fetch(q: ReportQueries, params: Any) -> WeeklyExecutiveRows:
+    """The rows of the weekly executive report for ``params.week_start``."""
+    if not isinstance(params, WeeklyExecutiveParams):
+        raise TypeError("weekly_executive needs WeeklyExecutiveParams")
+    week = params.week_start or default_week(q)
+    return WeeklyExecutiveRows(week=week, weeks=trend_weeks(q, week), regions=regions(q, week))
+
+
+# -- assembling --------------------------------------------------------------------
+def figures(row: WeekRow | None) -> dict[str, Any]:
     if row is None:
         return dict.fromkeys(
             (
@@ -139,40 +222,9 @@ def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def default_week(q: ReportQueries) -> dt.date:
-    """The last complete ISO week (Monday to Sunday) with sales, as of the latest
-    sales day and yesterday (UTC), whichever is earlier."""
-    latest = q.scalar(LATEST_SALES_DAY)
-    if latest is None:
-        raise ReportError("there are no sales in the warehouse yet")
-    last_day = min(latest, utc_today() - dt.timedelta(days=1))
-    # The latest Monday whose Sunday is on or before last_day.
-    candidate = last_day - dt.timedelta(days=6)
-    latest_start = candidate - dt.timedelta(days=candidate.weekday())
-    week = q.scalar(LATEST_WEEK, latest_start=latest_start)
-    if week is None:
-        raise ReportError("there is no complete week of sales in the warehouse yet")
-    if not isinstance(week, dt.date):
-        raise ReportError(f"week_start is not a date in the warehouse: {week!r}")
-    return week
-
-
-def build(q: ReportQueries, params: Any) -> ReportDocument:
-    """Assemble the weekly executive report for ``params.week_start``."""
-    if not isinstance(params, WeeklyExecutiveParams):
-        raise TypeError("weekly_executive needs WeeklyExecutiveParams")
-    week = params.week_start or default_week(q)
-    week_before = week - dt.timedelta(days=7)
-    first_week = week - dt.timedelta(days=7 * (TREND_WEEKS - 1))
-    week_end = week + dt.timedelta(days=6)
-
-    weeks = {r["week_start"]: r for r in q.run(WEEKS, first_week=first_week, week=week).records()}
-    if week not in weeks:
-        raise ReportError(f"there are no sales in the week of {week.isoformat()}")
-    this, before = _figures(weeks[week]), _figures(weeks.get(week_before))
-
+def kpis(this: dict[str, Any], before: dict[str, Any], week_before: dt.date) -> tuple[Kpi, ...]:
     vs_before = f"Week before ({week_before.isoformat()})"
-    kpis = [
+    return (
         Kpi.of(
             "revenue_usd",
             "Revenue",
@@ -210,13 +262,15 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
             ((vs_before, before["return_rate"]),),
             higher_is_better=False,
         ),
-    ]
+    )
 
-    region_rows = []
-    for r in q.run(REGIONS, week=week, week_before=week_before).records():
+
+def region_rows(records: Sequence[RegionRow]) -> list[tuple[Any, ...]]:
+    rows = []
+    for r in records:
         revenue = to_usd(r["revenue_usd"])
         target = to_usd(r["target_revenue_usd"])
-        region_rows.append(
+        rows.append(
             (
                 r["region"],
                 revenue,
@@ -229,7 +283,11 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
                 ratio(to_int(r["returned_orders"]), to_int(r["delivered_or_returned_orders"])),
             )
         )
-    regions = Table(
+    return rows
+
+
+def regions_table_and_chart(week: dt.date, rows: list[tuple[Any, ...]]) -> tuple[Table, Chart]:
+    table = Table(
         name="regions",
         title="Regions against target",
         columns=(
@@ -243,15 +301,30 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
             Column("new_customers", "New customers", "int"),
             Column("return_rate", "Return rate", "ratio"),
         ),
-        rows=tuple(region_rows),
+        rows=tuple(rows),
     )
+    chart = Chart(
+        name="regions",
+        title="Regions against target",
+        spec=charts.grouped_bar_chart(
+            f"Revenue and target by region, week of {week.isoformat()}",
+            [{"region": r[0], "revenue": r[1], "target": r[2]} for r in rows],
+            category="region",
+            category_title="Region",
+            series=(("revenue", "Revenue"), ("target", "Target")),
+            y_title="USD",
+        ),
+    )
+    return table, chart
 
+
+def trend_table_and_chart(week: dt.date, weeks: dict[dt.date, WeekRow]) -> tuple[Table, Chart]:
+    first_week = first_trend_week(week)
     trend = []
     for offset in range(TREND_WEEKS):
         start = first_week + dt.timedelta(days=7 * offset)
-        figures = _figures(weeks.get(start))
-        trend.append({"week_start": start, **figures})
-    trend_table = Table(
+        trend.append({"week_start": start, **figures(weeks.get(start))})
+    table = Table(
         name="weekly_trend",
         title=f"Last {TREND_WEEKS} weeks",
         columns=(
@@ -276,7 +349,7 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
             for t in trend
         ),
     )
-    trend_chart = Chart(
+    chart = Chart(
         name="weekly_trend",
         title=f"Revenue against target, last {TREND_WEEKS} weeks",
         spec=charts.line_chart(
@@ -288,18 +361,20 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
             y_title="USD",
         ),
     )
-    region_chart = Chart(
-        name="regions",
-        title="Regions against target",
-        spec=charts.grouped_bar_chart(
-            f"Revenue and target by region, week of {week.isoformat()}",
-            [{"region": r[0], "revenue": r[1], "target": r[2]} for r in region_rows],
-            category="region",
-            category_title="Region",
-            series=(("revenue", "Revenue"), ("target", "Target")),
-            y_title="USD",
-        ),
-    )
+    return table, chart
+
+
+def assemble(rows: WeeklyExecutiveRows, generated_at: dt.datetime) -> ReportDocument:
+    """The weekly executive report's document: a pure function of its rows."""
+    week = rows.week
+    week_before = week - dt.timedelta(days=7)
+    week_end = week + dt.timedelta(days=6)
+    weeks = {r["week_start"]: r for r in rows.weeks}
+    if week not in weeks:
+        raise ReportError(f"there are no sales in the week of {week.isoformat()}")
+    report_kpis = kpis(figures(weeks[week]), figures(weeks.get(week_before)), week_before)
+    regions_table, region_chart = regions_table_and_chart(week, region_rows(rows.regions))
+    trend_table, trend_chart = trend_table_and_chart(week, weeks)
     iso_year, iso_week, _ = week.isocalendar()
     return ReportDocument(
         report_type="weekly_executive",
@@ -310,9 +385,9 @@ def build(q: ReportQueries, params: Any) -> ReportDocument:
         period_start=week,
         period_end=week_end,
         params={"week_start": week.isoformat()},
-        generated_at=utc_now(),
-        kpis=tuple(kpis),
-        tables=(regions, trend_table),
+        generated_at=generated_at,
+        kpis=report_kpis,
+        tables=(regions_table, trend_table),
         charts=(trend_chart, region_chart),
     )
 
@@ -327,5 +402,6 @@ DEFINITION = ReportDefinition(
     ),
     params_model=WeeklyExecutiveParams,
     relations=RELATIONS,
-    builder=build,
+    fetch=fetch,
+    assemble=assemble,
 )

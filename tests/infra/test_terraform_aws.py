@@ -213,7 +213,16 @@ def _app_routes(tmp_path: Path) -> list[tuple[str, set[str]]]:
         start_workers=False,
     )
     app = create_app(service)
-    return [(route.path, set(getattr(route, "methods", None) or ())) for route in app.routes]
+    # The app's own routes (the docs, the OpenAPI document) and, as the OpenAPI
+    # document lists them, the routes of its routers: included routers are not
+    # flattened into ``app.routes``.
+    own = [
+        (route.path, set(getattr(route, "methods", None) or ()))
+        for route in app.routes
+        if hasattr(route, "path")
+    ]
+    paths = app.openapi()["paths"]
+    return own + [(path, {method.upper() for method in ops}) for path, ops in paths.items()]
 
 
 def _alb_matches(pattern: str, path: str) -> bool:
@@ -566,7 +575,7 @@ def test_the_api_keys_secret_format_is_what_the_service_reads(monkeypatch):
     key of the list, and the UI's key is one of them."""
     import boto3
 
-    from report_service.app import load_api_keys
+    from report_service.service import load_api_keys
 
     secret = json.dumps({"api_keys": ["ui-key-12345", "snowflake-key-123"], "ui": "ui-key-12345"})
 

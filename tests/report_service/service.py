@@ -1,6 +1,7 @@
-"""Start the real report service (``analytics serve report-service``) as a process.
-
-Tests talk to it over HTTP with httpx, as Snowflake, the UI and scripts do.
+"""The report service for tests: the real ``analytics serve report-service``
+as a process (:func:`running`), talked to over HTTP with httpx as Snowflake,
+the UI and scripts do; or its app in this process (:func:`in_process`), for
+tests that need no process of their own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 
 from tests.conftest import ANALYTICS, analytics_env, free_port
 
@@ -122,3 +124,51 @@ def running(home: Path, extra: Mapping[str, str] | None = None) -> Iterator[Runn
         yield service
     finally:
         stop(service)
+
+
+# -- in process -----------------------------------------------------------------------
+@dataclass
+class InProcessService:
+    """The service's app in this process (Starlette's ``TestClient``), with its
+    workers running (the app's lifespan): for tests that need no real process.
+    Tests that do (signals, restarts, kill -9, raw sockets, chunked bodies,
+    the process's log) use :func:`running`."""
+
+    app: Any  # the FastAPI app
+    home: Path
+    headers: dict[str, str] = field(default_factory=lambda: {"x-api-key": API_KEY})
+
+    def client(self, **kwargs: Any) -> TestClient:
+        """A client of the app (not entered: the lifespan is the service's)."""
+        return TestClient(self.app, raise_server_exceptions=False, **kwargs)
+
+    def wait_for_job(self, job_id: str, timeout: float = 180) -> dict[str, Any]:
+        """Poll until the job is succeeded or failed; return its body."""
+        client = self.client(headers=self.headers)
+        deadline = time.monotonic() + timeout
+        while True:
+            body: dict[str, Any] = client.get(f"/v1/reports/jobs/{job_id}").json()
+            if body["status"] in ("succeeded", "failed"):
+                return body
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {job_id} still {body['status']} after {timeout} s")
+            time.sleep(0.2)
+
+
+@contextmanager
+def in_process(home: Path, **settings: Any) -> Iterator[InProcessService]:
+    """The app over ``home`` with the settings a test service gets (both keys,
+    quick polling) and ``settings`` (``ReportServiceSettings`` fields)."""
+    from analytics_core.settings import ReportServiceSettings, Settings
+    from report_service.app import create_app
+    from report_service.service import ReportService
+
+    service_settings = ReportServiceSettings(
+        api_keys=f"{API_KEY},{OTHER_KEY}",
+        poll_seconds=0.2,
+        shutdown_grace_seconds=20,
+        **settings,
+    )
+    app = create_app(ReportService(service_settings, Settings(home=home)))
+    with TestClient(app, raise_server_exceptions=False):  # runs the lifespan
+        yield InProcessService(app, home)

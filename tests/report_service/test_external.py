@@ -1,10 +1,14 @@
-"""Snowflake's external-function protocol, spoken to the real service over HTTP.
+"""Snowflake's external-function protocol, spoken to the service's app in
+process (``TestClient``): nothing here needs a real process (no signals,
+restarts or raw sockets); the served process is exercised by
+``test_every_trigger.py`` (an external-function job rendered end to end),
+``test_api.py`` and ``test_server_limits.py``.
 
 Snowflake posts ``{"data": [[row_number, args...], ...]}`` with
 ``sf-external-function-*`` headers and expects one answer row per input row,
 same numbers, same order; it retries a batch (same query and batch id) on
 429, 5xx and network errors. This replica takes requests only
-(``REPORT_SERVICE_WORKERS=0``) so the jobs stay queued and countable.
+(``workers=0``) so the jobs stay queued and countable; it needs no warehouse.
 """
 
 from __future__ import annotations
@@ -12,33 +16,35 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from analytics_core.settings import Settings
+from analytics_core.settings import ReportServiceSettings, Settings
+from report_service.app import create_app
+from report_service.service import ReportService
 from tests.report_service import service as svc
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
-def api(
-    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[svc.RunningService]:
-    home = svc.home_with_warehouse(
-        small_warehouse.warehouse_path, tmp_path_factory.mktemp("external") / "home"
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    home: Path = tmp_path_factory.mktemp("external") / "home"
+    settings = ReportServiceSettings(
+        api_keys=f"{svc.API_KEY},{svc.OTHER_KEY}", workers=0, queue_limit=100_000
     )
-    extra = {"REPORT_SERVICE_WORKERS": "0", "REPORT_SERVICE_QUEUE_LIMIT": "100000"}
-    with svc.running(home, extra) as running:
-        yield running
+    with TestClient(create_app(ReportService(settings, Settings(home=home)))) as app:
+        yield app
 
 
 @pytest.fixture
-def client(api: svc.RunningService) -> Iterator[httpx.Client]:
-    with api.client(headers=api.headers) as http:
-        yield http
+def client(api: TestClient) -> TestClient:
+    api.headers["x-api-key"] = svc.API_KEY
+    return api
 
 
 def snowflake_headers(query_id: str, batch_id: str) -> dict[str, str]:
@@ -53,8 +59,8 @@ def snowflake_headers(query_id: str, batch_id: str) -> dict[str, str]:
     }
 
 
-def queue_depth(api: svc.RunningService) -> float:
-    text = httpx.get(f"{api.url}/metrics").text
+def queue_depth(api: TestClient) -> float:
+    text = api.get("/metrics").text
     match = re.search(r"^report_service_queue_depth (\S+)$", text, re.MULTILINE)
     assert match, text
     return float(match.group(1))
@@ -100,7 +106,7 @@ def test_one_answer_per_row_in_order(client: httpx.Client) -> None:
 
 
 def test_a_retried_batch_returns_the_same_jobs_and_creates_nothing(
-    api: svc.RunningService, client: httpx.Client
+    api: TestClient, client: httpx.Client
 ) -> None:
     rows = [[n, "daily_sales", {"date": "2026-06-30"}] for n in range(25)]
     first = generate(client, rows, "01b3-query-retry", "01b3-query-retry:4").json()["data"]

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from analytics_core.schedules import load_schedule
-from report_service.app import new_job
 from report_service.models import InvalidRequestError
 from report_service.reports import CATALOG
 from report_service.reports.base import MAX_DATE, MIN_DATE, ReportDefinition
+from report_service.service import new_job
 
 
 def _days() -> Iterator[dt.date]:

@@ -16,8 +16,8 @@ import pytest
 
 from analytics_core.private_files import PrivateFileError, read_private, write_private
 from analytics_core.settings import Settings
-from report_service.app import local_api_key
 from report_service.server import service_settings
+from report_service.service import local_api_key
 from tests.conftest import ANALYTICS, analytics_env, free_port
 
 GATEWAY = "https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod"

@@ -25,7 +25,15 @@ import pytest
 from analytics_core.settings import Settings
 from analytics_core.warehouse import DuckDBClient
 from report_service.models import FORMATS, InvalidRequestError, ReportError
-from report_service.reports import CATALOG, get_report, render_report
+from report_service.reports import (
+    CATALOG,
+    daily_sales,
+    get_report,
+    monthly_data_quality,
+    render_report,
+    weekly_executive,
+)
+from report_service.reports.base import ReportQueries
 from report_service.reports.catalog import write_formats
 from report_service.reports.document import Column, Kpi, ReportDocument, Table, format_value
 from report_service.reports.renderers import escape_formula, sheet_names
@@ -401,6 +409,50 @@ def test_monthly_data_quality_numbers(
     )
     html = paths["html"].read_text()
     assert f">{format_value(rows_quarantined, 'int')}<" in html
+
+
+class RecordingQueries(ReportQueries):
+    """The report's queries, run for real, each query's columns kept."""
+
+    columns: dict[str, list[str]]
+
+    def run(self, sql: str, **params: Any) -> Any:
+        result = super().run(sql, **params)
+        self.columns[sql] = list(result.columns)
+        return result
+
+
+def test_fetched_rows_have_the_typed_shapes(client: DuckDBClient) -> None:
+    """Every query a report's ``fetch`` runs on a real warehouse returns exactly
+    the columns of its row type, so ``assemble`` tested with literal rows
+    (``test_report_layout.py``) sees what production sees (even where the
+    small warehouse has no rows for a query)."""
+    expected: dict[str, Any] = {
+        daily_sales.DAY_TOTALS: daily_sales.DayTotalRow,
+        daily_sales.BREAKDOWN.format(dimension="region"): daily_sales.BreakdownRow,
+        daily_sales.BREAKDOWN.format(dimension="channel"): daily_sales.BreakdownRow,
+        daily_sales.TOP_PRODUCTS_SQL: daily_sales.ProductRow,
+        daily_sales.TREND: daily_sales.TrendRow,
+        weekly_executive.WEEKS: weekly_executive.WeekRow,
+        weekly_executive.REGIONS: weekly_executive.RegionRow,
+        monthly_data_quality.MONTHS: monthly_data_quality.MONTHLY_COLUMNS,
+        monthly_data_quality.FAILING_NODES: monthly_data_quality.NodeRow,
+        monthly_data_quality.QUARANTINE: monthly_data_quality.QuarantineRow,
+        monthly_data_quality.FRESHNESS: monthly_data_quality.FreshnessRow,
+        monthly_data_quality.RUNS: monthly_data_quality.RunRow,
+        monthly_data_quality.ANOMALIES: monthly_data_quality.AnomalyRow,
+        monthly_data_quality.DAILY: monthly_data_quality.DailyRow,
+    }
+    ran: dict[str, list[str]] = {}
+    for definition in CATALOG.values():
+        queries = RecordingQueries(client, definition.relations)
+        queries.columns = ran
+        rows = definition.fetch(queries, definition.validate_params({}))
+        assert definition.assemble(rows, dt.datetime.now(dt.UTC)).tables
+    assert set(expected) <= set(ran), "a query was not run"
+    for sql, row_type in expected.items():
+        keys = set(row_type) if isinstance(row_type, tuple) else set(row_type.__annotations__)
+        assert set(ran[sql]) == keys, (row_type, sorted(set(ran[sql]) ^ keys))
 
 
 def test_explicit_params_select_the_period(
