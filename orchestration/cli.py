@@ -839,7 +839,7 @@ def ask(
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (see interfaces.md).")
+        bool, typer.Option("--json", help="Print one JSON object (see docs/interfaces.md).")
     ] = False,
     show_sql: Annotated[bool, typer.Option("--sql", help="Also print the SQL that ran.")] = False,
 ) -> None:

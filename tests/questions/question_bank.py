@@ -144,7 +144,7 @@ def unsupported(question: str, as_of: datetime.date = JUN15, note: str = "") -> 
 
 
 _ANSWERED: list[BankQuestion] = [
-    # --- revenue, with the periods of metrics.md -----------------------------------
+    # --- revenue, with the periods of docs/metrics.md -----------------------------------
     answered(
         "How much did we sell in EMEA last month?",
         JUN15,

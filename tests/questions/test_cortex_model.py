@@ -1,6 +1,6 @@
 """The Cortex Analyst semantic model and CREATE SEMANTIC VIEW generated from the
 dbt semantic layer: valid by Snowflake's specification (and the checker does
-check), complete against metrics.md, free of personal data, and right on a real
+check), complete against docs/metrics.md, free of personal data, and right on a real
 warehouse: every base table exists, every expression runs, every metric gives
 the semantic layer's total and every verified query the saved query's rows."""
 
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 CATALOG = "warehouse"
 VIEW = "warehouse.reporting.analytics_platform"
-#: The dimensions metrics.md names: (logical table, column, its dbt group-by name).
+#: The dimensions docs/metrics.md names: (logical table, column, its dbt group-by name).
 CONTRACT_DIMENSIONS = (
     ("order_items", "order_date", "order_item__order_date"),
     ("customers", "region", "customer__region"),

@@ -1,5 +1,5 @@
 """The semantic layer (dbt semantic models and metrics, MetricFlow): valid,
-complete against metrics.md, and its SQL returns the numbers of the
+complete against docs/metrics.md, and its SQL returns the numbers of the
 reporting tables on a real warehouse."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from questions.semantic import (
 
 pytestmark = pytest.mark.slow
 
-#: Every metric of the metric definitions (docs/contracts.md).
+#: Every metric of the metrics glossary (docs/metrics.md).
 CONTRACT_METRICS = (
     "revenue",
     "orders",
@@ -42,7 +42,7 @@ CONTRACT_METRICS = (
     "target_revenue",
     "target_attainment",
 )
-#: The dimensions of metrics.md, by their group-by names.
+#: The dimensions of docs/metrics.md, by their group-by names.
 CONTRACT_DIMENSIONS = (
     "metric_time",
     "customer__region",
