@@ -1,9 +1,9 @@
 -- The data-quality scorecard: one row per grain ('day' or 'month') and period
 -- with any monitoring activity (a test run, a quarantined row, a freshness
--- check, a dbt run, a volume anomaly or a report job). Each section counts its
--- monitoring model at both grains at once: percentiles and "slowest models"
--- cannot be rolled up from days to months, so a month is counted from the
--- month's own rows. The reporting views rpt_data_quality_daily and
+-- check, a dbt run, a volume anomaly or a report job). Each section reads its
+-- monitoring model once per grain: percentiles and "slowest models" cannot be
+-- rolled up from days to months, so a month is counted from the month's own
+-- rows. The reporting views rpt_data_quality_daily and
 -- rpt_data_quality_monthly each take one grain.
 --
 -- A view (folder config): it reads the run logs, which the on-run-end hook
@@ -19,16 +19,17 @@ with grains as (
 
 ),
 
+-- tests: every executed test (skipped ones did not run) ---------------------
 test_runs as (
 
     select
         grains.grain,
-        {{ period_start('grains.grain', 'results.test_date') }} as period_start,
-        results.status,
-        results.failures
-    from {{ ref('dbt_test_results') }} as results
+        {{ period_start('grains.grain', 'test_results.test_date') }} as period_start,
+        test_results.status,
+        test_results.failures
+    from {{ ref('dbt_test_results') }} as test_results
     cross join grains
-    where results.status <> 'skipped'
+    where test_results.status != 'skipped'
 
 ),
 
@@ -49,16 +50,28 @@ tests as (
 
 ),
 
-quarantine_rules as (
+-- quarantine: rows kept out of the facts, by rule -----------------------------
+quarantined as (
 
     select
         grains.grain,
         {{ period_start('grains.grain', 'summary.quarantine_date') }} as period_start,
         summary.quarantine_rule,
-        sum(summary.rows_quarantined) as rows_quarantined
+        summary.rows_quarantined
     from {{ ref('quarantine_summary') }} as summary
     cross join grains
-    group by 1, 2, 3
+
+),
+
+quarantine_rules as (
+
+    select
+        grain,
+        period_start,
+        quarantine_rule,
+        sum(rows_quarantined) as rows_quarantined
+    from quarantined
+    group by grain, period_start, quarantine_rule
 
 ),
 
@@ -71,55 +84,89 @@ quarantine as (
         {{ dbt.listagg(
             "quarantine_rule || ': ' || cast(rows_quarantined as varchar)",
             "', '",
-            "order by rows_quarantined desc, quarantine_rule",
+            "order by rows_quarantined desc, quarantine_rule asc",
         ) }} as quarantined_by_rule
     from quarantine_rules
     group by grain, period_start
 
 ),
 
-freshness as (
+-- freshness: every source freshness check -------------------------------------
+freshness_checks as (
 
     select
         grains.grain,
         {{ period_start('grains.grain', 'checks.check_date') }} as period_start,
-        count(*) as freshness_checks,
-        sum(case when checks.is_breach then 1 else 0 end) as freshness_breaches
+        checks.is_breach
     from {{ ref('source_freshness_history') }} as checks
     cross join grains
-    group by 1, 2
+
+),
+
+freshness as (
+
+    select
+        grain,
+        period_start,
+        count(*) as freshness_checks,
+        sum(case when is_breach then 1 else 0 end) as freshness_breaches
+    from freshness_checks
+    group by grain, period_start
+
+),
+
+-- runs: dbt build and run invocations, and their slowest models ----------------
+invocations as (
+
+    select
+        grains.grain,
+        {{ period_start('grains.grain', 'dbt_runs.run_date') }} as period_start,
+        dbt_runs.status,
+        dbt_runs.elapsed_seconds
+    from {{ ref('dbt_invocations') }} as dbt_runs
+    cross join grains
+    where dbt_runs.command in ('build', 'run')
 
 ),
 
 runs as (
 
     select
-        grains.grain,
-        {{ period_start('grains.grain', 'invocations.run_date') }} as period_start,
+        grain,
+        period_start,
         count(*) as dbt_runs,
-        sum(case when invocations.status = 'failed' then 1 else 0 end) as dbt_runs_failed,
-        percentile_cont(0.5) within group (order by invocations.elapsed_seconds)
-            as run_seconds_p50,
-        percentile_cont(0.95) within group (order by invocations.elapsed_seconds)
-            as run_seconds_p95
-    from {{ ref('dbt_invocations') }} as invocations
+        sum(case when status = 'failed' then 1 else 0 end) as dbt_runs_failed,
+        percentile_cont(0.5) within group (order by elapsed_seconds) as run_seconds_p50,
+        percentile_cont(0.95) within group (order by elapsed_seconds) as run_seconds_p95
+    from invocations
+    group by grain, period_start
+
+),
+
+model_executions as (
+
+    select
+        grains.grain,
+        {{ period_start('grains.grain', 'executions.run_date') }} as period_start,
+        executions.node_name,
+        executions.execution_seconds
+    from {{ ref('dbt_node_executions') }} as executions
     cross join grains
-    where invocations.command in ('build', 'run')
-    group by 1, 2
+    where
+        executions.resource_type = 'model'
+        and executions.execution_seconds is not null
 
 ),
 
 model_times as (
 
     select
-        grains.grain,
-        {{ period_start('grains.grain', 'executions.run_date') }} as period_start,
-        executions.node_name,
-        max(executions.execution_seconds) as slowest_seconds
-    from {{ ref('dbt_node_executions') }} as executions
-    cross join grains
-    where executions.resource_type = 'model' and executions.execution_seconds is not null
-    group by 1, 2, 3
+        grain,
+        period_start,
+        node_name,
+        max(execution_seconds) as slowest_seconds
+    from model_executions
+    group by grain, period_start, node_name
 
 ),
 
@@ -132,7 +179,7 @@ model_times_ranked as (
         slowest_seconds,
         row_number() over (
             partition by grain, period_start
-            order by slowest_seconds desc, node_name
+            order by slowest_seconds desc, node_name asc
         ) as speed_rank
     from model_times
 
@@ -154,45 +201,96 @@ slowest as (
 
 ),
 
-volume as (
+-- volume: raw load days flagged as anomalies -----------------------------------
+load_days as (
 
     select
         grains.grain,
-        {{ period_start('grains.grain', 'volumes.load_date') }} as period_start,
-        sum(case when volumes.is_anomaly then 1 else 0 end) as volume_anomalies
-    from {{ ref('raw_volume_daily') }} as volumes
+        {{ period_start('grains.grain', 'volume_days.load_date') }} as period_start,
+        volume_days.is_anomaly
+    from {{ ref('raw_volume_daily') }} as volume_days
     cross join grains
-    group by 1, 2
 
 ),
 
-report_jobs as (
+volume as (
+
+    select
+        grain,
+        period_start,
+        sum(case when is_anomaly then 1 else 0 end) as volume_anomalies
+    from load_days
+    group by grain, period_start
+
+),
+
+-- report jobs: queued jobs and the ones that failed ----------------------------
+queued_jobs as (
 
     select
         grains.grain,
         {{ period_start('grains.grain', 'jobs.queued_at') }} as period_start,
-        count(*) as report_jobs,
-        sum(case when jobs.status = 'failed' then 1 else 0 end) as report_job_failures
+        jobs.status
     from {{ ref('report_jobs') }} as jobs
     cross join grains
     where jobs.queued_at is not null
-    group by 1, 2
+
+),
+
+jobs as (
+
+    select
+        grain,
+        period_start,
+        count(*) as report_jobs,
+        sum(case when status = 'failed' then 1 else 0 end) as report_job_failures
+    from queued_jobs
+    group by grain, period_start
+
+),
+
+-- every period with any activity -----------------------------------------------
+active_periods as (
+
+    select
+        grain,
+        period_start
+    from tests
+    union all
+    select
+        grain,
+        period_start
+    from quarantine
+    union all
+    select
+        grain,
+        period_start
+    from freshness
+    union all
+    select
+        grain,
+        period_start
+    from runs
+    union all
+    select
+        grain,
+        period_start
+    from volume
+    where volume_anomalies > 0
+    union all
+    select
+        grain,
+        period_start
+    from jobs
 
 ),
 
 periods as (
 
-    select grain, period_start from tests
-    union
-    select grain, period_start from quarantine
-    union
-    select grain, period_start from freshness
-    union
-    select grain, period_start from runs
-    union
-    select grain, period_start from volume where volume_anomalies > 0
-    union
-    select grain, period_start from report_jobs
+    select distinct
+        grain,
+        period_start
+    from active_periods
 
 ),
 
@@ -217,8 +315,8 @@ final as (
         cast(runs.run_seconds_p95 as decimal(18, 3)) as run_seconds_p95,
         slowest.slowest_models,
         cast(coalesce(volume.volume_anomalies, 0) as bigint) as volume_anomalies,
-        cast(coalesce(report_jobs.report_jobs, 0) as bigint) as report_jobs,
-        cast(coalesce(report_jobs.report_job_failures, 0) as bigint) as report_job_failures
+        cast(coalesce(jobs.report_jobs, 0) as bigint) as report_jobs,
+        cast(coalesce(jobs.report_job_failures, 0) as bigint) as report_job_failures
     from periods
     left join tests
         on periods.grain = tests.grain and periods.period_start = tests.period_start
@@ -232,8 +330,8 @@ final as (
         on periods.grain = slowest.grain and periods.period_start = slowest.period_start
     left join volume
         on periods.grain = volume.grain and periods.period_start = volume.period_start
-    left join report_jobs
-        on periods.grain = report_jobs.grain and periods.period_start = report_jobs.period_start
+    left join jobs
+        on periods.grain = jobs.grain and periods.period_start = jobs.period_start
 
 )
 
