@@ -261,6 +261,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
     STREAM: ReportJobEvent,
     SCHEDULER_STREAM: SchedulerRunEvent,
 }
+#: Each stream's landing table in the warehouse (schema ``monitoring_raw``),
+#: one row per line as text: Snowpipe fills them on Snowflake, a local build
+#: (``orchestration.local_events``) on DuckDB. dbt gets this mapping as the
+#: generated macro ``event_streams()``.
+LANDING_TABLES: dict[str, str] = {
+    STREAM: "report_job_events",
+    SCHEDULER_STREAM: "scheduler_run_events",
+}
 
 
 def _depth(value: Any) -> int:
@@ -423,12 +431,56 @@ def event_sink(settings: Settings | None = None, client: Any = None) -> EventSin
     return sink_from_url(settings.events_url, settings.events_dir, client=client)
 
 
+#: The dbt project's copy of the schemas (dbt cannot read a file: the schemas
+#: reach its SQL as a macro). In a source checkout only.
+DBT_SCHEMAS_MACRO = (
+    Path(__file__).resolve().parent.parent / "dbt_project/macros/monitoring/event_schemas.sql"
+)
+
+
+def render_dbt_schemas() -> str:
+    """The macro file ``event_json_schema(stream)``: each stream's JSON Schema,
+    for the staging models that check landed lines against it."""
+    parts = [
+        "{#- Written by `uv run python -m analytics_core.events` from the event classes of",
+        "    analytics_core/events.py (the JSON Schemas of analytics_core/schemas/). Do not",
+        "    edit: a test fails when this file and the classes disagree. -#}",
+        "{# The event streams (folders under the events root) and their landing tables. #}",
+        "{% macro event_streams() %}",
+        "    {{ return(" + json.dumps(dict(sorted(LANDING_TABLES.items()))) + ") }}",
+        "{% endmacro %}",
+        "",
+        "{# A stream's JSON Schema, as a mapping. #}",
+        "{% macro event_json_schema(stream) %}",
+        "{%- set schemas = {} -%}",
+    ]
+    for stream, kind in sorted(EVENT_TYPES.items()):
+        text = json.dumps(event_json_schema(kind), sort_keys=True, separators=(",", ":"))
+        parts += [
+            "{%- set text -%}{% raw %}" + text + "{% endraw %}{%- endset -%}",
+            "{%- do schemas.update({'" + stream + "': fromjson(text)}) -%}",
+        ]
+    parts += [
+        "{%- if stream not in schemas -%}",
+        "    {{ exceptions.raise_compiler_error('no event schema for stream ' ~ stream"
+        " ~ '; streams: ' ~ (schemas.keys() | sort | join(', '))) }}",
+        "{%- endif -%}",
+        "{{ return(schemas[stream]) }}",
+        "{% endmacro %}",
+    ]
+    return "\n".join(parts) + "\n"
+
+
 def main() -> None:
-    """``python -m analytics_core.events``: rewrite the committed JSON Schemas."""
+    """``python -m analytics_core.events``: rewrite the committed JSON Schemas
+    and, in a source checkout, the dbt project's copy of them."""
     for kind in EVENT_TYPES.values():
         kind.schema_path.parent.mkdir(parents=True, exist_ok=True)
         kind.schema_path.write_text(render_json_schema(kind), encoding="utf-8")
         sys.stdout.write(f"wrote {kind.schema_path}\n")
+    if DBT_SCHEMAS_MACRO.parent.is_dir():
+        DBT_SCHEMAS_MACRO.write_text(render_dbt_schemas(), encoding="utf-8")
+        sys.stdout.write(f"wrote {DBT_SCHEMAS_MACRO}\n")
 
 
 if __name__ == "__main__":

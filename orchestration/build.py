@@ -27,7 +27,7 @@ from typing import Protocol
 from analytics_core.errors import AnalyticsError
 from analytics_core.settings import PROJECT_ROOT, Settings, SnowflakeSettings
 from analytics_core.snowflake import connection_parameters
-from orchestration import build_inputs
+from orchestration import build_inputs, local_events
 from orchestration import warehouse_publish as files
 from orchestration.dbt_runner import (
     DbtCommand,
@@ -132,11 +132,11 @@ def git_commit() -> str:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """What every dbt command of a build reads besides the profile: where the
-    report job events are (``monitoring`` reads them), the commit that the
-    run-results hook records and the local profile's threads."""
+    """What every dbt command of a build reads besides the profile: the commit
+    that the run-results hook records and the local profile's threads. (The
+    events reach dbt as rows: :mod:`orchestration.local_events` loads them
+    into the build copy before dbt starts.)"""
     return {
-        "ANALYTICS_EVENTS_DIR": str(settings.events_dir),
         "ANALYTICS_GIT_COMMIT": git_commit(),
         "ANALYTICS_DBT_THREADS": str(settings.dbt_thread_count),
     }
@@ -388,6 +388,12 @@ def build_local(
             args = [*args, "--selector", DATA_CHANGES]
         reporter.phase("copying the state warehouse")
         build_copy = files.prepare_build_copy(settings)
+        reporter.phase("loading new events")
+        try:
+            local_events.load_new_events(build_copy, settings.events_dir)
+        except BaseException:
+            files.discard_build_copy(settings)
+            raise
         invocation = local_invocation(settings, build_copy)
         staging = files.new_docs_staging(settings)
         fresh: DbtResult | None = None

@@ -79,3 +79,15 @@
 {% macro iso_week_start(date_expr) -%}
     cast({{ dbt.dateadd('day', '1 - ' ~ iso_day_of_week(date_expr), date_expr) }} as date)
 {%- endmacro %}
+
+{#
+    The first day of the period a date falls in, for a grain held in a column
+    or literal (`'day'` or `'month'`): the scorecard counts the same activity
+    at both grains in one query.
+#}
+{% macro period_start(grain_expr, date_expr) -%}
+    case {{ grain_expr }}
+        when 'day' then cast({{ date_expr }} as date)
+        when 'month' then cast({{ dbt.date_trunc('month', date_expr) }} as date)
+    end
+{%- endmacro %}

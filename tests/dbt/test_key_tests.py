@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from analytics_core.settings import Settings
+from tests.dbt.evaluator import exceptions
 
 pytestmark = pytest.mark.slow
 
@@ -85,20 +86,9 @@ def test_column_tests_are_folded_into_one_test_per_model(manifest: dict[str, Any
         assert isinstance(columns, list) and columns, test["name"]
 
 
-# Models with no primary-key test, each on purpose. Logs whose rows repeat by
-# design have no column set that is unique; the keyed form of each is named.
-NO_PRIMARY_KEY = {
-    # An order appears once per run that touched it, a run that found only
-    # deletions shares the previous run's mark, and a full build writes one
-    # row without an order: a run log, read by mark, not by key.
-    "int_orders__changed": "run log: an order repeats per run, a full build's row has no order",
-    # The CDC logs as delivered: an exact duplicate delivery (raw-data
-    # contract) repeats a row. stg_shop__orders / stg_shop__order_items are
-    # their keyed current state; deduplicating here would make every read of
-    # the log (the high-water mark's max() included) aggregate all of it.
-    "stg_shop__order_changes": "CDC log as delivered: exact duplicate deliveries repeat rows",
-    "stg_shop__order_item_changes": "CDC log as delivered: exact duplicate deliveries repeat rows",
-}
+# Models with no primary-key test, each on purpose and with its reason
+# (logs whose rows repeat by design have no column set that is unique).
+NO_PRIMARY_KEY = exceptions("fct_missing_primary_key_tests")
 
 
 def test_every_model_seed_and_snapshot_has_a_primary_key_test(manifest: dict[str, Any]) -> None:

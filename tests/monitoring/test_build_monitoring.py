@@ -225,7 +225,8 @@ def test_the_scorecard_counts_what_dbt_reported(history: dict[str, Any]) -> None
     (row,) = query(
         settings.warehouse_path,
         "select sum(tests_run), sum(tests_passed), sum(tests_warned), sum(tests_failed), "
-        "sum(dbt_runs), sum(dbt_runs_failed) from monitoring.data_quality_daily",
+        "sum(dbt_runs), sum(dbt_runs_failed) from monitoring.data_quality_scorecard "
+        "where grain = 'day'",
     )
     assert row == (
         expected["tests_run"],
@@ -238,12 +239,12 @@ def test_the_scorecard_counts_what_dbt_reported(history: dict[str, Any]) -> None
     monthly = query(
         settings.warehouse_path,
         "select sum(tests_run), sum(rows_quarantined), sum(dbt_runs) "
-        "from monitoring.data_quality_monthly",
+        "from monitoring.data_quality_scorecard where grain = 'month'",
     )
     daily = query(
         settings.warehouse_path,
         "select sum(tests_run), sum(rows_quarantined), sum(dbt_runs) "
-        "from monitoring.data_quality_daily",
+        "from monitoring.data_quality_scorecard where grain = 'day'",
     )
     assert monthly == daily
     (quarantined,) = query(

@@ -100,6 +100,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 json.dumps({**good, "event_id": str(uuid.uuid4()), "duration_ms": "100"}),
                 json.dumps({**good, "event_id": str(uuid.uuid4()), "at": "2026-06-01T08:00:00"}),
                 '{"schema_version": 1, "event_id": "' + str(uuid.uuid4()) + '", "job_id": "tr',
+                # Rules only the event class states (its JSON Schema), not the SQL:
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "duration_ms": 604800001}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "job_id": "j\u0001x"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "report_type": ""}),
+                # schema_version may be left out (the class's default): a valid
+                # re-delivery of the first line, kept once.
+                json.dumps({k: v for k, v in good.items() if k != "schema_version"}),
             ]
         )
     )
@@ -189,9 +196,9 @@ def test_redelivered_event_is_kept_once_and_malformed_lines_are_visible(
 ) -> None:
     settings = built["settings"]
     (landed,) = query(settings, "select count(*) from monitoring_raw.report_job_events")
-    assert landed == (10 + 6,)
+    assert landed == (10 + 10,)
     (events,) = query(settings, "select count(*) from monitoring.report_job_events")
-    assert events == (10,)  # 9 distinct events + j5, the duplicate once
+    assert events == (10,)  # 9 distinct events + j5, each duplicate once
     rejected = query(
         settings,
         "select file_row_number, reject_reason from monitoring.report_job_events_rejected "
@@ -203,6 +210,9 @@ def test_redelivered_event_is_kept_once_and_malformed_lines_are_visible(
         (4, "bad_duration_ms"),
         (5, "bad_at"),
         (6, "not_a_json_object"),
+        (7, "bad_duration_ms"),
+        (8, "bad_job_id"),
+        (9, "bad_report_type"),
     ]
 
 
@@ -285,7 +295,7 @@ def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
         "from monitoring.report_jobs_daily where report_type = 'daily_sales'",
     ) == [(4, 2, 1, 1 / 3)]
     (landed,) = query(settings, "select count(*) from monitoring_raw.report_job_events")
-    assert landed == (18,)  # nothing loaded twice
+    assert landed == (22,)  # nothing loaded twice
     sink.write(
         [
             run("nightly_full_build", 2, 1, "succeeded", 40, kind="build", duration_ms=2400000),

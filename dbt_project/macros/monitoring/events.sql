@@ -18,23 +18,17 @@
     parse them and put the ones that fail in <table>_rejected.
 
     - Snowflake: Snowpipe copies new S3 objects into them (events_ddl.sql).
-    - DuckDB: load_local_events() is the local stand-in for Snowpipe. It
-      copies the lines of $ANALYTICS_EVENTS_DIR/<stream>/*/*.jsonl that are
-      not in the table yet (by file and line number); the build copy of the
-      warehouse keeps them only if the build succeeds. No events folder, or
-      no files, is an empty table.
+    - DuckDB: a local build copies the new lines of $ANALYTICS_HOME/events/
+      into them before dbt starts (orchestration/local_events.py, the local
+      stand-in for Snowpipe).
+
+    The streams, their tables and their JSON Schemas come from the event
+    classes of analytics_core/events.py, through the generated macros of
+    event_schemas.sql (event_streams(), event_json_schema()).
 
     create_event_tables() must run before assert_raw_contract() checks the
     sources (on-run-start), so the tables exist on a fresh warehouse.
 #}
-
-{# The event streams (folders under the events root) and their landing tables. #}
-{% macro event_streams() %}
-    {{ return({
-        'report_jobs': 'report_job_events',
-        'scheduler_runs': 'scheduler_run_events',
-    }) }}
-{% endmacro %}
 
 {% macro events_relation(stream) %}
     {%- set streams = event_streams() -%}
@@ -64,57 +58,8 @@
             {%- do adapter.execute(
                 'create table if not exists ' ~ relation ~ ' (' ~ events_columns_ddl() ~ ')',
                 auto_begin=False, fetch=False) -%}
-            {%- if target.type == 'duckdb' and flags.WHICH in ('build', 'run') -%}
-                {%- do load_local_events(relation, stream) -%}
-            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-{% endmacro %}
-
-{# DuckDB: copy new lines of a stream's local events files into its landing table. #}
-{% macro load_local_events(relation, stream) %}
-    {%- set root = env_var('ANALYTICS_EVENTS_DIR', '.analytics/events') | replace('\\', '/') -%}
-    {%- set root = root.rstrip('/') -%}
-    {%- set pattern = (root ~ '/' ~ stream ~ '/*/*.jsonl') | replace("'", "''") -%}
-    {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
-    {%- if found == 0 -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set prefix_length = (root ~ '/') | length -%}
-    {%- set load_sql -%}
-        insert into {{ relation }} (raw_line, file_name, file_row_number, loaded_at)
-        with files as (
-            select
-                substr(replace(filename, '\', '/'), {{ prefix_length + 1 }}) as file_name,
-                -- a file with bytes that are not UTF-8 is read escaped (\xFF):
-                -- its lines are kept, and rejected as not JSON
-                string_split(
-                    coalesce(try(decode(content)), replace(content::varchar, '\x0A', chr(10))),
-                    chr(10)
-                ) as lines
-            from read_blob('{{ pattern }}')
-        ),
-        numbered as (
-            select
-                file_name,
-                unnest(lines) as raw_line,
-                generate_subscripts(lines, 1) as file_row_number
-            from files
-        )
-        select
-            rtrim(numbered.raw_line, chr(13)) as raw_line,
-            numbered.file_name,
-            numbered.file_row_number,
-            cast(timezone('UTC', now()) as timestamp) as loaded_at
-        from numbered
-        where trim(numbered.raw_line) <> ''
-            and not exists (
-                select 1 from {{ relation }} as loaded
-                where loaded.file_name = numbered.file_name
-                    and loaded.file_row_number = numbered.file_row_number
-            )
-    {%- endset -%}
-    {%- do adapter.execute(load_sql, auto_begin=False, fetch=False) -%}
 {% endmacro %}
 
 {# ------------------------------------------------------------ reading JSON #}
@@ -264,8 +209,10 @@
       minimum, maximum         bounds of an integer
       equals      the only accepted integer
       default     SQL for the output column when the member is absent
-    (Not `values`: a dict's method would shadow it in Jinja.) The event
-    classes in analytics_core/events.py are the source of these rules; tests write events with them and check the models agree.
+    (Not `values`: a dict's method would shadow it in Jinja.) Models do not
+    write these by hand: event_fields() reads them from the stream's JSON
+    Schema, so the event classes of analytics_core/events.py are their one
+    definition.
 #}
 {% macro parse_event_lines(source_relation, fields) %}
 with
@@ -376,9 +323,10 @@ from checked
     {%- if field.accepted -%}
         {%- do rules.append(value ~ " not in ('" ~ (field.accepted | join("', '")) ~ "')") -%}
     {%- endif -%}
-    {%- if field.min_length is defined and field.max_length is defined -%}
-        {%- do rules.append('length(' ~ value ~ ') not between ' ~ field.min_length ~ ' and ' ~ field.max_length) -%}
-    {%- elif field.max_length is defined -%}
+    {%- if field.min_length is defined -%}
+        {%- do rules.append('length(' ~ value ~ ') < ' ~ field.min_length) -%}
+    {%- endif -%}
+    {%- if field.max_length is defined -%}
         {%- do rules.append('length(' ~ value ~ ') > ' ~ field.max_length) -%}
     {%- endif -%}
     {%- if field.minimum is defined -%}
@@ -413,6 +361,106 @@ from checked
         {{ value }}
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    event_fields(stream, columns): the field list parse_event_lines() checks,
+    read from the stream's JSON Schema (event_json_schema(), written from the
+    event classes of analytics_core/events.py): each member's JSON type and
+    format, whether it is required or may be null, its enum, const, length
+    and range bounds and pattern. The model says only what is SQL's business,
+    one dict per member in output order:
+      name      the JSON member (every member of the schema, and only those)
+      column    the output column (default: name)
+      reason    the reject reason (default: bad_<name>)
+      default   SQL for the output column when the member is absent (default:
+                the schema's default, when it has one)
+    A member the model does not list, or one the schema does not have, is a
+    compile error: a new field in the event class needs a decision here.
+#}
+{% macro event_fields(stream, columns) %}
+    {%- set schema = event_json_schema(stream) -%}
+    {%- set properties = schema['properties'] -%}
+    {%- set required = schema.get('required', []) -%}
+    {%- set listed = columns | map(attribute='name') | list -%}
+    {%- set unlisted = properties.keys() | reject('in', listed) | sort | list -%}
+    {%- set unknown = listed | reject('in', properties.keys()) | list -%}
+    {%- if unlisted or unknown -%}
+        {{ exceptions.raise_compiler_error(
+            "event stream " ~ stream ~ ": the model must list every member of its schema"
+            ~ (", not listed: " ~ unlisted | join(', ') if unlisted else '')
+            ~ (", not in the schema: " ~ unknown | join(', ') if unknown else '')) }}
+    {%- endif -%}
+    {%- set fields = [] -%}
+    {%- for column in columns -%}
+        {%- do fields.append(_event_field_from_schema(
+            column, properties[column.name], column.name in required)) -%}
+    {%- endfor -%}
+    {{ return(fields) }}
+{% endmacro %}
+
+{% macro _event_field_from_schema(column, member, is_required) %}
+    {%- set variants = member.get('anyOf', [member]) -%}
+    {%- set typed = variants | rejectattr('type', 'equalto', 'null') | list -%}
+    {%- if typed | length != 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "event member " ~ column.name ~ ": one JSON type besides null expected") }}
+    {%- endif -%}
+    {%- set spec = typed[0] -%}
+    {%- set also = [] -%}
+    {%- if typed | length < variants | length -%}{%- do also.append('null') -%}{%- endif -%}
+    {%- if not is_required -%}{%- do also.append('missing') -%}{%- endif -%}
+    {%- set field = {'name': column.name, 'also': also} -%}
+    {%- if spec.type == 'string' and spec.get('format') == 'uuid' -%}
+        {%- do field.update({'type': 'uuid'}) -%}
+    {%- elif spec.type == 'string' and spec.get('format') == 'date-time' -%}
+        {%- do field.update({'type': 'timestamp'}) -%}
+    {%- elif spec.type in ('string', 'integer', 'object') -%}
+        {%- do field.update({'type': spec.type}) -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "event member " ~ column.name ~ ": no SQL check for JSON type " ~ spec.type) }}
+    {%- endif -%}
+    {%- if 'enum' in spec -%}{%- do field.update({'accepted': spec['enum']}) -%}{%- endif -%}
+    {%- if 'const' in spec -%}{%- do field.update({'equals': spec['const']}) -%}{%- endif -%}
+    {%- if 'minLength' in spec -%}{%- do field.update({'min_length': spec['minLength']}) -%}{%- endif -%}
+    {%- if 'maxLength' in spec -%}{%- do field.update({'max_length': spec['maxLength']}) -%}{%- endif -%}
+    {%- if 'minimum' in spec -%}{%- do field.update({'minimum': spec['minimum']}) -%}{%- endif -%}
+    {%- if 'maximum' in spec -%}{%- do field.update({'maximum': spec['maximum']}) -%}{%- endif -%}
+    {%- if 'pattern' in spec -%}
+        {%- do field.update({'pattern': _event_pattern(column.name, spec['pattern'])}) -%}
+    {%- endif -%}
+    {%- for key in ('column', 'reason', 'default') -%}
+        {%- if column.get(key) is not none -%}{%- do field.update({key: column[key]}) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if 'default' not in field and member.get('default') is not none -%}
+        {%- set value = member['default'] -%}
+        {%- do field.update({'default': value if value is number else "'" ~ value ~ "'"}) -%}
+    {%- endif -%}
+    {{ return(field) }}
+{% endmacro %}
+
+{#
+    A JSON Schema pattern as the whole-value regular expression
+    events_matches() takes: without its ^...$ anchors (both adapters match the
+    whole value). Backslashes may only start \xHH escapes (a character by its
+    code): DuckDB's regular expressions read the escape, and Snowflake's
+    string literals turn it into the character itself, which its regular
+    expressions match as such. Any other backslash sequence (\d, \s: dropped
+    by Snowflake's literals) or a quote is refused at compile time rather than
+    checked differently on the two adapters.
+#}
+{% macro _event_pattern(name, pattern) %}
+    {%- set body = pattern -%}
+    {%- if body.startswith('^') -%}{%- set body = body[1:] -%}{%- endif -%}
+    {%- if body.endswith('$') -%}{%- set body = body[:-1] -%}{%- endif -%}
+    {%- if modules.re.search('\\\\(?!x[0-9a-fA-F]{2})', body) or "'" in body -%}
+        {{ exceptions.raise_compiler_error(
+            "event member " ~ name ~ ": pattern " ~ pattern
+            ~ " uses a backslash sequence or a quote the SQL cannot check the same way"
+            ~ " on both adapters") }}
+    {%- endif -%}
+    {{ return(body) }}
+{% endmacro %}
 
 {#
     append_new_events(parsed, columns): the select of an append-only

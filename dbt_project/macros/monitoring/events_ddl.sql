@@ -93,7 +93,7 @@
     {%- if target.type != 'snowflake' -%}
         {{ exceptions.raise_compiler_error(
             "create_events_pipes is for Snowflake targets; locally the build reads "
-            ~ "$ANALYTICS_EVENTS_DIR itself") }}
+            ~ "the events folder itself (orchestration/local_events.py)") }}
     {%- endif -%}
     {%- for statement in events_ddl(storage_integration, s3_url) -%}
         {%- if dry_run -%}

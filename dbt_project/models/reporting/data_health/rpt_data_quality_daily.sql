@@ -1,6 +1,6 @@
 -- The data-quality scorecard per day, for the UI's data health page.
 select
-    date_day,
+    period_start as date_day,
     tests_run,
     tests_passed,
     tests_warned,
@@ -19,4 +19,5 @@ select
     volume_anomalies,
     report_jobs,
     report_job_failures
-from {{ ref('data_quality_daily') }}
+from {{ ref('data_quality_scorecard') }}
+where grain = 'day'

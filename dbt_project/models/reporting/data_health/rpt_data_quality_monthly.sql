@@ -1,6 +1,6 @@
 -- The data-quality scorecard per month: what the monthly_data_quality report renders.
 select
-    month_start,
+    period_start as month_start,
     tests_run,
     tests_passed,
     tests_warned,
@@ -19,4 +19,5 @@ select
     volume_anomalies,
     report_jobs,
     report_job_failures
-from {{ ref('data_quality_monthly') }}
+from {{ ref('data_quality_scorecard') }}
+where grain = 'month'
