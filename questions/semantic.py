@@ -70,6 +70,10 @@ class DimensionInfo:
     semantic_model: str = ""
     #: The column or SQL expression in the semantic model's relation.
     expr: str = ""
+    #: The dimension's (or entity's) dbt ``meta``: ``synonyms``,
+    #: ``sample_values``, and what the question engine reads
+    #: (``question_order``, ``value_synonyms``, ``stands_for``).
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -510,6 +514,7 @@ class SemanticLayer:
                         kind="time" if is_time else "categorical",
                         semantic_model=model["name"],
                         expr=dimension.get("expr") or dimension["name"],
+                        meta=meta,
                     ),
                 )
             for entity in entities:
@@ -524,6 +529,7 @@ class SemanticLayer:
                         kind="entity",
                         semantic_model=model["name"],
                         expr=entity.get("expr") or entity["name"],
+                        meta=meta,
                     )
         return list(found.values())
 

@@ -61,21 +61,13 @@ from questions.local.reading import (
     read_question,
     refine,
 )
-from questions.local.vocabulary import (
-    QUESTION_DIMENSIONS,
-    build_vocabulary,
-    normalize,
-)
+from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
 from questions.local.wording import Wording, error_line
 from questions.periods import PeriodError
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
 ENGINE_NAME = "local"
 
-#: Metrics that only meet other data by the sales_region entity and month.
-TARGET_METRICS = frozenset({"target_revenue", "target_attainment"})
-#: With a target metric, revenue is the region-keyed revenue and region is the entity.
-_TARGET_SWAPS = {"revenue": "regional_revenue", "customer__region": "sales_region"}
 #: Rows shown for "top products" without a number.
 DEFAULT_TOP_N = 10
 
@@ -113,7 +105,7 @@ class LocalQuestionEngine:
         if values is None:
             values = {}
             if runner is not None:
-                values = read_values(layer, runner, dialect, QUESTION_DIMENSIONS)
+                values = read_values(layer, runner, dialect, question_dimensions(layer))
         self.vocabulary = build_vocabulary(layer, values)
         self.words = Wording(self.vocabulary)
         self._compiler = ShapeCompiler(layer, dialect)
@@ -272,7 +264,7 @@ class LocalQuestionEngine:
     def compile(self, interpretation: Interpretation) -> str:
         """MetricFlow's SQL for ``interpretation`` (cached per shape); with a
         target metric, the period is compared in whole months."""
-        monthly = bool(TARGET_METRICS & set(interpretation.metrics))
+        monthly = bool(set(self.vocabulary.target_metrics) & set(interpretation.metrics))
         return self._compiler.compile(interpretation, "month" if monthly else "day")
 
     def describe(self, interpretation: Interpretation, reading: Reading | None = None) -> str:
@@ -318,13 +310,15 @@ class LocalQuestionEngine:
                     " rate, targets...).",
                     reading=reading,
                 )
-            metrics = ["revenue"]
-            reading.notes.append("ranked by revenue (no metric was named)")
-        uses_targets = any(m in TARGET_METRICS for m in metrics)
+            default = self.vocabulary.suggested_metrics[:1]
+            metrics = list(default)
+            named = self.words.metrics(default).lower()
+            reading.notes.append(f"ranked by {named} (no metric was named)")
+        uses_targets = any(m in self.vocabulary.target_metrics for m in metrics)
         group_by = list(reading.group_by)
         filters = dict(reading.filters)
         if uses_targets:
-            metrics, group_by, filters = _for_targets(metrics, group_by, filters)
+            metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
         supported = self.supported_group_bys(metrics)
         for dimension in [*group_by, *(d for d, _ in filters)]:
             if dimension not in supported:
@@ -347,7 +341,8 @@ class LocalQuestionEngine:
             )
         if grain:
             group_by.append(f"metric_time__{grain}")
-        order_by, limit = _ordering(question, reading, metrics, group_by, uses_targets)
+        stand_ins = self.vocabulary.stand_ins if uses_targets else {}
+        order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins)
         interpretation = Interpretation(
             metrics=tuple(metrics),
             group_by=tuple(group_by),
@@ -428,16 +423,27 @@ def _refusal(text: str) -> str | None:
 
 
 def _for_targets(
-    metrics: list[str], group_by: list[str], filters: dict[tuple[str, str], list[str]]
+    vocabulary: Vocabulary,
+    metrics: list[str],
+    group_by: list[str],
+    filters: dict[tuple[str, str], list[str]],
 ) -> tuple[list[str], list[str], dict[tuple[str, str], list[str]]]:
-    """With a target metric: revenue and region as their region-keyed stand-ins,
-    and "revenue vs target" shows the target itself between them."""
-    metrics = dedupe(_TARGET_SWAPS.get(m, m) for m in metrics)
-    group_by = dedupe(_TARGET_SWAPS.get(g, g) for g in group_by)
-    filters = {(_TARGET_SWAPS.get(d, d), op): vs for (d, op), vs in filters.items()}
-    wants_target = "regional_revenue" in metrics and "target_attainment" in metrics
-    if wants_target and "target_revenue" not in metrics:
-        metrics.insert(metrics.index("target_attainment"), "target_revenue")
+    """With a target metric: revenue and region as their region-keyed stand-ins
+    (``meta.stands_for``). "Revenue vs target" (a stand-in and a target ratio)
+    shows the targets themselves (the target metrics that are not ratios)
+    between them."""
+    swaps = vocabulary.stand_ins
+    metrics = dedupe(swaps.get(m, m) for m in metrics)
+    group_by = dedupe(swaps.get(g, g) for g in group_by)
+    filters = {(swaps.get(d, d), op): vs for (d, op), vs in filters.items()}
+    targets = set(vocabulary.target_metrics)
+    ratios = [m for m in metrics if m in targets and m in vocabulary.ratio_metrics]
+    if ratios and set(swaps.values()) & set(metrics):
+        at = metrics.index(ratios[0])
+        for target in vocabulary.target_metrics:
+            if target not in metrics and target not in vocabulary.ratio_metrics:
+                metrics.insert(at, target)
+                at += 1
     return metrics, group_by, filters
 
 
@@ -446,7 +452,7 @@ def _ordering(
     reading: Reading,
     metrics: Sequence[str],
     group_by: Sequence[str],
-    uses_targets: bool,
+    stand_ins: Mapping[str, str],
 ) -> tuple[list[OrderBy], int | None]:
     """Order and limit: a top/bottom N by its metric, else by time, else the
     first metric's largest slices first."""
@@ -455,7 +461,7 @@ def _ordering(
         descending, n = reading.top
         rank = reading.rank_metric or metrics[0]
         rank = rank if rank in metrics else metrics[0]
-        rank = _TARGET_SWAPS.get(rank, rank) if uses_targets else rank
+        rank = stand_ins.get(rank, rank)
         categorical = [g for g in group_by if not g.startswith("metric_time")]
         if categorical or time_group:
             return [OrderBy(rank, descending)], n or (

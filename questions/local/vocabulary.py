@@ -14,21 +14,12 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from questions.local.english import GRAIN_WORDS, STOPWORDS
-from questions.semantic import SemanticLayer
+from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
-#: Categorical dimensions a question may slice or filter by (metrics.md), with
-#: the group-by name MetricFlow knows them by.
-QUESTION_DIMENSIONS = (
-    "customer__region",
-    "customer__country",
-    "customer__segment",
-    "product__category",
-    "product__product_name",
-    "order__channel",
-    "order__order_status",
-)
+_Info = TypeVar("_Info", MetricInfo, DimensionInfo)
 
 
 def normalize(text: str) -> str:
@@ -109,10 +100,17 @@ class Vocabulary:
     values: dict[str, list[str]] = field(default_factory=dict)
     max_words: int = 1
     #: The dimensions questions may slice or filter by, in the order
-    #: suggestions name them.
-    question_dimensions: tuple[str, ...] = QUESTION_DIMENSIONS
-    #: The metrics suggestions offer when a question names none.
-    suggested_metrics: tuple[str, ...] = ("revenue", "orders", "average_order_value")
+    #: suggestions name them (``meta.question_order``).
+    question_dimensions: tuple[str, ...] = ()
+    #: The metrics suggestions offer when a question names none (``meta.suggest``).
+    suggested_metrics: tuple[str, ...] = ()
+    #: Metrics by sales_region and month only (``meta.target``), in definition order.
+    target_metrics: tuple[str, ...] = ()
+    #: Metrics that are ratios of two others (``type: ratio``).
+    ratio_metrics: frozenset[str] = frozenset()
+    #: Next to a target metric, what stands for a metric or dimension
+    #: (``meta.stands_for``): ``{"revenue": "regional_revenue", ...}``.
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -131,74 +129,101 @@ class Vocabulary:
 
 def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) -> Vocabulary:
     """The vocabulary of ``layer`` with the question dimensions' ``values``."""
-    vocab = Vocabulary()
-    for metric in layer.metrics():
+    metrics = layer.metrics()
+    vocab = Vocabulary(
+        question_dimensions=question_dimensions(layer),
+        suggested_metrics=tuple(m.name for m in _ordered(metrics, "suggest")),
+        target_metrics=tuple(m.name for m in metrics if m.meta.get("target")),
+        ratio_metrics=frozenset(m.name for m in metrics if m.type == "ratio"),
+    )
+    for metric in metrics:
         vocab.metric_labels[metric.name] = metric.label
+        if metric.meta.get("stands_for"):
+            vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
         if metric.meta.get("internal"):
             continue  # reached through another metric (regional_revenue via revenue)
         term = Term("metric", metric.name)
         for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
             vocab.add(phrase, term)
-    # Phrases people use that say more than one synonym list can.
-    for phrase, metric_name in (
-        ("how many orders", "orders"),
-        ("vs target", "target_attainment"),
-        ("versus target", "target_attainment"),
-        ("against target", "target_attainment"),
-        ("against plan", "target_attainment"),
-        ("sell", "revenue"),
-        ("sold", "units_sold"),
-        ("aov", "average_order_value"),
-        ("margin %", "gross_margin_pct"),
-        ("margin pct", "gross_margin_pct"),
-        ("gross margin pct", "gross_margin_pct"),
-    ):
-        vocab.add(phrase, Term("metric", metric_name))
+    # Phrases people use that say more than one synonym list can (after all
+    # the names and synonyms: a phrase both are keeps the synonym's metric first).
+    for metric in metrics:
+        for phrase in _strings(metric, "question_phrases"):
+            vocab.add(phrase, Term("metric", metric.name))
     dimensions = {d.name: d for d in layer.dimensions()}
-    if "sales_region" in dimensions:
-        # Said where a target metric groups by the region entity.
-        vocab.dimension_labels["sales_region"] = dimensions["sales_region"].label
-    for name in QUESTION_DIMENSIONS:
-        info = dimensions.get(name)
-        if info is None:
-            continue
-        vocab.dimension_labels[name] = info.label
-        term = Term("dimension", name)
-        short = name.split("__", 1)[-1]
-        for phrase in (short.replace("_", " "), info.label, *info.synonyms):
-            vocab.add(phrase, term)
-        synonyms_of_values = _value_synonyms(layer, name)
-        for value in values.get(name, ()):
-            vocab.values.setdefault(name, []).append(value)
-            value_term = Term("value", name, value)
-            vocab.add(value, value_term)
-            if "_" in value:
-                vocab.add(value.replace("_", " "), value_term)
-            for alias in synonyms_of_values.get(value, ()):
-                vocab.add(alias, value_term)
+    for info in dimensions.values():
+        if info.kind == "entity" and info.meta.get("stands_for"):
+            vocab.stand_ins[str(info.meta["stands_for"])] = info.name
+            # Said where a target metric groups by the entity.
+            vocab.dimension_labels[info.name] = info.label
+    for name in vocab.question_dimensions:
+        _add_dimension(vocab, dimensions[name], values.get(name, ()))
     for word, grain in GRAIN_WORDS.items():
         vocab.add(word, Term("grain", grain))
     return vocab
 
 
-def _value_synonyms(layer: SemanticLayer, dimension: str) -> dict[str, tuple[str, ...]]:
-    """``meta.value_synonyms`` of a dimension in the dbt semantic model."""
-    entity, _, short = dimension.partition("__")
-    for model in layer.raw_manifest.get("semantic_models", []):
-        for item in model.get("dimensions", []):
-            if item["name"] != short:
-                continue
-            primary = model.get("primary_entity") or next(
-                (e["name"] for e in model.get("entities", []) if e.get("type") == "primary"),
-                None,
+def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]) -> None:
+    """A question dimension's names and its values, with their ``value_synonyms``."""
+    vocab.dimension_labels[info.name] = info.label
+    term = Term("dimension", info.name)
+    short = info.name.split("__", 1)[-1]
+    for phrase in (short.replace("_", " "), info.label, *info.synonyms):
+        vocab.add(phrase, term)
+    raw = info.meta.get("value_synonyms") or {}
+    if not isinstance(raw, Mapping):
+        raise SemanticLayerError(
+            f"meta.value_synonyms of {info.name} must map each value to a list of names"
+        )
+    synonyms_of_values = {str(k): tuple(str(v) for v in vs or ()) for k, vs in raw.items()}
+    for value in values:
+        vocab.values.setdefault(info.name, []).append(value)
+        value_term = Term("value", info.name, value)
+        vocab.add(value, value_term)
+        if "_" in value:
+            vocab.add(value.replace("_", " "), value_term)
+        for alias in synonyms_of_values.get(value, ()):
+            vocab.add(alias, value_term)
+
+
+def question_dimensions(layer: SemanticLayer) -> tuple[str, ...]:
+    """The categorical dimensions questions may slice or filter by
+    (``meta.question_order``), in that order."""
+    found = [d for d in layer.dimensions() if "question_order" in d.meta]
+    for info in found:
+        if info.kind != "categorical":
+            raise SemanticLayerError(
+                f"meta.question_order is for categorical dimensions; {info.name} is {info.kind}"
             )
-            if primary != entity:
-                continue
-            meta = dict((item.get("config") or {}).get("meta") or {})
-            meta.update(item.get("meta") or {})
-            raw = meta.get("value_synonyms") or {}
-            return {str(k): tuple(str(v) for v in vs) for k, vs in raw.items()}
-    return {}
+    if not found:
+        # A manifest from before the engine read its dimensions from the layer,
+        # or a layer that marks none: nothing could be sliced, say why.
+        raise SemanticLayerError(
+            "the semantic layer marks no dimension questions may slice by"
+            " (meta.question_order in dbt_project/models/semantic/); if the project"
+            " does, the published semantic manifest is older: run `analytics build`"
+        )
+    return tuple(d.name for d in _ordered(found, "question_order"))
+
+
+def _ordered(items: Sequence[_Info], key: str) -> list[_Info]:
+    """``items`` with an integer ``meta[key]``, by it (then by name)."""
+    ranked: list[tuple[int, str, _Info]] = []
+    for item in items:
+        if key not in item.meta:
+            continue
+        rank = item.meta[key]
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            raise SemanticLayerError(f"meta.{key} of {item.name} must be a whole number: {rank!r}")
+        ranked.append((rank, item.name, item))
+    return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
+
+
+def _strings(metric: MetricInfo, key: str) -> tuple[str, ...]:
+    raw: Any = metric.meta.get(key) or ()
+    if isinstance(raw, str) or not isinstance(raw, Sequence):
+        raise SemanticLayerError(f"meta.{key} of {metric.name} must be a list of phrases")
+    return tuple(str(v) for v in raw)
 
 
 def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) -> list[Match]:
