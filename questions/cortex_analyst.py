@@ -31,7 +31,7 @@ only (no HTTP dependency at run time):
   exponential backoff; nothing else is retried.
 
 The engine (:class:`CortexAnalystEngine`) implements
-:class:`questions.engine.QuestionEngine`. Cortex Analyst has no "as of"
+:class:`questions.answers.QuestionEngine`. Cortex Analyst has no "as of"
 parameter (its SQL uses ``CURRENT_DATE``), so an ``as_of`` date is given to it
 as context in the question text, ``"(Today is 2026-03-15.)"``; it usually,
 not provably, resolves relative periods against that date. Cortex gives no
@@ -65,7 +65,7 @@ from analytics_core.warehouse import (
     WarehouseConnectionError,
     WarehouseError,
 )
-from questions.engine import INVISIBLES_WARNING, Answer, Turn, had_invisibles, prepare_question
+from questions.answers import INVISIBLES_WARNING, Answer, Turn, had_invisibles, prepare_question
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 
 __all__ = [

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analytics_core.errors import AnalyticsError
-from questions.engine import Interpretation
+from questions.answers import Interpretation
 from questions.semantic import Dialect, SemanticLayer
 
 

@@ -32,7 +32,7 @@ from dataclasses import replace
 
 from analytics_core.errors import AnalyticsError
 from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
-from questions.engine import (
+from questions.answers import (
     EXAMPLE_QUESTIONS,
     INVISIBLES_WARNING,
     Answer,

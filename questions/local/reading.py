@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from questions.engine import Interpretation, Period
+from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
     BOTTOM_WORDS,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analytics_core.errors import first_line
-from questions.engine import EXAMPLE_QUESTIONS, Interpretation, Period
+from questions.answers import EXAMPLE_QUESTIONS, Interpretation, Period
 from questions.local.reading import Reading
 from questions.local.vocabulary import Vocabulary
 

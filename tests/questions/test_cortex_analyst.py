@@ -21,6 +21,7 @@ import pytest
 
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import QuestionSettings, SnowflakeSettings
+from questions.answers import MAX_QUESTION_CHARS, Turn
 from questions.cortex_analyst import (
     API_PATH,
     QUERY_TAG,
@@ -32,7 +33,6 @@ from questions.cortex_analyst import (
     open_cortex_engine,
     snowflake_runner,
 )
-from questions.engine import MAX_QUESTION_CHARS, Turn
 from questions.guard import default_policy
 from tests.conftest import emulator_connection, free_port, run_cli
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from questions.engine import Filter
+from questions.answers import Filter
 from questions.local import LocalQuestionEngine
 from questions.local.vocabulary import build_vocabulary, question_dimensions
 from questions.semantic import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from analytics_core.errors import ConfigurationError
 from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
-from questions.engine import QuestionEngine
+from questions.answers import QuestionEngine
 
 
 def chosen_engine(questions: QuestionSettings) -> str:
