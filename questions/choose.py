@@ -36,7 +36,7 @@ def open_question_engine(
                 "QUESTIONS_ENGINE=cortex_analyst needs QUESTIONS_WAREHOUSE=snowflake:"
                 " Cortex Analyst runs in Snowflake"
             )
-        from questions.cortex_analyst import open_cortex_engine
+        from questions.cortex_analyst.engine import open_cortex_engine
 
         return open_cortex_engine(questions, snowflake)
     from questions.local import LocalQuestionEngine

@@ -71,7 +71,7 @@ def connect_snowflake(
     database of ``SNOWFLAKE_*`` (and a developer's ``<prefix>_`` schemas, from
     ``QUESTIONS_REPORTING_SCHEMA``), run like Cortex Analyst's SQL."""
     from analytics_core.snowflake import connection_parameters
-    from questions.cortex_analyst import snowflake_runner
+    from questions.cortex_analyst.engine import snowflake_runner
 
     params = connection_parameters(snowflake)  # raises on missing credentials
     prefix = questions.schema_prefix
