@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -300,8 +300,3 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "Average order value by channel in the last 30 days",
     "Return rate by region last quarter",
 )
-
-
-def as_json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
-    """Rows as records (for charts and tables)."""
-    return [dict(zip(columns, row, strict=False)) for row in rows]

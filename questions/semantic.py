@@ -210,17 +210,6 @@ def retarget_relations(
     return data
 
 
-def load_semantic_manifest(project_dir: Path | None = None) -> Any:
-    """The project's semantic manifest (a MetricFlow ``PydanticSemanticManifest``,
-    transformed as ``mf`` does), relations named as dbt parsed them."""
-    from metricflow_semantics.model.dbt_manifest_parser import (
-        parse_manifest_from_dbt_generated_manifest,
-    )
-
-    raw = load_raw_semantic_manifest(project_dir)
-    return parse_manifest_from_dbt_generated_manifest(json.dumps(raw))
-
-
 def validate_semantic_manifest(manifest: Any) -> list[str]:
     """Blocking issues of ``mf validate-configs``' semantic validations (no
     warehouse queries); empty when the manifest is valid."""
