@@ -846,8 +846,8 @@ def ask(
     """Answer a question in plain language from the warehouse."""
     import json
 
-    from questions.engine import MAX_QUESTION_CHARS
-    from questions.engines import open_question_engine
+    from questions.answers import MAX_QUESTION_CHARS
+    from questions.choose import open_question_engine
 
     if question == "-":
         question = sys.stdin.read(MAX_QUESTION_CHARS * 4 + 1)

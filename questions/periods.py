@@ -15,7 +15,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from questions.engine import Period
+from questions.answers import Period
 
 MONTHS = {
     "january": 1,

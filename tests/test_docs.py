@@ -62,7 +62,9 @@ def test_nothing_in_the_repository_refers_to_a_file_outside_it() -> None:
             # Inside docs/ a page names its neighbours by their file names.
             if not relative.startswith("docs/") and BARE_DOC.search(line):
                 bare.append(f"{where}: {line.strip()[:120]}")
-            for cited in CITED.findall(line):
+            # Tests make up paths as data (docs/a.md in a change list); they
+            # still may not point outside or name a page without its folder.
+            for cited in [] if relative.startswith("tests/") else CITED.findall(line):
                 if not (ROOT / cited).is_file():
                     missing.append(f"{where}: {cited}")
     assert not outside, "references outside the repository:\n" + "\n".join(outside)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from questions.engine import Answer, Filter, Interpretation, OrderBy, Period, QuestionEngine
+from questions.answers import Answer, Filter, Interpretation, OrderBy, Period, QuestionEngine
 from questions.periods import find_period
 
 #: Dimensions people pick (docs/metrics.md), with their labels.

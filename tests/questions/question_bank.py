@@ -1,4 +1,4 @@
-"""The question bank of the local question engine (``questions/local.py``).
+"""The question bank of the local question engine (``questions/local/``).
 
 Each entry is a question as a business person would type it, an explicit
 as-of date, the status the engine must give, and for answered questions the

@@ -30,13 +30,13 @@ from questions.cortex_model import (
     render,
     to_yaml,
 )
-from questions.cortex_spec import (
+from questions.semantic import SemanticLayer
+from tests.questions.cortex_spec import (
     CLAUSES,
     check_create_semantic_view,
     check_semantic_model,
     parse_create_semantic_view,
 )
-from questions.semantic import SemanticLayer
 from tests.questions.test_semantic_layer import CONTRACT_METRICS
 
 pytestmark = pytest.mark.slow

@@ -5,6 +5,7 @@ reporting tables on a real warehouse."""
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -20,12 +21,24 @@ from analytics_core.settings import PROJECT_ROOT, Settings
 from questions.semantic import (
     SemanticLayer,
     SemanticLayerError,
-    load_semantic_manifest,
+    load_raw_semantic_manifest,
     parse_semantic_manifest,
     validate_semantic_manifest,
 )
 
 pytestmark = pytest.mark.slow
+
+
+def load_semantic_manifest(project_dir: Path) -> Any:
+    """The project's semantic manifest as MetricFlow's ``mf`` reads it (a
+    ``PydanticSemanticManifest``), relations named as dbt parsed them."""
+    from metricflow_semantics.model.dbt_manifest_parser import (
+        parse_manifest_from_dbt_generated_manifest,
+    )
+
+    raw = load_raw_semantic_manifest(project_dir)
+    return parse_manifest_from_dbt_generated_manifest(json.dumps(raw))
+
 
 #: Every metric of the metrics glossary (docs/metrics.md).
 CONTRACT_METRICS = (
