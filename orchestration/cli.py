@@ -839,15 +839,15 @@ def ask(
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (see interfaces.md).")
+        bool, typer.Option("--json", help="Print one JSON object (see docs/interfaces.md).")
     ] = False,
     show_sql: Annotated[bool, typer.Option("--sql", help="Also print the SQL that ran.")] = False,
 ) -> None:
     """Answer a question in plain language from the warehouse."""
     import json
 
-    from questions.engine import MAX_QUESTION_CHARS
-    from questions.engines import open_question_engine
+    from questions.answers import MAX_QUESTION_CHARS
+    from questions.choose import open_question_engine
 
     if question == "-":
         question = sys.stdin.read(MAX_QUESTION_CHARS * 4 + 1)

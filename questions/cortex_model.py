@@ -5,7 +5,7 @@ dimension, nothing written twice.
 
 - :func:`build_semantic_model` turns dbt's semantic manifest into the semantic
   model (a dict in the YAML shape of Snowflake's semantic view / Cortex Analyst
-  specification, see :mod:`questions.cortex_spec`);
+  specification, see ``tests/questions/cortex_spec.py``);
 - :func:`to_yaml` writes it as YAML (stage it for Cortex Analyst, or create a
   semantic view from it with ``SYSTEM$CREATE_SEMANTIC_VIEW_FROM_YAML``, which
   keeps the verified queries and sample values);

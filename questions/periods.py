@@ -1,6 +1,6 @@
 """Periods named in a question, resolved to calendar dates against an as-of date.
 
-The relative periods follow the metric definitions (``docs/contracts.md``): calendar periods,
+The relative periods follow the metrics glossary (``docs/metrics.md``): calendar periods,
 "last month" on 2026-03-15 is 2026-02-01..2026-02-28, "last week" the previous
 ISO week (Monday to Sunday), "last 7 days" ends yesterday. "This month",
 "this quarter", "this year" and "year to date" run to the as-of date itself.
@@ -15,7 +15,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from questions.engine import Period
+from questions.answers import Period
 
 MONTHS = {
     "january": 1,

@@ -70,6 +70,10 @@ class DimensionInfo:
     semantic_model: str = ""
     #: The column or SQL expression in the semantic model's relation.
     expr: str = ""
+    #: The dimension's (or entity's) dbt ``meta``: ``synonyms``,
+    #: ``sample_values``, and what the question engine reads
+    #: (``question_order``, ``value_synonyms``, ``stands_for``).
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -204,17 +208,6 @@ def retarget_relations(
         parts = ([database] if database else []) + [schema, relation["alias"]]
         relation["relation_name"] = _quote(dialect, *parts)
     return data
-
-
-def load_semantic_manifest(project_dir: Path | None = None) -> Any:
-    """The project's semantic manifest (a MetricFlow ``PydanticSemanticManifest``,
-    transformed as ``mf`` does), relations named as dbt parsed them."""
-    from metricflow_semantics.model.dbt_manifest_parser import (
-        parse_manifest_from_dbt_generated_manifest,
-    )
-
-    raw = load_raw_semantic_manifest(project_dir)
-    return parse_manifest_from_dbt_generated_manifest(json.dumps(raw))
 
 
 def validate_semantic_manifest(manifest: Any) -> list[str]:
@@ -510,6 +503,7 @@ class SemanticLayer:
                         kind="time" if is_time else "categorical",
                         semantic_model=model["name"],
                         expr=dimension.get("expr") or dimension["name"],
+                        meta=meta,
                     ),
                 )
             for entity in entities:
@@ -524,6 +518,7 @@ class SemanticLayer:
                         kind="entity",
                         semantic_model=model["name"],
                         expr=entity.get("expr") or entity["name"],
+                        meta=meta,
                     )
         return list(found.values())
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: routes of the interfaces of ``docs/contracts.md``.
+"""The FastAPI application: routes of the interfaces of ``docs/interfaces.md``.
 
 ``create_app(ReportService(...))`` assembles it: the routers of
 :mod:`report_service.routes` (reports, jobs, external functions,

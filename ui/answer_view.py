@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from analytics_core.spreadsheet import escape_formula
-from questions.engine import Answer
+from questions.answers import Answer
 from ui.charts import choose_chart, format_number, label, records
 from ui.safe_text import escape_markdown as md
 

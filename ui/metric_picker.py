@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from questions.engine import Answer, Filter, Interpretation, OrderBy, Period, QuestionEngine
+from questions.answers import Answer, Filter, Interpretation, OrderBy, Period, QuestionEngine
 from questions.periods import find_period
 
-#: Dimensions people pick (metrics.md), with their labels.
+#: Dimensions people pick (docs/metrics.md), with their labels.
 DIMENSIONS: dict[str, str] = {
     "customer__region": "Region",
     "customer__country": "Country",
@@ -29,7 +29,7 @@ GRAINS: dict[str, str] = {
     "quarter": "By quarter",
     "year": "By year",
 }
-#: Periods as metrics.md names them, plus all time and a custom range.
+#: Periods as docs/metrics.md names them, plus all time and a custom range.
 PERIODS = (
     "yesterday",
     "last 7 days",

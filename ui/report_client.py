@@ -1,4 +1,4 @@
-"""A client of the report service's REST API (``docs/contracts.md``),
+"""A client of the report service's REST API (``docs/interfaces.md``),
 for the UI: the catalog, jobs, their status and their files.
 
 Every failure is a :class:`ReportServiceError` whose message a business user

@@ -15,13 +15,13 @@ from analytics_core.settings import (
     UISettings,
 )
 from analytics_core.warehouse import DuckDBClient, SnowflakeClient, WarehouseClient
-from questions.engine import QuestionEngine
+from questions.answers import QuestionEngine
 from ui.report_client import ReportServiceClient
 
 
 @st.cache_resource(show_spinner="Loading the semantic layer ...")
 def question_engine() -> QuestionEngine:
-    from questions.engines import open_question_engine
+    from questions.choose import open_question_engine
 
     return open_question_engine(Settings(), QuestionSettings(), SnowflakeSettings())
 

@@ -2,7 +2,7 @@
 the read-only client on a reporting schema (:class:`SnowflakeClient`).
 
 The question engines run their guarded SQL on the same pool with their own
-session parameters (``questions.cortex_analyst.SnowflakeRunner``).
+session parameters (``questions.cortex_analyst.engine.SnowflakeRunner``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@
 
 {#
     Every current order with its USD rate and the first validation rule it
-    breaks (null when valid). The rules are those of raw-data.md.
+    breaks (null when valid). The rules are those of docs/raw-data.md.
 #}
 {% macro validated_orders(inputs, changed_orders=none) %}
 with orders as (

@@ -54,7 +54,7 @@
     For an incremental staging model over a CDC log: the keys with a change
     row loaded since the model's previous run. Only these keys' current state
     can differ, and `sync` replaces exactly them. The CDC logs are append-only
-    (docs/contracts.md): a rewritten history needs `--full-refresh`.
+    (docs/raw-data.md): a rewritten history needs `--full-refresh`.
 #}
 {% macro cdc_keys_changed_since_last_run(relation, key) %}
     select distinct {{ key }}

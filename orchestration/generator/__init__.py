@@ -1,7 +1,8 @@
 """The raw data generator: a deterministic simulation of the shop's source systems.
 
-It writes every table of ``raw-data.md`` into schema ``raw_data`` of a DuckDB
-file (:class:`DuckDBSink`) or a Snowflake database (:class:`SnowflakeSink`).
+It writes every table of the raw-data contract (``docs/raw-data.md``) into
+schema ``raw_data`` of a DuckDB file (:class:`DuckDBSink`) or a Snowflake
+database (:class:`SnowflakeSink`).
 
 The simulated world is a pure function of (seed, scale, defect rates, day),
 built from counter-based hashing, so any day's orders and their changes can

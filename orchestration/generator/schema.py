@@ -1,5 +1,6 @@
 # mypy: disable-error-code="import-untyped"
-"""The raw tables of ``raw-data.md``: names, columns and types, in one place."""
+"""The raw tables of the raw-data contract (``docs/raw-data.md``): names,
+columns and types, in one place."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class TableKind(Enum):
 @dataclass(frozen=True)
 class Column:
     name: str
-    #: Contract type, spelled as in raw-data.md (DuckDB accepts it as is).
+    #: Contract type, spelled as in docs/raw-data.md (DuckDB accepts it as is).
     sql_type: str
     arrow_type: pa.DataType
 

@@ -3,7 +3,7 @@
 Run ``uv run python -m orchestration.generator.targets`` to regenerate
 ``dbt_project/seeds/sales_targets.csv``. It generates a scale-1 history ending
 today, measures revenue per region and month the
-way ``metrics.md`` defines it (current, valid items of orders now placed,
+way ``docs/metrics.md`` defines it (current, valid items of orders now placed,
 shipped or delivered, converted at the latest rate on or before the order
 date), fits revenue per expected order for each region on the mature months
 (the last two months still lack most returns) and extrapolates with the
@@ -37,7 +37,7 @@ LAST_MONTH = dt.date(2028, 12, 1)
 UPLIFT = 1.05
 IMMATURE_MONTHS = 2
 
-#: Revenue per region and month of order date, per metrics.md (USD).
+#: Revenue per region and month of order date, per docs/metrics.md (USD).
 MONTHLY_REVENUE_SQL = """
 with orders as (
     select * from raw_data.shop_orders

@@ -14,6 +14,7 @@ from analytics_core.settings import Settings
 pytestmark = pytest.mark.slow
 
 SCHEMAS = {"processed_data", "reporting", "monitoring"}
+PROJECT = "analytics_platform"
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,21 @@ def test_published_warehouse_has_exactly_the_four_schemas(small_warehouse: Setti
 def test_docs_site_is_generated(artifacts: dict[str, Any]) -> None:
     assert "<html" in artifacts["index"].lower()
     assert "model.analytics_platform.rpt_daily_sales" in artifacts["catalog"]["nodes"]
+
+
+def test_the_docs_site_opens_with_the_metrics_glossary(artifacts: dict[str, Any]) -> None:
+    """The site's overview is the project's own page, with the glossary
+    written from the semantic layer: every metric a caller may name."""
+    manifest = artifacts["manifest"]
+    overview = manifest["docs"].get(f"doc.{PROJECT}.__overview__")
+    assert overview is not None, "no __overview__ doc block in the project"
+    text = overview["block_contents"]
+    assert "Metrics glossary" in text
+    public = [
+        m["name"]
+        for m in manifest["metrics"].values()
+        if not (m.get("config") or {}).get("meta", {}).get("internal")
+    ]
+    assert len(public) >= 12
+    missing = [name for name in public if f"`{name}`" not in text]
+    assert not missing, missing

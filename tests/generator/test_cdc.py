@@ -1,4 +1,4 @@
-"""CDC rules of raw-data.md hold on the change logs."""
+"""CDC rules of docs/raw-data.md hold on the change logs."""
 
 from __future__ import annotations
 

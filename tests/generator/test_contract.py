@@ -1,10 +1,10 @@
-"""The generated tables match raw-data.md and have a realistic shape."""
+"""The generated tables match docs/raw-data.md and have a realistic shape."""
 
 from __future__ import annotations
 
 from tests.generator.conftest import END, SCALE, START, Query, horizon, scalar
 
-#: Written out from raw-data.md (not imported from the generator).
+#: Written out from docs/raw-data.md (not imported from the generator).
 CONTRACT = {
     "shop_orders": {
         "order_id": "BIGINT",

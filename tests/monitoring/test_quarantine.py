@@ -16,7 +16,7 @@ from analytics_core.settings import Settings
 pytestmark = pytest.mark.slow
 
 #: Current raw entities per raw table and load day, straight from the CDC logs
-#: (raw-data.md: latest LSN per key, not a delete), with their keys.
+#: (docs/raw-data.md: latest LSN per key, not a delete), with their keys.
 CURRENT_RAW = """
 select source_table, record_id, cast(_loaded_at as date) as load_date
 from (

@@ -1,14 +1,14 @@
 """Expected answers to questions, computed straight from ``raw_data``.
 
-Written from the contracts (the metric definitions of ``docs/contracts.md`` and
-``raw-data.md``), not from the dbt models, and on purpose by other routes than
+Written from the contracts (the metrics glossary, ``docs/metrics.md`` and
+``docs/raw-data.md``), not from the dbt models, and on purpose by other routes than
 the models and than ``tests/warehouse/independent_sql.py``:
 
 - current CDC state: the rows carrying each key's ``max(_cdc_lsn)`` (a join on
   the aggregate, not a window), exact duplicates collapsed by ``group by``;
 - fx rule: a correlated subquery picking the latest ``rate_date`` on or before
   the order date (USD is 1 by definition);
-- validity: the rules of raw-data.md, each a plain predicate;
+- validity: the rules of docs/raw-data.md, each a plain predicate;
 - dimensions: the customer's and product's *current* attributes; an order whose
   customer is null or not in the current extract belongs to the unknown
   customer (country ``Unknown``, region ``UNKNOWN``, segment ``unknown``);

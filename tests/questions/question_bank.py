@@ -1,4 +1,4 @@
-"""The question bank of the local question engine (``questions/local.py``).
+"""The question bank of the local question engine (``questions/local/``).
 
 Each entry is a question as a business person would type it, an explicit
 as-of date, the status the engine must give, and for answered questions the
@@ -144,7 +144,7 @@ def unsupported(question: str, as_of: datetime.date = JUN15, note: str = "") -> 
 
 
 _ANSWERED: list[BankQuestion] = [
-    # --- revenue, with the periods of metrics.md -----------------------------------
+    # --- revenue, with the periods of docs/metrics.md -----------------------------------
     answered(
         "How much did we sell in EMEA last month?",
         JUN15,

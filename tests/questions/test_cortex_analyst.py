@@ -21,18 +21,16 @@ import pytest
 
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import QuestionSettings, SnowflakeSettings
-from questions.cortex_analyst import (
-    API_PATH,
+from questions.answers import MAX_QUESTION_CHARS, Turn
+from questions.cortex_analyst.client import API_PATH, CortexAnalystClient
+from questions.cortex_analyst.engine import (
     QUERY_TAG,
-    CortexAnalystClient,
     CortexAnalystEngine,
-    CortexAnalystError,
-    CortexQueryError,
     build_messages,
     open_cortex_engine,
     snowflake_runner,
 )
-from questions.engine import MAX_QUESTION_CHARS, Turn
+from questions.cortex_analyst.responses import CortexAnalystError, CortexQueryError
 from questions.guard import default_policy
 from tests.conftest import emulator_connection, free_port, run_cli
 

@@ -1,6 +1,6 @@
 """The Cortex Analyst semantic model and CREATE SEMANTIC VIEW generated from the
 dbt semantic layer: valid by Snowflake's specification (and the checker does
-check), complete against metrics.md, free of personal data, and right on a real
+check), complete against docs/metrics.md, free of personal data, and right on a real
 warehouse: every base table exists, every expression runs, every metric gives
 the semantic layer's total and every verified query the saved query's rows."""
 
@@ -30,20 +30,20 @@ from questions.cortex_model import (
     render,
     to_yaml,
 )
-from questions.cortex_spec import (
+from questions.semantic import SemanticLayer
+from tests.questions.cortex_spec import (
     CLAUSES,
     check_create_semantic_view,
     check_semantic_model,
     parse_create_semantic_view,
 )
-from questions.semantic import SemanticLayer
 from tests.questions.test_semantic_layer import CONTRACT_METRICS
 
 pytestmark = pytest.mark.slow
 
 CATALOG = "warehouse"
 VIEW = "warehouse.reporting.analytics_platform"
-#: The dimensions metrics.md names: (logical table, column, its dbt group-by name).
+#: The dimensions docs/metrics.md names: (logical table, column, its dbt group-by name).
 CONTRACT_DIMENSIONS = (
     ("order_items", "order_date", "order_item__order_date"),
     ("customers", "region", "customer__region"),

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from analytics_core.settings import Settings
-from questions.engine import INVISIBLES_WARNING, clean_question
+from questions.answers import INVISIBLES_WARNING, clean_question
 from questions.local import LocalQuestionEngine
 
 pytestmark = pytest.mark.slow

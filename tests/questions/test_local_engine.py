@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from analytics_core.settings import Settings
-from questions.engine import MAX_QUESTION_CHARS, Filter, Interpretation, Period
+from questions.answers import MAX_QUESTION_CHARS, Filter, Interpretation, Period
 from questions.guard import GuardPolicy, default_policy, guard_sql
 from questions.local import LocalQuestionEngine
 from tests.conftest import ANALYTICS, analytics_env, run_cli
@@ -411,7 +411,7 @@ def test_ask_reads_hostile_stdin(small_warehouse: Settings) -> None:
 
 
 def test_follow_ups_refine_the_previous_answer(engine: LocalQuestionEngine) -> None:
-    from questions.engine import Turn
+    from questions.answers import Turn
 
     history: list[Turn] = []
 

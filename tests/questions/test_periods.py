@@ -1,4 +1,4 @@
-"""Periods in questions resolve to the calendar dates metrics.md defines."""
+"""Periods in questions resolve to the calendar dates docs/metrics.md defines."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ D = datetime.date
 @pytest.mark.parametrize(
     ("text", "as_of", "start", "end"),
     [
-        # metrics.md: "last month" on 2026-03-15 is 2026-02-01..2026-02-28.
+        # docs/metrics.md: "last month" on 2026-03-15 is 2026-02-01..2026-02-28.
         ("revenue last month", D(2026, 3, 15), D(2026, 2, 1), D(2026, 2, 28)),
         ("revenue last month", D(2026, 1, 10), D(2025, 12, 1), D(2025, 12, 31)),
         ("revenue last month", D(2024, 3, 31), D(2024, 2, 1), D(2024, 2, 29)),

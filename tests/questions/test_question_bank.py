@@ -4,7 +4,7 @@ For every entry of ``question_bank.BANK``: ``engine.interpret`` reaches the
 expected status and interpretation; for entries with an oracle, ``engine.ask``
 answers with the rows the oracle computes from ``raw_data``.
 
-The engine is imported inside its fixture: until ``questions/local.py`` exists
+The engine is imported inside its fixture: until ``questions/local/`` exists
 these tests error (and the bank's own checks still run).
 """
 

@@ -29,8 +29,8 @@ from analytics_core.warehouse import (
     substitute_relations,
     translate_binds,
 )
-from questions.cortex_analyst import snowflake_runner
-from questions.engine import Filter, Interpretation
+from questions.answers import Filter, Interpretation
+from questions.cortex_analyst.engine import snowflake_runner
 from questions.local import LocalQuestionEngine
 from tests.questions.conftest import HOSTILE_PRODUCTS
 from ui.metric_picker import Pick, answer_pick

@@ -187,7 +187,7 @@ def test_no_personal_data_in_any_output(rendered: dict[str, dict[str, Path]]) ->
 
 def test_catalog_entries() -> None:
     assert set(CATALOG) == {"daily_sales", "weekly_executive", "monthly_data_quality"}
-    # interfaces.md promises these times; the schedule file says them once.
+    # docs/interfaces.md promises these times; the schedule file says them once.
     schedules = {
         "daily_sales": "0 6 * * *",
         "weekly_executive": "0 8 * * 1",

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from analytics_core.spreadsheet import escape_formula, is_formula_like
-from questions.engine import Answer
+from questions.answers import Answer
 from report_service.reports.catalog import write_formats
 from report_service.reports.document import Column, Kpi, ReportDocument, Table
 from ui.answer_view import csv_bytes

@@ -29,7 +29,7 @@ UTC = dt.UTC
 def test_the_project_schedule_is_valid_and_keeps_the_promised_times() -> None:
     schedule = load_schedule()
     check_reports(schedule, CATALOG)
-    # interfaces.md: daily 06:00, Monday 08:00, 1st of the month 07:00 UTC.
+    # docs/interfaces.md: daily 06:00, Monday 08:00, 1st of the month 07:00 UTC.
     assert {j.report_type: j.cron for j in schedule.reports} == {
         "daily_sales": "0 6 * * *",
         "weekly_executive": "0 8 * * 1",

@@ -96,7 +96,7 @@ def test_the_report_wrapper_is_sandboxed() -> None:
 
 def _answer_page(hostile: list[str]) -> None:
     """A page that shows one answer full of warehouse values, as Ask does."""
-    from questions.engine import Answer
+    from questions.answers import Answer
     from ui.answer_view import show_answer
 
     status = ["answered", "clarify", "unsupported"]
@@ -154,7 +154,7 @@ def test_a_suggestion_button_sends_the_raw_suggestion() -> None:
     def page() -> None:
         import streamlit as st
 
-        from questions.engine import Answer
+        from questions.answers import Answer
         from ui.answer_view import show_answer
 
         def clicked(text: str) -> None:

@@ -1,5 +1,5 @@
 """Metrics computed straight from ``raw_data``, written from the contracts
-(the metric definitions (docs/contracts.md) and raw-data.md), not from the dbt models.
+(the metrics glossary (docs/metrics.md) and docs/raw-data.md), not from the dbt models.
 
 The SQL deliberately takes other routes than the models (an ASOF join for the
 fx rule, ``not exists`` for validity) so a shared mistake is unlikely.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics_core.errors import AnalyticsError
-from questions.engine import MAX_QUESTION_CHARS, Answer, Turn
+from questions.answers import MAX_QUESTION_CHARS, Answer, Turn
 from ui.answer_view import show_answer
 from ui.resources import question_engine
 from ui.safe_text import escape_markdown as md

@@ -2,7 +2,7 @@
 
 -- Cost and gross margin of each valid order line. The unit cost is the
 -- product's cost as of the order time from the snapshot, else its current
--- cost (metrics.md: gross_margin). A view, because costs change with every
+-- cost (docs/metrics.md: gross_margin). A view, because costs change with every
 -- product extract while the facts it reads are incremental.
 with items as (
 

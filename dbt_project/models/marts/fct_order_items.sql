@@ -23,7 +23,7 @@
     'products': ref('stg_shop__products'),
 } -%}
 
--- One row per valid order line (see metrics.md: "valid item"), amounts in the
+-- One row per valid order line (see docs/metrics.md: "valid item"), amounts in the
 -- order currency and in USD. Incremental on _loaded_at: each run recomputes
 -- the orders touched by raw rows that arrived since the last run.
 with

@@ -23,7 +23,7 @@
     'products': ref('stg_shop__products'),
 } -%}
 
--- Raw rows kept out of the facts, with the rule they broke (raw-data.md):
+-- Raw rows kept out of the facts, with the rule they broke (docs/raw-data.md):
 -- one row per current order or order line that fails validation. With the
 -- facts, current raw entities = clean rows + quarantined rows, which the
 -- reconciliation tests check.

@@ -13,7 +13,7 @@
 {%- set order_month = 'cast(' ~ dbt.date_trunc('month', 'orders.order_date') ~ ' as date)' %}
 {%- set first_order_month = 'cast(' ~ dbt.date_trunc('month', 'first_order_date') ~ ' as date)' %}
 
--- Active and new customers per month, region and segment (metrics.md:
+-- Active and new customers per month, region and segment (docs/metrics.md:
 -- active_customers, new_customers). Known customers only.
 with orders as (
 

@@ -10,7 +10,7 @@
 -- Incremental: a run recomputes only the periods its changed orders touch
 -- (int_orders__changed_periods; strategy replace_periods).
 {%- set changed_periods = ref('int_orders__changed_periods') %}
--- Sales per day, region and channel (metrics.md: revenue, orders,
+-- Sales per day, region and channel (docs/metrics.md: revenue, orders,
 -- average_order_value, units_sold, active_customers).
 with items as (
 

@@ -12,7 +12,7 @@
 {%- set changed_periods = ref('int_orders__changed_periods') %}
 {%- set item_month = 'cast(' ~ dbt.date_trunc('month', 'items.order_date') ~ ' as date)' %}
 
--- Revenue against target per month and region (metrics.md: target_revenue,
+-- Revenue against target per month and region (docs/metrics.md: target_revenue,
 -- target_attainment). Months with a target but no sales show zero revenue.
 with revenue as (
 

@@ -11,7 +11,7 @@
 -- (int_orders__changed_periods; strategy replace_periods).
 {%- set changed_periods = ref('int_orders__changed_periods') %}
 -- Sales and gross margin per day and product, for top-N lists and category
--- views (metrics.md: revenue, units_sold, orders, gross_margin).
+-- views (docs/metrics.md: revenue, units_sold, orders, gross_margin).
 with items as (
 
     select * from {{ ref('fct_order_items') }}

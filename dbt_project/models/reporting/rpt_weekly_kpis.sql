@@ -14,7 +14,7 @@
 
 -- KPIs per ISO week (Monday start) and region, against target: revenue,
 -- orders, units, average order value, active and new customers, gross
--- margin, return and cancellation rates (metrics.md). Counts behind each rate
+-- margin, return and cancellation rates (docs/metrics.md). Counts behind each rate
 -- are published too, so a reader can total regions correctly.
 with orders as (
 

@@ -1,6 +1,6 @@
 -- Valid order lines with their customer's current region as a column, for
 -- the semantic layer only: MetricFlow can only put revenue next to the
--- sales_targets seed (target_attainment, metrics.md: "the same region and
+-- sales_targets seed (target_attainment, docs/metrics.md: "the same region and
 -- month") when both sides carry a `region` entity. Same rows and amounts as
 -- fct_order_items; region exactly as rpt_monthly_region_targets joins it.
 with items as (

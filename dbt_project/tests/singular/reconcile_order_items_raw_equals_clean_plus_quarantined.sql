@@ -1,4 +1,4 @@
--- raw-data.md: raw rows = clean rows + quarantined rows, for order lines.
+-- docs/raw-data.md: raw rows = clean rows + quarantined rows, for order lines.
 with raw_current as (
 
     select order_item_id

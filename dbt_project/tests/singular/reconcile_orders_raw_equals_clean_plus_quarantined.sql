@@ -1,4 +1,4 @@
--- raw-data.md: raw rows = clean rows + quarantined rows. For orders: every
+-- docs/raw-data.md: raw rows = clean rows + quarantined rows. For orders: every
 -- current order in the raw CDC log (computed here from raw_data, independently
 -- of the models) is either in fct_orders or quarantined, never both.
 with raw_current as (

@@ -1,4 +1,4 @@
--- raw-data.md: raw rows = clean rows + quarantined rows, counted per raw table
+-- docs/raw-data.md: raw rows = clean rows + quarantined rows, counted per raw table
 -- and load day (the date of the current version's _loaded_at). Current raw
 -- entities come from staging (the one place the CDC logs are read), clean
 -- rows from the facts, quarantined rows from quarantine_summary. Fact rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from analytics_core.errors import ConfigurationError
 from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
-from questions.engine import QuestionEngine
+from questions.answers import QuestionEngine
 
 
 def chosen_engine(questions: QuestionSettings) -> str:
@@ -36,7 +36,7 @@ def open_question_engine(
                 "QUESTIONS_ENGINE=cortex_analyst needs QUESTIONS_WAREHOUSE=snowflake:"
                 " Cortex Analyst runs in Snowflake"
             )
-        from questions.cortex_analyst import open_cortex_engine
+        from questions.cortex_analyst.engine import open_cortex_engine
 
         return open_cortex_engine(questions, snowflake)
     from questions.local import LocalQuestionEngine

@@ -263,10 +263,10 @@ def _check_shape(value: Any, schema: Mapping[str, _Field], path: str, errors: li
             if item not in spec.choices:
                 errors.append(f"{here}: {item!r} is not one of {', '.join(spec.choices)}")
         elif spec.kind == "object":
-            assert spec.schema is not None  # noqa: S101 - by construction
+            assert spec.schema is not None
             _check_shape(item, spec.schema, here, errors)
         elif spec.kind == "objects":
-            assert spec.schema is not None  # noqa: S101 - by construction
+            assert spec.schema is not None
             if not isinstance(item, list):
                 errors.append(f"{here}: expected a list")
                 continue
@@ -705,7 +705,7 @@ def _tokens(sql: str, errors: list[str]) -> list[tuple[str, str]]:
                 pass
             elif re.match(r"[A-Za-z0-9_$.]", char):
                 match = re.match(r"[A-Za-z0-9_$.\"]+", sql[index:])
-                assert match is not None  # noqa: S101 - the first character matches
+                assert match is not None
                 tokens.append(("word", match.group(0)))
                 index += len(match.group(0))
                 continue

@@ -17,14 +17,14 @@ An answer's ``status`` is one of
 
 The interpretation is always returned: in words (``explanation``) and, for the
 local engine, as structure (:class:`Interpretation`) in the shape of
-``analytics ask --json`` (``docs/contracts.md``).
+``analytics ask --json`` (``docs/interfaces.md``).
 """
 
 from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -129,7 +129,7 @@ class Answer:
     truncated: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """The ``analytics ask --json`` object: the keys of interfaces.md first,
+        """The ``analytics ask --json`` object: the keys of docs/interfaces.md first,
         then what else we know."""
         return {
             "question": self.question,
@@ -300,8 +300,3 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "Average order value by channel in the last 30 days",
     "Return rate by region last quarter",
 )
-
-
-def as_json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
-    """Rows as records (for charts and tables)."""
-    return [dict(zip(columns, row, strict=False)) for row in rows]

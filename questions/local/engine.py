@@ -1,0 +1,490 @@
+"""The local question engine: a question in plain language becomes a semantic
+query (metrics, group by, filters, period, order, limit), MetricFlow turns it
+into SQL, the guard checks that SQL, and it runs read-only on the warehouse.
+
+No language model and no network: the engine reads the question
+(:mod:`questions.local.reading`) with the vocabulary of the semantic layer
+(:mod:`questions.local.vocabulary`: metric and dimension names, labels and
+the ``synonyms`` in their dbt ``meta``, the real values of the categorical
+dimensions, read from the warehouse when the engine opens, plus the
+``value_synonyms`` in ``meta``), and the calendar rules of
+:mod:`questions.periods`. The same question always gets the same
+interpretation, and the interpretation is always returned, in words
+(:mod:`questions.local.wording`) and as structure. When the question names no
+metric, a value nothing matches, or a slice the metric does not support, the
+engine asks to clarify with concrete suggestions; requests to change data,
+forecasts and personal data are ``unsupported``.
+
+Speed: the compiled SQL is cached per query *shape*
+(:mod:`questions.local.compiling`). Filter values and dates enter the cached
+SQL as placeholders and are substituted as escaped literals; values only ever
+come from the known value vocabulary, never from the question's text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from analytics_core.errors import AnalyticsError
+from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
+from questions.answers import (
+    EXAMPLE_QUESTIONS,
+    INVISIBLES_WARNING,
+    Answer,
+    Filter,
+    Interpretation,
+    OrderBy,
+    Period,
+    Turn,
+    had_invisibles,
+    prepare_question,
+)
+from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
+from questions.local.compiling import QuestionError, ShapeCompiler
+from questions.local.english import CHANGE_DATA, FORECAST, PERSONAL
+from questions.local.opening import (
+    Runner,
+    connect_duckdb,
+    connect_snowflake,
+    read_values,
+)
+from questions.local.reading import (
+    Reading,
+    Unsupported,
+    dedupe,
+    is_follow_up,
+    read_question,
+    refine,
+)
+from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
+from questions.local.wording import Wording, error_line
+from questions.periods import PeriodError
+from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
+
+ENGINE_NAME = "local"
+
+#: Rows shown for "top products" without a number.
+DEFAULT_TOP_N = 10
+
+
+class LocalQuestionEngine:
+    """The local engine (see the module docstring).
+
+    ``runner`` runs a guarded statement (``sql -> (columns, rows)``); without
+    one the engine only interprets. ``values`` are the categorical values per
+    dimension (default: read with ``runner``).
+    """
+
+    name = ENGINE_NAME
+
+    def __init__(
+        self,
+        layer: SemanticLayer,
+        *,
+        runner: Runner | None = None,
+        policy: GuardPolicy | None = None,
+        dialect: Dialect = "duckdb",
+        max_rows: int = 1000,
+        values: Mapping[str, Sequence[str]] | None = None,
+        close: Callable[[], None] | None = None,
+    ) -> None:
+        self.layer = layer
+        self.dialect = dialect
+        self.runner = runner
+        self.max_rows = max_rows
+        database = "warehouse" if dialect == "duckdb" else None
+        base = policy or default_policy(dialect, database=database)
+        # One row more than shown, to tell the user the rows were cut.
+        self.policy = replace(base, max_rows=max_rows + 1)
+        self._close = close
+        if values is None:
+            values = {}
+            if runner is not None:
+                values = read_values(layer, runner, dialect, question_dimensions(layer))
+        self.vocabulary = build_vocabulary(layer, values)
+        self.words = Wording(self.vocabulary)
+        self._compiler = ShapeCompiler(layer, dialect)
+        self._group_bys: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        questions: QuestionSettings | None = None,
+        layer: SemanticLayer | None = None,
+        *,
+        snowflake: SnowflakeSettings | None = None,
+    ) -> LocalQuestionEngine:
+        """The engine on the published warehouse of ``settings`` (DuckDB) or on
+        the Snowflake of ``snowflake`` (``QUESTIONS_WAREHOUSE=snowflake``)."""
+        settings = settings or Settings()
+        questions = questions or QuestionSettings()
+        if questions.warehouse == "snowflake":
+            found = connect_snowflake(settings, questions, layer, snowflake or SnowflakeSettings())
+        else:
+            found = connect_duckdb(settings, questions, layer)
+        return cls(
+            found.layer,
+            runner=found.runner,
+            policy=found.policy,
+            dialect=found.dialect,
+            max_rows=questions.max_rows,
+            close=found.close,
+        )
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+
+    def __enter__(self) -> LocalQuestionEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def supported_group_bys(self, metrics: Iterable[str]) -> frozenset[str]:
+        """Group-by names (no grains) every one of ``metrics`` supports."""
+        result: frozenset[str] | None = None
+        for metric in metrics:
+            with self._lock:
+                known = self._group_bys.get(metric)
+            if known is None:
+                known = frozenset(self.layer.group_bys_for([metric]))
+                with self._lock:
+                    self._group_bys[metric] = known
+            result = known if result is None else result & known
+        return result or frozenset()
+
+    # -- answering -----------------------------------------------------------------
+
+    def interpret(
+        self,
+        question: str,
+        *,
+        as_of: datetime.date | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        """The interpretation (status, structure, words, SQL), nothing run."""
+        started = time.perf_counter()
+        text, refused = prepare_question(question, self.name)
+        if refused is not None:
+            return refused
+        as_of = as_of or datetime.datetime.now(datetime.UTC).date()
+        previous = next(
+            (t.interpretation for t in reversed(history) if t.interpretation is not None), None
+        )
+        answer = self._interpret(text, as_of, previous)
+        answer.question = question
+        if had_invisibles(question):
+            answer.warnings.append(INVISIBLES_WARNING)
+        answer.timings["interpret"] = (time.perf_counter() - started) * 1000
+        if answer.status == "answered" and answer.interpretation is not None:
+            compiled = time.perf_counter()
+            try:
+                answer.sql = self.compile(answer.interpretation)
+            except SemanticLayerError as exc:
+                return self._clarify(
+                    question,
+                    f"The semantic layer cannot answer this as read: {error_line(exc)}",
+                    answer.interpretation,
+                )
+            answer.timings["compile"] = (time.perf_counter() - compiled) * 1000
+        answer.timings["total"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def ask(
+        self,
+        question: str,
+        *,
+        as_of: datetime.date | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        """Interpret, guard, run: the answer with its rows."""
+        started = time.perf_counter()
+        answer = self.interpret(question, as_of=as_of, history=history)
+        return self._run(answer, started)
+
+    def answer(self, interpretation: Interpretation, question: str = "") -> Answer:
+        """Run a semantic query built without words (the UI's metric picker):
+        the same compile, guard and run as a question."""
+        started = time.perf_counter()
+        answer = Answer(
+            question=question or self.describe(interpretation),
+            status="answered",
+            engine=self.name,
+            interpretation=interpretation,
+            explanation=self.describe(interpretation),
+        )
+        try:
+            answer.sql = self.compile(interpretation)
+        except SemanticLayerError as exc:
+            return self._clarify(
+                answer.question,
+                f"The semantic layer cannot answer this: {error_line(exc)}",
+                interpretation,
+            )
+        return self._run(answer, started)
+
+    def _run(self, answer: Answer, started: float) -> Answer:
+        if answer.status != "answered" or answer.sql is None:
+            return answer
+        if self.runner is None:
+            raise QuestionError("this engine has no warehouse to run questions on")
+        guarded_at = time.perf_counter()
+        try:
+            guarded = guard_sql(answer.sql, self.policy)
+        except GuardError as exc:
+            # Our own SQL refused: never run it, say so plainly.
+            answer.status = "unsupported"
+            answer.explanation += f" The query was refused by the SQL guard ({exc.reason}): {exc}"
+            answer.warnings.append(f"guard:{exc.reason}")
+            return answer
+        answer.sql = guarded.sql
+        answer.timings["guard"] = (time.perf_counter() - guarded_at) * 1000
+        ran = time.perf_counter()
+        try:
+            columns, rows = self.runner(guarded.sql)
+        except AnalyticsError as exc:
+            raise QuestionError(f"the warehouse query failed: {error_line(exc)}") from exc
+        answer.timings["query"] = (time.perf_counter() - ran) * 1000
+        if len(rows) > self.max_rows:
+            rows = rows[: self.max_rows]
+            answer.truncated = True
+            answer.warnings.append(f"only the first {self.max_rows:,} rows are shown")
+        answer.columns, answer.rows = list(columns), rows
+        answer.timings["total"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def compile(self, interpretation: Interpretation) -> str:
+        """MetricFlow's SQL for ``interpretation`` (cached per shape); with a
+        target metric, the period is compared in whole months."""
+        monthly = bool(set(self.vocabulary.target_metrics) & set(interpretation.metrics))
+        return self._compiler.compile(interpretation, "month" if monthly else "day")
+
+    def describe(self, interpretation: Interpretation, reading: Reading | None = None) -> str:
+        """The interpretation in words."""
+        return self.words.describe(interpretation, reading)
+
+    # -- reading and deciding ---------------------------------------------------------
+
+    def _interpret(
+        self, question: str, as_of: datetime.date, previous: Interpretation | None = None
+    ) -> Answer:
+        text = normalize(question)
+        refusal = _refusal(text)
+        if refusal is not None:
+            return self._unsupported(question, refusal)
+        try:
+            reading = read_question(text, as_of, self.vocabulary)
+        except Unsupported as exc:
+            return self._unsupported(question, str(exc))
+        except PeriodError as exc:
+            return self._clarify(question, f"{exc}. Use a real date, such as 2026-01-31.")
+        if previous is not None and is_follow_up(text, reading):
+            refine(reading, previous, text)
+        return self._decide(question, reading)
+
+    def _decide(self, question: str, reading: Reading) -> Answer:
+        """The semantic query of ``reading``, or a request to clarify."""
+        if reading.unknown and not any(op == "in" for _, op in reading.filters):
+            words = ", ".join(f"“{w}”" for w in reading.unknown)
+            return self._clarify(
+                question,
+                f"I do not know {words}: it is not a region, country, segment, category,"
+                " channel or product I can find.",
+                reading=reading,
+            )
+        metrics = list(reading.metrics)
+        if not metrics:
+            if reading.top is None or not reading.group_by:
+                return self._clarify(
+                    question,
+                    "I could not find a metric in the question (revenue, orders, average"
+                    " order value, units sold, customers, margin, return rate, cancellation"
+                    " rate, targets...).",
+                    reading=reading,
+                )
+            default = self.vocabulary.suggested_metrics[:1]
+            metrics = list(default)
+            named = self.words.metrics(default).lower()
+            reading.notes.append(f"ranked by {named} (no metric was named)")
+        uses_targets = any(m in self.vocabulary.target_metrics for m in metrics)
+        group_by = list(reading.group_by)
+        filters = dict(reading.filters)
+        if uses_targets:
+            metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
+        supported = self.supported_group_bys(metrics)
+        for dimension in [*group_by, *(d for d, _ in filters)]:
+            if dimension not in supported:
+                return self._clarify(
+                    question,
+                    f"{self.words.metrics(metrics)} cannot be broken down by"
+                    f" {self.words.dimension(dimension)}.",
+                    reading=reading,
+                    supported=supported,
+                    metrics=metrics,
+                )
+        grain = reading.grain
+        if uses_targets and reading.period is not None:
+            reading.notes.append("targets are monthly, so whole months are compared")
+        if grain is None and reading.trend:
+            grain = _trend_grain(reading.period)
+        if grain is not None and uses_targets and grain in {"day", "week"}:
+            return self._clarify(
+                question, "Targets are monthly: ask by month, quarter or year.", reading=reading
+            )
+        if grain:
+            group_by.append(f"metric_time__{grain}")
+        stand_ins = self.vocabulary.stand_ins if uses_targets else {}
+        order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins)
+        interpretation = Interpretation(
+            metrics=tuple(metrics),
+            group_by=tuple(group_by),
+            filters=tuple(
+                Filter(dimension, tuple(values), operator)  # type: ignore[arg-type]
+                for (dimension, operator), values in filters.items()
+                if values
+            ),
+            period=reading.period,
+            order_by=tuple(order_by),
+            limit=limit,
+        )
+        return self._answered(question, interpretation, reading)
+
+    def _answered(self, question: str, interpretation: Interpretation, reading: Reading) -> Answer:
+        answer = Answer(
+            question=question,
+            status="answered",
+            engine=self.name,
+            interpretation=interpretation,
+            explanation=self.describe(interpretation, reading),
+        )
+        if reading.unknown:
+            # Never drop a word silently: say what was not understood.
+            words = ", ".join(f"“{w}”" for w in reading.unknown)
+            answer.explanation += f" I did not understand {words}; it was left out of the query."
+            answer.warnings.append(f"not understood and left out: {words}")
+        return answer
+
+    def _unsupported(self, question: str, why: str) -> Answer:
+        return Answer(
+            question=question,
+            status="unsupported",
+            engine=self.name,
+            explanation=why,
+            suggestions=list(EXAMPLE_QUESTIONS[:3]),
+        )
+
+    def _clarify(
+        self,
+        question: str,
+        why: str,
+        interpretation: Interpretation | None = None,
+        *,
+        reading: Reading | None = None,
+        supported: frozenset[str] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> Answer:
+        return Answer(
+            question=question,
+            status="clarify",
+            engine=self.name,
+            interpretation=interpretation,
+            explanation=why,
+            suggestions=self.words.suggestions(reading, supported, metrics),
+        )
+
+
+def _refusal(text: str) -> str | None:
+    """Why the platform will not do what ``text`` (normalized) asks, if so."""
+    if CHANGE_DATA.search(text):
+        return (
+            "This engine only reads data; it never changes, deletes or creates anything."
+            " Ask a question about a metric instead."
+        )
+    if PERSONAL.search(text):
+        return (
+            "Personal data (names, emails, phone numbers, addresses, individual"
+            " customers) is not available here. Ask about customers in aggregate:"
+            " by segment, region or country."
+        )
+    if FORECAST.search(text):
+        return (
+            "Forecasts and predictions are not something this engine does; it answers"
+            " with recorded figures. Ask about a past period."
+        )
+    return None
+
+
+def _for_targets(
+    vocabulary: Vocabulary,
+    metrics: list[str],
+    group_by: list[str],
+    filters: dict[tuple[str, str], list[str]],
+) -> tuple[list[str], list[str], dict[tuple[str, str], list[str]]]:
+    """With a target metric: revenue and region as their region-keyed stand-ins
+    (``meta.stands_for``). "Revenue vs target" (a stand-in and a target ratio)
+    shows the targets themselves (the target metrics that are not ratios)
+    between them."""
+    swaps = vocabulary.stand_ins
+    metrics = dedupe(swaps.get(m, m) for m in metrics)
+    group_by = dedupe(swaps.get(g, g) for g in group_by)
+    filters = {(swaps.get(d, d), op): vs for (d, op), vs in filters.items()}
+    targets = set(vocabulary.target_metrics)
+    ratios = [m for m in metrics if m in targets and m in vocabulary.ratio_metrics]
+    if ratios and set(swaps.values()) & set(metrics):
+        at = metrics.index(ratios[0])
+        for target in vocabulary.target_metrics:
+            if target not in metrics and target not in vocabulary.ratio_metrics:
+                metrics.insert(at, target)
+                at += 1
+    return metrics, group_by, filters
+
+
+def _ordering(
+    question: str,
+    reading: Reading,
+    metrics: Sequence[str],
+    group_by: Sequence[str],
+    stand_ins: Mapping[str, str],
+) -> tuple[list[OrderBy], int | None]:
+    """Order and limit: a top/bottom N by its metric, else by time, else the
+    first metric's largest slices first."""
+    time_group = next((g for g in group_by if g.startswith("metric_time__")), None)
+    if reading.top is not None:
+        descending, n = reading.top
+        rank = reading.rank_metric or metrics[0]
+        rank = rank if rank in metrics else metrics[0]
+        rank = stand_ins.get(rank, rank)
+        categorical = [g for g in group_by if not g.startswith("metric_time")]
+        if categorical or time_group:
+            return [OrderBy(rank, descending)], n or (
+                1 if _singular_question(question) else DEFAULT_TOP_N
+            )
+        return [], None
+    if time_group:
+        return [OrderBy(time_group, False)], None
+    if group_by:
+        return [OrderBy(metrics[0], True)], None
+    return [], None
+
+
+def _trend_grain(period: Period | None) -> str:
+    if period is None or period.start is None or period.end is None:
+        return "month"
+    days = (period.end - period.start).days + 1
+    return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def _singular_question(question: str) -> bool:
+    """ "Which region had the highest revenue?": one row."""
+    text = normalize(question)
+    return bool(re.search(r"\b(which|what)\b", text)) and not re.search(
+        r"\b(which|what) \w+s\b", text
+    )

@@ -1,0 +1,338 @@
+"""Reading a question: what it names (metrics, slices, values, a period, a
+grain, a top or bottom N), before the engine decides what query that is.
+
+:func:`read_question` reads one normalized question with the engine's
+:class:`~questions.local.vocabulary.Vocabulary`; :func:`is_follow_up` and
+:func:`refine` carry a previous answer's interpretation into a follow-up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from questions.answers import Interpretation, Period
+from questions.local.english import (
+    ADDING,
+    BOTTOM_WORDS,
+    COMPARE_CUES,
+    FOLLOW_UP,
+    GRAIN_NOUNS,
+    GROUP_CUES,
+    NEGATION_CUES,
+    SKIPPED,
+    STOPWORDS,
+    TOP_WORDS,
+    TREND_WORDS,
+)
+from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
+from questions.periods import NUMBER_WORDS, find_period
+
+
+class Unsupported(Exception):
+    """The question asks for something the engine will not do (a future period)."""
+
+
+@dataclass
+class Reading:
+    """What the engine read in a question, before it becomes an Interpretation."""
+
+    metrics: list[str] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    filters: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    period: Period | None = None
+    top: tuple[bool, int] | None = None  # (descending, n)
+    rank_metric: str | None = None
+    grain: str | None = None
+    trend: bool = False
+    unknown: list[str] = field(default_factory=list)
+    fuzzy: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
+    """The reading of ``text`` (normalized); raises :class:`Unsupported` for a
+    future period and :class:`~questions.periods.PeriodError` for a date that
+    does not exist."""
+    reading = Reading()
+    blank = _read_period(text, as_of, reading)
+    # Underscores separate words, as in the vocabulary's phrases (phrase_key).
+    tokens = tokenize(blank.replace("_", " "))
+    used: set[int] = set()
+    _read_grain(tokens, reading, used)
+    _read_trend(tokens, reading)
+    _read_top(tokens, reading, used)
+    matches = match_phrases(tokens, vocab, used)
+    for match in matches:
+        used.update(range(match.start, match.end))
+        if match.fuzzy:
+            reading.fuzzy.append((match.words, match.term.value or match.term.name))
+    matches = _without_qualifiers(matches)
+    for match in matches:
+        if match.term.kind == "metric" and match.term.name not in reading.metrics:
+            reading.metrics.append(match.term.name)
+        elif match.term.kind == "grain":
+            reading.grain = match.term.name
+    _read_filters(tokens, matches, reading)
+    _read_group_by(tokens, matches, reading)
+    # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
+    # is one total over both, as the words say.)
+    compared = any(t.stem in COMPARE_CUES for t in tokens)
+    for (dimension, operator), values in reading.filters.items():
+        if compared and operator == "in" and len(values) > 1 and dimension not in reading.group_by:
+            reading.group_by.append(dimension)
+    if reading.top is not None:
+        reading.rank_metric = _rank_metric(tokens, matches)
+    reading.unknown.extend(_unknown_words(tokens, matches, used))
+    return reading
+
+
+def _read_period(text: str, as_of: datetime.date, reading: Reading) -> str:
+    """Set the period ``text`` names; return ``text`` with it blanked out."""
+    found = find_period(text, as_of)
+    if found is None:
+        return text
+    if found.future:
+        raise Unsupported(
+            f"“{found.period.label}” is in the future (as of {as_of}); forecasts"
+            " are not something this engine does. Ask about a past period."
+        )
+    reading.period = found.period
+    a, b = found.span
+    return text[:a] + " " * (b - a) + text[b:]
+
+
+def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
+    """Grains: "by month", "per week", "each day", "month by month"."""
+    for index, token in enumerate(tokens):
+        grain = GRAIN_NOUNS.get(token.stem)
+        previous = tokens[index - 1].stem if index else ""
+        if grain and (
+            previous in {"by", "per", "each", "every"}
+            or (previous == "and" and _listed_after_by(tokens, index))
+        ):
+            reading.grain = grain
+            used.update({index - 1, index})
+        elif (
+            grain
+            and index + 2 < len(tokens)
+            and tokens[index + 1].stem in {"by", "over"}
+            and GRAIN_NOUNS.get(tokens[index + 2].stem) == grain
+        ):
+            reading.grain = grain
+            used.update({index, index + 1, index + 2})
+
+
+def _read_trend(tokens: Sequence[Token], reading: Reading) -> None:
+    for index, token in enumerate(tokens):
+        if token.stem in TREND_WORDS:
+            reading.trend = True
+        if token.stem == "time" and index and tokens[index - 1].stem == "over":
+            reading.trend = True
+
+
+def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
+    """Top / bottom N (the first one said counts)."""
+    for index, token in enumerate(tokens):
+        word = token.stem
+        if word in TOP_WORDS or word in BOTTOM_WORDS:
+            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+            n = number(nxt)
+            descending = word in TOP_WORDS
+            if n is not None:
+                used.add(index + 1)
+            if reading.top is None:
+                reading.top = (descending, n if n is not None else 0)
+            used.add(index)
+
+
+def _without_qualifiers(matches: list[Match]) -> list[Match]:
+    """Metrics, in the order mentioned. "customers" right after a value ("small
+    business customers", "customers in Canada" stays) only names who, when
+    another metric says what."""
+    qualifiers = [
+        m
+        for i, m in enumerate(matches)
+        if m.term.kind == "metric"
+        and m.term.name == "active_customers"
+        and i
+        and matches[i - 1].term.kind == "value"
+        and matches[i - 1].end == m.start
+    ]
+    if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
+        return [m for m in matches if m not in qualifiers]
+    return matches
+
+
+def _read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
+    """Values: filters (or comparisons), negated after "excluding" and the like."""
+    for match in matches:
+        if match.term.kind != "value":
+            continue
+        term = _disambiguate(match, matches)
+        negated = _negated(tokens, match.start)
+        key = (term.name, "not in" if negated else "in")
+        values = reading.filters.setdefault(key, [])
+        if term.value and term.value not in values:
+            values.append(term.value)
+
+
+def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
+    """Dimensions: grouped when cued ("by region", "which channel", "top 5
+    products", "regions")."""
+    for match in matches:
+        if match.term.kind != "dimension":
+            continue
+        previous = tokens[match.start - 1].stem if match.start else ""
+        has_value = any(dim == match.term.name for dim, _ in reading.filters)
+        if _group_cued(tokens, match) and not (has_value and previous not in GROUP_CUES):
+            if match.term.name not in reading.group_by:
+                reading.group_by.append(match.term.name)
+        elif (
+            not has_value
+            and previous in {"the", "for", "of"}
+            and match.term.name not in reading.group_by
+        ):
+            # "revenue for the region" with no value: still a slice.
+            reading.group_by.append(match.term.name)
+
+
+def _group_cued(tokens: Sequence[Token], match: Match) -> bool:
+    previous = tokens[match.start - 1].stem if match.start else ""
+    before = tokens[match.start - 2].stem if match.start > 1 else ""
+    return (
+        previous in GROUP_CUES
+        or (previous == "and" and _listed_after_by(tokens, match.start))
+        or (before in {"by", "per", "for", "across"} and previous in {"each", "every", "the"})
+        or number(tokens[match.start - 1] if match.start else None) is not None
+        or previous in TOP_WORDS
+        or previous in BOTTOM_WORDS
+        or tokens[match.end - 1].plural
+        or (match.end < len(tokens) and tokens[match.end].stem in {"breakdown", "split"})
+    )
+
+
+def _rank_metric(tokens: Sequence[Token], matches: Sequence[Match]) -> str | None:
+    """Which metric ranks a top/bottom list: the one after "by" (or "in",
+    "for"); none, and the engine takes the first."""
+    for match in matches:
+        if (
+            match.term.kind == "metric"
+            and match.start
+            and tokens[match.start - 1].stem in {"by", "in", "for"}
+        ):
+            return match.term.name
+    return None
+
+
+def _unknown_words(tokens: Sequence[Token], matches: Sequence[Match], used: set[int]) -> list[str]:
+    """Words nobody knows where a value belongs: after "in"/"for"/"from",
+    before a dimension ("the platinum segment"), listed after a value."""
+    unknown = []
+    value_words = {i for m in matches if m.term.kind == "value" for i in range(m.start, m.end)}
+    for index, token in enumerate(tokens):
+        if index in used or token.stem in STOPWORDS or token.text in STOPWORDS:
+            continue
+        if token.text.isdigit():
+            continue
+        previous = tokens[index - 1].stem if index else ""
+        following = next((m for m in matches if m.start == index + 1), None)
+        names_a_value = following is not None and following.term.kind == "dimension"
+        # "EMEA and Atlantis": a word listed after a value is meant as one.
+        listed = previous in {"and", "or", "vs", "versus", "nor"} and index - 2 in value_words
+        if (
+            (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1)
+            or (names_a_value and len(token.text) > 2)
+            or (listed and len(token.text) > 2)
+        ):
+            # "in Atlantis"; "the platinum segment", "the fax channel".
+            unknown.append(token.text)
+    return unknown
+
+
+def number(token: Token | None) -> int | None:
+    """The number a token says ("5", "five"), if any."""
+    if token is None:
+        return None
+    if token.text.isdigit():
+        return int(token.text)
+    return NUMBER_WORDS.get(token.text)
+
+
+def _listed_after_by(tokens: Sequence[Token], index: int) -> bool:
+    """Whether the word at ``index`` (after "and") continues a "by X and Y" list."""
+    return any(t.stem in {"by", "per"} for t in tokens[max(0, index - 5) : index - 1])
+
+
+def _negated(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the value starting at ``start`` is excluded ("excluding the
+    partner channel", "except store", "other than web")."""
+    index = start - 1
+    while index >= 0 and tokens[index].stem in SKIPPED and start - index <= 3:
+        index -= 1
+    if index < 0:
+        return False
+    word = tokens[index].stem
+    if word in NEGATION_CUES:
+        return True
+    return word == "than" and index > 0 and tokens[index - 1].stem == "other"
+
+
+def _disambiguate(match: Match, matches: Sequence[Match]) -> Term:
+    """A value spelled the same in several dimensions (``unknown``): the one
+    whose dimension the question also names, else the first."""
+    if not match.alternatives:
+        return match.term
+    named = {m.term.name for m in matches if m.term.kind == "dimension"}
+    for term in (match.term, *match.alternatives):
+        if term.name in named:
+            return term
+    return match.term
+
+
+# --- follow-ups ---------------------------------------------------------------------
+
+
+def is_follow_up(text: str, reading: Reading) -> bool:
+    """A question that refines the previous answer: it names no metric ("and
+    by channel?", "only EMEA", "what about last year?") or starts like a
+    follow-up ("and orders?", "what about AOV?")."""
+    return not reading.metrics or bool(FOLLOW_UP.match(text))
+
+
+def refine(reading: Reading, previous: Interpretation, text: str) -> None:
+    """Fill ``reading`` from the previous interpretation: what the follow-up
+    names replaces or adds to it, everything else carries over."""
+    if not reading.metrics:
+        reading.metrics = list(previous.metrics)
+    elif ADDING.match(text):
+        reading.metrics = dedupe([*previous.metrics, *reading.metrics])
+    time_groups = [g for g in previous.group_by if g.startswith("metric_time__")]
+    if reading.grain is None and not reading.trend and time_groups:
+        reading.grain = time_groups[0].split("__", 1)[1]
+    kept = [g for g in previous.group_by if not g.startswith("metric_time__")]
+    reading.group_by = dedupe([*kept, *reading.group_by])
+    named = {dimension for dimension, _ in reading.filters}
+    carried: dict[tuple[str, str], list[str]] = {
+        (f.dimension, f.operator): list(f.values)
+        for f in previous.filters
+        if f.dimension not in named
+    }
+    reading.filters = {**carried, **reading.filters}
+    if reading.period is None:
+        reading.period = previous.period
+    if reading.top is None and previous.limit is not None and previous.order_by:
+        first = previous.order_by[0]
+        reading.top = (first.descending, previous.limit)
+        reading.rank_metric = first.by
+    reading.notes.append("following on from the previous question")
+
+
+def dedupe(items: Iterable[str]) -> list[str]:
+    """``items`` without repeats, in their first order."""
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

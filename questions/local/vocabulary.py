@@ -1,0 +1,279 @@
+"""The local engine's vocabulary: every phrase it knows and what it means.
+
+Phrases come from the semantic layer (metric and dimension names, labels,
+``meta.synonyms``, ``meta.value_synonyms``) and the real values of the
+question dimensions (read from the warehouse when the engine opens); only the
+grain words are English (:mod:`questions.local.english`). The same light
+normalization and stemming apply to the vocabulary and to the question.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from questions.local.english import GRAIN_WORDS, STOPWORDS
+from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
+
+_Info = TypeVar("_Info", MetricInfo, DimensionInfo)
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents kept, punctuation (other than ``- . % ' _``) as spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\bu\.s\.a?\.?(?=\s|$)", "usa ", text)
+    text = re.sub(r"\bu\.k\.(?=\s|$)", "uk ", text)
+    text = re.sub(r"(?<=\w)'s\b", "", text)
+    text = re.sub(r"[^\w\s\-.%']", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def stem(word: str) -> str:
+    """A light plural stemmer, the same for the vocabulary and the question."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+_TOKEN = re.compile(r"[\w%][\w%'\-]*")
+
+
+@dataclass
+class Token:
+    text: str
+    stem: str
+    start: int
+    end: int
+    plural: bool = False
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        word = match.group(0).strip("-'")
+        if not word:
+            continue
+        stemmed = stem(word)
+        tokens.append(Token(word, stemmed, match.start(), match.end(), plural=stemmed != word))
+    return tokens
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    return tuple(stem(t.text) for t in tokenize(normalize(text).replace("_", " ")))
+
+
+@dataclass(frozen=True)
+class Term:
+    """What a phrase of the vocabulary means."""
+
+    kind: str  # metric | dimension | value | grain
+    name: str  # metric name, dimension name, or grain
+    value: str | None = None  # for kind value: the warehouse spelling
+    exact: bool = True
+
+
+@dataclass
+class Match:
+    term: Term
+    alternatives: list[Term]
+    start: int  # token index
+    end: int  # token index (exclusive)
+    fuzzy: bool = False
+    words: str = ""
+
+
+@dataclass
+class Vocabulary:
+    """Every phrase the engine knows, by its stemmed tokens."""
+
+    phrases: dict[tuple[str, ...], list[Term]] = field(default_factory=dict)
+    metric_labels: dict[str, str] = field(default_factory=dict)
+    dimension_labels: dict[str, str] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    max_words: int = 1
+    #: The dimensions questions may slice or filter by, in the order
+    #: suggestions name them (``meta.question_order``).
+    question_dimensions: tuple[str, ...] = ()
+    #: The metrics suggestions offer when a question names none (``meta.suggest``).
+    suggested_metrics: tuple[str, ...] = ()
+    #: Metrics by sales_region and month only (``meta.target``), in definition order.
+    target_metrics: tuple[str, ...] = ()
+    #: Metrics that are ratios of two others (``type: ratio``).
+    ratio_metrics: frozenset[str] = frozenset()
+    #: Next to a target metric, what stands for a metric or dimension
+    #: (``meta.stands_for``): ``{"revenue": "regional_revenue", ...}``.
+    stand_ins: dict[str, str] = field(default_factory=dict)
+
+    def add(self, phrase: str, term: Term) -> None:
+        key = phrase_key(phrase)
+        if not key:
+            return
+        terms = self.phrases.setdefault(key, [])
+        if term not in terms:
+            terms.append(term)
+        self.max_words = max(self.max_words, len(key))
+
+    def fuzzy_candidates(self, words: int) -> list[str]:
+        return [
+            " ".join(key) for key in self.phrases if len(key) == words and len(" ".join(key)) >= 5
+        ]
+
+
+def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) -> Vocabulary:
+    """The vocabulary of ``layer`` with the question dimensions' ``values``."""
+    metrics = layer.metrics()
+    vocab = Vocabulary(
+        question_dimensions=question_dimensions(layer),
+        suggested_metrics=tuple(m.name for m in _ordered(metrics, "suggest")),
+        target_metrics=tuple(m.name for m in metrics if m.meta.get("target")),
+        ratio_metrics=frozenset(m.name for m in metrics if m.type == "ratio"),
+    )
+    for metric in metrics:
+        vocab.metric_labels[metric.name] = metric.label
+        if metric.meta.get("stands_for"):
+            vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
+        if metric.meta.get("internal"):
+            continue  # reached through another metric (regional_revenue via revenue)
+        term = Term("metric", metric.name)
+        for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
+            vocab.add(phrase, term)
+    # Phrases people use that say more than one synonym list can (after all
+    # the names and synonyms: a phrase both are keeps the synonym's metric first).
+    for metric in metrics:
+        for phrase in _strings(metric, "question_phrases"):
+            vocab.add(phrase, Term("metric", metric.name))
+    dimensions = {d.name: d for d in layer.dimensions()}
+    for info in dimensions.values():
+        if info.kind == "entity" and info.meta.get("stands_for"):
+            vocab.stand_ins[str(info.meta["stands_for"])] = info.name
+            # Said where a target metric groups by the entity.
+            vocab.dimension_labels[info.name] = info.label
+    for name in vocab.question_dimensions:
+        _add_dimension(vocab, dimensions[name], values.get(name, ()))
+    for word, grain in GRAIN_WORDS.items():
+        vocab.add(word, Term("grain", grain))
+    return vocab
+
+
+def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]) -> None:
+    """A question dimension's names and its values, with their ``value_synonyms``."""
+    vocab.dimension_labels[info.name] = info.label
+    term = Term("dimension", info.name)
+    short = info.name.split("__", 1)[-1]
+    for phrase in (short.replace("_", " "), info.label, *info.synonyms):
+        vocab.add(phrase, term)
+    raw = info.meta.get("value_synonyms") or {}
+    if not isinstance(raw, Mapping):
+        raise SemanticLayerError(
+            f"meta.value_synonyms of {info.name} must map each value to a list of names"
+        )
+    synonyms_of_values = {str(k): tuple(str(v) for v in vs or ()) for k, vs in raw.items()}
+    for value in values:
+        vocab.values.setdefault(info.name, []).append(value)
+        value_term = Term("value", info.name, value)
+        vocab.add(value, value_term)
+        if "_" in value:
+            vocab.add(value.replace("_", " "), value_term)
+        for alias in synonyms_of_values.get(value, ()):
+            vocab.add(alias, value_term)
+
+
+def question_dimensions(layer: SemanticLayer) -> tuple[str, ...]:
+    """The categorical dimensions questions may slice or filter by
+    (``meta.question_order``), in that order."""
+    found = [d for d in layer.dimensions() if "question_order" in d.meta]
+    for info in found:
+        if info.kind != "categorical":
+            raise SemanticLayerError(
+                f"meta.question_order is for categorical dimensions; {info.name} is {info.kind}"
+            )
+    if not found:
+        # A manifest from before the engine read its dimensions from the layer,
+        # or a layer that marks none: nothing could be sliced, say why.
+        raise SemanticLayerError(
+            "the semantic layer marks no dimension questions may slice by"
+            " (meta.question_order in dbt_project/models/semantic/); if the project"
+            " does, the published semantic manifest is older: run `analytics build`"
+        )
+    return tuple(d.name for d in _ordered(found, "question_order"))
+
+
+def _ordered(items: Sequence[_Info], key: str) -> list[_Info]:
+    """``items`` with an integer ``meta[key]``, by it (then by name)."""
+    ranked: list[tuple[int, str, _Info]] = []
+    for item in items:
+        if key not in item.meta:
+            continue
+        rank = item.meta[key]
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            raise SemanticLayerError(f"meta.{key} of {item.name} must be a whole number: {rank!r}")
+        ranked.append((rank, item.name, item))
+    return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
+
+
+def _strings(metric: MetricInfo, key: str) -> tuple[str, ...]:
+    raw: Any = metric.meta.get(key) or ()
+    if isinstance(raw, str) or not isinstance(raw, Sequence):
+        raise SemanticLayerError(f"meta.{key} of {metric.name} must be a list of phrases")
+    return tuple(str(v) for v in raw)
+
+
+def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) -> list[Match]:
+    """Longest phrases first, left to right; unknown long words fuzzily."""
+    found: list[Match] = []
+    i = 0
+    while i < len(tokens):
+        if i in used:
+            i += 1
+            continue
+        hit = None
+        for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
+            span = range(i, i + size)
+            if any(j in used for j in span):
+                continue
+            key = tuple(tokens[j].stem for j in span)
+            terms = vocab.phrases.get(key)
+            if terms:
+                words = " ".join(tokens[j].text for j in span)
+                hit = Match(terms[0], terms[1:], i, i + size, words=words)
+                break
+        if hit is None:
+            hit = _fuzzy(tokens, i, vocab, used)
+        if hit is not None:
+            found.append(hit)
+            i = hit.end
+        else:
+            i += 1
+    return found
+
+
+def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
+    for size in (2, 1):
+        if i + size > len(tokens) or any(j in used for j in range(i, i + size)):
+            continue
+        words = [tokens[j] for j in range(i, i + size)]
+        if any(w.stem in STOPWORDS or w.text in STOPWORDS for w in words):
+            continue
+        text = " ".join(w.stem for w in words)
+        if len(text) < 5 or text.isdigit():
+            continue
+        close = difflib.get_close_matches(text, vocab.fuzzy_candidates(size), n=2, cutoff=0.84)
+        if close:
+            terms = vocab.phrases[tuple(close[0].split(" "))]
+            return Match(
+                terms[0],
+                terms[1:],
+                i,
+                i + size,
+                fuzzy=True,
+                words=" ".join(w.text for w in words),
+            )
+    return None
