@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from analytics_core.settings import PROJECT_ROOT
 from questions.answers import Filter
 from questions.local import LocalQuestionEngine
 from questions.local.vocabulary import build_vocabulary, question_dimensions
 from questions.semantic import (
-    PROJECT_ROOT,
     SemanticLayer,
     SemanticLayerError,
     parse_semantic_manifest,

@@ -240,7 +240,7 @@ resource "snowflake_grant_privileges_to_account_role" "reporter_reporting_select
 # ------------------------------------- analyst: processed_data, reporting, monitoring
 # processed_data holds no personal data (staging drops email and full_name,
 # and snapshots read staging); questions read its facts and dimensions
-# (questions/guard.py allows them), the Data health page and people read
+# (questions/guard/policy.py allows them), the Data health page and people read
 # monitoring.
 
 resource "snowflake_grant_privileges_to_account_role" "analyst_schema_usage" {

@@ -1,0 +1,40 @@
+"""The semantic layer in-process: the dbt semantic models and metrics
+(``dbt_project/models/semantic/``) loaded into MetricFlow, which compiles a
+metric query to SQL for DuckDB or Snowflake without running anything.
+
+- :mod:`~questions.semantic.manifest`: the semantic manifest dbt writes
+  (``target/semantic_manifest.json``, or a fresh ``dbt parse``), its relations
+  renamed for the warehouse the SQL is for (the published DuckDB file, catalog
+  ``warehouse``, or a Snowflake database), and its validations;
+- :mod:`~questions.semantic.layer`: :class:`SemanticLayer`, the catalog of
+  metrics, dimensions and saved queries, and the compiler;
+- :mod:`~questions.semantic.rendering`: what MetricFlow needs to render SQL
+  here (a SQL client that runs nothing, one shared filter-template sandbox).
+
+The names below are the layer's public interface; import them from here.
+"""
+
+from questions.semantic.layer import DimensionInfo, MetricInfo, SavedQueryInfo, SemanticLayer
+from questions.semantic.manifest import (
+    DUCKDB_CATALOG,
+    Dialect,
+    SemanticLayerError,
+    load_raw_semantic_manifest,
+    parse_semantic_manifest,
+    retarget_relations,
+    validate_semantic_manifest,
+)
+
+__all__ = [
+    "DUCKDB_CATALOG",
+    "Dialect",
+    "DimensionInfo",
+    "MetricInfo",
+    "SavedQueryInfo",
+    "SemanticLayer",
+    "SemanticLayerError",
+    "load_raw_semantic_manifest",
+    "parse_semantic_manifest",
+    "retarget_relations",
+    "validate_semantic_manifest",
+]
