@@ -444,8 +444,10 @@ def _serve_ui(host: str | None, port: int | None) -> NoReturn:
     """Replace this process with Streamlit serving ``ui/app.py`` (signals then
     reach Streamlit directly, as a container's init expects)."""
     from analytics_core.settings import UISettings
+    from orchestration.extras import require
     from orchestration.services import streamlit_argv
 
+    require("streamlit")
     settings = UISettings()
     host = host or settings.host
     port = settings.port if port is None else port
@@ -1044,6 +1046,13 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+def _unexpected(exc: BaseException) -> str:
+    if os.environ.get("ANALYTICS_DEBUG"):
+        traceback.print_exc()
+    first = first_line(exc) if str(exc) else ""
+    return f"unexpected {type(exc).__name__}: {first} (set ANALYTICS_DEBUG=1 for the traceback)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``analytics`` script."""
     try:
@@ -1054,11 +1063,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail("interrupted", 130)
     except AnalyticsError as exc:
         _fail(str(exc), getattr(exc, "exit_code", 1))
+    except ModuleNotFoundError as exc:
+        # A component installed without another's extra (pyproject.toml).
+        from orchestration.extras import missing_extra_message
+
+        _fail(missing_extra_message(exc) or _unexpected(exc))
     except Exception as exc:
-        if os.environ.get("ANALYTICS_DEBUG"):
-            traceback.print_exc()
-        first = first_line(exc) if str(exc) else ""
-        _fail(f"unexpected {type(exc).__name__}: {first} (set ANALYTICS_DEBUG=1 for the traceback)")
+        _fail(_unexpected(exc))
     sys.exit(code if isinstance(code, int) else 0)
 
 
