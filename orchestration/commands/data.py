@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from analytics_core.errors import AnalyticsError
-from analytics_core.settings import Settings
+from analytics_core.settings import Settings, SnowflakeSettings
 from orchestration.commands.common import (
     UsageError,
     err,
@@ -131,7 +131,9 @@ def generate(
         )
     with generator_errors(), GeneratorBar(err) as bar:
         if chosen is GenerateTarget.snowflake:
-            summary = generation.generate_snowflake(config, days or 1, progress=bar)
+            summary = generation.generate_snowflake(
+                config, days or 1, SnowflakeSettings(), progress=bar
+            )
         elif config is not None:
             summary = generation.generate_local(settings, config, progress=bar, on_wait=bar.waiting)
         else:
@@ -269,9 +271,13 @@ def run_build(
     unit_tests: bool = False,
     force: bool = False,
 ) -> BuildOutcome:
+    from orchestration.build import SNOWFLAKE_TARGETS
     from orchestration.build import build as build_warehouse
     from orchestration.progress import build_bar
 
+    # The account, read here (the entry point) and only for a Snowflake target:
+    # a local build does not depend on SNOWFLAKE_* values.
+    on_snowflake = (target or settings.target) in SNOWFLAKE_TARGETS
     with build_bar(err) as bar:
         return build_warehouse(
             settings,
@@ -284,6 +290,7 @@ def run_build(
             docs=docs,
             unit_tests=unit_tests,
             force=force,
+            snowflake=SnowflakeSettings() if on_snowflake else None,
         )
 
 

@@ -34,7 +34,7 @@ def report(
 
     from analytics_core.settings import ReportServiceSettings
     from report_service.reports import render_report
-    from report_service.warehouse import open_warehouse_client
+    from report_service.warehouse import open_warehouse_client, snowflake_from_env
 
     params: dict[str, str] = {}
     for item in param or []:
@@ -48,7 +48,8 @@ def report(
         target = target / f"{report_type}.{fmt}"
     if not target.parent.is_dir():
         raise UsageError(f"--out: the folder {target.parent} does not exist")
-    client = open_warehouse_client(ReportServiceSettings(), settings)
+    service = ReportServiceSettings()
+    client = open_warehouse_client(service, settings, snowflake_from_env(service))
     try:
         with tempfile.TemporaryDirectory(prefix="analytics-report-") as tmp:
             files = render_report(report_type, params, [fmt], client, Path(tmp))

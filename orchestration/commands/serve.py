@@ -57,12 +57,13 @@ def serve(
         return
     from report_service.server import serve as serve_reports
     from report_service.server import service_settings
+    from report_service.warehouse import snowflake_from_env
 
     service, settings, key_file = checked_service_settings(service_settings, host, port)
     if key_file:
         err.print(f"API key (x-api-key) in {key_file}", markup=False)
     err.print(f"report service on http://{service.host}:{service.port}/docs", markup=False)
-    serve_reports(service, settings)
+    serve_reports(service, settings, snowflake_from_env(service))
 
 
 def _serve_ui(host: str | None, port: int | None) -> NoReturn:
@@ -220,6 +221,7 @@ def up(
     from orchestration.scheduler import SchedulerService
     from orchestration.services import ServiceGroup, StaticSite, StreamlitUI
     from report_service.server import ReportServer, service_settings
+    from report_service.warehouse import snowflake_from_env
 
     settings = load_settings()
     service, _, key_file = checked_service_settings(service_settings, host, report_port)
@@ -237,7 +239,7 @@ def up(
     has_docs = (settings.docs_dir / "index.html").is_file()
     print_build(run_build(settings, target="local", docs=not has_docs))
 
-    reports = ReportServer(service, settings)
+    reports = ReportServer(service, settings, snowflake_from_env(service))
     group = ServiceGroup(
         [
             StaticSite("dbt docs", settings.docs_dir, host=host, port=port),
