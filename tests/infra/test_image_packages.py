@@ -4,12 +4,18 @@ The Dockerfiles' ``uv sync`` lines are read as they are; the packages they
 would install are resolved from the lock with ``uv export`` (the same
 ``--frozen --no-dev --extra ...`` selection, no network), so an extra that
 grows a dependency on dbt or Streamlit fails here, not in an image build.
+The report service's image is also assembled here without Docker: the files
+its builder copies, installed with its ``uv sync`` line, then imported.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +116,69 @@ def test_an_image_copies_only_its_components_packages(image):
         sources, _ = copy_sources(instruction)
         copied |= {source.rstrip("/") for source in sources}
     assert copied & ALL_PACKAGES == PACKAGES[image]
+
+
+def test_the_report_service_image_contents_import_without_the_others(tmp_path: Path) -> None:
+    """The builder stage without Docker: the files it copies from the context,
+    then its ``uv sync`` (the image's extras) into ``.venv`` next to them. The
+    report service imports; dbt, Streamlit and the packages it does not copy
+    do not."""
+    dockerfile = parse_dockerfile(DOCKER_DIR / "report-service.Dockerfile")
+    builder = dockerfile.stage("builder")
+    assert builder is not None
+    app = tmp_path / "app"
+    app.mkdir()
+    for instruction in builder.all("COPY"):
+        if "from" in instruction.flags:
+            continue
+        sources, dest = copy_sources(instruction)
+        for source in sources:
+            origin = PROJECT_ROOT / source
+            target = app / dest / origin.name if dest.endswith("/") else app / dest
+            if origin.is_dir():
+                shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(origin, target)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "PYTHONPATH"} and not k.startswith("UV_")
+    }
+    env["UV_PROJECT_ENVIRONMENT"] = str(app / ".venv")
+    extras = [arg for extra in sync_extras("report-service") for arg in ("--extra", extra)]
+    done = subprocess.run(
+        [*uv_command(), "sync", "--frozen", "--no-dev", *extras],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    probe = (
+        "import importlib.util, json\n"
+        "import report_service.app, report_service.server, orchestration.cli\n"
+        "names = ['dbt', 'streamlit', 'metricflow', 'questions', 'ui', 'boto3', 'snowflake']\n"
+        "print(json.dumps({n: importlib.util.find_spec(n) is not None for n in names}))\n"
+    )
+    seen = subprocess.run(
+        [str(app / ".venv" / "bin" / "python"), "-c", probe],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert seen.returncode == 0, seen.stderr
+    assert json.loads(seen.stdout) == {
+        "dbt": False,
+        "streamlit": False,
+        "metricflow": False,
+        "questions": False,  # not copied into the image
+        "ui": False,
+        "boto3": True,  # the AWS backends it runs against
+        "snowflake": True,
+    }
