@@ -85,7 +85,8 @@ TESTS = {
 IMAGES = {
     # The UI's image carries the dbt project too: it parses the semantic layer.
     "dbt": ("dbt-runner", "ui"),
-    "report_service": ("report-service",),
+    # The dbt runner carries the report catalog (the scheduler checks against it).
+    "report_service": ("report-service", "dbt-runner"),
     "ui": ("ui",),
     "orchestration": ("dbt-runner", "report-service", "ui"),
 }

@@ -47,7 +47,8 @@ IMAGES: dict[str, tuple[str, set[str], set[str]]] = {
 PACKAGES: dict[str, set[str]] = {
     "report-service": {"analytics_core", "orchestration", "report_service"},
     "ui": {"analytics_core", "orchestration", "questions", "ui"},
-    "dbt-runner": {"analytics_core", "orchestration"},
+    # The report catalog, for the scheduler's check of the schedule.
+    "dbt-runner": {"analytics_core", "orchestration", "report_service"},
 }
 ALL_PACKAGES = {"analytics_core", "orchestration", "report_service", "questions", "ui"}
 
@@ -118,12 +119,11 @@ def test_an_image_copies_only_its_components_packages(image):
     assert copied & ALL_PACKAGES == PACKAGES[image]
 
 
-def test_the_report_service_image_contents_import_without_the_others(tmp_path: Path) -> None:
-    """The builder stage without Docker: the files it copies from the context,
-    then its ``uv sync`` (the image's extras) into ``.venv`` next to them. The
-    report service imports; dbt, Streamlit and the packages it does not copy
-    do not."""
-    dockerfile = parse_dockerfile(DOCKER_DIR / "report-service.Dockerfile")
+def assemble(image: str, tmp_path: Path) -> Path:
+    """The builder stage of ``image`` without Docker: the files it copies from
+    the context, then its ``uv sync`` (the image's extras) into ``.venv`` next
+    to them. Returns the environment's interpreter."""
+    dockerfile = parse_dockerfile(DOCKER_DIR / f"{image}.Dockerfile")
     builder = dockerfile.stage("builder")
     assert builder is not None
     app = tmp_path / "app"
@@ -146,7 +146,7 @@ def test_the_report_service_image_contents_import_without_the_others(tmp_path: P
         if k not in {"VIRTUAL_ENV", "PYTHONPATH"} and not k.startswith("UV_")
     }
     env["UV_PROJECT_ENVIRONMENT"] = str(app / ".venv")
-    extras = [arg for extra in sync_extras("report-service") for arg in ("--extra", extra)]
+    extras = [arg for extra in sync_extras(image) for arg in ("--extra", extra)]
     done = subprocess.run(
         [*uv_command(), "sync", "--frozen", "--no-dev", *extras],
         cwd=app,
@@ -157,23 +157,38 @@ def test_the_report_service_image_contents_import_without_the_others(tmp_path: P
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    probe = (
+    return app / ".venv" / "bin" / "python"
+
+
+def probe(python: Path, imports: str, names: list[str], cwd: Path) -> dict[str, bool]:
+    """Run ``imports`` in ``python`` (a bare environment), then say which of
+    ``names`` it could import."""
+    code = (
         "import importlib.util, json\n"
-        "import report_service.app, report_service.server, orchestration.cli\n"
-        "names = ['dbt', 'streamlit', 'metricflow', 'questions', 'ui', 'boto3', 'snowflake']\n"
-        "print(json.dumps({n: importlib.util.find_spec(n) is not None for n in names}))\n"
+        f"{imports}\n"
+        f"print(json.dumps({{n: importlib.util.find_spec(n) is not None for n in {names!r}}}))\n"
     )
     seen = subprocess.run(
-        [str(app / ".venv" / "bin" / "python"), "-c", probe],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        [str(python), "-c", code],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert seen.returncode == 0, seen.stderr
-    assert json.loads(seen.stdout) == {
+    found: dict[str, bool] = json.loads(seen.stdout)
+    return found
+
+
+def test_the_report_service_image_contents_import_without_the_others(tmp_path: Path) -> None:
+    """The report service imports; dbt, Streamlit and the packages the image
+    does not copy do not."""
+    python = assemble("report-service", tmp_path)
+    names = ["dbt", "streamlit", "metricflow", "questions", "ui", "boto3", "snowflake"]
+    imports = "import report_service.app, report_service.server, orchestration.cli"
+    assert probe(python, imports, names, tmp_path) == {
         "dbt": False,
         "streamlit": False,
         "metricflow": False,
@@ -181,4 +196,26 @@ def test_the_report_service_image_contents_import_without_the_others(tmp_path: P
         "ui": False,
         "boto3": True,  # the AWS backends it runs against
         "snowflake": True,
+    }
+
+
+def test_the_dbt_runner_image_contents_build_and_schedule(tmp_path: Path) -> None:
+    """dbt and the scheduler (with the report catalog it checks the schedule
+    against) import; the report service's rendering and the UI's packages do
+    not."""
+    python = assemble("dbt-runner", tmp_path)
+    names = ["dbt", "fastapi", "weasyprint", "streamlit", "metricflow", "questions", "ui"]
+    imports = (
+        "import orchestration.cli, orchestration.build, orchestration.scheduler\n"
+        "from report_service.reports import CATALOG\n"
+        "assert CATALOG"
+    )
+    assert probe(python, imports, names, tmp_path) == {
+        "dbt": True,
+        "fastapi": False,
+        "weasyprint": False,
+        "streamlit": False,
+        "metricflow": False,
+        "questions": False,
+        "ui": False,
     }

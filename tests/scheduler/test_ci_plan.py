@@ -91,9 +91,14 @@ def test_a_model_change_is_dbt_slim_ci(repo: Path) -> None:
     ]
 
 
-def test_a_service_change_builds_only_its_image(repo: Path) -> None:
+def test_a_service_change_builds_the_images_that_carry_it(repo: Path) -> None:
     commit(repo, "report_service/app.py")
-    assert names(plan_of(repo)) == ["tests of report_service", "image report-service"]
+    # Its image, and the dbt runner's (the scheduler checks against the catalog).
+    assert names(plan_of(repo)) == [
+        "tests of report_service",
+        "image report-service",
+        "image dbt-runner",
+    ]
     on_main = plan_of(repo, main=True)
     assert on_main["steps"][1]["commands"] == [
         "docker build -f infra/docker/report-service.Dockerfile"
@@ -113,7 +118,7 @@ def test_shared_code_touches_every_python_component(repo: Path) -> None:
     plan = plan_of(repo)
     assert sorted(plan["components"]) == ["orchestration", "report_service", "ui"]
     images = [n for n in names(plan) if n.startswith("image ")]
-    assert images == ["image report-service", "image ui", "image dbt-runner"]  # each once
+    assert images == ["image report-service", "image dbt-runner", "image ui"]  # each once
     assert "dbt slim CI" not in names(plan)
     assert not any(n.startswith("terraform") for n in names(plan))
 
