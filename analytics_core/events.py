@@ -425,9 +425,8 @@ def sink_from_url(url: str | None, local_root: Path, client: Any = None) -> Even
     )
 
 
-def event_sink(settings: Settings | None = None, client: Any = None) -> EventSink:
+def event_sink(settings: Settings, client: Any = None) -> EventSink:
     """The sink the settings choose (``ANALYTICS_EVENTS_URL``, else the local events folder)."""
-    settings = settings or Settings()
     return sink_from_url(settings.events_url, settings.events_dir, client=client)
 
 

@@ -97,11 +97,10 @@ def connection_parameters(settings: SnowflakeSettings) -> dict[str, Any]:
     return params
 
 
-def connect(settings: SnowflakeSettings | None = None) -> SnowflakeConnection:
+def connect(settings: SnowflakeSettings) -> SnowflakeConnection:
     """Open a Snowflake connection using the database and warehouse from settings."""
     import snowflake.connector  # slow import: only when a connection is wanted
 
-    settings = settings or SnowflakeSettings()
     params = connection_parameters(settings)
     try:
         return snowflake.connector.connect(**params)

@@ -176,8 +176,12 @@ def build(
     docs: bool = False,
     unit_tests: bool = False,
     force: bool = False,
+    snowflake: SnowflakeSettings | None = None,
 ) -> BuildOutcome:
     """Build ``target`` (default: ``settings.target``); raise on failure.
+
+    ``snowflake``: the account a Snowflake target (``snowflake``, ``prod``)
+    builds on, checked before dbt starts; the other targets need none.
 
     With ``freshness`` (the default), ``dbt source freshness`` runs first: its
     results land in the monitoring schema through the run-results hook. A late
@@ -208,7 +212,13 @@ def build(
             complete=not (select or exclude),
         )
     return build_remote(
-        settings, args, target=target, reporter=reporter, freshness=freshness, docs=docs
+        settings,
+        args,
+        target=target,
+        reporter=reporter,
+        freshness=freshness,
+        docs=docs,
+        snowflake=snowflake,
     )
 
 
@@ -260,11 +270,14 @@ def build_remote(
     reporter: BuildReporter,
     freshness: bool = True,
     docs: bool = False,
+    snowflake: SnowflakeSettings | None = None,
 ) -> BuildOutcome:
     """``dbt build --target <target>`` straight against Snowflake (no copy, no publish)."""
     if target in SNOWFLAKE_TARGETS:
+        if snowflake is None:
+            raise AnalyticsError(f"target {target} builds on Snowflake: give its settings")
         # The same variables the profile reads: name a missing one before dbt starts.
-        connection_parameters(SnowflakeSettings())
+        connection_parameters(snowflake)
     started = time.monotonic()
     invocation = DbtInvocation(
         target=target,

@@ -12,9 +12,9 @@ imports it):
   models from production, then ``dbt build --select state:modified+ --defer
   --state <production manifest>``; on main, the docs site too.
 - ``report_service``, ``ui``: Python services with their own image; built and
-  pushed only when they changed. The dbt runner image (``analytics build``
-  and the dbt project) is rebuilt when the dbt project or ``orchestration``
-  changed.
+  pushed only when they changed. An image is rebuilt when anything it copies
+  changed: the dbt runner's and the UI's carry the dbt project (the UI parses
+  its semantic layer), and every image runs ``analytics`` (``orchestration``).
 - ``orchestration``: the command line, the scheduler and the Snowflake DDL.
 - The schedule file (``analytics_core/schedules.yml``) counts for the
   scheduler and the report service (its catalog shows each report's cron),
@@ -79,12 +79,16 @@ TESTS = {
     "orchestration": ("tests/cli", "tests/scheduler", "tests/publish"),
 }
 
-#: Images, by component (``infra/docker/<image>.Dockerfile``).
+#: Images, by component (``infra/docker/<image>.Dockerfile``): the images that
+#: copy the component's files. Every image runs the ``analytics`` command
+#: (``orchestration``) as its entry point.
 IMAGES = {
-    "dbt": ("dbt-runner",),
-    "report_service": ("report-service",),
+    # The UI's image carries the dbt project too: it parses the semantic layer.
+    "dbt": ("dbt-runner", "ui"),
+    # The dbt runner carries the report catalog (the scheduler checks against it).
+    "report_service": ("report-service", "dbt-runner"),
     "ui": ("ui",),
-    "orchestration": ("dbt-runner",),
+    "orchestration": ("dbt-runner", "report-service", "ui"),
 }
 
 #: Terraform root modules, by the marker their paths carry.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from analytics_core.settings import Settings
+from analytics_core.settings import Settings, SnowflakeSettings
 from orchestration import warehouse_publish as files
 from orchestration.build import NoRawDataError
 from orchestration.locking import warehouse_lock
@@ -88,16 +88,17 @@ def increment_local(
 def generate_snowflake(
     config: GeneratorConfig | None,
     days: int | None,
+    snowflake: SnowflakeSettings,
     *,
     progress: GeneratorProgress | None = None,
 ) -> GenerationSummary:
-    """Write raw data into Snowflake's ``raw_data`` schema (``SNOWFLAKE_*`` settings)."""
+    """Write raw data into Snowflake's ``raw_data`` schema (the account of ``snowflake``)."""
     from analytics_core.snowflake import connect
     from orchestration.generator import SnowflakeSink, generate, increment
 
     if config is not None:
         config.validate()
-    connection = connect()
+    connection = connect(snowflake)
     try:
         sink = SnowflakeSink(connection)
         if config is not None:

@@ -77,7 +77,13 @@ def create_app(service: ReportService) -> FastAPI:
 def build_app(
     service: ReportServiceSettings | None = None, settings: Settings | None = None
 ) -> FastAPI:
-    """The app from the environment's settings, with JSON logging configured."""
-    report_service = ReportService(service, settings)
+    """The app from the environment's settings (the ones given, else read here:
+    this is an entry point), with JSON logging configured."""
+    from report_service.warehouse import snowflake_from_env
+
+    service = service or ReportServiceSettings()
+    report_service = ReportService(
+        service, settings or Settings(), snowflake=snowflake_from_env(service)
+    )
     configure_logging(report_service.service.log_level)
     return create_app(report_service)

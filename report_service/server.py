@@ -19,7 +19,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from analytics_core.errors import AnalyticsError
-from analytics_core.settings import ReportServiceSettings, Settings
+from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
 from report_service.app import create_app
 from report_service.observability import configure_logging
 from report_service.service import ReportService, local_api_key
@@ -210,9 +210,14 @@ def _config(service: ReportServiceSettings, report_service: ReportService) -> uv
     )
 
 
-def serve(service: ReportServiceSettings, settings: Settings) -> None:
-    """Run in the foreground until SIGTERM or SIGINT."""
-    report_service = ReportService(service, settings)
+def serve(
+    service: ReportServiceSettings,
+    settings: Settings,
+    snowflake: SnowflakeSettings | None = None,
+) -> None:
+    """Run in the foreground until SIGTERM or SIGINT (``snowflake``: the account
+    a Snowflake warehouse reads)."""
+    report_service = ReportService(service, settings, snowflake=snowflake)
     server = uvicorn.Server(_config(service, report_service))
     server.run()
     if not server.started:
@@ -226,9 +231,15 @@ class ReportServer:
 
     name = "report service"
 
-    def __init__(self, service: ReportServiceSettings, settings: Settings) -> None:
+    def __init__(
+        self,
+        service: ReportServiceSettings,
+        settings: Settings,
+        snowflake: SnowflakeSettings | None = None,
+    ) -> None:
         self.service = service
         self.settings = settings
+        self.snowflake = snowflake
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -246,7 +257,7 @@ class ReportServer:
         return self.service.port
 
     def start(self) -> None:
-        report_service = ReportService(self.service, self.settings)
+        report_service = ReportService(self.service, self.settings, snowflake=self.snowflake)
         self._server = uvicorn.Server(_config(self.service, report_service))
         self._thread = threading.Thread(target=self._server.run, name="report-service", daemon=True)
         self._thread.start()

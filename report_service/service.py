@@ -23,7 +23,7 @@ from typing import Any
 
 from analytics_core.errors import ConfigurationError
 from analytics_core.events import EventSink, event_sink
-from analytics_core.settings import ReportServiceSettings, Settings
+from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
 from analytics_core.warehouse import WarehouseClient
 from report_service.artifacts import ArtifactStore, open_artifact_store
 from report_service.models import (
@@ -52,16 +52,20 @@ class ReportService:
 
     def __init__(
         self,
-        service: ReportServiceSettings | None = None,
-        settings: Settings | None = None,
+        service: ReportServiceSettings,
+        settings: Settings,
         *,
+        snowflake: SnowflakeSettings | None = None,
         store: JobStore | None = None,
         artifacts: ArtifactStore | None = None,
         events: EventSink | None = None,
         start_workers: bool = True,
     ) -> None:
-        self.service = service or ReportServiceSettings()
-        self.settings = settings or Settings()
+        self.service = service
+        self.settings = settings
+        #: The account the warehouse client reads when ``service.warehouse`` is
+        #: ``snowflake`` (the entry point reads it from the environment).
+        self.snowflake = snowflake
         self.api_keys = [key.encode() for key in load_api_keys(self.service)]
         self.store = store or open_job_store(self.service, self.settings)
         self.artifacts = artifacts or open_artifact_store(self.service, self.settings)
@@ -96,7 +100,7 @@ class ReportService:
             if self._client is None:
                 from report_service.warehouse import open_warehouse_client
 
-                self._client = open_warehouse_client(self.service, self.settings)
+                self._client = open_warehouse_client(self.service, self.settings, self.snowflake)
             return self._client
 
     def render(self, job: Job, out_dir: Path) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from analytics_core.errors import ConfigurationError
 from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
 from analytics_core.warehouse import (
     DuckDBClient,
@@ -16,17 +17,27 @@ from analytics_core.warehouse import (
 )
 
 
+def snowflake_from_env(service: ReportServiceSettings) -> SnowflakeSettings | None:
+    """For entry points (the CLI, the app factory): the Snowflake account from
+    the environment (``SNOWFLAKE_*``) when the service reads Snowflake, else
+    ``None`` (a DuckDB service does not depend on those variables)."""
+    return SnowflakeSettings() if service.warehouse == "snowflake" else None
+
+
 def open_warehouse_client(
     service: ReportServiceSettings,
     settings: Settings,
     snowflake: SnowflakeSettings | None = None,
 ) -> WarehouseClient:
     """The client ``service.warehouse`` asks for (no connection is opened yet);
-    on Snowflake, the account of ``snowflake`` (read from the environment
-    here when not given)."""
+    on Snowflake, the account of ``snowflake``, which the caller passes in."""
     if service.warehouse == "snowflake":
+        if snowflake is None:
+            raise ConfigurationError(
+                "REPORT_SERVICE_WAREHOUSE is snowflake, but no Snowflake settings were given"
+            )
         return SnowflakeClient(
-            snowflake or SnowflakeSettings(),
+            snowflake,
             schema=service.reporting_schema,
             statement_timeout_seconds=service.statement_timeout_seconds,
             query_tag=service.query_tag,

@@ -53,7 +53,7 @@ def test_a_forbidden_import_breaks_the_check(tmp_path: Path) -> None:
         module.write("\nimport questions.local  # noqa: E402\n")
     with (tmp_path / "analytics_core" / "events.py").open("a") as module:
         module.write("\nimport report_service.models  # noqa: E402\n")
-    with (tmp_path / "report_service" / "stores" / "dynamodb.py").open("a") as module:
+    with (tmp_path / "report_service" / "stores" / "dynamodb" / "__init__.py").open("a") as module:
         module.write("\nfrom report_service.stores.sqlite import SQLiteJobStore  # noqa: E402\n")
     with (tmp_path / "report_service" / "stores" / "base.py").open("a") as module:
         module.write("\nfrom report_service.stores import factory  # noqa: E402\n")

@@ -23,7 +23,13 @@ from ui.report_client import ReportServiceClient
 def question_engine() -> QuestionEngine:
     from questions.choose import open_question_engine
 
-    return open_question_engine(Settings(), QuestionSettings(), SnowflakeSettings())
+    return open_question_engine(core_settings(), QuestionSettings(), SnowflakeSettings())
+
+
+@st.cache_resource
+def core_settings() -> Settings:
+    """The shared settings (ANALYTICS_*), read once per UI process."""
+    return Settings()
 
 
 @st.cache_resource
@@ -37,14 +43,14 @@ def report_client() -> ReportServiceClient:
     key = settings.report_service_api_key
     if not key:
         # Locally, the key the service generated (it never travels in the URL).
-        key = Settings().local_report_service_key()
+        key = core_settings().local_report_service_key()
     return ReportServiceClient(settings.report_service_url, key)
 
 
 @st.cache_resource
 def warehouse() -> WarehouseClient:
     """The read-only client of the reporting views (monitoring included)."""
-    return open_ui_warehouse(ui_settings(), Settings(), SnowflakeSettings())
+    return open_ui_warehouse(ui_settings(), core_settings(), SnowflakeSettings())
 
 
 def open_ui_warehouse(

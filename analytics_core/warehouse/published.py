@@ -15,12 +15,11 @@ class WarehouseNotBuiltError(AnalyticsError):
     """There is no published warehouse yet."""
 
 
-def connect_published(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the published warehouse read-only.
+def connect_published(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse of ``settings`` read-only.
 
     Raises :class:`WarehouseNotBuiltError` if nothing has been published yet.
     """
-    settings = settings or Settings()
     return connect_read_only(settings.warehouse_path)
 
 

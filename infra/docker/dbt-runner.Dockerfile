@@ -27,20 +27,25 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
+# Only the build's extra (dbt on DuckDB and Snowflake, the generator, the
+# scheduler) and AWS (build events and CI artifacts on S3): no FastAPI,
+# WeasyPrint, MetricFlow or Streamlit.
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --extra dbt --extra snowflake --extra aws --no-install-project
 # The project itself, installed editable: `analytics build` runs dbt on the
 # project next to its packages (analytics_core.settings.PROJECT_ROOT).
 COPY analytics_core ./analytics_core
 COPY orchestration ./orchestration
+# The report catalog only: the scheduler (`analytics serve scheduler`, the
+# compose stack) checks the schedule's report jobs against it; rendering
+# (the report-service extra) is the report service's.
 COPY report_service ./report_service
-COPY questions ./questions
 COPY dbt_project ./dbt_project
 COPY dbt_project.yml profiles.yml.example ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    uv sync --frozen --no-dev --extra dbt --extra snowflake --extra aws
 
 # --------------------------------------------------------------------------- runtime
 FROM python:3.11.14-slim-bookworm AS runtime

@@ -21,19 +21,22 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
+# Only the report service's extra and the backends it runs against in AWS
+# (Snowflake, S3 and DynamoDB): no dbt, MetricFlow or Streamlit (pyproject.toml's
+# extras; tests/infra/test_image_packages.py resolves them from the lock).
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --extra report-service --extra snowflake --extra aws --no-install-project
 # The project itself, installed editable: the code finds the schedule file and
 # other project files next to its packages (analytics_core.settings.PROJECT_ROOT).
+# The report service and what starts it (`analytics`), nothing of the others.
 COPY analytics_core ./analytics_core
 COPY orchestration ./orchestration
 COPY report_service ./report_service
-COPY questions ./questions
 COPY infra/docker/healthcheck.py ./healthcheck.py
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    uv sync --frozen --no-dev --extra report-service --extra snowflake --extra aws
 
 # --------------------------------------------------------------------------- runtime
 FROM python:3.11.14-slim-bookworm AS runtime

@@ -22,22 +22,25 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
+# Only the UI's extra (Streamlit, the question engine and the dbt parse it
+# needs for the semantic layer) and the Snowflake connector it reads the
+# warehouse and asks Cortex Analyst with in AWS: no FastAPI, WeasyPrint or
+# chart rendering (the UI reaches the report service over HTTP).
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --extra ui --extra snowflake --no-install-project
 # The project itself, installed editable: the UI finds ui/app.py and the dbt
 # project next to its packages (analytics_core.settings.PROJECT_ROOT).
 COPY analytics_core ./analytics_core
 COPY orchestration ./orchestration
-COPY report_service ./report_service
 COPY questions ./questions
 COPY ui ./ui
 COPY dbt_project ./dbt_project
 COPY dbt_project.yml profiles.yml.example ./
 COPY infra/docker/healthcheck.py ./healthcheck.py
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    uv sync --frozen --no-dev --extra ui --extra snowflake
 
 # --------------------------------------------------------------------------- runtime
 FROM python:3.11.14-slim-bookworm AS runtime

@@ -46,7 +46,7 @@ def test_key_pair_wins_over_password(tmp_path) -> None:
 def test_connects_to_the_emulator(fakesnow_env, monkeypatch) -> None:
     for name, value in fakesnow_env.items():
         monkeypatch.setenv(name, value)
-    connection = connect()
+    connection = connect(SnowflakeSettings())
     try:
         cursor = connection.cursor()
         assert cursor.execute("select 1 + 1").fetchone() == (2,)

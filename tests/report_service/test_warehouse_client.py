@@ -16,11 +16,17 @@ from typing import Any
 import duckdb
 import pytest
 
+from analytics_core.errors import ConfigurationError
 from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
 from analytics_core.warehouse import DuckDBClient, SnowflakeClient, WarehouseError, translate_binds
 from report_service.models import ReportError
 from report_service.reports import CATALOG, render_report
-from report_service.warehouse import check_ready, open_warehouse_client, required_relations
+from report_service.warehouse import (
+    check_ready,
+    open_warehouse_client,
+    required_relations,
+    snowflake_from_env,
+)
 from tests.conftest import emulator_connection
 
 HOSTILE = "'; drop table reporting.rpt_daily_sales; --"
@@ -202,11 +208,20 @@ def test_open_warehouse_client_follows_settings(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     duck = open_warehouse_client(ReportServiceSettings(warehouse="duckdb"), settings)
     assert isinstance(duck, DuckDBClient) and duck.path == settings.warehouse_path
+    given = SnowflakeSettings(database="ci_analytics")
     snow = open_warehouse_client(
-        ReportServiceSettings(warehouse="snowflake", reporting_schema="ci_reporting"), settings
+        ReportServiceSettings(warehouse="snowflake", reporting_schema="ci_reporting"),
+        settings,
+        given,
     )
     assert isinstance(snow, SnowflakeClient) and snow.schema == "ci_reporting"
-    given = SnowflakeSettings(database="ci_analytics")
+    # The account is passed in by the entry point, never read here.
+    with pytest.raises(ConfigurationError, match="no Snowflake settings were given"):
+        open_warehouse_client(ReportServiceSettings(warehouse="snowflake"), settings)
+    assert snowflake_from_env(ReportServiceSettings(warehouse="duckdb")) is None
+    assert isinstance(
+        snowflake_from_env(ReportServiceSettings(warehouse="snowflake")), SnowflakeSettings
+    )
     passed = open_warehouse_client(ReportServiceSettings(warehouse="snowflake"), settings, given)
     assert isinstance(passed, SnowflakeClient) and passed.settings is given
     duck.close()

@@ -83,12 +83,22 @@ def test_a_model_change_is_dbt_slim_ci(repo: Path) -> None:
         "dbt clone --select state:modified+,config.materialized:incremental --state prod-artifacts",
         "dbt build --select state:modified+ --defer --state prod-artifacts",
     ]
-    assert names(plan_of(repo, main=True)) == ["dbt slim CI", "dbt docs", "image dbt-runner"]
+    assert names(plan_of(repo, main=True)) == [
+        "dbt slim CI",
+        "dbt docs",
+        "image dbt-runner",
+        "image ui",
+    ]
 
 
-def test_a_service_change_builds_only_its_image(repo: Path) -> None:
+def test_a_service_change_builds_the_images_that_carry_it(repo: Path) -> None:
     commit(repo, "report_service/app.py")
-    assert names(plan_of(repo)) == ["tests of report_service", "image report-service"]
+    # Its image, and the dbt runner's (the scheduler checks against the catalog).
+    assert names(plan_of(repo)) == [
+        "tests of report_service",
+        "image report-service",
+        "image dbt-runner",
+    ]
     on_main = plan_of(repo, main=True)
     assert on_main["steps"][1]["commands"] == [
         "docker build -f infra/docker/report-service.Dockerfile"
@@ -97,9 +107,10 @@ def test_a_service_change_builds_only_its_image(repo: Path) -> None:
     ]
 
 
-def test_a_model_change_rebuilds_the_dbt_runner_image(repo: Path) -> None:
+def test_a_model_change_rebuilds_the_images_that_carry_the_project(repo: Path) -> None:
     commit(repo, "dbt_project/models/a.sql")
-    assert names(plan_of(repo)) == ["dbt slim CI", "image dbt-runner"]
+    # The dbt runner builds it; the UI parses its semantic layer.
+    assert names(plan_of(repo)) == ["dbt slim CI", "image dbt-runner", "image ui"]
 
 
 def test_shared_code_touches_every_python_component(repo: Path) -> None:
@@ -107,9 +118,42 @@ def test_shared_code_touches_every_python_component(repo: Path) -> None:
     plan = plan_of(repo)
     assert sorted(plan["components"]) == ["orchestration", "report_service", "ui"]
     images = [n for n in names(plan) if n.startswith("image ")]
-    assert images == ["image report-service", "image ui", "image dbt-runner"]  # each once
+    assert images == ["image report-service", "image dbt-runner", "image ui"]  # each once
     assert "dbt slim CI" not in names(plan)
     assert not any(n.startswith("terraform") for n in names(plan))
+
+
+def test_a_command_line_change_rebuilds_every_image(repo: Path) -> None:
+    """Every image runs `analytics` (orchestration) as its entry point."""
+    commit(repo, "orchestration/cli.py")
+    plan = plan_of(repo)
+    assert list(plan["components"]) == ["orchestration"]
+    images = [n for n in names(plan) if n.startswith("image ")]
+    assert images == ["image dbt-runner", "image report-service", "image ui"]
+
+
+def test_every_image_copies_what_rebuilds_it() -> None:
+    """A component rebuilds exactly the images whose builder copies its folder."""
+    from analytics_core.settings import PROJECT_ROOT
+    from orchestration.ci_plan import IMAGES
+    from tests.infra.containers_support import copy_sources, parse_dockerfile
+
+    folders = {
+        "dbt": "dbt_project",
+        "report_service": "report_service",
+        "ui": "ui",
+        "orchestration": "orchestration",
+    }
+    for component, folder in folders.items():
+        copying = set()
+        for image in ("dbt-runner", "report-service", "ui"):
+            dockerfile = parse_dockerfile(PROJECT_ROOT / "infra" / "docker" / f"{image}.Dockerfile")
+            builder = dockerfile.stage("builder")
+            assert builder is not None
+            for instruction in builder.all("COPY"):
+                if "from" not in instruction.flags and folder in copy_sources(instruction)[0]:
+                    copying.add(image)
+        assert set(IMAGES[component]) == copying, component
 
 
 def test_every_image_the_plan_builds_has_its_dockerfile() -> None:
@@ -134,6 +178,8 @@ def test_the_schedule_file_plans_aws_and_redeploys_the_snowflake_tasks_on_main(
         "tests of orchestration",
         "image report-service",
         "image dbt-runner",
+        # The scheduler's component is the `analytics` command, in every image.
+        "image ui",
         "infrastructure checks",
         "terraform aws",
     ]

@@ -1,0 +1,133 @@
+"""Questions: ``analytics ask`` and ``analytics semantic-model``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from orchestration.commands.common import (
+    UsageError,
+    err,
+    load_settings,
+    out,
+)
+
+
+def ask(
+    question: Annotated[
+        str, typer.Argument(metavar="QUESTION", help="The question, in quotes; - reads stdin.")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="YYYY-MM-DD", help="Resolve 'last month' etc. against this day."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (see docs/interfaces.md).")
+    ] = False,
+    show_sql: Annotated[bool, typer.Option("--sql", help="Also print the SQL that ran.")] = False,
+) -> None:
+    """Answer a question in plain language from the warehouse."""
+    import json
+
+    from questions.answers import MAX_QUESTION_CHARS
+    from questions.choose import open_question_engine
+
+    if question == "-":
+        question = sys.stdin.read(MAX_QUESTION_CHARS * 4 + 1)
+    day = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise UsageError(f"--as-of must be a date like 2026-03-15, not {as_of!r}") from None
+    settings = load_settings()
+    engine = open_question_engine(settings)
+    try:
+        answer = engine.ask(question, as_of=day)
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        return
+    _print_answer(answer, show_sql)
+
+
+class SemanticFormat(StrEnum):
+    yaml = "yaml"
+    sql = "sql"
+
+
+def semantic_model(
+    fmt: Annotated[
+        SemanticFormat,
+        typer.Option(
+            "--format", "-f", help="yaml: Cortex Analyst semantic model; sql: CREATE SEMANTIC VIEW."
+        ),
+    ] = SemanticFormat.yaml,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Snowflake database the tables live in (default: SNOWFLAKE_DATABASE)."),
+    ] = None,
+    schema_prefix: Annotated[
+        str, typer.Option(help="Prefix of a developer's schemas, e.g. dev_alice_.")
+    ] = "",
+    view: Annotated[
+        str | None, typer.Option(help="Name of the semantic view (sql; default DB.REPORTING.X).")
+    ] = None,
+    out_path: Annotated[
+        str | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the Cortex Analyst semantic model generated from the dbt semantic layer."""
+    import re
+
+    from analytics_core.settings import SnowflakeSettings
+    from questions.cortex_model import render
+
+    database = database or SnowflakeSettings().database
+    for name, value in (("--database", database), ("--schema-prefix", schema_prefix)):
+        if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", value):
+            raise UsageError(f"{name} must be a Snowflake identifier, not {value!r}")
+    if view and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}", view):
+        raise UsageError(f"--view must be a (qualified) Snowflake identifier, not {view!r}")
+    text = render(fmt.value, database=database, schema_prefix=schema_prefix, view_name=view)
+    if out_path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    target = Path(out_path)
+    if not target.parent.is_dir():
+        raise UsageError(f"--out: the folder {target.parent} does not exist")
+    target.write_text(text)
+    err.print(f"wrote {target} ({len(text):,} characters)", markup=False)
+
+
+def _print_answer(answer: Any, show_sql: bool) -> None:
+    out.print(f"{answer.status}: {answer.explanation}", markup=False, soft_wrap=True)
+    if answer.status == "answered":
+        table = Table(*answer.columns, show_lines=False)
+        shown = answer.to_json()["rows"][:50]
+        for row in shown:
+            table.add_row(*("" if v is None else _cell(v) for v in row))
+        out.print(table)
+        if len(answer.rows) > len(shown):
+            out.print(f"({len(answer.rows):,} rows; --json prints them all)", markup=False)
+        for warning in answer.warnings:
+            err.print(f"warning: {warning}", markup=False)
+        if show_sql and answer.sql:
+            out.print(answer.sql, markup=False, soft_wrap=True)
+    for suggestion in answer.suggestions:
+        out.print(f"  try: {suggestion}", markup=False)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
+    return str(value)
