@@ -16,6 +16,7 @@ MAX_LINES = 600
 #: Folders that are not the project's own code, or are tests.
 SKIPPED_DIRS = {"tests", "dbt_packages", "target", "htmlcov", "logs", "test-artifacts"}
 
+
 def python_files(root: Path) -> list[Path]:
     found = []
     for path in root.rglob("*.py"):
