@@ -514,15 +514,16 @@ def test_emulator_build_records_runs(tmp_path: Path, fakesnow_env: dict[str, str
     home = tmp_path / "home"
     generate = ("generate", "--scale", "0.003", "--seed", "3", "--end-date", "2026-02-28")
     run_cli(*generate, "--target", "snowflake", home=home, env=env, check=True)
-    # Only the run-history models (the full emulator build, hooks included,
-    # is tests/warehouse/test_emulator.py); source freshness runs first.
+    # Only the run-history models and their staging views (the full emulator
+    # build, hooks included, is tests/warehouse/test_emulator.py); source
+    # freshness runs first.
     run_cli(
         "build",
         "--target",
         "emulator",
         "--full-refresh",
         "--select",
-        "path:dbt_project/models/monitoring/runs",
+        "+path:dbt_project/models/monitoring/runs",
         home=home,
         env=env,
         check=True,

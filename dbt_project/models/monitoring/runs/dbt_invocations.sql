@@ -5,7 +5,7 @@ with
 
 invocations as (
 
-    select * from {{ source('monitoring_raw', 'dbt_invocations_log') }}
+    select * from {{ ref('stg_monitoring_raw__invocations') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 node_results as (
 
-    select * from {{ source('monitoring_raw', 'dbt_node_results_log') }}
+    select * from {{ ref('stg_monitoring_raw__node_results') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 checks as (
 
-    select * from {{ source('monitoring_raw', 'dbt_source_freshness_log') }}
+    select * from {{ ref('stg_monitoring_raw__source_freshness') }}
 
 ),
 
