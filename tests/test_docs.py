@@ -19,11 +19,30 @@ from orchestration.contract_docs import ContractDocsError
 ROOT = Path(__file__).resolve().parent.parent
 THIS = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
-#: What a reference to a file outside the repository looks like: the team's
-#: reference folder beside the checkout, the tool library, the checkout's own
-#: absolute path on the development machine. (Paths inside containers, such
-#: as /home/app, are the images' own.)
-OUTSIDE = re.compile(r"shared/contracts|\.\./shared\b|\.\./\.library|(?<![\w.])/work/")
+#: A relative path that climbs: ``../`` once or more, then a name.
+CLIMBING = re.compile(r"(?<![\w.])((?:\.\./)+[\w.-]+)")
+#: Where the checkout sits on this machine: a path under it names a sibling
+#: of the repository, which a clone does not have.
+PARENT = ROOT.parent.as_posix().rstrip("/") + "/"
+
+
+def points_outside(relative: str, line: str) -> bool:
+    """Whether ``line`` of the file ``relative`` names a file outside the
+    repository: a ``../`` path that resolves above the root, or the absolute
+    path of the checkout's parent folder. Tests may hold traversal attacks
+    (``../../etc/passwd``) as data, so only the second rule applies to them."""
+    if PARENT in line.replace(ROOT.as_posix() + "/", ""):
+        return True
+    if relative.startswith("tests/"):
+        return False
+    folder = (ROOT / relative).parent
+    for climb in CLIMBING.findall(line):
+        target = (folder / climb).resolve()
+        if target != ROOT and ROOT not in target.parents:
+            return True
+    return False
+
+
 #: A documentation file named without its folder (it would mean a file elsewhere).
 BARE_DOC = re.compile(r"(?<![\w/.-])(raw-data|metrics|interfaces|contracts)\.md\b")
 #: A path under docs/ or a top-level markdown file, as code and comments cite them.
@@ -57,7 +76,7 @@ def test_nothing_in_the_repository_refers_to_a_file_outside_it() -> None:
         relative = path.relative_to(ROOT).as_posix()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             where = f"{relative}:{number}"
-            if OUTSIDE.search(line):
+            if points_outside(relative, line):
                 outside.append(f"{where}: {line.strip()[:120]}")
             # Inside docs/ a page names its neighbours by their file names.
             if not relative.startswith("docs/") and BARE_DOC.search(line):
@@ -204,3 +223,17 @@ def test_the_interfaces_page_names_every_route_the_service_serves(tmp_path: Path
     assert served <= documented, f"routes missing from docs/interfaces.md: {served - documented}"
     # /metrics is served outside the OpenAPI document (Prometheus' text format).
     assert documented - served <= {"GET /metrics"}, documented - served
+
+
+def test_the_outside_check_tells_a_climb_out_from_a_climb_within() -> None:
+    sibling = ROOT.parent.name + "-notes"
+    # From infra/terraform/aws, three levels up is the repository root.
+    assert not points_outside("infra/terraform/aws/x.tf", 'file("../../../analytics_core/a.yml")')
+    assert points_outside("infra/terraform/aws/x.tf", 'file("../../../../notes/a.yml")')
+    assert points_outside("docs/metrics.md", "see ../../reference/metrics.md")
+    assert points_outside("README.md", f"see {ROOT.parent.as_posix()}/{sibling}/a.md")
+    # Tests keep traversal attacks as data; an absolute sibling path still counts.
+    assert not points_outside("tests/x.py", '"../../etc/passwd"')
+    assert points_outside("tests/x.py", f"{ROOT.parent.as_posix()}/{sibling}/a.md")
+    # The repository's own absolute path is not outside.
+    assert not points_outside("README.md", f"{ROOT.as_posix()}/docs/metrics.md")
