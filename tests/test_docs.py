@@ -21,17 +21,16 @@ THIS = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
 #: A relative path that climbs: ``../`` once or more, then a name.
 CLIMBING = re.compile(r"(?<![\w.])((?:\.\./)+[\w.-]+)")
-#: Where the checkout sits on this machine: a path under it names a sibling
-#: of the repository, which a clone does not have.
-PARENT = ROOT.parent.as_posix().rstrip("/") + "/"
 
 
 def points_outside(relative: str, line: str) -> bool:
     """Whether ``line`` of the file ``relative`` names a file outside the
     repository: a ``../`` path that resolves above the root, or the absolute
-    path of the checkout's parent folder. Tests may hold traversal attacks
-    (``../../etc/passwd``) as data, so only the second rule applies to them."""
-    if PARENT in line.replace(ROOT.as_posix() + "/", ""):
+    path of this checkout (which a clone elsewhere does not have). Tests may
+    hold traversal attacks (``../../etc/passwd``) as data, so only the second
+    rule applies to them. Other absolute paths (/tmp, /home/app in an image)
+    are the machine's or the container's, not references to files."""
+    if ROOT.as_posix() + "/" in line:
         return True
     if relative.startswith("tests/"):
         return False
@@ -226,14 +225,14 @@ def test_the_interfaces_page_names_every_route_the_service_serves(tmp_path: Path
 
 
 def test_the_outside_check_tells_a_climb_out_from_a_climb_within() -> None:
-    sibling = ROOT.parent.name + "-notes"
     # From infra/terraform/aws, three levels up is the repository root.
     assert not points_outside("infra/terraform/aws/x.tf", 'file("../../../analytics_core/a.yml")')
     assert points_outside("infra/terraform/aws/x.tf", 'file("../../../../notes/a.yml")')
     assert points_outside("docs/metrics.md", "see ../../reference/metrics.md")
-    assert points_outside("README.md", f"see {ROOT.parent.as_posix()}/{sibling}/a.md")
-    # Tests keep traversal attacks as data; an absolute sibling path still counts.
+    assert not points_outside("docs/metrics.md", "see ../README.md")
+    # This checkout's absolute path is a reference a clone cannot follow.
+    assert points_outside("README.md", f"see {ROOT.as_posix()}/docs/metrics.md")
+    assert points_outside("tests/x.py", f"open('{ROOT.as_posix()}/docs/metrics.md')")
+    # Tests keep traversal attacks as data; other absolute paths are not files of ours.
     assert not points_outside("tests/x.py", '"../../etc/passwd"')
-    assert points_outside("tests/x.py", f"{ROOT.parent.as_posix()}/{sibling}/a.md")
-    # The repository's own absolute path is not outside.
-    assert not points_outside("README.md", f"{ROOT.as_posix()}/docs/metrics.md")
+    assert not points_outside("README.md", "--keep /tmp/bench")
