@@ -69,6 +69,9 @@ info information details detail quickly briefly currently current presently
 overview view snapshot summary summarise summarize list listing table tables chart
 just only exactly more less than equal equals versus vs against relative
 average avg mean typical per each every respectively both either neither
+excluding except without exclude excludes not outside other
+buy buys bought buying purchased ordered spend spent spending something anything anyone
+someone somebody people folks
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
 #: Words that ask how a metric moved between two periods ("growth", "why did

@@ -484,8 +484,9 @@ def refine(reading: Reading, previous: Interpretation, text: str) -> None:
         if f.dimension not in named
     }
     reading.filters = {**carried, **reading.filters}
-    if reading.period is None:
+    if reading.period is None and previous.period is not None:
         reading.period = previous.period
+        reading.periods = [previous.period]
     if reading.top is None and previous.limit is not None and previous.order_by:
         first = previous.order_by[0]
         reading.top = (first.descending, previous.limit)

@@ -278,25 +278,38 @@ def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) ->
         if i in used:
             i += 1
             continue
-        hit = None
-        for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
-            span = range(i, i + size)
-            if any(j in used for j in span):
-                continue
-            key = tuple(tokens[j].stem for j in span)
-            terms = vocab.phrases.get(key)
-            if terms:
-                words = " ".join(tokens[j].text for j in span)
-                hit = Match(terms[0], terms[1:], i, i + size, words=words)
-                break
+        hit = _exact(tokens, i, vocab, used)
         if hit is None:
             hit = _fuzzy(tokens, i, vocab, used)
+        if (
+            hit is not None
+            and hit.end > i + 1
+            and tokens[i].stem in STOPWORDS
+            and (later := _exact(tokens, i + 1, vocab, used)) is not None
+            and later.end > hit.end
+        ):
+            # "average basket size": the filler starts no phrase when the
+            # words after it make a longer one.
+            hit = None
         if hit is not None:
             found.append(hit)
             i = hit.end
         else:
             i += 1
     return found
+
+
+def _exact(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
+    """The longest phrase of the vocabulary starting at token ``i``."""
+    for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
+        span = range(i, i + size)
+        if any(j in used for j in span):
+            continue
+        terms = vocab.phrases.get(tuple(tokens[j].stem for j in span))
+        if terms:
+            words = " ".join(tokens[j].text for j in span)
+            return Match(terms[0], terms[1:], i, i + size, words=words)
+    return None
 
 
 def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
