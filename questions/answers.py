@@ -79,13 +79,40 @@ class OrderBy:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """What the metrics are set against (see docs/interfaces.md):
+
+    - ``period``: the same metrics over ``base`` (columns ``m``, ``m__base``,
+      ``m__change``, ``m__change_pct``);
+    - ``share``: each row's part of the total over the ``of`` dimensions
+      (``m__share``; the total ignores filters on those dimensions);
+    - ``ratio``: ``numerator`` over ``denominator``, two of the metrics
+      (``numerator__per__denominator``).
+    """
+
+    kind: Literal["period", "share", "ratio"]
+    base: Period | None = None
+    of: tuple[str, ...] = ()
+    numerator: str | None = None
+    denominator: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "period":
+            return {"kind": "period", "base": self.base.to_json() if self.base else None}
+        if self.kind == "share":
+            return {"kind": "share", "of": list(self.of)}
+        return {"kind": "ratio", "numerator": self.numerator, "denominator": self.denominator}
+
+
+@dataclass(frozen=True)
 class Interpretation:
     """A semantic query: what the engine understood the question to ask.
 
     ``metrics``: metric names of the semantic layer (``revenue``);
     ``group_by``: group-by names (``customer__region``, ``metric_time__month``);
     ``filters``: dimension-value filters; ``period``: the dates (None: all time);
-    ``order_by``/``limit``: sorting and top/bottom N.
+    ``order_by``/``limit``: sorting and top/bottom N; ``compare``: what the
+    metrics are set against, if anything (:class:`Comparison`).
     """
 
     metrics: tuple[str, ...]
@@ -94,6 +121,7 @@ class Interpretation:
     period: Period | None = None
     order_by: tuple[OrderBy, ...] = ()
     limit: int | None = None
+    compare: Comparison | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +131,7 @@ class Interpretation:
             "period": self.period.to_json() if self.period else None,
             "order_by": [o.to_json() for o in self.order_by],
             "limit": self.limit,
+            "compare": self.compare.to_json() if self.compare else None,
         }
 
 

@@ -36,6 +36,7 @@ from questions.answers import (
     EXAMPLE_QUESTIONS,
     INVISIBLES_WARNING,
     Answer,
+    Comparison,
     Filter,
     Interpretation,
     OrderBy,
@@ -45,6 +46,8 @@ from questions.answers import (
     prepare_question,
 )
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
+from questions.local.compare_sql import compile_compared
+from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler
 from questions.local.english import CHANGE_DATA, FORECAST, PERSONAL
 from questions.local.opening import (
@@ -62,7 +65,7 @@ from questions.local.reading import (
     refine,
 )
 from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
-from questions.local.wording import Wording, error_line
+from questions.local.wording import Wording, error_line, join
 from questions.periods import PeriodError
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
@@ -265,7 +268,10 @@ class LocalQuestionEngine:
         """MetricFlow's SQL for ``interpretation`` (cached per shape); with a
         target metric, the period is compared in whole months."""
         monthly = bool(set(self.vocabulary.target_metrics) & set(interpretation.metrics))
-        return self._compiler.compile(interpretation, "month" if monthly else "day")
+        grain = "month" if monthly else "day"
+        if interpretation.compare is not None:
+            return compile_compared(self._compiler, interpretation, grain)
+        return self._compiler.compile(interpretation, grain)
 
     def describe(self, interpretation: Interpretation, reading: Reading | None = None) -> str:
         """The interpretation in words."""
@@ -288,16 +294,21 @@ class LocalQuestionEngine:
             return self._clarify(question, f"{exc}. Use a real date, such as 2026-01-31.")
         if previous is not None and is_follow_up(text, reading):
             refine(reading, previous, text)
-        return self._decide(question, reading)
+        return self._decide(question, reading, as_of)
 
-    def _decide(self, question: str, reading: Reading) -> Answer:
+    def _decide(self, question: str, reading: Reading, as_of: datetime.date) -> Answer:
         """The semantic query of ``reading``, or a request to clarify."""
-        if reading.unknown and not any(op == "in" for _, op in reading.filters):
+        if reading.unknown:
+            # Every word must mean something: an answer to part of the question
+            # would be an answer to another question.
             words = ", ".join(f"“{w}”" for w in reading.unknown)
             return self._clarify(
                 question,
-                f"I do not know {words}: it is not a region, country, segment, category,"
-                " channel or product I can find.",
+                f"I did not understand {words}. I know the metrics"
+                f" {self.words.metrics(self.vocabulary.suggested_metrics)} (and more, see the"
+                " metrics glossary), sliced by "
+                + ", ".join(self.words.dimension(d) for d in self.vocabulary.question_dimensions)
+                + " or time.",
                 reading=reading,
             )
         metrics = list(reading.metrics)
@@ -314,11 +325,20 @@ class LocalQuestionEngine:
             metrics = list(default)
             named = self.words.metrics(default).lower()
             reading.notes.append(f"ranked by {named} (no metric was named)")
+        if reading.ratio is not None:
+            metrics = dedupe([*reading.ratio, *metrics])
         uses_targets = any(m in self.vocabulary.target_metrics for m in metrics)
         group_by = list(reading.group_by)
         filters = dict(reading.filters)
+        metrics = self._sliced(metrics, [*group_by, *(d for d, _ in filters)], reading)
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
+            for dimension, values in self.vocabulary.without_target.items():
+                if dimension in group_by and not any(d == dimension for d, _ in filters):
+                    filters[(dimension, "not in")] = list(values)
+                    reading.notes.append(
+                        f"{join(list(values), 'and')} has no target, so it is left out"
+                    )
         supported = self.supported_group_bys(metrics)
         for dimension in [*group_by, *(d for d, _ in filters)]:
             if dimension not in supported:
@@ -341,6 +361,36 @@ class LocalQuestionEngine:
             )
         if grain:
             group_by.append(f"metric_time__{grain}")
+        try:
+            period, compare = period_comparison(
+                reading.periods,
+                relation=reading.relation,
+                change=reading.change,
+                compared=reading.compared,
+                grain=grain,
+                as_of=as_of,
+            )
+        except CompareError as exc:
+            return self._clarify(question, f"{str(exc)[0].upper()}{str(exc)[1:]}.", reading=reading)
+        if reading.future is not None and not (
+            set(metrics) <= self.vocabulary.plan_metrics and compare is None
+        ):
+            return self._unsupported(question, _future_message(reading.future, as_of))
+        if reading.ratio is not None:
+            compare = Comparison("ratio", numerator=reading.ratio[0], denominator=reading.ratio[1])
+        elif reading.share:
+            of = [d for (d, op) in filters if op == "in"] or [
+                g for g in group_by if not g.startswith("metric_time__")
+            ]
+            if not of:
+                return self._clarify(
+                    question,
+                    "A share of what? Name the slice (“share of revenue from mobile”) or"
+                    " the breakdown (“share of revenue by channel”).",
+                    reading=reading,
+                )
+            group_by = dedupe([*of, *group_by])
+            compare = Comparison("share", of=tuple(dedupe(of)))
         stand_ins = self.vocabulary.stand_ins if uses_targets else {}
         order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins)
         interpretation = Interpretation(
@@ -351,11 +401,34 @@ class LocalQuestionEngine:
                 for (dimension, operator), values in filters.items()
                 if values
             ),
-            period=reading.period,
+            period=period,
             order_by=tuple(order_by),
             limit=limit,
+            compare=compare,
         )
         return self._answered(question, interpretation, reading)
+
+    def _sliced(self, metrics: list[str], dimensions: Sequence[str], reading: Reading) -> list[str]:
+        """Metrics that would hide rows of a dimension they are sliced by
+        (``meta.sliced_by``: orders by status) swapped for the one that does not."""
+        out = []
+        for metric in metrics:
+            instead = next(
+                (
+                    self.vocabulary.sliced_by[(metric, d)]
+                    for d in dimensions
+                    if (metric, d) in self.vocabulary.sliced_by
+                ),
+                None,
+            )
+            if instead is not None:
+                reading.notes.append(
+                    f"{self.words.metrics([instead])} are counted, since"
+                    f" {self.words.metrics([metric]).lower()} leave out some"
+                    f" {self.words.dimension(dimensions[0])} values"
+                )
+            out.append(instead or metric)
+        return dedupe(out)
 
     def _answered(self, question: str, interpretation: Interpretation, reading: Reading) -> Answer:
         answer = Answer(
@@ -365,11 +438,9 @@ class LocalQuestionEngine:
             interpretation=interpretation,
             explanation=self.describe(interpretation, reading),
         )
-        if reading.unknown:
-            # Never drop a word silently: say what was not understood.
-            words = ", ".join(f"“{w}”" for w in reading.unknown)
-            answer.explanation += f" I did not understand {words}; it was left out of the query."
-            answer.warnings.append(f"not understood and left out: {words}")
+        for typed, meant in reading.fuzzy:
+            # A correction is said, never made silently.
+            answer.warnings.append(f"read “{typed}” as “{meant}”")
         return answer
 
     def _unsupported(self, question: str, why: str) -> Answer:
@@ -420,6 +491,14 @@ def _refusal(text: str) -> str | None:
             " with recorded figures. Ask about a past period."
         )
     return None
+
+
+def _future_message(period: Period, as_of: datetime.date) -> str:
+    return (
+        f"“{period.label}” is in the future (as of {as_of}); forecasts are not something"
+        " this engine does. Ask about a past period (targets, being plans, can be asked"
+        " for any month the targets cover)."
+    )
 
 
 def _for_targets(

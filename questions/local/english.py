@@ -36,8 +36,9 @@ BOTTOM_WORDS = frozenset(
 COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or"})
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})
 
-#: Words that carry no meaning for the semantic query (never fuzzy-matched,
-#: never reported as unknown).
+#: Words that carry no meaning for the semantic query: grammar, politeness,
+#: verbs of asking and of selling. Never fuzzy-matched, never reported as
+#: unknown; every other word of a question must mean something to the engine.
 _STOPWORDS = """
 a an the of in on at for to from with and or is are was were be been being what whats
 which who how much many me us our we i you your my it its this that these those there
@@ -56,16 +57,87 @@ ratio report reporting chart graph table view summary breakdown month months wee
 day days year years quarter quarters daily weekly monthly quarterly yearly annual
 annually compared comparison comparing vs. its it's what's how's hi hello hey thanks
 thank ok okay
+why know let want need i'd i'm we're we've you're id im kindly pls plz roughly
+approximately approx exactly precisely quick quickly quite really actually actual real
+altogether combined together whole entire grand ever far so-far across overall
+company business firm shop store's its our ours come came coming bring achieve achieved
+achieving hit reach reached record recorded book booked take took taken receive received
+pull fetch run calculate compute computed work working break broke show showing shown
+display give giving gave provide provided able happen happened happening
+there's here's breakdowns number's figures' metric metrics kpi kpis stats statistics
+info information details detail quickly briefly currently current presently
+overview view snapshot summary summarise summarize list listing table tables chart
+just only exactly more less than equal equals versus vs against relative
+average avg mean typical per each every respectively both either neither
+excluding except without exclude excludes not outside other
+buy buys bought buying purchased ordered spend spent spending something anything anyone
+someone somebody people folks
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
+#: Words that ask how a metric moved between two periods ("growth", "why did
+#: revenue drop?"): the period against the one before it.
+_CHANGE_WORDS = """
+    growth grow grew grown growing change changed changing changes increase increased
+    increasing decrease decreased decreasing decline declined declining drop dropped
+    dropping fall fell fallen falling rise rose risen rising delta difference differ jump
+    jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
+    gain gained loss lost movement moved development evolve evolved variance swing
+"""
+CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
+#: Words that ask for a part of a total ("share of revenue from mobile").
+SHARE_WORDS = frozenset({"share", "proportion", "fraction", "portion", "mix", "percentage"})
+SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct"})
+#: The same period a year before ("year over year", "the same month last year").
+YEAR_AGO = re.compile(
+    r"\b(?:(?:compared (?:with|to) |vs |versus |against |than |relative to )?(?:the )?same"
+    r" (?:day|week|month|quarter|half|period|time|dates?|months?|weeks?|quarters?)"
+    r" (?:of |in )?(?:last|previous|prior|the previous|the prior|a|one) year"
+    r"|(?:a|one) year (?:ago|earlier|before)|year[- ]over[- ]year|year[- ]on[- ]year"
+    r"|yoy|y-o-y|(?:vs|versus|compared (?:with|to)|against) (?:the )?(?:prior|previous) year)\b"
+)
+#: The period just before ("month over month", "vs the previous week").
+PREVIOUS = re.compile(
+    r"\b(?:(?:compared (?:with|to) |vs |versus |against |than |relative to )?(?:the )?"
+    r"(?:previous|prior|preceding) (?:period|day|week|month|quarter|year|half)"
+    r"|the (?:day|week|month|quarter|year|period) before"
+    r"|(?:month|week|quarter|day|period)[- ]over[- ](?:month|week|quarter|day|period)"
+    r"|(?:month|week|quarter|day)[- ]on[- ](?:month|week|quarter|day)"
+    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q|pop)\b"
+)
 #: Words skipped between a negation cue and the value it negates.
 SKIPPED = frozenset({"the", "any", "all", "our", "of"})
 
-# Requests the platform will not do, checked before anything else.
+# Requests the platform will not do, checked before anything else. A verb that
+# changes data counts when it is an order (the question starts with it), when
+# its object is something stored ("drop the orders table", "delete all rows"),
+# or in SQL's own words; "why did revenue drop?" is a question about revenue.
+_CHANGE_VERBS = (
+    r"delete|drop|truncate|insert|alter|update|upsert|remove|erase|wipe|purge|overwrite|"
+    r"rename|modify|edit|reset|clear|create|grant|revoke|merge|set|replace|restore|destroy"
+)
+_POLITE = (
+    r"(?:(?:please|pls|plz|kindly|can you|could you|would you|will you|go ahead and|"
+    r"i want you to|i need you to|i'd like you to|i would like you to|now|then|just|also|"
+    r"hey|hi|ok|okay)\s+)*"
+)
+_DETERMINERS = r"(?:(?:the|all|this|that|these|those|every|any|some|our|my|your|a|an|of)\s+)*"
+_STORED = (
+    r"(?:tables?|views?|schemas?|databases?|rows?|records?|data|dataset|columns?|everything|"
+    r"warehouse|entries|entry|values?|lines?|orders|customers|products|results?|history|"
+    r"fields?|figures|numbers|users?|roles?|permissions?|grants?|access)"
+)
+_PREPOSITIONS = (
+    r"(?:in|on|at|by|for|from|during|over|since|after|before|last|this|next|vs|versus|"
+    r"than|compared|against|and|or|to|with|between|per|across|when|while|because|so)"
+)
 CHANGE_DATA = re.compile(
-    r"\b(?:delete|drop|truncate|insert|alter|grant|revoke|merge into|update|upsert|"
-    r"remove|erase|wipe|purge|overwrite|rename|create (?:a |the )?(?:table|view|schema|user)|"
-    r"set (?:\w+ ){1,6}(?:to|=))\b"
+    rf"^{_POLITE}(?:{_CHANGE_VERBS})\b"
+    rf"|\b(?:{_CHANGE_VERBS})\s+{_DETERMINERS}(?:(?!{_PREPOSITIONS}\b)[\w-]+\s+)?{_STORED}\b"
+    r"|\b(?:delete|drop|truncate|remove|erase|wipe|purge|destroy|overwrite)\s+(?:it|them)\b"
+    r"|\b(?:insert\s+into|update\s+\w+\s+set|merge\s+into|delete\s+from|truncate\s+table|"
+    r"(?:drop|alter|create(?:\s+or\s+replace)?)\s+(?:table|view|schema|database|user|role|stage|"
+    r"task|procedure|function)|grant\s+\w+\s+(?:on|to)|revoke\s+\w+\s+(?:on|from)|"
+    r"set\s+(?:\w+\s+){1,6}(?:to|=))\b"
 )
 FORECAST = re.compile(
     r"\b(?:forecast\w*|predict\w*|projection\w*|project(?:ed)? (?:revenue|sales|orders)|"

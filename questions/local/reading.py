@@ -9,6 +9,8 @@ grain, a top or bottom N), before the engine decides what query that is.
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,18 +18,26 @@ from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
     BOTTOM_WORDS,
+    CHANGE_WORDS,
     COMPARE_CUES,
     FOLLOW_UP,
     GRAIN_NOUNS,
     GROUP_CUES,
     NEGATION_CUES,
+    PREVIOUS,
+    SHARE_WORDS,
+    SHARE_WORDS_WITH_OF,
     SKIPPED,
     STOPWORDS,
     TOP_WORDS,
     TREND_WORDS,
+    YEAR_AGO,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
 from questions.periods import NUMBER_WORDS, find_period
+
+#: Periods read from one question at most (more is not a question, it is a list).
+MAX_PERIODS = 3
 
 
 class Unsupported(Exception):
@@ -42,6 +52,20 @@ class Reading:
     group_by: list[str] = field(default_factory=list)
     filters: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     period: Period | None = None
+    #: Every period the question names, in order (``period`` is the first).
+    periods: list[Period] = field(default_factory=list)
+    #: "year_ago" or "previous": the period is set against that one.
+    relation: str | None = None
+    #: A word asking how the metrics moved ("growth", "drop").
+    change: bool = False
+    #: A word asking for a part of a total ("share of revenue from mobile").
+    share: bool = False
+    #: "revenue per customer": (numerator, denominator) metric names.
+    ratio: tuple[str, str] | None = None
+    #: Two periods set side by side ("this month vs last month").
+    compared: bool = False
+    #: A named period after the as-of date (only targets may be asked for it).
+    future: Period | None = None
     top: tuple[bool, int] | None = None  # (descending, n)
     rank_metric: str | None = None
     grain: str | None = None
@@ -56,7 +80,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     future period and :class:`~questions.periods.PeriodError` for a date that
     does not exist."""
     reading = Reading()
-    blank = _read_period(text, as_of, reading)
+    blank = _read_periods(text, as_of, reading)
     # Underscores separate words, as in the vocabulary's phrases (phrase_key).
     tokens = tokenize(blank.replace("_", " "))
     used: set[int] = set()
@@ -64,16 +88,20 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_trend(tokens, reading)
     _read_top(tokens, reading, used)
     matches = match_phrases(tokens, vocab, used)
+    matches = _distribute(tokens, matches, vocab)
     for match in matches:
         used.update(range(match.start, match.end))
         if match.fuzzy:
-            reading.fuzzy.append((match.words, match.term.value or match.term.name))
+            reading.fuzzy.append((match.words, _said(vocab, match.term)))
+    matches = _without_verbs(tokens, matches, vocab, reading)
     matches = _without_qualifiers(matches)
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
         elif match.term.kind == "grain":
             reading.grain = match.term.name
+    _read_ratio(tokens, matches, vocab, reading, used)
+    _read_cues(tokens, reading, used)
     _read_filters(tokens, matches, reading)
     _read_group_by(tokens, matches, reading)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
@@ -84,22 +112,49 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
             reading.group_by.append(dimension)
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
-    reading.unknown.extend(_unknown_words(tokens, matches, used))
+    reading.unknown.extend(_unknown_words(tokens, used))
     return reading
 
 
-def _read_period(text: str, as_of: datetime.date, reading: Reading) -> str:
-    """Set the period ``text`` names; return ``text`` with it blanked out."""
-    found = find_period(text, as_of)
-    if found is None:
-        return text
-    if found.future:
-        raise Unsupported(
-            f"“{found.period.label}” is in the future (as of {as_of}); forecasts"
-            " are not something this engine does. Ask about a past period."
-        )
-    reading.period = found.period
-    a, b = found.span
+def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
+    """Set the periods ``text`` names and what they are set against; return
+    ``text`` with them blanked out."""
+    blank = text
+    relation = YEAR_AGO.search(text) or PREVIOUS.search(text)
+    if relation is not None:
+        reading.relation = "year_ago" if relation.re is YEAR_AGO else "previous"
+        blank = _blanked(blank, relation.span())
+    reading.compared = bool(
+        re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
+    )
+    while len(reading.periods) < MAX_PERIODS:
+        found = find_period(blank, as_of)
+        if found is None:
+            break
+        if found.future and found.period.start is None:
+            raise Unsupported(
+                f"“{found.period.label}” is in the future (as of {as_of}); forecasts"
+                " are not something this engine does. Ask about a past period."
+            )
+        if found.future:
+            # Only plans (targets) may be asked about a future month: the engine decides.
+            reading.future = found.period
+        reading.periods.append(found.period)
+        blank = _blanked(blank, found.span)
+    if not reading.periods and reading.relation == "previous" and relation is not None:
+        # "the previous month" alone names a period (last month), not a comparison.
+        found = find_period(text, as_of)
+        if found is not None and not found.future:
+            reading.relation = None
+            reading.periods.append(found.period)
+            blank = _blanked(text, found.span)
+    if reading.periods:
+        reading.period = reading.periods[0]
+    return blank
+
+
+def _blanked(text: str, span: tuple[int, int]) -> str:
+    a, b = span
     return text[:a] + " " * (b - a) + text[b:]
 
 
@@ -145,6 +200,128 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             if reading.top is None:
                 reading.top = (descending, n if n is not None else 0)
             used.add(index)
+
+
+def _read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
+    """Words asking how a metric moved ("growth") or for a part of a total
+    ("share of", "percentage of", "% of")."""
+    for index, token in enumerate(tokens):
+        if index in used:
+            continue
+        following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
+        if token.stem in CHANGE_WORDS:
+            reading.change = True
+            used.add(index)
+        elif (token.stem in SHARE_WORDS and (token.stem != "percentage" or following == "of")) or (
+            token.text in SHARE_WORDS_WITH_OF and following == "of"
+        ):
+            reading.share = True
+            used.add(index)
+
+
+def _read_ratio(
+    tokens: Sequence[Token],
+    matches: Sequence[Match],
+    vocab: Vocabulary,
+    reading: Reading,
+    used: set[int],
+) -> None:
+    """ "Revenue per customer": a metric per a metric. A ratio the semantic layer
+    defines ("revenue per order") is that metric."""
+    for left, right in itertools.pairwise(matches):
+        if (
+            left.term.kind == "metric"
+            and right.term.kind == "metric"
+            and right.start - 1 == left.end
+            and tokens[left.end].stem == "per"
+        ):
+            pair = (left.term.name, right.term.name)
+            defined = vocab.ratios.get(pair)
+            used.add(right.start - 1)
+            if defined is not None:
+                at = reading.metrics.index(pair[0])
+                reading.metrics[at] = defined
+                reading.metrics = dedupe(m for m in reading.metrics if m != pair[1])
+            else:
+                reading.ratio = pair
+            return
+
+
+def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """ "New vs active customers": a word before "vs"/"and"/"or" that only means
+    something with the noun of the phrase after it."""
+    out = list(matches)
+    for match in matches:
+        cue = match.start - 1
+        word = match.start - 2
+        if (
+            match.term.kind != "metric"
+            or cue < 0
+            or word < 0
+            or tokens[cue].stem not in {"vs", "versus", "and", "or"}
+            or any(m.start <= word < m.end for m in out)
+        ):
+            continue
+        tail = tuple(t.stem for t in tokens[match.start + 1 : match.end])
+        for size in range(len(tail), 0, -1):
+            terms = vocab.phrases.get((tokens[word].stem, *tail[-size:]))
+            if terms and terms[0].kind == "metric":
+                words = f"{tokens[word].text} {' '.join(tail[-size:])}"
+                out.append(Match(terms[0], terms[1:], word, word + 1, words=words))
+                break
+    return sorted(out, key=lambda m: m.start)
+
+
+def _without_verbs(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, reading: Reading
+) -> list[Match]:
+    """Values that are verbs here ("orders placed last week", "how many orders were
+    returned"): not filters. A value with a metric of its own (``meta.value_metrics``
+    of its dimension: returned -> returned_orders) names that metric instead of the
+    order count next to it."""
+    kept: list[Match] = []
+    for index, match in enumerate(matches):
+        term = match.term
+        if term.kind != "value" or not (term.value or "").endswith("ed"):
+            kept.append(match)
+            continue
+        previous = tokens[match.start - 1].stem if match.start else ""
+        before = matches[index - 1] if index else None
+        after = matches[index + 1] if index + 1 < len(matches) else None
+        verb = previous in _AUXILIARIES or (
+            before is not None and before.term.kind == "metric" and before.end == match.start
+        )
+        attributive = after is not None and after.term.kind == "metric" and after.start == match.end
+        metric = vocab.value_metrics.get((term.name, term.value or ""))
+        named = [m for m in matches[:index] if m.term.kind == "metric"]
+        neighbour = (named[-1] if named else None) if verb else after if attributive else None
+        if metric and neighbour is not None and neighbour.term.name in vocab.status_counted:
+            neighbour.term = Term("metric", metric)
+            continue
+        if verb:
+            reading.notes.append(f"“{match.words}” read as a verb, not an {_label(vocab, term)}")
+            continue
+        kept.append(match)
+    return kept
+
+
+#: Words before a participle that make it a verb ("orders that were returned").
+_AUXILIARIES = frozenset(
+    {"was", "were", "is", "are", "be", "been", "being", "get", "got", "that", "which", "we"}
+    | {"they", "have", "had", "has"}
+)
+
+
+def _said(vocab: Vocabulary, term: Term) -> str:
+    """How a reader names ``term``: a value as spelled, else the label."""
+    if term.value:
+        return term.value
+    labels = vocab.metric_labels if term.kind == "metric" else vocab.dimension_labels
+    return labels.get(term.name, term.name).lower()
+
+
+def _label(vocab: Vocabulary, term: Term) -> str:
+    return vocab.dimension_labels.get(term.name, term.name).lower()
 
 
 def _without_qualifiers(matches: list[Match]) -> list[Match]:
@@ -226,27 +403,14 @@ def _rank_metric(tokens: Sequence[Token], matches: Sequence[Match]) -> str | Non
     return None
 
 
-def _unknown_words(tokens: Sequence[Token], matches: Sequence[Match], used: set[int]) -> list[str]:
-    """Words nobody knows where a value belongs: after "in"/"for"/"from",
-    before a dimension ("the platinum segment"), listed after a value."""
+def _unknown_words(tokens: Sequence[Token], used: set[int]) -> list[str]:
+    """Every word that neither meant something nor is a known filler: the engine
+    answers nothing it did not read in full."""
     unknown = []
-    value_words = {i for m in matches if m.term.kind == "value" for i in range(m.start, m.end)}
     for index, token in enumerate(tokens):
         if index in used or token.stem in STOPWORDS or token.text in STOPWORDS:
             continue
-        if token.text.isdigit():
-            continue
-        previous = tokens[index - 1].stem if index else ""
-        following = next((m for m in matches if m.start == index + 1), None)
-        names_a_value = following is not None and following.term.kind == "dimension"
-        # "EMEA and Atlantis": a word listed after a value is meant as one.
-        listed = previous in {"and", "or", "vs", "versus", "nor"} and index - 2 in value_words
-        if (
-            (previous in {"in", "for", "from", "within", "at"} and len(token.text) > 1)
-            or (names_a_value and len(token.text) > 2)
-            or (listed and len(token.text) > 2)
-        ):
-            # "in Atlantis"; "the platinum segment", "the fax channel".
+        if token.text not in unknown:
             unknown.append(token.text)
     return unknown
 
@@ -320,8 +484,9 @@ def refine(reading: Reading, previous: Interpretation, text: str) -> None:
         if f.dimension not in named
     }
     reading.filters = {**carried, **reading.filters}
-    if reading.period is None:
+    if reading.period is None and previous.period is not None:
         reading.period = previous.period
+        reading.periods = [previous.period]
     if reading.top is None and previous.limit is not None and previous.order_by:
         first = previous.order_by[0]
         reading.top = (first.descending, previous.limit)

@@ -9,7 +9,6 @@ normalization and stemming apply to the vocabulary and to the question.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -108,9 +107,30 @@ class Vocabulary:
     target_metrics: tuple[str, ...] = ()
     #: Metrics that are ratios of two others (``type: ratio``).
     ratio_metrics: frozenset[str] = frozenset()
+
+    @property
+    def plan_metrics(self) -> frozenset[str]:
+        """Target metrics that are plans themselves (not ratios against actuals):
+        the only ones a question may ask about a future month."""
+        return frozenset(self.target_metrics) - self.ratio_metrics
+
     #: Next to a target metric, what stands for a metric or dimension
     #: (``meta.stands_for``): ``{"revenue": "regional_revenue", ...}``.
     stand_ins: dict[str, str] = field(default_factory=dict)
+    #: Ratios the semantic layer defines, by (numerator, denominator).
+    ratios: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: A value with a metric of its own (``meta.value_metrics`` of its
+    #: dimension): ``{("order__order_status", "returned"): "returned_orders"}``.
+    value_metrics: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The metrics such a value's metric replaces ("orders that were returned").
+    status_counted: frozenset[str] = frozenset()
+    #: A metric sliced by a dimension it would hide rows of, and the metric
+    #: that answers instead (``meta.sliced_by``): orders by status counts all
+    #: valid orders.
+    sliced_by: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Values of a target's region with no target (``meta.without_target``).
+    without_target: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _candidates: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -122,9 +142,16 @@ class Vocabulary:
         self.max_words = max(self.max_words, len(key))
 
     def fuzzy_candidates(self, words: int) -> list[str]:
-        return [
-            " ".join(key) for key in self.phrases if len(key) == words and len(" ".join(key)) >= 5
-        ]
+        """Phrases of ``words`` words that a misspelling may be corrected to."""
+        found = self._candidates.get(words)
+        if found is None:
+            found = [
+                " ".join(key)
+                for key in self.phrases
+                if len(key) == words and len(" ".join(key)) >= 4
+            ]
+            self._candidates[words] = found
+        return found
 
 
 def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) -> Vocabulary:
@@ -138,6 +165,10 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
     )
     for metric in metrics:
         vocab.metric_labels[metric.name] = metric.label
+        if len(metric.inputs) == 2 and not metric.meta.get("internal"):
+            vocab.ratios[(metric.inputs[0], metric.inputs[1])] = metric.name
+        for dimension, instead in _mapping(metric.name, metric.meta, "sliced_by").items():
+            vocab.sliced_by[(metric.name, dimension)] = instead
         if metric.meta.get("stands_for"):
             vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
         if metric.meta.get("internal"):
@@ -154,6 +185,8 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
     for info in dimensions.values():
         if info.kind == "entity" and info.meta.get("stands_for"):
             vocab.stand_ins[str(info.meta["stands_for"])] = info.name
+            if info.meta.get("without_target"):
+                vocab.without_target[info.name] = tuple(str(v) for v in info.meta["without_target"])
             # Said where a target metric groups by the entity.
             vocab.dimension_labels[info.name] = info.label
     for name in vocab.question_dimensions:
@@ -176,6 +209,10 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
             f"meta.value_synonyms of {info.name} must map each value to a list of names"
         )
     synonyms_of_values = {str(k): tuple(str(v) for v in vs or ()) for k, vs in raw.items()}
+    for value, metric in _mapping(info.name, info.meta, "value_metrics").items():
+        vocab.value_metrics[(info.name, value)] = metric
+    counted = info.meta.get("value_metrics_replace") or ()
+    vocab.status_counted = vocab.status_counted | frozenset(str(m) for m in counted)
     for value in values:
         vocab.values.setdefault(info.name, []).append(value)
         value_term = Term("value", info.name, value)
@@ -219,6 +256,13 @@ def _ordered(items: Sequence[_Info], key: str) -> list[_Info]:
     return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
+def _mapping(owner: str, meta: Mapping[str, Any], key: str) -> dict[str, str]:
+    raw = meta.get(key) or {}
+    if not isinstance(raw, Mapping):
+        raise SemanticLayerError(f"meta.{key} of {owner} must map names to names")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
 def _strings(metric: MetricInfo, key: str) -> tuple[str, ...]:
     raw: Any = metric.meta.get(key) or ()
     if isinstance(raw, str) or not isinstance(raw, Sequence):
@@ -234,19 +278,19 @@ def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) ->
         if i in used:
             i += 1
             continue
-        hit = None
-        for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
-            span = range(i, i + size)
-            if any(j in used for j in span):
-                continue
-            key = tuple(tokens[j].stem for j in span)
-            terms = vocab.phrases.get(key)
-            if terms:
-                words = " ".join(tokens[j].text for j in span)
-                hit = Match(terms[0], terms[1:], i, i + size, words=words)
-                break
+        hit = _exact(tokens, i, vocab, used)
         if hit is None:
             hit = _fuzzy(tokens, i, vocab, used)
+        if (
+            hit is not None
+            and hit.end > i + 1
+            and tokens[i].stem in STOPWORDS
+            and (later := _exact(tokens, i + 1, vocab, used)) is not None
+            and later.end > hit.end
+        ):
+            # "average basket size": the filler starts no phrase when the
+            # words after it make a longer one.
+            hit = None
         if hit is not None:
             found.append(hit)
             i = hit.end
@@ -255,19 +299,46 @@ def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) ->
     return found
 
 
+def _exact(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
+    """The longest phrase of the vocabulary starting at token ``i``."""
+    for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
+        span = range(i, i + size)
+        if any(j in used for j in span):
+            continue
+        terms = vocab.phrases.get(tuple(tokens[j].stem for j in span))
+        if terms:
+            words = " ".join(tokens[j].text for j in span)
+            return Match(terms[0], terms[1:], i, i + size, words=words)
+    return None
+
+
 def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
-    for size in (2, 1):
+    """A misspelt phrase ("regoin", "revnue", "avrage order value"): corrected only
+    when exactly one known phrase is closest and close enough (one edit in a word
+    of five to seven letters, two in a longer one; a swap of two letters is one
+    edit). The caller says the correction."""
+    for size in (3, 2, 1):
         if i + size > len(tokens) or any(j in used for j in range(i, i + size)):
             continue
         words = [tokens[j] for j in range(i, i + size)]
-        if any(w.stem in STOPWORDS or w.text in STOPWORDS for w in words):
+        if any(w.stem in STOPWORDS or w.text in STOPWORDS or w.text.isdigit() for w in words):
             continue
         text = " ".join(w.stem for w in words)
-        if len(text) < 5 or text.isdigit():
+        if len(text) < 5:
             continue
-        close = difflib.get_close_matches(text, vocab.fuzzy_candidates(size), n=2, cutoff=0.84)
-        if close:
-            terms = vocab.phrases[tuple(close[0].split(" "))]
+        allowed = 1 if len(text) < 8 else 2
+        best: list[str] = []
+        best_distance = allowed + 1
+        for candidate in vocab.fuzzy_candidates(size):
+            if abs(len(candidate) - len(text)) > allowed or candidate == text:
+                continue
+            distance = edit_distance(text, candidate, allowed)
+            if distance < best_distance:
+                best, best_distance = [candidate], distance
+            elif distance == best_distance:
+                best.append(candidate)
+        if len(best) == 1:
+            terms = vocab.phrases[tuple(best[0].split(" "))]
             return Match(
                 terms[0],
                 terms[1:],
@@ -277,3 +348,22 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
                 words=" ".join(w.text for w in words),
             )
     return None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insert, delete, replace, swap two
+    neighbours), or ``limit + 1`` once it is certainly more than ``limit``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]

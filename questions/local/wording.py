@@ -44,6 +44,18 @@ class Wording:
         if period:
             parts.append(period)
         text = ", ".join(parts)
+        compare = interpretation.compare
+        if compare is not None and compare.kind == "period" and compare.base is not None:
+            text += f"; against {_period_words(compare.base)}, with the change and the change in %"
+        elif compare is not None and compare.kind == "share":
+            text += "; each as a share of the total over all " + join(
+                [self.dimension(d) + " values" for d in compare.of]
+            )
+        elif compare is not None and compare.kind == "ratio":
+            text += (
+                f"; and {self.metrics([compare.numerator or ''])} per"
+                f" {self.metrics([compare.denominator or '']).lower()}"
+            )
         if interpretation.limit is not None and interpretation.order_by:
             first = interpretation.order_by[0]
             kind = "top" if first.descending else "bottom"

@@ -37,6 +37,8 @@ class MetricInfo:
     synonyms: tuple[str, ...] = ()
     type: str = "simple"
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: A ratio's numerator and denominator metrics (empty for other types).
+    inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,7 @@ class SemanticLayer:
                 synonyms=_strings(_meta(metric).get("synonyms")),
                 type=str(metric.get("type", "simple")),
                 meta=_meta(metric),
+                inputs=_ratio_inputs(metric),
             )
             for metric in self._raw.get("metrics", [])
         ]
@@ -377,3 +380,18 @@ def _as_datetime(day: datetime.date | None) -> datetime.datetime | None:
     if isinstance(day, datetime.datetime):
         return day
     return datetime.datetime(day.year, day.month, day.day)
+
+
+def _ratio_inputs(metric: Mapping[str, Any]) -> tuple[str, ...]:
+    """A ratio metric's numerator and denominator names."""
+    if metric.get("type") != "ratio":
+        return ()
+    params = metric.get("type_params") or {}
+    names = []
+    for part in ("numerator", "denominator"):
+        ref = params.get(part)
+        name = ref.get("name") if isinstance(ref, Mapping) else ref
+        if not isinstance(name, str):
+            return ()
+        names.append(name)
+    return tuple(names)

@@ -474,10 +474,11 @@ _ANSWERED: list[BankQuestion] = [
     answered(
         "Orders by status last month",
         JUN15,
-        ["orders"],
+        ["valid_orders"],
         by=(STATUS,),
         period=P("2026-05-01", "2026-05-31"),
-        note="orders count revenue-bearing orders: placed, shipped, delivered only",
+        note="orders count revenue-bearing orders only, so by status valid orders answer"
+        " (meta.sliced_by): every status shows",
     ),
     answered("Number of orders all time", JUN15, ["orders"]),
     answered(
@@ -490,7 +491,7 @@ _ANSWERED: list[BankQuestion] = [
     answered(
         "Orders by channel and status this year",
         JUN15,
-        ["orders"],
+        ["valid_orders"],
         by=(CHANNEL, STATUS),
         period=P("2026-01-01", "2026-06-15"),
     ),

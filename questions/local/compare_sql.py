@@ -1,0 +1,155 @@
+"""SQL for interpretations that set metrics against something (``compare``).
+
+Each side is a semantic query compiled by MetricFlow (:class:`ShapeCompiler`,
+cached per shape like every other question); this module only joins the sides
+and adds the derived columns, in SQL, so the warehouse does the arithmetic:
+
+- ``period``: the query over the period and the same query over the base
+  period, full outer joined on the group-by columns (a time bucket of the base
+  moved forward by the offset between the periods), with ``m__base``,
+  ``m__change`` and ``m__change_pct`` per metric;
+- ``share``: the query and the same query without the ``of`` dimensions (and
+  their filters), joined on what is left, with ``m__share``;
+- ``ratio``: the query with ``numerator__per__denominator``.
+
+Column names come from the semantic layer (metric and group-by names), never
+from the question's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from questions.answers import Interpretation, Period
+from questions.local.comparing import month_offset
+from questions.local.compiling import QuestionError, ShapeCompiler
+
+_TIME = "metric_time__"
+#: Whole months each time grain needs an offset to be made of.
+_GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,120}")
+
+
+def compile_compared(compiler: ShapeCompiler, interpretation: Interpretation, grain: str) -> str:
+    """The SQL of ``interpretation`` (which has a ``compare``)."""
+    compare = interpretation.compare
+    if compare is None:
+        raise QuestionError("compile_compared needs an interpretation with compare; this is a bug")
+    names = [*interpretation.metrics, *interpretation.group_by, *compare.of]
+    names += [o.by for o in interpretation.order_by]
+    names += [n for n in (compare.numerator, compare.denominator) if n is not None]
+    for name in names:
+        # Semantic-layer names only: the SQL below is built from them.
+        if not _NAME.fullmatch(name):
+            raise QuestionError(f"{name!r} is not a semantic-layer name; this is a bug")
+    plain = replace(interpretation, compare=None, order_by=(), limit=None)
+    if compare.kind == "ratio":
+        numerator, denominator = compare.numerator, compare.denominator
+        inner = compiler.compile(plain, grain)
+        ratio = f"q.{numerator} / nullif(q.{denominator}, 0) as {numerator}__per__{denominator}"
+        body = f"select q.*, {ratio} from ({inner}) as q"  # noqa: S608 (names checked)
+    elif compare.kind == "share":
+        body = _share(compiler, plain, set(compare.of), grain)
+    else:
+        if compare.base is None:
+            raise QuestionError("a period comparison needs a base period; this is a bug")
+        body = _period(compiler, plain, compare.base, grain)
+    return body + _ordering(interpretation)
+
+
+def _share(compiler: ShapeCompiler, plain: Interpretation, of: set[str], grain: str) -> str:
+    total = replace(
+        plain,
+        group_by=tuple(g for g in plain.group_by if g not in of),
+        filters=tuple(f for f in plain.filters if f.dimension not in of),
+    )
+    part_sql = compiler.compile(plain, grain)
+    total_sql = compiler.compile(total, grain)
+    shares = ", ".join(f"p.{m} / nullif(t.{m}, 0) as {m}__share" for m in plain.metrics)
+    keys = total.group_by
+    join = (
+        "left join ("
+        + total_sql
+        + ") as t on "
+        + " and ".join(f"p.{k} is not distinct from t.{k}" for k in keys)
+        if keys
+        else "cross join (" + total_sql + ") as t"
+    )
+    return f"select p.*, {shares} from ({part_sql}) as p {join}"  # noqa: S608 (names checked)
+
+
+def _period(compiler: ShapeCompiler, plain: Interpretation, base_period: Period, grain: str) -> str:
+    base = replace(plain, period=base_period)
+    current_sql = compiler.compile(plain, grain)
+    base_sql = compiler.compile(base, grain)
+    times = [g for g in plain.group_by if g.startswith(_TIME)]
+    others = [g for g in plain.group_by if not g.startswith(_TIME)]
+    moved = {t: _moved(compiler.dialect, f"b.{t}", t, plain, base) for t in times}
+    conditions = [f"c.{g} is not distinct from b.{g}" for g in others]
+    conditions += [f"c.{t} = {moved[t]}" for t in times]
+    columns = [f"coalesce(c.{g}, b.{g}) as {g}" for g in others]
+    columns += [f"coalesce(c.{t}, {moved[t]}) as {t}" for t in times]
+    for m in plain.metrics:
+        columns += [
+            f"c.{m} as {m}",
+            f"b.{m} as {m}__base",
+            f"c.{m} - b.{m} as {m}__change",
+            f"(c.{m} - b.{m}) / nullif(b.{m}, 0) as {m}__change_pct",
+        ]
+    on = " and ".join(conditions) if conditions else "1 = 1"
+    return (
+        f"select {', '.join(columns)} from ({current_sql}) as c"  # noqa: S608 (names checked)
+        f" full outer join ({base_sql}) as b on {on}"
+    )
+
+
+def _moved(
+    dialect: str, column: str, time: str, plain: Interpretation, base: Interpretation
+) -> str:
+    """``column`` (a time bucket of the base period) moved to the bucket of the
+    period it is compared with."""
+    from sqlglot import exp
+
+    if plain.period is None or base.period is None:
+        raise QuestionError("a period comparison needs both periods; this is a bug")
+    grain = time.removeprefix(_TIME)
+    months = month_offset(plain.period, base.period)
+    if grain in _GRAIN_MONTHS:
+        if months is None or months % _GRAIN_MONTHS[grain]:
+            raise QuestionError(
+                f"the periods are not a whole number of {grain}s apart, so their {grain}s"
+                " cannot be set side by side; compare them without the time breakdown"
+            )
+        amount, unit = months, "MONTH"
+    else:
+        start, base_start = plain.period.start, base.period.start
+        if start is None or base_start is None:
+            raise QuestionError("a period comparison needs both periods; this is a bug")
+        amount, unit = (start - base_start).days, "DAY"
+        if grain == "week" and amount % 7:
+            raise QuestionError(
+                "the periods are not a whole number of weeks apart, so their weeks cannot"
+                " be set side by side; compare them by day or without the time breakdown"
+            )
+    if amount == 0:
+        return column
+    moved = exp.DateAdd(
+        this=exp.column(*reversed(column.split("."))),
+        expression=exp.Literal.number(amount),
+        unit=exp.var(unit),
+    )
+    return moved.sql(dialect=dialect)
+
+
+def _ordering(interpretation: Interpretation) -> str:
+    """The interpretation's order and limit, on the joined rows."""
+    parts = [
+        f"{o.by} {'desc' if o.descending else 'asc'} nulls last" for o in interpretation.order_by
+    ]
+    sql = f" order by {', '.join(parts)}" if parts else ""
+    if interpretation.limit is not None:
+        sql += f" limit {int(interpretation.limit)}"
+    return sql
