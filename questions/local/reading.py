@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from analytics_core.periods import NUMBER_WORDS, find_period
 from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
@@ -27,7 +28,6 @@ from questions.local.english import (
     TREND_WORDS,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
-from questions.periods import NUMBER_WORDS, find_period
 
 
 class Unsupported(Exception):

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from questions.periods import PeriodError, find_period
+from analytics_core.periods import PeriodError, find_period
 
 D = datetime.date
 
