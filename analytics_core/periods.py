@@ -1440,22 +1440,21 @@ _FILLER = _rx(r"^[\s,.;:!?'\"()-]*(?:(?:the|please|for|in|on|of|during)[\s,.;:!?
 def resolve_phrase(text: str, as_of: datetime.date) -> Period:
     """The one period a short phrase names ("last week", "the week of June 10",
     "2026-06"), for a parameter that takes a period: nothing but the period and
-    filler words may be there. Raises :class:`PeriodError` saying why not."""
+    filler words may be there. Raises :class:`PeriodError` saying why not (the
+    message does not repeat the phrase, which may be anything a caller sent)."""
     if len(text) > MAX_PHRASE_CHARS:
         raise PeriodError(f"a period phrase is at most {MAX_PHRASE_CHARS} characters")
     found = find_periods(text, as_of)
-    shown = repr(text.strip())
     if not found:
-        raise PeriodError(f"{shown} names no period")
+        raise PeriodError("it names no period")
     if len(found) > 1:
-        names = " and ".join(repr(text[f.span[0] : f.span[1]].strip()) for f in found)
-        raise PeriodError(f"{shown} names more than one period ({names})")
+        raise PeriodError(f"it names {len(found)} periods, not one")
     [one] = found
     leftover = text[: one.span[0]] + " " + text[one.span[1] :] + " "
     if not _FILLER.match(leftover):
-        raise PeriodError(f"{shown} has words that are not a period")
+        raise PeriodError("it has words besides the period")
     if one.relation is not None:
-        raise PeriodError(f"{shown} is relative to another period; name the period itself")
+        raise PeriodError("it is relative to another period; name the period itself")
     if one.period.start is None and one.period.end is None:
-        raise PeriodError(f"{shown} is in the future and has no dates yet")
+        raise PeriodError("it is in the future and has no dates yet")
     return one.period
