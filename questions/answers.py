@@ -28,6 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+# Re-exported: the period is defined once, with the calendar, in analytics_core.periods.
+from analytics_core.periods import Period as Period
+
 Status = Literal["answered", "clarify", "unsupported"]
 
 #: Questions longer than this are refused before any parsing (a clear error,
@@ -48,23 +51,6 @@ class Filter:
 
     def to_json(self) -> dict[str, Any]:
         return {"dimension": self.dimension, "operator": self.operator, "values": list(self.values)}
-
-
-@dataclass(frozen=True)
-class Period:
-    """Inclusive calendar dates on metric_time; ``label`` is how the question
-    named it ("last month", "Q1 2026", "all time")."""
-
-    start: datetime.date | None
-    end: datetime.date | None
-    label: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
-            "label": self.label,
-        }
 
 
 @dataclass(frozen=True)

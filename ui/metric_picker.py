@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics_core.periods import find_period
 from questions.answers import Answer, Filter, Interpretation, OrderBy, Period, QuestionEngine
-from questions.periods import find_period
 
 #: Dimensions people pick (docs/metrics.md), with their labels.
 DIMENSIONS: dict[str, str] = {

@@ -8,7 +8,7 @@ No language model and no network: the engine reads the question
 the ``synonyms`` in their dbt ``meta``, the real values of the categorical
 dimensions, read from the warehouse when the engine opens, plus the
 ``value_synonyms`` in ``meta``), and the calendar rules of
-:mod:`questions.periods`. The same question always gets the same
+:mod:`analytics_core.periods`. The same question always gets the same
 interpretation, and the interpretation is always returned, in words
 (:mod:`questions.local.wording`) and as structure. When the question names no
 metric, a value nothing matches, or a slice the metric does not support, the
@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from analytics_core.errors import AnalyticsError
+from analytics_core.periods import PeriodError
 from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
 from questions.answers import (
     EXAMPLE_QUESTIONS,
@@ -66,7 +67,6 @@ from questions.local.reading import (
 )
 from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
 from questions.local.wording import Wording, error_line, join
-from questions.periods import PeriodError
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
 ENGINE_NAME = "local"

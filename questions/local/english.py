@@ -165,4 +165,4 @@ ADDING = re.compile(r"^(?:and|also|plus)\b")
 #: Words that ask for a time series ("revenue trend", "orders over time").
 TREND_WORDS = frozenset({"trend", "trending", "timeline", "evolution", "history"})
 #: Numbers spelled out that may follow "top" or "bottom" come from
-#: :data:`questions.periods.NUMBER_WORDS`.
+#: :data:`analytics_core.periods.NUMBER_WORDS`.

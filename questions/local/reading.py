@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from analytics_core.periods import NUMBER_WORDS, find_period
 from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
@@ -34,7 +35,6 @@ from questions.local.english import (
     YEAR_AGO,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
-from questions.periods import NUMBER_WORDS, find_period
 
 #: Periods read from one question at most (more is not a question, it is a list).
 MAX_PERIODS = 3

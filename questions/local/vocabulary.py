@@ -22,13 +22,16 @@ _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
 
 
 def normalize(text: str) -> str:
-    """Lower case, accents kept, punctuation (other than ``- . % ' _``) as spaces."""
+    """Lower case, accents kept, punctuation (other than ``- . % ' _ /``) as spaces.
+
+    Slashes stay for the period reader (``analytics_core.periods``: "3/4/2026",
+    "w/c 8 June"); the tokenizer splits words at them as at a space."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\bu\.s\.a?\.?(?=\s|$)", "usa ", text)
     text = re.sub(r"\bu\.k\.(?=\s|$)", "uk ", text)
     text = re.sub(r"(?<=\w)'s\b", "", text)
-    text = re.sub(r"[^\w\s\-.%']", " ", text)
+    text = re.sub(r"[^\w\s\-.%'/]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -41,7 +41,10 @@ class DailySalesParams(BaseModel):
 
     date: IsoDate = Field(
         default=None,
-        description="The day to report (YYYY-MM-DD); default: the latest day with sales.",
+        description=(
+            "The day to report (YYYY-MM-DD, or a phrase naming one day: 'yesterday',"
+            " 'last Friday', 'June 3'); default: the latest day with sales."
+        ),
     )
 
 

@@ -40,8 +40,9 @@ class MonthlyDataQualityParams(BaseModel):
     month: IsoMonth = Field(
         default=None,
         description=(
-            "The month to report (YYYY-MM); default: the last month before the current "
-            "one with data-quality records (else the current one)."
+            "The month to report (YYYY-MM, or a phrase: 'last month', 'this month', "
+            "'May 2026'); default: the last month before the current one with "
+            "data-quality records (else the current one)."
         ),
     )
 

@@ -43,8 +43,9 @@ class WeeklyExecutiveParams(BaseModel):
     week_start: IsoMonday = Field(
         default=None,
         description=(
-            "Monday of the ISO week to report (YYYY-MM-DD); default: the last "
-            "complete week with sales."
+            "Monday of the ISO week to report (YYYY-MM-DD), or a phrase naming the "
+            "week or a day in it ('last week', 'week of June 10', 'w/c 8 June', "
+            "'week 23'); default: the last complete week with sales."
         ),
     )
 

@@ -10,6 +10,7 @@ traversal): 4xx with the error shape, never a 500. What needs a real process
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -218,6 +219,25 @@ def test_a_failing_job_ends_failed_with_its_error(
         assert job["status"] == "succeeded"
 
 
+def test_a_period_phrase_is_stored_as_its_date(
+    api: svc.InProcessService, client: httpx.Client
+) -> None:
+    """``week_start: "last week"`` is queued as that week's Monday (UTC), so the
+    job renders the same week whenever a worker gets to it."""
+    before = dt.datetime.now(dt.UTC).date()
+    body = {"report_type": "weekly_executive", "params": {"week_start": "last week"}}
+    response = post_job(client, {**body, "formats": ["json"]})
+    after = dt.datetime.now(dt.UTC).date()
+    assert response.status_code == 202, response.text
+    job = api.wait_for_job(response.json()["job_id"])
+    expected = {(day - dt.timedelta(days=day.weekday() + 7)).isoformat() for day in (before, after)}
+    assert job["params"]["week_start"] in expected
+    assert job["status"] in {"succeeded", "failed"}
+    wrong = post_job(client, {"report_type": "daily_sales", "params": {"date": "last week"}})
+    error = assert_error(wrong, 422)
+    assert "date: the phrase names last week" in error["error"]["message"]
+
+
 def test_idempotency_key(client: httpx.Client) -> None:
     body = {"report_type": "daily_sales", "params": {}, "formats": ["json"]}
     first = post_job(client, body, **{"Idempotency-Key": "nightly-2026-06-30"})
@@ -354,7 +374,12 @@ BAD_JOB_BODIES: list[tuple[Any, int]] = [
     ({"report_type": "daily_sales; drop table reporting.rpt_daily_sales"}, 422),
     ({"report_type": "x" * 10_000}, 422),
     ({"report_type": "daily_sales", "params": {"date": "2026-02-30"}}, 422),
-    ({"report_type": "daily_sales", "params": {"date": "yesterday"}}, 422),
+    # A period phrase is fine ("yesterday"), but it has to name one day.
+    ({"report_type": "daily_sales", "params": {"date": "last month"}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "yesterday" * 1_000}}, 422),
+    ({"report_type": "daily_sales", "params": {"date": "yesterday'; drop table x; --"}}, 422),
+    ({"report_type": "weekly_executive", "params": {"week_start": "last month"}}, 422),
+    ({"report_type": "monthly_data_quality", "params": {"month": "next month"}}, 422),
     ({"report_type": "daily_sales", "params": {"date": 20260601}}, 422),
     ({"report_type": "daily_sales", "params": {"date": "9999-12-31"}}, 422),
     ({"report_type": "daily_sales", "params": {"date": "2026-06-01'; drop table x; --"}}, 422),

@@ -1,0 +1,306 @@
+"""Putting the readings together: the longest readings win, ranges join,
+"since"/"until"/"week of" apply, words that shift another period become
+relations (:mod:`analytics_core.periods`)."""
+
+from __future__ import annotations
+
+import datetime
+
+from analytics_core.periods.calendar import (
+    ONE_DAY,
+    FoundPeriod,
+    Period,
+    PeriodError,
+    _bounds,
+    _range_label,
+    week_period,
+)
+from analytics_core.periods.days import _S, _Candidate, _joined_properly, _rx
+from analytics_core.periods.words import _RULES
+
+# --- putting the readings together ----------------------------------------------------------
+
+
+def _candidates(text: str, as_of: datetime.date) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for pattern, build in _RULES:
+        for match in pattern.finditer(text):
+            found.extend(c for c in build(match, as_of) if c.end > c.start)
+    return found
+
+
+def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Non-overlapping readings, the longest first (ties: the earlier), in text order."""
+    chosen: list[_Candidate] = []
+    taken: list[tuple[int, int]] = []
+    for candidate in sorted(candidates, key=lambda c: (-c.length, c.start)):
+        if any(candidate.start < end and start < candidate.end for start, end in taken):
+            continue
+        chosen.append(candidate)
+        taken.append((candidate.start, candidate.end))
+    return sorted(chosen, key=lambda c: c.start)
+
+
+_BETWEEN = _rx(r"(?<!\S)(between|from)" + _S + r"$")
+_JOIN = _rx(
+    r"(?:\s{0,4}(?:-|\u2013|\u2014)\s{0,4}|"
+    + _S
+    + r"(?:to|until|till|through|thru|and)"
+    + _S
+    + r")$"
+)
+
+
+def _ranges(chosen: list[_Candidate], text: str, as_of: datetime.date) -> list[_Candidate]:
+    """Join "X to Y", "from X through Y", "between X and Y" into one range."""
+    out: list[_Candidate] = []
+    index = 0
+    while index < len(chosen):
+        first = chosen[index]
+        second = chosen[index + 1] if index + 1 < len(chosen) else None
+        joined = None
+        if second is not None and _joinable(first) and _joinable(second):
+            join = _JOIN.match(text, first.end, second.start)
+            lo = max(out[-1].end if out else 0, first.start - 12)
+            prefix = _BETWEEN.search(text, lo, first.start)
+            if join and _joined_properly(prefix.group(1) if prefix else None, join.group(0)):
+                start = prefix.start() if prefix else first.start
+                joined = _join(first, second, start, as_of)
+        if joined is not None:
+            out.append(joined)
+            index += 2
+        else:
+            out.append(first)
+            index += 1
+    return out
+
+
+def _joinable(candidate: _Candidate) -> bool:
+    if candidate.relation is not None or candidate.future:
+        return False
+    if candidate.error is not None:
+        return True
+    period = candidate.period
+    return period is not None and period.start is not None and period.end is not None
+
+
+def _join(
+    first: _Candidate, second: _Candidate, start: int, as_of: datetime.date
+) -> _Candidate | None:
+    end = second.end
+    if first.error is not None or second.error is not None:
+        return _Candidate(start, end, error=first.error or second.error)
+    if first.period is None or second.period is None:
+        return None
+    a, b = first.period, second.period
+    try:
+        # A range crosses into the next year only when its end's month comes
+        # before its start's ("December 20 to January 5"); "March 9 to March 3"
+        # stays backwards.
+        if first.in_year is not None and second.in_year is None:
+            # "December 20 to 2026-01-05": the start in the end's year, or the one before.
+            b_end = _bounds(b)[1]
+            a = first.in_year(b_end.year)
+            if _bounds(a)[0].month > b_end.month:
+                a = first.in_year(b_end.year - 1)
+        elif second.in_year is not None:
+            # The end in the start's year, or the next.
+            a_start = _bounds(a)[0]
+            b = second.in_year(a_start.year)
+            if _bounds(b)[1].month < a_start.month:
+                b = second.in_year(a_start.year + 1)
+        first_day, last_day = _bounds(a)[0], _bounds(b)[1]
+    except PeriodError as exc:
+        return _Candidate(start, end, error=exc)
+    if last_day < first_day:
+        error = PeriodError(f"the period {first_day} to {last_day} ends before it starts")
+        return _Candidate(start, end, error=error)
+    if a.kind == "day" and b.kind == "day":
+        label = _range_label(first_day, last_day)
+    else:
+        label = f"{a.label} to {b.label}"
+    unit = a.kind if a.kind == b.kind and a.kind in {"week", "month", "quarter", "year"} else None
+    return _Candidate(start, end, Period(first_day, last_day, label, "range", unit))
+
+
+_PREFIX = _rx(
+    r"(?<!\S)(?:(?P<week>(?:the"
+    + _S
+    + r")?(?:week"
+    + _S
+    + r"(?:of|beginning|starting|commencing|including|containing|ending)|w/c|w/b|wc|wb|w c|w b)"
+    + r")|(?P<since>since|starting(?:"
+    + _S
+    + r"(?:from|on))?|beginning|from)|(?P<after>after)|(?P<until>until|till|up"
+    + _S
+    + r"(?:to|until)|through|thru)|(?P<before>before|prior"
+    + _S
+    + r"to))"
+    + _S
+    + r"(?:the"
+    + _S
+    + r")?$"
+)
+_PREPOSITION = _rx(r"(?<!\S)(?:in|during|for|over|within|on|of)" + _S + r"$")
+
+
+def _prefixed(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None:
+    """Apply "week of", "since", "after", "until", "before" to the period they
+    precede, and take a leading preposition ("in March") into the span."""
+    floor = 0
+    for candidate in chosen:
+        window_start = max(floor, candidate.start - 40)
+        period = candidate.period
+        match = _PREFIX.search(text, window_start, candidate.start)
+        if (
+            match
+            and candidate.error is None
+            and candidate.relation is None
+            and period is not None
+            and period.start is not None
+            and period.end is not None
+        ):
+            new: Period | None = None
+            if match.group("week"):
+                if period.kind == "day":
+                    new = week_period(period.start)
+            elif match.group("since"):
+                word = match.group("since").lower()
+                if word != "from" or period.kind == "day":
+                    new = Period(period.start, as_of, f"since {period.label}", "to_date")
+            elif match.group("after"):
+                after = period.end + ONE_DAY
+                new = Period(after, as_of, f"after {period.label}", "to_date")
+            elif match.group("until"):
+                new = Period(None, period.end, f"until {period.label}", "all")
+            elif match.group("before"):
+                new = Period(None, period.start - ONE_DAY, f"before {period.label}", "all")
+            if new is not None:
+                candidate.period = new
+                candidate.in_year = None
+                candidate.form = ""
+                candidate.start = match.start()
+                floor = candidate.end
+                continue
+        preposition = _PREPOSITION.search(text, window_start, candidate.start)
+        if preposition and candidate.relation is None:
+            candidate.start = preposition.start()
+        floor = candidate.end
+
+
+_COMPARE_CUE = _rx(
+    r"(?:\b(?:vs|versus|against|than|over|compared"
+    + _S
+    + r"(?:to|with)|relative"
+    + _S
+    + r"to)"
+    + _S
+    + r"(?:the"
+    + _S
+    + r")?)$"
+)
+
+
+_THE = _rx(r"(?<!\S)the" + _S + r"$")
+
+
+def _relations(chosen: list[_Candidate], text: str) -> None:
+    """Words that name a period on their own but shift an earlier one when one
+    was named: "March vs the previous month", "this year vs last year",
+    "Q1 and a quarter before"."""
+    seen_period = False
+    for candidate in chosen:
+        if candidate.relation is not None and candidate.period is None:
+            continue
+        if candidate.error is not None or candidate.period is None:
+            continue
+        if seen_period:
+            cued = _COMPARE_CUE.search(text, max(0, candidate.start - 30), candidate.start)
+            if candidate.form == "last_unit" and candidate.word in {
+                "previous",
+                "prior",
+                "preceding",
+            }:
+                candidate.relation = f"{candidate.period.kind}_ago"
+                candidate.period = None
+                the = _THE.search(text, max(0, candidate.start - 8), candidate.start)
+                if the:
+                    candidate.start = the.start()
+                continue
+            if candidate.form == "last_unit" and candidate.period.kind == "year" and cued:
+                candidate.relation = "year_ago"
+                candidate.period = None
+                continue
+            if candidate.form == "ago" and candidate.relation is not None:
+                candidate.period = None
+                continue
+        candidate.relation = None
+        seen_period = True
+
+
+def find_periods(text: str, as_of: datetime.date) -> list[FoundPeriod]:
+    """Every period ``text`` names, left to right, with its span (see the module
+    docstring). Raises :class:`PeriodError` (or :class:`AmbiguousDate`) for the
+    first period that names an impossible or ambiguous date."""
+    chosen = _choose(_candidates(text, as_of))
+    chosen = _ranges(chosen, text, as_of)
+    _prefixed(chosen, text, as_of)
+    _relations(chosen, text)
+    found: list[FoundPeriod] = []
+    for candidate in chosen:
+        if candidate.error is not None:
+            raise candidate.error
+        span = (candidate.start, candidate.end)
+        if candidate.relation is not None and candidate.period is None:
+            words = text[candidate.start : candidate.end].strip()
+            relative = Period(None, None, words, "relation")
+            found.append(FoundPeriod(relative, span, relation=candidate.relation))
+            continue
+        period = candidate.period
+        if (
+            period is None
+        ):  # pragma: no cover - every candidate has a period, an error or a relation
+            continue
+        future = candidate.future or (period.start is not None and period.start > as_of)
+        found.append(FoundPeriod(period, span, future=future))
+    return found
+
+
+def find_period(text: str, as_of: datetime.date) -> FoundPeriod | None:
+    """One period ``text`` names, or None (all time): a forecast if the text asks
+    for one (so it can be refused), else the first period with dates.
+
+    Raises :class:`PeriodError` for impossible or ambiguous dates."""
+    periods = [found for found in find_periods(text, as_of) if found.relation is None]
+    for found in periods:
+        if found.future:
+            return found
+    return periods[0] if periods else None
+
+
+#: Longest period phrase a parameter may hold (report parameters).
+MAX_PHRASE_CHARS = 80
+_FILLER = _rx(r"^[\s,.;:!?'\"()-]*(?:(?:the|please|for|in|on|of|during)[\s,.;:!?'\"()-]+)*$")
+
+
+def resolve_phrase(text: str, as_of: datetime.date) -> Period:
+    """The one period a short phrase names ("last week", "the week of June 10",
+    "2026-06"), for a parameter that takes a period: nothing but the period and
+    filler words may be there. Raises :class:`PeriodError` saying why not (the
+    message does not repeat the phrase, which may be anything a caller sent)."""
+    if len(text) > MAX_PHRASE_CHARS:
+        raise PeriodError(f"a period phrase is at most {MAX_PHRASE_CHARS} characters")
+    found = find_periods(text, as_of)
+    if not found:
+        raise PeriodError("it names no period")
+    if len(found) > 1:
+        raise PeriodError(f"it names {len(found)} periods, not one")
+    [one] = found
+    leftover = text[: one.span[0]] + " " + text[one.span[1] :] + " "
+    if not _FILLER.match(leftover):
+        raise PeriodError("it has words besides the period")
+    if one.relation is not None:
+        raise PeriodError("it is relative to another period; name the period itself")
+    if one.period.start is None and one.period.end is None:
+        raise PeriodError("it is in the future and has no dates yet")
+    return one.period
