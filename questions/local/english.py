@@ -87,22 +87,13 @@ CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
 SHARE_WORDS = frozenset({"share", "proportion", "fraction", "portion", "mix", "percentage"})
 SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct"})
-#: The same period a year before ("year over year", "the same month last year").
-YEAR_AGO = re.compile(
-    r"\b(?:(?:compared (?:with|to) |vs |versus |against |than |relative to )?(?:the )?same"
-    r" (?:day|week|month|quarter|half|period|time|dates?|months?|weeks?|quarters?)"
-    r" (?:of |in )?(?:last|previous|prior|the previous|the prior|a|one) year"
-    r"|(?:a|one) year (?:ago|earlier|before)|year[- ]over[- ]year|year[- ]on[- ]year"
-    r"|yoy|y-o-y|(?:vs|versus|compared (?:with|to)|against) (?:the )?(?:prior|previous) year)\b"
-)
-#: The period just before ("month over month", "vs the previous week").
-PREVIOUS = re.compile(
-    r"\b(?:(?:compared (?:with|to) |vs |versus |against |than |relative to )?(?:the )?"
-    r"(?:previous|prior|preceding) (?:period|day|week|month|quarter|year|half)"
-    r"|the (?:day|week|month|quarter|year|period) before"
-    r"|(?:month|week|quarter|day|period)[- ]over[- ](?:month|week|quarter|day|period)"
+#: "Month over month", "MoM", "WoW": each period against the one before (the
+#: calendar, :mod:`analytics_core.periods`, reads "the previous month", "the
+#: same month last year" and "year over year").
+OVER_PERIOD = re.compile(
+    r"\b(?:(?:month|week|quarter|day)[- ]over[- ](?:month|week|quarter|day)"
     r"|(?:month|week|quarter|day)[- ]on[- ](?:month|week|quarter|day)"
-    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q|pop)\b"
+    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q)\b"
 )
 #: Words skipped between a negation cue and the value it negates.
 SKIPPED = frozenset({"the", "any", "all", "our", "of"})

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from analytics_core.periods import NUMBER_WORDS, find_period
+from analytics_core.periods import NUMBER_WORDS, find_periods
 from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
@@ -25,19 +25,15 @@ from questions.local.english import (
     GRAIN_NOUNS,
     GROUP_CUES,
     NEGATION_CUES,
-    PREVIOUS,
+    OVER_PERIOD,
     SHARE_WORDS,
     SHARE_WORDS_WITH_OF,
     SKIPPED,
     STOPWORDS,
     TOP_WORDS,
     TREND_WORDS,
-    YEAR_AGO,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
-
-#: Periods read from one question at most (more is not a question, it is a list).
-MAX_PERIODS = 3
 
 
 class Unsupported(Exception):
@@ -77,7 +73,7 @@ class Reading:
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
     """The reading of ``text`` (normalized); raises :class:`Unsupported` for a
-    future period and :class:`~questions.periods.PeriodError` for a date that
+    future period and :class:`~analytics_core.periods.PeriodError` for a date that
     does not exist."""
     reading = Reading()
     blank = _read_periods(text, as_of, reading)
@@ -120,17 +116,19 @@ def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
     """Set the periods ``text`` names and what they are set against; return
     ``text`` with them blanked out."""
     blank = text
-    relation = YEAR_AGO.search(text) or PREVIOUS.search(text)
-    if relation is not None:
-        reading.relation = "year_ago" if relation.re is YEAR_AGO else "previous"
-        blank = _blanked(blank, relation.span())
+    over = OVER_PERIOD.search(text)
+    if over is not None:
+        # "month over month", "MoM": each period against the one before.
+        reading.relation = f"{_OVER_UNITS.get(over.group(0)[:1], 'month')}_ago"
+        blank = _blanked(blank, over.span())
     reading.compared = bool(
         re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
     )
-    while len(reading.periods) < MAX_PERIODS:
-        found = find_period(blank, as_of)
-        if found is None:
-            break
+    for found in find_periods(blank, as_of):
+        blank = _blanked(blank, found.span)
+        if found.relation is not None:
+            reading.relation = found.relation
+            continue
         if found.future and found.period.start is None:
             raise Unsupported(
                 f"“{found.period.label}” is in the future (as of {as_of}); forecasts"
@@ -140,17 +138,12 @@ def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
             # Only plans (targets) may be asked about a future month: the engine decides.
             reading.future = found.period
         reading.periods.append(found.period)
-        blank = _blanked(blank, found.span)
-    if not reading.periods and reading.relation == "previous" and relation is not None:
-        # "the previous month" alone names a period (last month), not a comparison.
-        found = find_period(text, as_of)
-        if found is not None and not found.future:
-            reading.relation = None
-            reading.periods.append(found.period)
-            blank = _blanked(text, found.span)
     if reading.periods:
         reading.period = reading.periods[0]
     return blank
+
+
+_OVER_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter"}
 
 
 def _blanked(text: str, span: tuple[int, int]) -> str:
