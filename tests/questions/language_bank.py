@@ -2418,7 +2418,10 @@ _UNSUPPORTED: list[LanguageQuestion] = [
     unsupported("estimate how many new customers we'll get next month", note="a forecast"),
     unsupported("predict the return rate for H2 2026", note="a forecast"),
     unsupported("what will our margin be next year", note="a forecast"),
-    unsupported("How much revenue do you expect in July?", note="a forecast"),
+    unsupported(
+        "How much revenue do you expect in July?",
+        note="'expect' asks for a forecast: not July 2025 by the month rule",
+    ),
     unsupported("give me the email addresses of our top 10 customers", note="personal data"),
     unsupported("what's the full name of customer 88?", note="personal data"),
     unsupported("list the names of customers in Germany", note="personal data"),

@@ -13,6 +13,7 @@ falls below the part's floor.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from analytics_core.settings import PROJECT_ROOT
 from tests.questions import question_bank
 from tests.questions.language_bank import (
     BANK,
@@ -34,12 +36,13 @@ from tests.questions.oracle_compare import compare_differences
 pytestmark = pytest.mark.slow
 
 #: The target of both parts is 0.97. The floors are the scores the engine of
-#: main reached when the bank was written (before it knew ``compare``); they
-#: only ever go up (a ratchet): raise them when the engine gets better, never
-#: lower them to let a change through.
+#: main reached when the bank was written (main at 300bacb, before it knew
+#: ``compare``: development 80/217, held out 39/92); they only ever go up (a
+#: ratchet): raise them when the engine gets better, never lower them to let a
+#: change through.
 TARGET = 0.97
-DEVELOPMENT_FLOOR = 0.0
-HELD_OUT_FLOOR = 0.0
+DEVELOPMENT_FLOOR = 0.368
+HELD_OUT_FLOOR = 0.423
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
@@ -60,6 +63,15 @@ def test_the_bank_is_big_spread_and_held_out_by_its_rule() -> None:
     assert min(kinds.values()) >= 10, kinds
     statuses = Counter(entry.status for entry in BANK)
     assert statuses["clarify"] >= 25 and statuses["unsupported"] >= 15, statuses
+
+
+def test_every_metric_of_the_glossary_is_asked_for() -> None:
+    glossary = (PROJECT_ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    table = glossary.split("## Metrics", 1)[1].split("## Dimensions", 1)[0]
+    metrics = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
+    assert len(metrics) >= 16
+    asked = {m for entry in BANK if entry.interpretation for m in entry.interpretation["metrics"]}
+    assert metrics <= asked, sorted(metrics - asked)
 
 
 def test_the_questions_are_new_and_unique() -> None:

@@ -4,8 +4,9 @@ For every entry of ``question_bank.BANK``: ``engine.interpret`` reaches the
 expected status and interpretation; for entries with an oracle, ``engine.ask``
 answers with the rows the oracle computes from ``raw_data``.
 
-The engine is imported inside its fixture: until ``questions/local/`` exists
-these tests error (and the bank's own checks still run).
+The engine is imported inside its fixture (``bank_engine``, shared with the
+language bank in ``conftest.py``): until ``questions/local/`` exists these
+tests error (and the bank's own checks still run).
 """
 
 from __future__ import annotations
