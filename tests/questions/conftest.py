@@ -6,11 +6,19 @@
   backslashes, a NUL and non-ASCII letters. Built once per test run (a
   template shared by the xdist workers, ``tests/warehouses.py``); read it,
   never write to it.
+- ``bank_engine``: the local question engine on the small warehouse, one per
+  test module (the question banks' tests share it).
+- ``oracle_con``: a read-only connection to a copy of the small warehouse,
+  one per module, for the raw-data oracles (``oracle_sql.py``,
+  ``oracle_compare.py``).
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -67,3 +75,28 @@ HOSTILE = Recipe("hostile-products", _make_hostile)
 def hostile_warehouse(warehouse_templates: WarehouseTemplates) -> Settings:
     """Settings of a home whose published warehouse has :data:`HOSTILE_PRODUCTS`."""
     return warehouse_templates.get(HOSTILE).settings
+
+
+@pytest.fixture(scope="module")
+def bank_engine(small_warehouse: Settings) -> Iterator[Any]:
+    """The local engine, imported here: until ``questions/local/`` exists the
+    bank tests error (and the banks' own checks still run)."""
+    from questions.local import LocalQuestionEngine
+
+    local = LocalQuestionEngine.open(small_warehouse)
+    try:
+        yield local
+    finally:
+        local.close()
+
+
+@pytest.fixture(scope="module")
+def oracle_con(
+    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The oracle reads its own copy of the warehouse, so its connection never
+    meets the engine's in DuckDB's per-process database cache."""
+    copy = Path(tmp_path_factory.mktemp("oracle")) / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse.warehouse_path, copy)
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        yield connection

@@ -11,7 +11,9 @@ the models and than ``tests/warehouse/independent_sql.py``:
 - validity: the rules of docs/raw-data.md, each a plain predicate;
 - dimensions: the customer's and product's *current* attributes; an order whose
   customer is null or not in the current extract belongs to the unknown
-  customer (country ``Unknown``, region ``UNKNOWN``, segment ``unknown``);
+  customer (country ``Unknown``, region ``UNKNOWN``, segment ``unknown``,
+  country code null); an order is revenue-bearing when its status is placed,
+  shipped or delivered and it has at least one valid line;
   country names and regions come from the ``countries`` seed CSV, targets from
   the ``sales_targets`` seed CSV (read with ``read_csv``, not the seeded tables).
 
@@ -102,6 +104,7 @@ customers_now as (
 customer_attributes as (
     select
         c.customer_id,
+        c.country_code,
         coalesce(k.region, 'UNKNOWN') as region,
         coalesce(k.country_name, 'Unknown') as country,
         c.segment
@@ -120,6 +123,7 @@ valid_orders as (
         cast(p.usd_rate as double) as usd_rate,
         coalesce(a.region, 'UNKNOWN') as region,
         coalesce(a.country, 'Unknown') as country,
+        a.country_code,
         case when a.customer_id is null then 'unknown' else a.segment end as segment
     from order_priced as p
     left join customer_attributes as a on a.customer_id = p.customer_id
@@ -161,6 +165,15 @@ valid_lines as (
 revenue_lines as (
     select * from valid_lines where order_status in {revenue_bearing}
 ),
+orders_flagged as (
+    -- every valid order, and whether it is revenue-bearing (a revenue-bearing
+    -- status and at least one valid line)
+    select
+        o.*,
+        o.order_status in {revenue_bearing}
+            and o.order_id in (select order_id from valid_lines) as is_revenue_bearing
+    from valid_orders as o
+),
 first_purchases as (
     -- known customers and the date of their first revenue-bearing order
     select
@@ -168,6 +181,7 @@ first_purchases as (
         min(order_ts)::date as metric_date,
         any_value(region) as region,
         any_value(country) as country,
+        any_value(country_code) as country_code,
         any_value(segment) as segment
     from revenue_lines
     where is_known_customer
@@ -196,6 +210,7 @@ def _base_ctes() -> str:
 _CUSTOMER_DIMENSIONS = {
     "customer__region": "region",
     "customer__country": "country",
+    "customer__country_code": "country_code",
     "customer__segment": "segment",
 }
 _ORDER_DIMENSIONS = {"order__channel": "channel", "order__order_status": "order_status"}
@@ -226,8 +241,12 @@ _FAMILIES: dict[str, _Family] = {
     ),
     # every current valid order, whatever its status
     "order_status": _Family(
-        "valid_orders",
-        {**_CUSTOMER_DIMENSIONS, **_ORDER_DIMENSIONS},
+        "orders_flagged",
+        {
+            **_CUSTOMER_DIMENSIONS,
+            **_ORDER_DIMENSIONS,
+            "order__is_revenue_bearing": "is_revenue_bearing",
+        },
         {
             "returned_orders": "count(*) filter (where order_status = 'returned')",
             "delivered_or_returned_orders": (

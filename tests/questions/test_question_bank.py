@@ -4,50 +4,25 @@ For every entry of ``question_bank.BANK``: ``engine.interpret`` reaches the
 expected status and interpretation; for entries with an oracle, ``engine.ask``
 answers with the rows the oracle computes from ``raw_data``.
 
-The engine is imported inside its fixture: until ``questions/local/`` exists
-these tests error (and the bank's own checks still run).
+The engine is imported inside its fixture (``bank_engine``, shared with the
+language bank in ``conftest.py``): until ``questions/local/`` exists these
+tests error (and the bank's own checks still run).
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 import pytest
 
-from analytics_core.settings import Settings
 from tests.questions.oracle_sql import ORACLES, oracle_differences
 from tests.questions.question_bank import BANK, BankQuestion
 
 pytestmark = pytest.mark.slow
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
-
-
-@pytest.fixture(scope="module")
-def engine(small_warehouse: Settings) -> Iterator[Any]:
-    from questions.local import LocalQuestionEngine
-
-    local = LocalQuestionEngine.open(small_warehouse)
-    try:
-        yield local
-    finally:
-        local.close()
-
-
-@pytest.fixture(scope="module")
-def oracle_con(
-    small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The oracle reads its own copy of the warehouse, so its connection never
-    meets the engine's in DuckDB's per-process database cache."""
-    copy = Path(tmp_path_factory.mktemp("oracle")) / "warehouse.duckdb"
-    shutil.copyfile(small_warehouse.warehouse_path, copy)
-    with duckdb.connect(str(copy), read_only=True) as connection:
-        yield connection
 
 
 # --- the bank itself ---------------------------------------------------------------
@@ -106,8 +81,8 @@ def _comparable(interpretation: Mapping[str, Any], expected: Mapping[str, Any]) 
 
 
 @pytest.mark.parametrize("entry", BANK, ids=[entry.slug for entry in BANK])
-def test_interpretation(engine: Any, entry: BankQuestion) -> None:
-    answer = engine.interpret(entry.question, as_of=entry.as_of)
+def test_interpretation(bank_engine: Any, entry: BankQuestion) -> None:
+    answer = bank_engine.interpret(entry.question, as_of=entry.as_of)
     assert answer.status == entry.status, f"{entry.question!r}: {answer.explanation}"
     if entry.status == "answered":
         assert entry.interpretation is not None
@@ -139,9 +114,9 @@ def _differences(
 
 @pytest.mark.parametrize("entry", ORACLE_ENTRIES, ids=[entry.slug for entry in ORACLE_ENTRIES])
 def test_answer_matches_raw_data(
-    engine: Any, oracle_con: duckdb.DuckDBPyConnection, entry: BankQuestion
+    bank_engine: Any, oracle_con: duckdb.DuckDBPyConnection, entry: BankQuestion
 ) -> None:
-    answer = engine.ask(entry.question, as_of=entry.as_of)
+    answer = bank_engine.ask(entry.question, as_of=entry.as_of)
     assert answer.status == "answered", f"{entry.question!r}: {answer.explanation}"
     assert not answer.truncated
     problems = _differences(answer.columns, answer.rows, entry, oracle_con)
