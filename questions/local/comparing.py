@@ -14,9 +14,15 @@ from analytics_core.periods import (
     Period,
     PeriodError,
     add_months,
+    day_period,
+    half_period,
+    month_period,
     previous_period,
+    quarter_period,
     resolve_relation,
+    week_period,
     year_ago,
+    year_period,
 )
 from questions.answers import Comparison
 
@@ -50,6 +56,7 @@ def period_comparison(
     compared: bool,
     grain: str | None,
     as_of: datetime.date,
+    relation_words: str = "",
 ) -> tuple[Period | None, Comparison | None]:
     """The period and what it is set against, from the periods a question names
     and its cues (module docstring of :mod:`questions.local.reading`).
@@ -75,20 +82,57 @@ def period_comparison(
         return first, Comparison("period", base=base)
     if not (relation or change):
         return (periods[0] if periods else None), None
-    period = periods[0] if periods else last_whole_month(as_of)
+    unit = _relation_unit(relation, relation_words)
+    if not periods and relation is not None and not (change or compared):
+        # "Orders in the same month last year": the relation names the period.
+        return _calendar(lambda p: resolve_relation(p, relation), whole(unit, as_of)), None
+    if periods:
+        period = periods[0]
+    elif relation in {None, "previous", "year_ago"}:
+        period = last_whole_month(as_of)
+    else:
+        # "Week-over-week change": the last whole week against the one before.
+        period = _calendar(lambda p: resolve_relation(p, f"{unit}_ago"), whole(unit, as_of))
     _need_dates(period)
-    if relation == "year_ago":
-        return period, Comparison("period", base=_calendar(year_ago, period))
+    if relation is not None and relation != "previous":
+        # "March vs the month before", "year over year": the calendar's relation.
+        base = _calendar(lambda p: resolve_relation(p, relation), period)
+        return period, Comparison("period", base=base)
     if grain is not None:
         # "Revenue growth by month": each month against the month before.
         base = _calendar(lambda p: resolve_relation(p, f"{grain}_ago"), period)
         label = f"each {grain} against the {grain} before"
         return period, Comparison("period", base=dataclasses.replace(base, label=label))
-    if relation is not None and relation != "previous":
-        return period, Comparison(
-            "period", base=_calendar(lambda p: resolve_relation(p, relation), period)
-        )
     return period, Comparison("period", base=_calendar(previous_period, period))
+
+
+_UNITS = ("day", "week", "month", "quarter", "half", "year")
+
+
+def _relation_unit(relation: str | None, words: str) -> str:
+    """The calendar unit a relation is about: "month_ago" -> month; "the same
+    quarter last year" -> quarter; otherwise month."""
+    if relation is not None and relation.endswith("_ago") and relation != "year_ago":
+        return relation.removesuffix("_ago")
+    for word in words.lower().split():
+        if word.rstrip("s") in _UNITS and word.rstrip("s") != "year":
+            return word.rstrip("s")
+    return "year" if relation == "year_ago" and "year" in words and "same" not in words else "month"
+
+
+def whole(unit: str, day: datetime.date) -> Period:
+    """The whole calendar ``unit`` holding ``day``."""
+    if unit == "day":
+        return day_period(day)
+    if unit == "week":
+        return week_period(day)
+    if unit == "quarter":
+        return quarter_period(day.year, (day.month - 1) // 3 + 1)
+    if unit == "half":
+        return half_period(day.year, 1 if day.month <= 6 else 2)
+    if unit == "year":
+        return year_period(day.year)
+    return month_period(day.year, day.month)
 
 
 def _calendar(rule: Callable[[Period], Period], period: Period) -> Period:

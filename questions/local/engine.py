@@ -327,6 +327,18 @@ class LocalQuestionEngine:
             reading.notes.append(f"ranked by {named} (no metric was named)")
         if reading.ratio is not None:
             metrics = dedupe([*reading.ratio, *metrics])
+        if reading.share and len(metrics) == 1:
+            # "What percentage of orders were returned": the rate the layer defines.
+            rate = next(
+                (
+                    r
+                    for (n, _), r in self.vocabulary.ratios.items()
+                    if n == metrics[0] and n in self.vocabulary.value_metrics.values()
+                ),
+                None,
+            )
+            if rate is not None:
+                metrics, reading.share = [rate], False
         uses_targets = any(m in self.vocabulary.target_metrics for m in metrics)
         group_by = list(reading.group_by)
         filters = dict(reading.filters)
@@ -334,7 +346,9 @@ class LocalQuestionEngine:
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
             for dimension, values in self.vocabulary.without_target.items():
-                if dimension in group_by and not any(d == dimension for d, _ in filters):
+                # Revenue with no target is left out whether or not the answer is
+                # by region: attainment compares like with like.
+                if not any(d == dimension and op == "in" for d, op in filters):
                     filters[(dimension, "not in")] = list(values)
                     reading.notes.append(
                         f"{join(list(values), 'and')} has no target, so it is left out"
@@ -369,6 +383,7 @@ class LocalQuestionEngine:
                 compared=reading.compared,
                 grain=grain,
                 as_of=as_of,
+                relation_words=reading.relation_words,
             )
         except CompareError as exc:
             return self._clarify(question, f"{str(exc)[0].upper()}{str(exc)[1:]}.", reading=reading)
@@ -379,7 +394,7 @@ class LocalQuestionEngine:
         if reading.ratio is not None:
             compare = Comparison("ratio", numerator=reading.ratio[0], denominator=reading.ratio[1])
         elif reading.share:
-            of = [d for (d, op) in filters if op == "in"] or [
+            of = [d for d in reading.share_of if (d, "in") in filters] or [
                 g for g in group_by if not g.startswith("metric_time__")
             ]
             if not of:

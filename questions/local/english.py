@@ -72,6 +72,9 @@ average avg mean typical per each every respectively both either neither
 excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 someone somebody people folks
+win won winning whatever through via different including include includes included ones
+whether toward towards ship go goes went gone going track tracking tracked fare faring
+net kind kinds type types sort
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
 #: Words that ask how a metric moved between two periods ("growth", "why did
@@ -106,6 +109,15 @@ _CHANGE_VERBS = (
     r"delete|drop|truncate|insert|alter|update|upsert|remove|erase|wipe|purge|overwrite|"
     r"rename|modify|edit|reset|clear|create|grant|revoke|merge|set|replace|restore|destroy"
 )
+#: Verbs that change data only with an object ("add a new product", "mark order
+#: 991 as delivered"); "add units sold" adds a metric to the answer.
+_OBJECT_VERBS = (
+    r"add|mark|refund|cancel|approve|assign|correct|fix|adjust|register|upload|void|archive"
+)
+_OBJECTS = (
+    r"(?:a|an|the|new|this|that|these|those|all|every|orders?|customers?|products?|rows?|"
+    r"records?|targets?|prices?|\d+)"
+)
 _POLITE = (
     r"(?:(?:please|pls|plz|kindly|can you|could you|would you|will you|go ahead and|"
     r"i want you to|i need you to|i'd like you to|i would like you to|now|then|just|also|"
@@ -122,7 +134,7 @@ _PREPOSITIONS = (
     r"than|compared|against|and|or|to|with|between|per|across|when|while|because|so)"
 )
 CHANGE_DATA = re.compile(
-    rf"^{_POLITE}(?:{_CHANGE_VERBS})\b"
+    rf"^{_POLITE}(?:{_CHANGE_VERBS})\b|^{_POLITE}(?:{_OBJECT_VERBS})\s+{_OBJECTS}\b"
     rf"|\b(?:{_CHANGE_VERBS})\s+{_DETERMINERS}(?:(?!{_PREPOSITIONS}\b)[\w-]+\s+)?{_STORED}\b"
     r"|\b(?:delete|drop|truncate|remove|erase|wipe|purge|destroy|overwrite)\s+(?:it|them)\b"
     r"|\b(?:insert\s+into|update\s+\w+\s+set|merge\s+into|delete\s+from|truncate\s+table|"
@@ -133,7 +145,7 @@ CHANGE_DATA = re.compile(
 FORECAST = re.compile(
     r"\b(?:forecast\w*|predict\w*|projection\w*|project(?:ed)? (?:revenue|sales|orders)|"
     r"will (?:\w+ ){0,3}be|will (?:we|it|they|you|i|our|the|revenue|sales|orders)|going to|"
-    r"expect(?:ed)? (?:revenue|sales|orders)|estimate\w*|"
+    r"(?<!than )expect(?:ed|s|ing)?|estimate\w*|"
     r"extrapolat\w*|outlook)\b"
 )
 PERSONAL = re.compile(

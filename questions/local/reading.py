@@ -9,12 +9,11 @@ grain, a top or bottom N), before the engine decides what query that is.
 from __future__ import annotations
 
 import datetime
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from analytics_core.periods import NUMBER_WORDS, find_periods
+from analytics_core.periods import MONTHS, NUMBER_WORDS, find_periods
 from questions.answers import Interpretation, Period
 from questions.local.english import (
     ADDING,
@@ -33,7 +32,15 @@ from questions.local.english import (
     TOP_WORDS,
     TREND_WORDS,
 )
-from questions.local.vocabulary import Match, Term, Token, Vocabulary, match_phrases, tokenize
+from questions.local.vocabulary import (
+    Match,
+    Term,
+    Token,
+    Vocabulary,
+    edit_distance,
+    match_phrases,
+    tokenize,
+)
 
 
 class Unsupported(Exception):
@@ -52,10 +59,14 @@ class Reading:
     periods: list[Period] = field(default_factory=list)
     #: "year_ago" or "previous": the period is set against that one.
     relation: str | None = None
+    #: The words of the relation ("the same month last year").
+    relation_words: str = ""
     #: A word asking how the metrics moved ("growth", "drop").
     change: bool = False
     #: A word asking for a part of a total ("share of revenue from mobile").
     share: bool = False
+    #: The dimensions of the values a share is of (``share_of``).
+    share_of: list[str] = field(default_factory=list)
     #: "revenue per customer": (numerator, denominator) metric names.
     ratio: tuple[str, str] | None = None
     #: Two periods set side by side ("this month vs last month").
@@ -90,7 +101,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if match.fuzzy:
             reading.fuzzy.append((match.words, _said(vocab, match.term)))
     matches = _without_verbs(tokens, matches, vocab, reading)
-    matches = _without_qualifiers(matches)
+    matches = _without_qualifiers(tokens, matches)
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
@@ -98,6 +109,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
             reading.grain = match.term.name
     _read_ratio(tokens, matches, vocab, reading, used)
     _read_cues(tokens, reading, used)
+    if reading.share:
+        reading.share_of = share_of(tokens, matches)
     _read_filters(tokens, matches, reading)
     _read_group_by(tokens, matches, reading)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
@@ -115,11 +128,13 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
 def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
     """Set the periods ``text`` names and what they are set against; return
     ``text`` with them blanked out."""
+    text = _months_spelt_right(text, reading)
     blank = text
     over = OVER_PERIOD.search(text)
     if over is not None:
         # "month over month", "MoM": each period against the one before.
         reading.relation = f"{_OVER_UNITS.get(over.group(0)[:1], 'month')}_ago"
+        reading.relation_words = over.group(0)
         blank = _blanked(blank, over.span())
     reading.compared = bool(
         re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
@@ -128,6 +143,7 @@ def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
         blank = _blanked(blank, found.span)
         if found.relation is not None:
             reading.relation = found.relation
+            reading.relation_words = found.period.label
             continue
         if found.future and found.period.start is None:
             raise Unsupported(
@@ -144,6 +160,29 @@ def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
 
 
 _OVER_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter"}
+_MONTH_NAMES = tuple(MONTHS)
+
+
+def _months_spelt_right(text: str, reading: Reading) -> str:
+    """ "Febuary", "Septmber": a misspelt month name, corrected when one month
+    is that close (and the correction said)."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in MONTHS or word in STOPWORDS or len(word) < 5:
+            return word
+        allowed = 1 if len(word) < 8 else 2
+        close = [
+            m
+            for m in _MONTH_NAMES
+            if m[0] == word[0] and edit_distance(word, m, allowed) <= allowed
+        ]
+        if len(close) != 1:
+            return word
+        reading.fuzzy.append((word, close[0].capitalize()))
+        return close[0]
+
+    return re.sub(r"[a-z]+", fix, text)
 
 
 def _blanked(text: str, span: tuple[int, int]) -> str:
@@ -190,9 +229,23 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             descending = word in TOP_WORDS
             if n is not None:
                 used.add(index + 1)
+            if n is None:
+                # "which three products brought in the least revenue"
+                n, at = _count_before_plural(tokens, used)
+                if at is not None:
+                    used.add(at)
             if reading.top is None:
                 reading.top = (descending, n if n is not None else 0)
             used.add(index)
+
+
+def _count_before_plural(tokens: Sequence[Token], used: set[int]) -> tuple[int | None, int | None]:
+    """A small number right before a plural noun ("three products"), and where."""
+    for index, token in enumerate(tokens[:-1]):
+        n = number(token)
+        if index not in used and n is not None and 0 < n <= 1000 and tokens[index + 1].plural:
+            return n, index
+    return None, None
 
 
 def _read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
@@ -202,8 +255,16 @@ def _read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> Non
         if index in used:
             continue
         following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
-        if token.stem in CHANGE_WORDS:
+        previous = tokens[index - 1].stem if index else ""
+        before = tokens[index - 2].stem if index > 1 else ""
+        if token.stem in CHANGE_WORDS or (
+            token.stem in {"up", "down"} and previous in {"go", "goe", "went", "gone", "going"}
+        ):
             reading.change = True
+            used.add(index)
+        elif token.stem in SHARE_WORDS and before == "as" and previous in {"a", "an"}:
+            # "... as a percentage"
+            reading.share = True
             used.add(index)
         elif (token.stem in SHARE_WORDS and (token.stem != "percentage" or following == "of")) or (
             token.text in SHARE_WORDS_WITH_OF and following == "of"
@@ -219,25 +280,63 @@ def _read_ratio(
     reading: Reading,
     used: set[int],
 ) -> None:
-    """ "Revenue per customer": a metric per a metric. A ratio the semantic layer
-    defines ("revenue per order") is that metric."""
-    for left, right in itertools.pairwise(matches):
-        if (
-            left.term.kind == "metric"
-            and right.term.kind == "metric"
-            and right.start - 1 == left.end
-            and tokens[left.end].stem == "per"
+    """ "Revenue per customer", "how much revenue do we make per order", "margin
+    as a percentage of revenue": a metric over a metric. A ratio the semantic
+    layer defines ("revenue per order") is that metric."""
+    metrics = [m for m in matches if m.term.kind == "metric"]
+    for index, token in enumerate(tokens):
+        if index in used:
+            continue
+        if token.stem == "per":
+            cue_end = index + 1
+        elif (
+            (token.stem in SHARE_WORDS or token.text in SHARE_WORDS_WITH_OF)
+            and index + 1 < len(tokens)
+            and tokens[index + 1].stem == "of"
         ):
-            pair = (left.term.name, right.term.name)
-            defined = vocab.ratios.get(pair)
-            used.add(right.start - 1)
-            if defined is not None:
-                at = reading.metrics.index(pair[0])
-                reading.metrics[at] = defined
-                reading.metrics = dedupe(m for m in reading.metrics if m != pair[1])
-            else:
-                reading.ratio = pair
-            return
+            cue_end = index + 2
+        else:
+            continue
+        left = next(
+            (m for m in reversed(metrics) if m.end <= index and _fillers(tokens, m.end, index)),
+            None,
+        )
+        right = next(
+            (m for m in metrics if m.start >= cue_end and _fillers(tokens, cue_end, m.start)),
+            None,
+        )
+        if left is None or right is None or left.term.name == right.term.name:
+            continue
+        used.update(range(index, cue_end))
+        pair = (left.term.name, right.term.name)
+        defined = vocab.ratios.get(pair)
+        if defined is not None:
+            at = reading.metrics.index(pair[0])
+            reading.metrics[at] = defined
+            reading.metrics = dedupe(m for m in reading.metrics if m != pair[1])
+        else:
+            reading.ratio = pair
+        return
+
+
+def _fillers(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """Whether every word from ``start`` to ``end`` (exclusive) is a filler."""
+    return all(
+        tokens[i].stem in STOPWORDS or tokens[i].text in STOPWORDS for i in range(start, end)
+    )
+
+
+def share_of(tokens: Sequence[Token], matches: Sequence[Match]) -> list[str]:
+    """The dimensions a share is of: the value next to the share word
+    ("Germany's share of EMEA revenue") or the one the part comes through
+    ("from mobile", "through partners"); else every value named."""
+    values = [m for m in matches if m.term.kind == "value"]
+    for match in values:
+        nxt = tokens[match.end].stem if match.end < len(tokens) else ""
+        previous = tokens[match.start - 1].stem if match.start else ""
+        if nxt in SHARE_WORDS or previous in {"from", "through", "via"}:
+            return [match.term.name]
+    return dedupe(m.term.name for m in values)
 
 
 def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
@@ -317,7 +416,11 @@ def _label(vocab: Vocabulary, term: Term) -> str:
     return vocab.dimension_labels.get(term.name, term.name).lower()
 
 
-def _without_qualifiers(matches: list[Match]) -> list[Match]:
+#: Words before a metric's noun that make it say which rows, not what to count.
+_QUALIFYING = frozenset({"a", "an", "from", "with", "any", "on", "into"})
+
+
+def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[Match]:
     """Metrics, in the order mentioned. "customers" right after a value ("small
     business customers", "customers in Canada" stays) only names who, when
     another metric says what."""
@@ -325,10 +428,17 @@ def _without_qualifiers(matches: list[Match]) -> list[Match]:
         m
         for i, m in enumerate(matches)
         if m.term.kind == "metric"
-        and m.term.name == "active_customers"
-        and i
-        and matches[i - 1].term.kind == "value"
-        and matches[i - 1].end == m.start
+        and (
+            (
+                m.term.name == "active_customers"
+                and i
+                and matches[i - 1].term.kind == "value"
+                and matches[i - 1].end == m.start
+            )
+            # "revenue from orders placed in April", "customers who placed an order":
+            # the count only says which, another metric says what.
+            or (m.start and tokens[m.start - 1].stem in _QUALIFYING)
+        )
     ]
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
         return [m for m in matches if m not in qualifiers]

@@ -27,6 +27,9 @@ def normalize(text: str) -> str:
     Slashes stay for the period reader (``analytics_core.periods``: "3/4/2026",
     "w/c 8 June"); the tokenizer splits words at them as at a space."""
     text = unicodedata.normalize("NFKC", text).lower()
+    # Abbreviations people type, spelt out the way the vocabulary is.
+    text = re.sub(r"\bavg\b\.?", "average", text)
+    text = re.sub(r"\bqty\b\.?", "quantity", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\bu\.s\.a?\.?(?=\s|$)", "usa ", text)
     text = re.sub(r"\bu\.k\.(?=\s|$)", "uk ", text)
@@ -324,18 +327,27 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
         if i + size > len(tokens) or any(j in used for j in range(i, i + size)):
             continue
         words = [tokens[j] for j in range(i, i + size)]
-        if any(w.stem in STOPWORDS or w.text in STOPWORDS or w.text.isdigit() for w in words):
+        fillers = [w.stem in STOPWORDS or w.text in STOPWORDS for w in words]
+        if all(fillers) or fillers[0] or any(w.text.isdigit() for w in words):
             continue
         text = " ".join(w.stem for w in words)
         if len(text) < 5:
             continue
-        allowed = 1 if len(text) < 8 else 2
+        # Longer words may be two edits off; the first letter is never wrong.
+        allowed = 1 if len(text) < 9 else 2
         best: list[str] = []
         best_distance = allowed + 1
         for candidate in vocab.fuzzy_candidates(size):
-            if abs(len(candidate) - len(text)) > allowed or candidate == text:
+            if abs(len(candidate) - len(text)) > allowed or candidate[0] != text[0]:
+                continue
+            parts = candidate.split(" ")
+            # A filler in the phrase must be spelt right ("retrun rate"): only
+            # the meaningful words are corrected.
+            if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
                 continue
             distance = edit_distance(text, candidate, allowed)
+            if distance == 0:
+                continue
             if distance < best_distance:
                 best, best_distance = [candidate], distance
             elif distance == best_distance:
