@@ -346,9 +346,10 @@ class LocalQuestionEngine:
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
             for dimension, values in self.vocabulary.without_target.items():
-                # Revenue with no target is left out whether or not the answer is
-                # by region: attainment compares like with like.
-                if not any(d == dimension and op == "in" for d, op in filters):
+                # Revenue with no target is left out of attainment whether or not
+                # the answer is by region; targets alone only lose the empty row.
+                compared = dimension in group_by or set(metrics) - self.vocabulary.plan_metrics
+                if compared and not any(d == dimension and op == "in" for d, op in filters):
                     filters[(dimension, "not in")] = list(values)
                     reading.notes.append(
                         f"{join(list(values), 'and')} has no target, so it is left out"

@@ -74,8 +74,14 @@ buy buys bought buying purchased ordered spend spent spending something anything
 someone somebody people folks
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
-net kind kinds type types sort
+net kind kinds type types sort move
 """
+#: Verbs that name a metric only when no other metric is named ("how much did we
+#: sell" is revenue; "how many items did we sell" is units sold).
+METRIC_VERBS = frozenset(
+    {"sell", "sold", "selling", "spend", "spent", "spending", "bring", "brought", "take"}
+    | {"took", "turn", "turned"}
+)
 STOPWORDS = frozenset(_STOPWORDS.split())
 #: Words that ask how a metric moved between two periods ("growth", "why did
 #: revenue drop?"): the period against the one before it.

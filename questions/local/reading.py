@@ -23,6 +23,7 @@ from questions.local.english import (
     FOLLOW_UP,
     GRAIN_NOUNS,
     GROUP_CUES,
+    METRIC_VERBS,
     NEGATION_CUES,
     OVER_PERIOD,
     SHARE_WORDS,
@@ -129,6 +130,10 @@ def _read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
     """Set the periods ``text`` names and what they are set against; return
     ``text`` with them blanked out."""
     text = _months_spelt_right(text, reading)
+    if any(word in CHANGE_WORDS for word in text.split()):
+        # "revenue increase in 2025 over 2024": "over" sets the years side by side
+        # (elsewhere "over 2024" may be a threshold, which the calendar leaves alone).
+        text = re.sub(r"\bover (?=(?:19|20)\d\d\b)", "vs   ", text)
     blank = text
     over = OVER_PERIOD.search(text)
     if over is not None:
@@ -436,8 +441,17 @@ def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[M
                 and matches[i - 1].end == m.start
             )
             # "revenue from orders placed in April", "customers who placed an order":
-            # the count only says which, another metric says what.
-            or (m.start and tokens[m.start - 1].stem in _QUALIFYING)
+            # the count only says which, the metric named before it says what.
+            or (
+                m.start
+                and tokens[m.start - 1].stem in _QUALIFYING
+                and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
+            )
+            # "how many items did we sell": the verb names no second metric.
+            or (
+                m.words.split(" ")[0] in METRIC_VERBS
+                and any(o.term.kind == "metric" and o is not m for o in matches)
+            )
         )
     ]
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):

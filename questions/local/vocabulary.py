@@ -346,7 +346,7 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
             if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
                 continue
             distance = edit_distance(text, candidate, allowed)
-            if distance == 0:
+            if distance == 0 or distance > allowed:
                 continue
             if distance < best_distance:
                 best, best_distance = [candidate], distance
