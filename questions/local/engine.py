@@ -311,6 +311,10 @@ class LocalQuestionEngine:
                 + " or time.",
                 reading=reading,
             )
+        if reading.conflicts:
+            return self._clarify(
+                question, "; ".join(reading.conflicts).capitalize() + ".", reading=reading
+            )
         metrics = list(reading.metrics)
         if not metrics:
             if reading.top is None or not reading.group_by:

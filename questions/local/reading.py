@@ -81,6 +81,8 @@ class Reading:
     unknown: list[str] = field(default_factory=list)
     fuzzy: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What the question asks that its metric cannot answer (the engine clarifies).
+    conflicts: list[str] = field(default_factory=list)
 
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
@@ -390,10 +392,18 @@ def _without_verbs(
         )
         attributive = after is not None and after.term.kind == "metric" and after.start == match.end
         metric = vocab.value_metrics.get((term.name, term.value or ""))
-        named = [m for m in matches[:index] if m.term.kind == "metric"]
-        neighbour = (named[-1] if named else None) if verb else after if attributive else None
+        counted = [m for m in matches[:index] if m.term.name in vocab.status_counted]
+        neighbour = (counted[-1] if counted else None) if verb else after if attributive else None
         if metric and neighbour is not None and neighbour.term.name in vocab.status_counted:
             neighbour.term = Term("metric", metric)
+            continue
+        if metric and (verb or attributive):
+            # "units returned", "customers who returned an order": the metric named
+            # counts only orders that are not returned; say so, answer nothing else.
+            reading.conflicts.append(
+                f"“{match.words}” names orders that {_label_metrics(vocab, matches)} leave out;"
+                f" ask for {vocab.metric_labels.get(metric, metric).lower()} instead"
+            )
             continue
         if verb:
             reading.notes.append(f"“{match.words}” read as a verb, not an {_label(vocab, term)}")
@@ -407,6 +417,11 @@ _AUXILIARIES = frozenset(
     {"was", "were", "is", "are", "be", "been", "being", "get", "got", "that", "which", "we"}
     | {"they", "have", "had", "has"}
 )
+
+
+def _label_metrics(vocab: Vocabulary, matches: Sequence[Match]) -> str:
+    names = dedupe(m.term.name for m in matches if m.term.kind == "metric")
+    return " and ".join(vocab.metric_labels.get(n, n).lower() for n in names) or "the metrics"
 
 
 def _said(vocab: Vocabulary, term: Term) -> str:

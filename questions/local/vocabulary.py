@@ -147,6 +147,9 @@ class Vocabulary:
             terms.append(term)
         self.max_words = max(self.max_words, len(key))
 
+    def value_metrics_of(self, dimension: str) -> set[str]:
+        return {v for (d, v) in self.value_metrics if d == dimension}
+
     def fuzzy_candidates(self, words: int) -> list[str]:
         """Phrases of ``words`` words that a misspelling may be corrected to."""
         found = self._candidates.get(words)
@@ -227,6 +230,17 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
             vocab.add(value.replace("_", " "), value_term)
         for alias in synonyms_of_values.get(value, ()):
             vocab.add(alias, value_term)
+        if value in vocab.value_metrics_of(info.name):
+            # "did customers cancel", "return": the status's verb in any form.
+            vocab.add(_base_form(value), value_term)
+
+
+def _base_form(participle: str) -> str:
+    """ "cancelled" -> "cancel", "returned" -> "return", "shipped" -> "ship"."""
+    word = participle.removesuffix("ed")
+    if len(word) > 3 and word[-1] == word[-2]:
+        word = word[:-1]
+    return word
 
 
 def question_dimensions(layer: SemanticLayer) -> tuple[str, ...]:
