@@ -306,7 +306,7 @@ class LocalQuestionEngine:
                 question,
                 f"I did not understand {words}. I know the metrics"
                 f" {self.words.metrics(self.vocabulary.suggested_metrics)} (and more, see the"
-                " metrics glossary), sliced by "
+                " metrics glossary), by "
                 + ", ".join(self.words.dimension(d) for d in self.vocabulary.question_dimensions)
                 + " or time.",
                 reading=reading,
@@ -320,9 +320,13 @@ class LocalQuestionEngine:
             if reading.top is None or not reading.group_by:
                 return self._clarify(
                     question,
-                    "I could not find a metric in the question (revenue, orders, average"
-                    " order value, units sold, customers, margin, return rate, cancellation"
-                    " rate, targets...).",
+                    "I could not find a metric in the question ("
+                    + ", ".join(
+                        label.lower()
+                        for name, label in self.vocabulary.metric_labels.items()
+                        if name in self.vocabulary.askable_metrics
+                    )
+                    + ").",
                     reading=reading,
                 )
             default = self.vocabulary.suggested_metrics[:1]

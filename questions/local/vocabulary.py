@@ -137,6 +137,8 @@ class Vocabulary:
     #: Values of a target's region with no target (``meta.without_target``).
     without_target: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _candidates: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    #: Metrics a question can name (not those reached only through another).
+    askable_metrics: frozenset[str] = frozenset()
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -182,6 +184,7 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
         if metric.meta.get("internal"):
             continue  # reached through another metric (regional_revenue via revenue)
+        vocab.askable_metrics = vocab.askable_metrics | {metric.name}
         term = Term("metric", metric.name)
         for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
             vocab.add(phrase, term)

@@ -734,14 +734,17 @@ _ANSWERED: list[BankQuestion] = [
         JUN15,
         ["regional_revenue", "target_revenue", "target_attainment"],
         by=(SALES_REGION,),
+        where=(NOT_IN(SALES_REGION, "UNKNOWN"),),
         period=P("2026-05-01", "2026-05-31"),
-        note="'revenue vs target': revenue, target and attainment; region is sales_region",
+        note="'revenue vs target': revenue, target and attainment; region is sales_region;"
+        " the UNKNOWN region has no target and is left out (meta.without_target)",
     ),
     answered(
         "Target attainment by region by month between 2026-01-01 and 2026-06-30",
         JUL01,
         ["target_attainment"],
         by=(SALES_REGION, MONTH),
+        where=(NOT_IN(SALES_REGION, "UNKNOWN"),),
         period=P("2026-01-01", "2026-06-30"),
     ),
     answered(
@@ -763,6 +766,7 @@ _ANSWERED: list[BankQuestion] = [
         JUN15,
         ["target_revenue"],
         by=(SALES_REGION,),
+        where=(NOT_IN(SALES_REGION, "UNKNOWN"),),
         period=P("2025-01-01", "2025-12-31"),
     ),
     # --- gross margin (interpretation only) --------------------------------------------

@@ -35,14 +35,15 @@ from tests.questions.oracle_compare import compare_differences
 
 pytestmark = pytest.mark.slow
 
-#: The target of both parts is 0.97. The floors are the scores the engine of
-#: main reached when the bank was written (main at 300bacb, before it knew
-#: ``compare``: development 80/217, held out 39/92); they only ever go up (a
-#: ratchet): raise them when the engine gets better, never lower them to let a
-#: change through.
+#: The target of both parts is 0.97. The floors only ever go up (a ratchet):
+#: raise them when the engine gets better, never lower them to let a change
+#: through. When the bank was written (main at 300bacb, before the engine knew
+#: ``compare``) it scored development 80/217, held out 39/92; with comparisons,
+#: every word accounted for and the shared calendar, 206/217 (0.949) and 73/92
+#: (0.793).
 TARGET = 0.97
-DEVELOPMENT_FLOOR = 0.368
-HELD_OUT_FLOOR = 0.423
+DEVELOPMENT_FLOOR = 0.94
+HELD_OUT_FLOOR = 0.79
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}

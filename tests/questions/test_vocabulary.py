@@ -65,8 +65,9 @@ def changed_layer(tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
     )
     _edit(
         models,
-        "            synonyms: [iso country, country iso code]\n",
-        "            synonyms: [iso country, country iso code]\n            question_order: 8\n",
+        "            synonyms: [iso country, country iso code, iso country code, iso code]\n",
+        "            synonyms: [iso country, country iso code, iso country code, iso code]\n"
+        "            question_order: 8\n",
     )
     return SemanticLayer(parse_semantic_manifest(copy_dir))
 
