@@ -50,6 +50,7 @@ from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 from questions.local.compare_sql import compile_compared
 from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler
+from questions.local.cues import Unsupported, dedupe
 from questions.local.english import CHANGE_DATA, FORECAST, PERSONAL
 from questions.local.opening import (
     Runner,
@@ -57,14 +58,7 @@ from questions.local.opening import (
     connect_snowflake,
     read_values,
 )
-from questions.local.reading import (
-    Reading,
-    Unsupported,
-    dedupe,
-    is_follow_up,
-    read_question,
-    refine,
-)
+from questions.local.reading import Reading, is_follow_up, read_question, refine
 from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
 from questions.local.wording import Wording, error_line, join
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError

@@ -67,7 +67,7 @@ def test_the_bank_is_big_spread_and_held_out_by_its_rule() -> None:
 
 
 def test_every_metric_of_the_glossary_is_asked_for() -> None:
-    glossary = (PROJECT_ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    glossary = (PROJECT_ROOT / "docs/metrics.md").read_text(encoding="utf-8")
     table = glossary.split("## Metrics", 1)[1].split("## Dimensions", 1)[0]
     metrics = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
     assert len(metrics) >= 16
