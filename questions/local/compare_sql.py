@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from questions.answers import Interpretation, Period
 from questions.local.comparing import month_offset
-from questions.local.compiling import QuestionError, ShapeCompiler
+from questions.local.compiling import QuestionError, ShapeCompiler, rename_placeholders
 
 _TIME = "metric_time__"
 #: Whole months each time grain needs an offset to be made of.
@@ -33,8 +33,11 @@ _GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,120}")
 
 
-def compile_compared(compiler: ShapeCompiler, interpretation: Interpretation, grain: str) -> str:
-    """The SQL of ``interpretation`` (which has a ``compare``)."""
+def compile_compared(
+    compiler: ShapeCompiler, interpretation: Interpretation, grain: str
+) -> tuple[str, dict[str, str]]:
+    """The SQL template of ``interpretation`` (which has a ``compare``) and the
+    values of its placeholders (each side's renamed apart)."""
     compare = interpretation.compare
     if compare is None:
         raise QuestionError("compile_compared needs an interpretation with compare; this is a bug")
@@ -48,26 +51,28 @@ def compile_compared(compiler: ShapeCompiler, interpretation: Interpretation, gr
     plain = replace(interpretation, compare=None, order_by=(), limit=None)
     if compare.kind == "ratio":
         numerator, denominator = compare.numerator, compare.denominator
-        inner = compiler.compile(plain, grain)
+        inner, values = compiler.template(plain, grain)
         ratio = f"q.{numerator} / nullif(q.{denominator}, 0) as {numerator}__per__{denominator}"
         body = f"select q.*, {ratio} from ({inner}) as q"  # noqa: S608 (names checked)
     elif compare.kind == "share":
-        body = _share(compiler, plain, set(compare.of), grain)
+        body, values = _share(compiler, plain, set(compare.of), grain)
     else:
         if compare.base is None:
             raise QuestionError("a period comparison needs a base period; this is a bug")
-        body = _period(compiler, plain, compare.base, grain)
-    return body + _ordering(interpretation)
+        body, values = _period(compiler, plain, compare.base, grain)
+    return body + _ordering(interpretation), values
 
 
-def _share(compiler: ShapeCompiler, plain: Interpretation, of: set[str], grain: str) -> str:
+def _share(
+    compiler: ShapeCompiler, plain: Interpretation, of: set[str], grain: str
+) -> tuple[str, dict[str, str]]:
     total = replace(
         plain,
         group_by=tuple(g for g in plain.group_by if g not in of),
         filters=tuple(f for f in plain.filters if f.dimension not in of),
     )
-    part_sql = compiler.compile(plain, grain)
-    total_sql = compiler.compile(total, grain)
+    part_sql, values = compiler.template(plain, grain)
+    total_sql, total_values = rename_placeholders(*compiler.template(total, grain), "t")
     shares = ", ".join(f"p.{m} / nullif(t.{m}, 0) as {m}__share" for m in plain.metrics)
     keys = total.group_by
     join = (
@@ -78,13 +83,16 @@ def _share(compiler: ShapeCompiler, plain: Interpretation, of: set[str], grain: 
         if keys
         else "cross join (" + total_sql + ") as t"
     )
-    return f"select p.*, {shares} from ({part_sql}) as p {join}"  # noqa: S608 (names checked)
+    sql = f"select p.*, {shares} from ({part_sql}) as p {join}"  # noqa: S608 (names checked)
+    return sql, {**values, **total_values}
 
 
-def _period(compiler: ShapeCompiler, plain: Interpretation, base_period: Period, grain: str) -> str:
+def _period(
+    compiler: ShapeCompiler, plain: Interpretation, base_period: Period, grain: str
+) -> tuple[str, dict[str, str]]:
     base = replace(plain, period=base_period)
-    current_sql = compiler.compile(plain, grain)
-    base_sql = compiler.compile(base, grain)
+    current_sql, values = compiler.template(plain, grain)
+    base_sql, base_values = rename_placeholders(*compiler.template(base, grain), "b")
     times = [g for g in plain.group_by if g.startswith(_TIME)]
     others = [g for g in plain.group_by if not g.startswith(_TIME)]
     moved = {t: _moved(compiler.dialect, f"b.{t}", t, plain, base) for t in times}
@@ -100,10 +108,11 @@ def _period(compiler: ShapeCompiler, plain: Interpretation, base_period: Period,
             f"(c.{m} - b.{m}) / nullif(b.{m}, 0) as {m}__change_pct",
         ]
     on = " and ".join(conditions) if conditions else "1 = 1"
-    return (
+    sql = (
         f"select {', '.join(columns)} from ({current_sql}) as c"  # noqa: S608 (names checked)
         f" full outer join ({base_sql}) as b on {on}"
     )
+    return sql, {**values, **base_values}
 
 
 def _moved(

@@ -6,6 +6,7 @@ bound as escaped string literals in sqlglot's tree of the statement.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,6 +50,14 @@ class ShapeCompiler:
     def compile(self, interpretation: Interpretation, period_grain: str = "day") -> str:
         """The SQL of ``interpretation``; ``period_grain`` ``month`` compares
         whole months (the period's first days of the month)."""
+        template, values = self.template(interpretation, period_grain)
+        return bind_literals(template, values, self.dialect)
+
+    def template(
+        self, interpretation: Interpretation, period_grain: str = "day"
+    ) -> tuple[str, dict[str, str]]:
+        """MetricFlow's SQL for the shape of ``interpretation`` (cached), with
+        placeholder literals, and the values that go into them."""
         shape = Shape(
             metrics=interpretation.metrics,
             group_by=interpretation.group_by,
@@ -64,7 +73,7 @@ class ShapeCompiler:
             template = self._cache.get(shape)
         if template is None:
             with self._compile_lock:  # MetricFlow's engine is not made for threads
-                template = self._compile_shape(shape)
+                template = canonical(self._compile_shape(shape), self.dialect)
             with self._lock:
                 self._cache[shape] = template
         values: dict[str, str] = {}
@@ -78,9 +87,7 @@ class ShapeCompiler:
         if period and period.end:
             end = period.end.replace(day=1) if shape.period_grain == "month" else period.end
             values["__qend__"] = end.isoformat()
-        if not values:
-            return template
-        return bind_literals(template, values, self.dialect)
+        return template, values
 
     def _compile_shape(self, shape: Shape) -> str:
         where = []
@@ -104,30 +111,52 @@ class ShapeCompiler:
         )
 
 
-def bind_literals(template: str, values: Mapping[str, str], dialect: str) -> str:
-    """``template`` (MetricFlow's SQL) with each string literal ``'__qv0_0__'``
-    (a key of ``values``) replaced by a string literal holding its value.
+#: A placeholder literal as :func:`canonical` renders it.
+PLACEHOLDER = re.compile(r"'(__[a-z]*q(?:v\d+_\d+|start|end)__)'")
 
-    The replacement is made in sqlglot's tree of the statement and rendered in
-    ``dialect``, so quotes, backslashes (escapes in Snowflake, not in DuckDB),
-    ``:name``, ``{x}``, ``%s``, comment markers or NULs in a value stay inside
-    their literal; the text the guard then checks is the text that runs."""
+
+def canonical(sql: str, dialect: str) -> str:
+    """``sql`` as sqlglot renders it in ``dialect``: placeholders are then
+    exactly ``'__qv0_0__'``, so binding is a lookup, not a parse."""
     import sqlglot
+
+    return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect)
+
+
+def rename_placeholders(
+    template: str, values: Mapping[str, str], prefix: str
+) -> tuple[str, dict[str, str]]:
+    """``template`` and ``values`` with every placeholder renamed ``__<prefix>q...``
+    (two sides of a comparison in one statement)."""
+    renamed = PLACEHOLDER.sub(lambda m: f"'__{prefix}{m.group(1)[2:]}'", template)
+    return renamed, {f"__{prefix}{k[2:]}": v for k, v in values.items()}
+
+
+def bind_literals(template: str, values: Mapping[str, str], dialect: str) -> str:
+    """``template`` (SQL rendered by :func:`canonical`) with each placeholder
+    literal ``'__qv0_0__'`` (a key of ``values``) replaced by a string literal
+    holding its value, rendered by sqlglot for ``dialect``.
+
+    The replacement is one pass over the template (a value that looks like a
+    placeholder is never replaced again), and each literal is sqlglot's own
+    rendering of the value, so quotes, backslashes (escapes in Snowflake, not in
+    DuckDB), ``:name``, ``{x}``, ``%s``, comment markers or NULs in a value stay
+    inside their literal; the text the guard then checks is the text that runs."""
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(template, read=dialect)
     found: set[str] = set()
 
-    def replace(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Literal) and node.is_string and node.this in values:
-            found.add(node.this)
-            return exp.Literal.string(values[node.this])
-        return node
+    def literal(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        found.add(name)
+        return exp.Literal.string(values[name]).sql(dialect=dialect)
 
-    tree = tree.transform(replace, copy=False)
+    bound = PLACEHOLDER.sub(literal, template)
     missing = set(values) - found
     if missing:
         raise QuestionError(
             f"the compiled SQL lost its placeholders {sorted(missing)}; this is a bug"
         )
-    return tree.sql(dialect=dialect)
+    return bound

@@ -49,7 +49,7 @@ from questions.answers import (
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 from questions.local.compare_sql import compile_compared
 from questions.local.comparing import CompareError, period_comparison
-from questions.local.compiling import QuestionError, ShapeCompiler
+from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
 from questions.local.english import CHANGE_DATA, FORECAST, PERSONAL
 from questions.local.opening import (
@@ -107,6 +107,7 @@ class LocalQuestionEngine:
         self.words = Wording(self.vocabulary)
         self._compiler = ShapeCompiler(layer, dialect)
         self._group_bys: dict[str, frozenset[str]] = {}
+        self._guarded_templates: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -235,18 +236,18 @@ class LocalQuestionEngine:
             raise QuestionError("this engine has no warehouse to run questions on")
         guarded_at = time.perf_counter()
         try:
-            guarded = guard_sql(answer.sql, self.policy)
+            sql = self._guarded(answer)
         except GuardError as exc:
             # Our own SQL refused: never run it, say so plainly.
             answer.status = "unsupported"
             answer.explanation += f" The query was refused by the SQL guard ({exc.reason}): {exc}"
             answer.warnings.append(f"guard:{exc.reason}")
             return answer
-        answer.sql = guarded.sql
+        answer.sql = sql
         answer.timings["guard"] = (time.perf_counter() - guarded_at) * 1000
         ran = time.perf_counter()
         try:
-            columns, rows = self.runner(guarded.sql)
+            columns, rows = self.runner(sql)
         except AnalyticsError as exc:
             raise QuestionError(f"the warehouse query failed: {error_line(exc)}") from exc
         answer.timings["query"] = (time.perf_counter() - ran) * 1000
@@ -258,14 +259,34 @@ class LocalQuestionEngine:
         answer.timings["total"] = (time.perf_counter() - started) * 1000
         return answer
 
+    def _guarded(self, answer: Answer) -> str:
+        """The guarded SQL of ``answer``. The guard checks each statement *shape*
+        once (the template, its values as placeholder literals: a string literal
+        cannot change what the guard checks) and the values are bound into the
+        guarded text, so the text that runs is the guard's own rendering."""
+        if answer.interpretation is None or answer.sql is None:
+            raise QuestionError("an answered question without its interpretation; this is a bug")
+        template, values = self.compile_template(answer.interpretation)
+        with self._lock:
+            guarded = self._guarded_templates.get(template)
+        if guarded is None:
+            guarded = guard_sql(template, self.policy).sql
+            with self._lock:
+                self._guarded_templates[template] = guarded
+        return bind_literals(guarded, values, self.dialect)
+
     def compile(self, interpretation: Interpretation) -> str:
         """MetricFlow's SQL for ``interpretation`` (cached per shape); with a
         target metric, the period is compared in whole months."""
+        return bind_literals(*self.compile_template(interpretation), self.dialect)
+
+    def compile_template(self, interpretation: Interpretation) -> tuple[str, dict[str, str]]:
+        """The SQL template of ``interpretation`` (cached per shape) and its values."""
         monthly = bool(set(self.vocabulary.target_metrics) & set(interpretation.metrics))
         grain = "month" if monthly else "day"
         if interpretation.compare is not None:
             return compile_compared(self._compiler, interpretation, grain)
-        return self._compiler.compile(interpretation, grain)
+        return self._compiler.template(interpretation, grain)
 
     def describe(self, interpretation: Interpretation, reading: Reading | None = None) -> str:
         """The interpretation in words."""
