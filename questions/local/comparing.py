@@ -15,6 +15,7 @@ from analytics_core.periods import (
     PeriodError,
     add_months,
     day_period,
+    find_periods,
     half_period,
     month_period,
     previous_period,
@@ -57,6 +58,7 @@ def period_comparison(
     grain: str | None,
     as_of: datetime.date,
     relation_words: str = "",
+    against: bool = False,
 ) -> tuple[Period | None, Comparison | None]:
     """The period and what it is set against, from the periods a question names
     and its cues (module docstring of :mod:`questions.local.reading`).
@@ -80,6 +82,11 @@ def period_comparison(
         if relation == "year_ago" or _contains_year_ago(second, first):
             base = _calendar(year_ago, first)
         return first, Comparison("period", base=base)
+    if len(periods) == 1 and against and not relation and periods[0].kind in _UNITS:
+        # "Cancelled orders vs last month": this month so far against last month.
+        now = _to_date(periods[0].kind, as_of)
+        if now is not None:
+            return now, Comparison("period", base=periods[0])
     if not (relation or change):
         return (periods[0] if periods else None), None
     unit = _relation_unit(relation, relation_words)
@@ -118,6 +125,12 @@ def _relation_unit(relation: str | None, words: str) -> str:
         if word.rstrip("s") in _UNITS and word.rstrip("s") != "year":
             return word.rstrip("s")
     return "year" if relation == "year_ago" and "year" in words and "same" not in words else "month"
+
+
+def _to_date(unit: str, as_of: datetime.date) -> Period | None:
+    """The current ``unit`` up to ``as_of`` ("this month"), by the calendar."""
+    found = [f for f in find_periods(f"this {unit}", as_of) if f.relation is None]
+    return found[0].period if found and found[0].period.start is not None else None
 
 
 def whole(unit: str, day: datetime.date) -> Period:

@@ -48,6 +48,8 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
         re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
     )
     for found in find_periods(blank, as_of):
+        if _AGAINST.search(blank[: found.span[0]]):
+            reading.against_period = True
         blank = _blanked(blank, found.span)
         if found.relation is not None:
             reading.relation = found.relation
@@ -93,6 +95,10 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
     return re.sub(r"[a-z]+", fix, text)
 
 
+#: A comparison word right before a period ("vs last month").
+_AGAINST = re.compile(r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to)(?: the)?\s*$")
+
+
 def _blanked(text: str, span: tuple[int, int]) -> str:
     a, b = span
     return text[:a] + " " * (b - a) + text[b:]
@@ -107,8 +113,15 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
         previous = tokens[index - 1].stem if index else ""
         before = tokens[index - 2].stem if index > 1 else ""
+        following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
+        after_or = tokens[index + 2].stem if index + 2 < len(tokens) else ""
         if token.stem in CHANGE_WORDS or (
-            token.stem in {"up", "down"} and previous in {"go", "goe", "went", "gone", "going"}
+            token.stem in {"up", "down"}
+            and (
+                previous in {"go", "goe", "went", "gone", "going"}
+                or (following == "or" and after_or in {"up", "down"})
+                or (previous == "or" and before in {"up", "down"})
+            )
         ):
             reading.change = True
             used.add(index)

@@ -408,6 +408,7 @@ class LocalQuestionEngine:
                 grain=grain,
                 as_of=as_of,
                 relation_words=reading.relation_words,
+                against=reading.against_period,
             )
         except CompareError as exc:
             return self._clarify(question, f"{str(exc)[0].upper()}{str(exc)[1:]}.", reading=reading)

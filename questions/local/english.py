@@ -80,7 +80,7 @@ net kind kinds type types sort move
 #: sell" is revenue; "how many items did we sell" is units sold).
 METRIC_VERBS = frozenset(
     {"sell", "sold", "selling", "spend", "spent", "spending", "bring", "brought", "take"}
-    | {"took", "turn", "turned"}
+    | {"took", "turn", "turned", "make", "made", "making", "earn", "earned"}
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
 #: Words that ask how a metric moved between two periods ("growth", "why did

@@ -63,6 +63,8 @@ class Reading:
     ratio: tuple[str, str] | None = None
     #: Two periods set side by side ("this month vs last month").
     compared: bool = False
+    #: A comparison word right before a period ("cancelled orders vs last month").
+    against_period: bool = False
     #: A named period after the as-of date (only targets may be asked for it).
     future: Period | None = None
     top: tuple[bool, int] | None = None  # (descending, n)
@@ -268,7 +270,7 @@ def _label(vocab: Vocabulary, term: Term) -> str:
 
 
 #: Words before a metric's noun that make it say which rows, not what to count.
-_QUALIFYING = frozenset({"a", "an", "from", "with", "any", "on", "into"})
+_QUALIFYING = frozenset({"a", "an", "from", "with", "any", "on", "into", "to", "for", "of"})
 
 
 def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[Match]:
