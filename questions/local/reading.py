@@ -24,6 +24,8 @@ from questions.local.english import (
     GROUP_CUES,
     METRIC_VERBS,
     NEGATION_CUES,
+    SHARE_WORDS,
+    SHARE_WORDS_WITH_OF,
     SKIPPED,
     STOPWORDS,
     TOP_WORDS,
@@ -269,8 +271,11 @@ def _label(vocab: Vocabulary, term: Term) -> str:
     return vocab.dimension_labels.get(term.name, term.name).lower()
 
 
+_SHARE_NOUNS = SHARE_WORDS | SHARE_WORDS_WITH_OF | {"percent", "percentage"}
 #: Words before a metric's noun that make it say which rows, not what to count.
-_QUALIFYING = frozenset({"a", "an", "from", "with", "any", "on", "into", "to", "for", "of"})
+_QUALIFYING = frozenset(
+    {"a", "an", "from", "with", "any", "on", "into", "to", "for", "of", "by", "that", "which"}
+)
 
 
 def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[Match]:
@@ -293,6 +298,8 @@ def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[M
             or (
                 m.start
                 and tokens[m.start - 1].stem in _QUALIFYING
+                # "margin as a percentage of revenue": the metric a ratio is over
+                and not (m.start > 1 and tokens[m.start - 2].text in _SHARE_NOUNS)
                 and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
             )
             # "how many items did we sell": the verb names no second metric.

@@ -188,6 +188,11 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
         term = Term("metric", metric.name)
         for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
             vocab.add(phrase, term)
+        words = metric.label.split()
+        if len(words) > 1:
+            # "Returned orders" is also "orders returned", "delivered or returned
+            # orders" "orders delivered or returned": the noun first.
+            vocab.add(" ".join([words[-1], *words[:-1]]), term)
     # Phrases people use that say more than one synonym list can (after all
     # the names and synonyms: a phrase both are keeps the synonym's metric first).
     for metric in metrics:
@@ -233,17 +238,20 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
             vocab.add(value.replace("_", " "), value_term)
         for alias in synonyms_of_values.get(value, ()):
             vocab.add(alias, value_term)
-        if value in vocab.value_metrics_of(info.name):
-            # "did customers cancel", "return": the status's verb in any form.
-            vocab.add(_base_form(value), value_term)
+        if value.endswith("ed"):
+            # "did customers cancel", "did we deliver": a status's verb in any form.
+            for form in _base_forms(value):
+                vocab.add(form, value_term)
 
 
-def _base_form(participle: str) -> str:
-    """ "cancelled" -> "cancel", "returned" -> "return", "shipped" -> "ship"."""
-    word = participle.removesuffix("ed")
-    if len(word) > 3 and word[-1] == word[-2]:
-        word = word[:-1]
-    return word
+def _base_forms(participle: str) -> set[str]:
+    """ "cancelled" -> cancel, "returned" -> return, "shipped" -> ship, "placed" ->
+    place, "delivered" -> deliver (every spelling the rule could mean)."""
+    stem = participle.removesuffix("ed")
+    forms = {stem, participle.removesuffix("d")}
+    if len(stem) > 3 and stem[-1] == stem[-2]:
+        forms.add(stem[:-1])
+    return {f for f in forms if len(f) > 2}
 
 
 def question_dimensions(layer: SemanticLayer) -> tuple[str, ...]:

@@ -39,11 +39,11 @@ pytestmark = pytest.mark.slow
 #: raise them when the engine gets better, never lower them to let a change
 #: through. When the bank was written (main at 300bacb, before the engine knew
 #: ``compare``) it scored development 80/217, held out 39/92; with comparisons,
-#: every word accounted for and the shared calendar, 206/217 (0.949) and 73/92
-#: (0.793).
+#: every word accounted for and the shared calendar, 208/217 (0.959) and 74/92
+#: (0.804).
 TARGET = 0.97
-DEVELOPMENT_FLOOR = 0.94
-HELD_OUT_FLOOR = 0.79
+DEVELOPMENT_FLOOR = 0.95
+HELD_OUT_FLOOR = 0.80
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
