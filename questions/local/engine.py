@@ -51,7 +51,7 @@ from questions.local.compare_sql import compile_compared
 from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
-from questions.local.english import CHANGE_DATA, FORECAST, PERSONAL
+from questions.local.english import refusal_of
 from questions.local.opening import (
     Runner,
     connect_duckdb,
@@ -298,7 +298,7 @@ class LocalQuestionEngine:
         self, question: str, as_of: datetime.date, previous: Interpretation | None = None
     ) -> Answer:
         text = normalize(question)
-        refusal = _refusal(text)
+        refusal = refusal_of(text)
         if refusal is not None:
             return self._unsupported(question, refusal)
         try:
@@ -510,27 +510,6 @@ class LocalQuestionEngine:
             explanation=why,
             suggestions=self.words.suggestions(reading, supported, metrics),
         )
-
-
-def _refusal(text: str) -> str | None:
-    """Why the platform will not do what ``text`` (normalized) asks, if so."""
-    if CHANGE_DATA.search(text):
-        return (
-            "This engine only reads data; it never changes, deletes or creates anything."
-            " Ask a question about a metric instead."
-        )
-    if PERSONAL.search(text):
-        return (
-            "Personal data (names, emails, phone numbers, addresses, individual"
-            " customers) is not available here. Ask about customers in aggregate:"
-            " by segment, region or country."
-        )
-    if FORECAST.search(text):
-        return (
-            "Forecasts and predictions are not something this engine does; it answers"
-            " with recorded figures. Ask about a past period."
-        )
-    return None
 
 
 def _future_message(period: Period, as_of: datetime.date) -> str:

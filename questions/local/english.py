@@ -175,3 +175,24 @@ ADDING = re.compile(r"^(?:and|also|plus)\b")
 TREND_WORDS = frozenset({"trend", "trending", "timeline", "evolution", "history"})
 #: Numbers spelled out that may follow "top" or "bottom" come from
 #: :data:`analytics_core.periods.NUMBER_WORDS`.
+
+
+def refusal_of(text: str) -> str | None:
+    """Why the platform will not do what ``text`` (normalized) asks, if so."""
+    if CHANGE_DATA.search(text):
+        return (
+            "This engine only reads data; it never changes, deletes or creates anything."
+            " Ask a question about a metric instead."
+        )
+    if PERSONAL.search(text):
+        return (
+            "Personal data (names, emails, phone numbers, addresses, individual"
+            " customers) is not available here. Ask about customers in aggregate:"
+            " by segment, region or country."
+        )
+    if FORECAST.search(text):
+        return (
+            "Forecasts and predictions are not something this engine does; it answers"
+            " with recorded figures. Ask about a past period."
+        )
+    return None

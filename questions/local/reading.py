@@ -271,7 +271,9 @@ def _label(vocab: Vocabulary, term: Term) -> str:
     return vocab.dimension_labels.get(term.name, term.name).lower()
 
 
-_SHARE_NOUNS = SHARE_WORDS | SHARE_WORDS_WITH_OF | {"percent", "percentage"}
+#: Nouns before "of" that make the metric after it the thing asked for
+#: ("number of buyers", "margin as a percentage of revenue").
+_COUNT_NOUNS = SHARE_WORDS | SHARE_WORDS_WITH_OF | {"percent", "percentage", "number", "count"}
 #: Words before a metric's noun that make it say which rows, not what to count.
 _QUALIFYING = frozenset(
     {"a", "an", "from", "with", "any", "on", "into", "to", "for", "of", "by", "that", "which"}
@@ -299,7 +301,7 @@ def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[M
                 m.start
                 and tokens[m.start - 1].stem in _QUALIFYING
                 # "margin as a percentage of revenue": the metric a ratio is over
-                and not (m.start > 1 and tokens[m.start - 2].text in _SHARE_NOUNS)
+                and not (m.start > 1 and tokens[m.start - 2].text in _COUNT_NOUNS)
                 and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
             )
             # "how many items did we sell": the verb names no second metric.
