@@ -48,7 +48,6 @@ def main() -> None:
     import duckdb
 
     from analytics_core.settings import Settings
-    from questions.guard import guard_sql
     from questions.local import LocalQuestionEngine
     from tests.questions.language_bank import BANK as LANGUAGE_BANK
     from tests.questions.question_bank import BANK
@@ -68,7 +67,7 @@ def main() -> None:
             def run() -> None:
                 answer = engine.interpret(entry.question, as_of=entry.as_of)
                 if answer.sql is not None:
-                    guard_sql(answer.sql, engine.policy)
+                    engine.guarded_sql(answer)  # the guard, once per statement shape
 
             return run
 

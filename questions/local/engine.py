@@ -236,7 +236,7 @@ class LocalQuestionEngine:
             raise QuestionError("this engine has no warehouse to run questions on")
         guarded_at = time.perf_counter()
         try:
-            sql = self._guarded(answer)
+            sql = self.guarded_sql(answer)
         except GuardError as exc:
             # Our own SQL refused: never run it, say so plainly.
             answer.status = "unsupported"
@@ -259,7 +259,7 @@ class LocalQuestionEngine:
         answer.timings["total"] = (time.perf_counter() - started) * 1000
         return answer
 
-    def _guarded(self, answer: Answer) -> str:
+    def guarded_sql(self, answer: Answer) -> str:
         """The guarded SQL of ``answer``. The guard checks each statement *shape*
         once (the template, its values as placeholder literals: a string literal
         cannot change what the guard checks) and the values are bound into the
