@@ -112,7 +112,7 @@ def format_date(value: Any, grain: str | None = None) -> str:
         try:
             value = datetime.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime.datetime):
         if value.time() != datetime.time() and grain in (None, "day"):
             return value.strftime("%Y-%m-%d %H:%M")

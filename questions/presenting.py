@@ -151,8 +151,9 @@ class Catalog:
             return ColumnMeta(name, label, kind, unit, metric=name, role="metric")
         if name in self.dimensions:
             info = self.dimensions[name]
-            kind: Kind = "date" if info.is_time else "text"
-            return ColumnMeta(name, info.label, kind, grain="day" if info.is_time else None)
+            if info.is_time:
+                return ColumnMeta(name, info.label, "date", grain="day")
+            return ColumnMeta(name, info.label, "text")
         stem, _, grain = name.rpartition("__")
         if grain in GRAINS and stem in self.dimensions and self.dimensions[stem].is_time:
             label = (

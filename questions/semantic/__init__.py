@@ -43,11 +43,11 @@ __all__ = [
     "SavedQueryInfo",
     "SemanticLayer",
     "SemanticLayerError",
+    "dimension_infos",
     "load_raw_semantic_manifest",
+    "metric_infos",
     "parse_semantic_manifest",
     "retarget_relations",
-    "dimension_infos",
-    "metric_infos",
     "saved_query_infos",
     "validate_semantic_manifest",
 ]
