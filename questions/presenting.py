@@ -126,6 +126,19 @@ class Catalog:
     def from_manifest(cls, raw: Mapping[str, Any]) -> Catalog:
         return cls(metric_infos(raw), dimension_infos(raw))
 
+    @classmethod
+    def for_engine(cls, engine: object) -> Catalog:
+        """The catalog of ``engine``'s semantic layer (the local engine's own),
+        else of the project's semantic manifest (Cortex Analyst answers with
+        the same metrics)."""
+        layer = getattr(engine, "layer", None)
+        raw = getattr(layer, "raw_manifest", None)
+        if raw is None:
+            from questions.semantic import load_raw_semantic_manifest
+
+            raw = load_raw_semantic_manifest()
+        return cls.from_manifest(raw)
+
     def metric_kind(self, name: str) -> tuple[Kind, str | None]:
         metric = self.metrics[name]
         unit = metric.meta.get("unit")
