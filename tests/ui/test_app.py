@@ -14,10 +14,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analytics_core.formatting import format_count, format_money
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 from tests.report_service import service as svc
-from ui.charts import format_number
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:
             " and i.order_date between '2026-05-01' and '2026-05-31'"
         ).fetchone()
     assert row is not None
-    assert texts(test.metric) == [format_number(row[0], "revenue")]
+    assert texts(test.metric) == [format_money(row[0])]
     assert any("where region is EMEA" in t for t in texts(test.markdown))
     assert "Download CSV" in download_labels(test)
 
@@ -148,7 +148,7 @@ def test_metrics_page_custom_range(ui_env: Settings) -> None:
             " where order_date between '2026-05-01' and '2026-05-31'"
         ).fetchone()
     assert row is not None
-    assert texts(test.metric) == [format_number(row[0], "orders")]
+    assert texts(test.metric) == [format_count(row[0])]
 
 
 def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:
