@@ -139,6 +139,8 @@ def format_value(
     signed: bool = False,
 ) -> str:
     """``value`` as people read it (see the module docstring)."""
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        return EMPTY  # NaN or an infinity, whatever the column was meant to hold
     if kind == "money":
         return format_money(value, unit, signed=signed)
     if kind == "count":
@@ -149,7 +151,7 @@ def format_value(
         return format_number(value, signed=signed)
     if kind == "date":
         return format_date(value, grain)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return EMPTY
     if isinstance(value, datetime.date):
         return format_date(value, grain)
