@@ -126,7 +126,7 @@ def test_no_rows_in_a_period_with_data_says_nothing_matched(
     [(name,)] = query(
         small_warehouse,
         "select p.product_name from processed_data.fct_order_items i"
-        " join processed_data.dim_products p on p.product_key = i.product_key"
+        " join processed_data.dim_products p on p.product_key = i.product_id"
         " where i.is_revenue_bearing group by 1"
         " having max(i.order_date) < date '2026-06-01' order by 1 limit 1",
     )
