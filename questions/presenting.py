@@ -269,7 +269,8 @@ def present(answer: Answer, catalog: Catalog) -> Presented:
     ]
     shown = Presented(columns, rows)
     shown.notes = _empty_notes(columns, by_column)
-    if len(answer.rows) == 1 and all(c.role is not None for c in columns):
+    numeric = {"money", "count", "percent", "number"}
+    if len(answer.rows) == 1 and all(c.kind in numeric for c in columns):
         shown.headlines = _headlines(columns, answer.rows[0])
     return shown
 
@@ -304,13 +305,13 @@ def _empty_notes(columns: Sequence[ColumnMeta], by_column: Sequence[Sequence[Any
 
 
 def _headlines(columns: Sequence[ColumnMeta], row: Sequence[Any]) -> list[Headline]:
-    """The big numbers of a one-row answer: each metric (and ratio), with its
-    change % (else its change) against the base as the delta."""
+    """The big numbers of a one-row answer of numbers: each metric, ratio and
+    unknown number, with its change % (else its change) as the delta."""
     cells = {c.name: (c, row[i] if i < len(row) else None) for i, c in enumerate(columns)}
     out = []
     for column in columns:
-        if column.role not in ("metric", "ratio"):
-            continue
+        if column.role not in ("metric", "ratio", None):
+            continue  # a base or change is the delta of its metric
         value = cells[column.name][1]
         delta = against = None
         for suffix in ("__change_pct", "__change"):

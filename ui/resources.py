@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics_core.errors import AnalyticsError
 from analytics_core.settings import (
     QuestionSettings,
     Settings,
@@ -87,8 +88,13 @@ def semantic_catalog() -> dict[str, Any]:
 @st.cache_resource
 def answer_catalog() -> Catalog:
     """Labels, kinds and units of the answers' columns (the question engine's
-    semantic layer; the project's manifest for Cortex Analyst)."""
-    return Catalog.for_engine(question_engine())
+    semantic layer; the project's manifest for Cortex Analyst, or when the
+    engine cannot open: an answer shown then still reads the same)."""
+    try:
+        engine: object = question_engine()
+    except AnalyticsError:
+        engine = None
+    return Catalog.for_engine(engine)
 
 
 def data_through() -> Any:
