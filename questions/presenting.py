@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -120,7 +120,6 @@ class Catalog:
     def __init__(self, metrics: Sequence[MetricInfo], dimensions: Sequence[DimensionInfo]):
         self.metrics = {m.name: m for m in metrics}
         self.dimensions = {d.name: d for d in dimensions}
-        self._lower = {n.lower(): n for n in [*self.dimensions, *self.metrics]}
 
     @classmethod
     def from_manifest(cls, raw: Mapping[str, Any]) -> Catalog:
@@ -150,9 +149,9 @@ class Catalog:
 
     def column(self, name: str, values: Sequence[Any] = ()) -> ColumnMeta:
         """How column ``name`` is shown (``values``: its cells, for unknown columns)."""
-        known = self._known(name) or self._known(self._lower.get(name.lower(), ""))
+        known = self._known(name) or self._known(name.lower())  # the layer's names are lower case
         if known is not None:
-            return known
+            return replace(known, name=name)
         return _guessed(name, values)
 
     def _known(self, name: str) -> ColumnMeta | None:

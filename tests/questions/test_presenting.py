@@ -193,12 +193,20 @@ def test_columns_are_labelled_and_typed_from_the_semantic_layer(catalog: Catalog
 def test_unknown_columns_are_named_from_their_words_and_typed_by_values(
     catalog: Catalog,
 ) -> None:
-    columns = ["REVENUE", "Customer__Region", "ORDER_DAY", "avg_basket", "n_things", "notes"]
-    row = [12.5, "EMEA", D(2026, 1, 2), 3.25, 4, None]
+    columns = [
+        "REVENUE", "Customer__Region", "ORDER_DAY", "avg_basket", "n_things", "notes",
+        "REVENUE__CHANGE_PCT",
+    ]  # fmt: skip
+    row = [12.5, "EMEA", D(2026, 1, 2), 3.25, 4, None, 0.25]
     shown = present(answer(columns, [row]), catalog)
-    assert shown.labels == ["Revenue", "Region", "Order day", "Avg basket", "N things", "Notes"]
-    assert shown.rows == [["$12.50", "EMEA", "2026-01-02", "3.25", "4", EMPTY]]
-    assert [c.kind for c in shown.columns] == ["money", "text", "date", "number", "count", "text"]
+    assert shown.labels == [
+        "Revenue", "Region", "Order day", "Avg basket", "N things", "Notes", "Revenue change %",
+    ]  # fmt: skip
+    assert shown.rows == [["$12.50", "EMEA", "2026-01-02", "3.25", "4", EMPTY, "+25.0%"]]
+    assert [c.kind for c in shown.columns] == [
+        "money", "text", "date", "number", "count", "text", "percent",
+    ]  # fmt: skip
+    assert [c.name for c in shown.columns] == columns  # named as the engine named them
 
 
 def test_a_one_row_answer_has_big_numbers_formatted_as_the_table(catalog: Catalog) -> None:
