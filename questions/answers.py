@@ -142,6 +142,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     #: Whether the rows were cut at the row limit.
     truncated: bool = False
+    #: The last day the warehouse has data for (None: not known, e.g. Cortex
+    #: Analyst's answers); relative periods past it are said to be so.
+    data_through: datetime.date | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``analytics ask --json`` object: the keys of docs/interfaces.md first,
@@ -160,6 +163,7 @@ class Answer:
             "request_id": self.request_id,
             "truncated": self.truncated,
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+            "data_through": self.data_through.isoformat() if self.data_through else None,
         }
 
 

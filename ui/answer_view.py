@@ -1,19 +1,22 @@
 """How an answer is drawn (Ask and Metrics pages): the interpretation in words,
-a big number or a chart, the table, CSV download, the SQL (collapsed) and
-follow-up suggestions as buttons."""
+the big numbers or a chart, the table, CSV download, the SQL (collapsed) and
+follow-up suggestions as buttons. The big numbers and the table are the same
+presentation (:mod:`questions.presenting`: labels from the semantic layer,
+money, counts, percentages and dates by grain), so they read alike; the CSV
+keeps the values as numbers."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
 from analytics_core.spreadsheet import escape_formula
 from questions.answers import Answer
-from ui.charts import choose_chart, format_number, label, records
+from questions.presenting import Catalog, present
+from ui.charts import choose_chart, records
 from ui.safe_text import escape_markdown as md
 
 
@@ -29,8 +32,13 @@ def csv_bytes(answer: Answer) -> bytes:
 
 
 def show_answer(
-    answer: Answer, key: str, on_suggestion: Callable[[str], None] | None = None
+    answer: Answer,
+    key: str,
+    on_suggestion: Callable[[str], None] | None = None,
+    catalog: Catalog | None = None,
 ) -> None:
+    """Draw ``answer``; ``catalog`` labels and types its columns (default: the
+    UI's, :func:`ui.resources.answer_catalog`)."""
     # The explanation, warnings, suggestions and labels carry warehouse values
     # (product names ...) and the question: shown as text, never as Markdown.
     if answer.status == "unsupported":
@@ -39,7 +47,11 @@ def show_answer(
         st.info(md(answer.explanation), icon=":material/help:")
     else:
         st.markdown(md(answer.explanation))
-        _show_result(answer, key)
+        if catalog is None:
+            from ui.resources import answer_catalog
+
+            catalog = answer_catalog()
+        _show_result(answer, key, catalog)
     if answer.suggestions and on_suggestion is not None:
         st.caption("Try:" if answer.status != "answered" else "Follow up:")
         columns = st.columns(min(3, len(answer.suggestions)))
@@ -53,18 +65,28 @@ def show_answer(
             )
 
 
-def _show_result(answer: Answer, key: str) -> None:
+def _show_result(answer: Answer, key: str, catalog: Catalog) -> None:
+    shown = present(answer, catalog)
+    if shown.headlines:
+        # One row: its numbers, big, formatted as the table formats them.
+        tiles = st.columns(min(4, len(shown.headlines)))
+        for index, headline in enumerate(shown.headlines):
+            tiles[index % len(tiles)].metric(
+                md(headline.label),
+                md(headline.value),
+                delta=md(headline.delta) if headline.delta else None,
+                help=md(headline.against) if headline.against else None,
+            )
     if not answer.rows:
-        st.caption("No rows: nothing matched in that period.")
+        st.caption("No rows.")
         return
-    chart = choose_chart(answer.columns, answer.rows)
-    if chart.kind == "number":
-        column = chart.y[0]
-        st.metric(md(label(column)), md(format_number(chart.value, column)))
-    elif chart.kind in {"line", "bar"}:
+    labels = {c.name: c.label for c in shown.columns}
+    chart = choose_chart(answer.columns, answer.rows, labels)
+    if chart.kind in {"line", "bar"} and not shown.headlines:
         st.vega_lite_chart(chart.spec, width="stretch")
-    table: list[dict[str, Any]] = records(answer.columns, answer.rows)
-    st.dataframe(table, width="stretch", hide_index=True)
+    st.dataframe(shown.records(), width="stretch", hide_index=True)
+    for note in shown.notes:
+        st.caption(md(note))
     for warning in answer.warnings:
         st.caption(md(warning))
     left, right = st.columns([1, 3])

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -62,8 +62,13 @@ def records(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[
     return [{c: plain(v) for c, v in zip(columns, row, strict=False)} for row in rows]
 
 
-def choose_chart(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Chart:
-    """The chart that fits ``rows`` (see the module docstring)."""
+def choose_chart(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    labels: Mapping[str, str] | None = None,
+) -> Chart:
+    """The chart that fits ``rows`` (see the module docstring); ``labels``
+    title the axes, legends and tooltips (default: :func:`label` of each name)."""
     if not rows or not columns:
         return Chart("table")
     by_column = {c: [row[i] for row in rows] for i, c in enumerate(columns)}
@@ -84,14 +89,19 @@ def choose_chart(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Chart
     data = records(columns, rows)
     if times and len(categories) <= 1:
         x, color = times[0], (categories[0] if categories else None)
-        return Chart(
-            "line", x=x, y=tuple(numeric), color=color, spec=_line(data, x, numeric, color)
-        )
+        spec = _line(data, x, numeric, color, _titles(labels))
+        return Chart("line", x=x, y=tuple(numeric), color=color, spec=spec)
     if not times and 1 <= len(categories) <= 2:
         x = categories[0]
         color = categories[1] if len(categories) == 2 else None
-        return Chart("bar", x=x, y=tuple(numeric), color=color, spec=_bar(data, x, numeric, color))
+        spec = _bar(data, x, numeric, color, _titles(labels))
+        return Chart("bar", x=x, y=tuple(numeric), color=color, spec=spec)
     return Chart("table")
+
+
+def _titles(labels: Mapping[str, str] | None) -> Callable[[str], str]:
+    known = dict(labels or {})
+    return lambda column: known.get(column) or label(column)
 
 
 def _fold(metrics: Sequence[str]) -> list[dict[str, Any]]:
@@ -102,18 +112,22 @@ def _fold(metrics: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _line(
-    data: list[dict[str, Any]], x: str, metrics: Sequence[str], color: str | None
+    data: list[dict[str, Any]],
+    x: str,
+    metrics: Sequence[str],
+    color: str | None,
+    title: Callable[[str], str] = label,
 ) -> dict[str, Any]:
     y_field = metrics[0] if len(metrics) == 1 else "value"
     encoding: dict[str, Any] = {
-        "x": {"field": x, "type": "temporal", "title": label(x)},
-        "y": {"field": y_field, "type": "quantitative", "title": label(metrics[0])},
+        "x": {"field": x, "type": "temporal", "title": title(x)},
+        "y": {"field": y_field, "type": "quantitative", "title": title(metrics[0])},
         "tooltip": [
-            {"field": c, "title": label(c)} for c in [x, *metrics, *([color] if color else [])]
+            {"field": c, "title": title(c)} for c in [x, *metrics, *([color] if color else [])]
         ],
     }
     if color:
-        encoding["color"] = {"field": color, "type": "nominal", "title": label(color)}
+        encoding["color"] = {"field": color, "type": "nominal", "title": title(color)}
     elif len(metrics) > 1:
         encoding["color"] = {"field": "metric", "type": "nominal", "title": "Metric"}
         encoding["y"]["title"] = "Value"
@@ -126,33 +140,25 @@ def _line(
 
 
 def _bar(
-    data: list[dict[str, Any]], x: str, metrics: Sequence[str], color: str | None
+    data: list[dict[str, Any]],
+    x: str,
+    metrics: Sequence[str],
+    color: str | None,
+    title: Callable[[str], str] = label,
 ) -> dict[str, Any]:
     first = metrics[0]
     ordered = sorted(data, key=lambda r: -(r.get(first) or 0))[: MAX_BARS * (3 if color else 1)]
     encoding: dict[str, Any] = {
-        "y": {"field": x, "type": "nominal", "title": label(x), "sort": "-x"},
-        "x": {"field": first, "type": "quantitative", "title": label(first)},
+        "y": {"field": x, "type": "nominal", "title": title(x), "sort": "-x"},
+        "x": {"field": first, "type": "quantitative", "title": title(first)},
         "tooltip": [
-            {"field": c, "title": label(c)} for c in [x, *metrics, *([color] if color else [])]
+            {"field": c, "title": title(c)} for c in [x, *metrics, *([color] if color else [])]
         ],
     }
     if color:
-        encoding["color"] = {"field": color, "type": "nominal", "title": label(color)}
+        encoding["color"] = {"field": color, "type": "nominal", "title": title(color)}
         encoding["yOffset"] = {"field": color}
     return {"data": {"values": ordered}, "mark": {"type": "bar"}, "encoding": encoding}
-
-
-def format_number(value: Any, column: str = "") -> str:
-    """A big number as people read it: money with 2 decimals, rates as %."""
-    if value is None:
-        return "-"
-    number = float(value)
-    if column.endswith(("_rate", "_pct", "attainment")):
-        return f"{number:.1%}"
-    if number.is_integer() and abs(number) < 1e15:
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
 
 
 def trend_chart(

@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics_core.errors import AnalyticsError
 from analytics_core.settings import (
     QuestionSettings,
     Settings,
@@ -16,6 +17,7 @@ from analytics_core.settings import (
 )
 from analytics_core.warehouse import DuckDBClient, SnowflakeClient, WarehouseClient
 from questions.answers import QuestionEngine
+from questions.presenting import Catalog
 from ui.report_client import ReportServiceClient
 
 
@@ -81,3 +83,37 @@ def semantic_catalog() -> dict[str, Any]:
         if not ((m.get("config") or {}).get("meta") or {}).get("internal")
     }
     return {"metrics": metrics}
+
+
+@st.cache_resource
+def answer_catalog() -> Catalog:
+    """Labels, kinds and units of the answers' columns (the question engine's
+    semantic layer; the project's manifest for Cortex Analyst, or when the
+    engine cannot open: an answer shown then still reads the same)."""
+    try:
+        engine: object = question_engine()
+    except AnalyticsError:
+        engine = None
+    return Catalog.for_engine(engine)
+
+
+def data_through() -> Any:
+    """The last day with data (a date), as the question engine read it when it
+    opened; None when the engine does not know (Cortex Analyst)."""
+    data = getattr(question_engine(), "data_range", None)
+    return getattr(data, "last", None)
+
+
+@st.cache_resource
+def example_questions() -> list[str]:
+    """Questions written from the semantic layer's saved queries, over periods
+    that have data (see :func:`questions.presenting.example_questions`)."""
+    from questions.presenting import example_questions as written
+
+    layer = getattr(question_engine(), "layer", None)
+    raw = getattr(layer, "raw_manifest", None)
+    if raw is None:
+        from questions.semantic import load_raw_semantic_manifest
+
+        raw = load_raw_semantic_manifest()
+    return written(raw, data_through())

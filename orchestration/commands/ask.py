@@ -39,6 +39,7 @@ def ask(
 
     from questions.answers import MAX_QUESTION_CHARS
     from questions.choose import open_question_engine
+    from questions.presenting import Catalog, answer_json, present
 
     if question == "-":
         question = sys.stdin.read(MAX_QUESTION_CHARS * 4 + 1)
@@ -52,12 +53,15 @@ def ask(
     engine = open_question_engine(settings)
     try:
         answer = engine.ask(question, as_of=day)
+        catalog = Catalog.for_engine(engine)
     finally:
         engine.close()
     if as_json:
-        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        # allow_nan=False: a NaN that slipped through is an error, not invalid JSON.
+        payload = answer_json(answer, catalog)
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False) + "\n")
         return
-    _print_answer(answer, show_sql)
+    _print_answer(answer, present(answer, catalog), show_sql)
 
 
 class SemanticFormat(StrEnum):
@@ -109,25 +113,28 @@ def semantic_model(
     err.print(f"wrote {target} ({len(text):,} characters)", markup=False)
 
 
-def _print_answer(answer: Any, show_sql: bool) -> None:
+def _print_answer(answer: Any, shown: Any, show_sql: bool) -> None:
+    """The answer as people read it: ``shown`` is its
+    :class:`questions.presenting.Presented` (labels, formatted cells)."""
     out.print(f"{answer.status}: {answer.explanation}", markup=False, soft_wrap=True)
-    if answer.status == "answered":
-        table = Table(*answer.columns, show_lines=False)
-        shown = answer.to_json()["rows"][:50]
-        for row in shown:
-            table.add_row(*("" if v is None else _cell(v) for v in row))
+    if answer.status == "answered" and not shown.rows:
+        out.print("(no rows)", markup=False)
+    elif answer.status == "answered":
+        table = Table(show_lines=False)
+        for column in shown.columns:
+            right = column.kind in {"money", "count", "percent", "number"}
+            table.add_column(column.label, justify="right" if right else "left")
+        for row in shown.rows[:50]:
+            table.add_row(*row)
         out.print(table)
-        if len(answer.rows) > len(shown):
-            out.print(f"({len(answer.rows):,} rows; --json prints them all)", markup=False)
+        if len(shown.rows) > 50:
+            out.print(f"({len(shown.rows):,} rows; --json prints them all)", markup=False)
+        for note in shown.notes:
+            out.print(note, markup=False, soft_wrap=True)
+    if answer.status == "answered":
         for warning in answer.warnings:
             err.print(f"warning: {warning}", markup=False)
         if show_sql and answer.sql:
             out.print(answer.sql, markup=False, soft_wrap=True)
     for suggestion in answer.suggestions:
         out.print(f"  try: {suggestion}", markup=False)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
-    return str(value)

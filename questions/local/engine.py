@@ -52,6 +52,7 @@ from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
 from questions.local.english import refusal_of
+from questions.local.freshness import DataRange, note_freshness, read_data_range
 from questions.local.opening import (
     Runner,
     connect_duckdb,
@@ -74,7 +75,8 @@ class LocalQuestionEngine:
 
     ``runner`` runs a guarded statement (``sql -> (columns, rows)``); without
     one the engine only interprets. ``values`` are the categorical values per
-    dimension (default: read with ``runner``).
+    dimension and ``data_range`` the data's first and last day (default: both
+    read with ``runner``; given ``values``, no range unless given).
     """
 
     name = ENGINE_NAME
@@ -89,6 +91,7 @@ class LocalQuestionEngine:
         max_rows: int = 1000,
         values: Mapping[str, Sequence[str]] | None = None,
         close: Callable[[], None] | None = None,
+        data_range: DataRange | None = None,
     ) -> None:
         self.layer = layer
         self.dialect = dialect
@@ -103,6 +106,9 @@ class LocalQuestionEngine:
             values = {}
             if runner is not None:
                 values = read_values(layer, runner, dialect, question_dimensions(layer))
+                data_range = data_range or read_data_range(layer, runner, dialect)
+        #: The data's first and last day (read with the values; see freshness.py).
+        self.data_range = data_range
         self.vocabulary = build_vocabulary(layer, values)
         self.words = Wording(self.vocabulary)
         self._compiler = ShapeCompiler(layer, dialect)
@@ -206,7 +212,7 @@ class LocalQuestionEngine:
         """Interpret, guard, run: the answer with its rows."""
         started = time.perf_counter()
         answer = self.interpret(question, as_of=as_of, history=history)
-        return self._run(answer, started)
+        return self._run(answer, started, as_of)
 
     def answer(self, interpretation: Interpretation, question: str = "") -> Answer:
         """Run a semantic query built without words (the UI's metric picker):
@@ -229,7 +235,7 @@ class LocalQuestionEngine:
             )
         return self._run(answer, started)
 
-    def _run(self, answer: Answer, started: float) -> Answer:
+    def _run(self, answer: Answer, started: float, as_of: datetime.date | None = None) -> Answer:
         if answer.status != "answered" or answer.sql is None:
             return answer
         if self.runner is None:
@@ -257,7 +263,7 @@ class LocalQuestionEngine:
             answer.warnings.append(f"only the first {self.max_rows:,} rows are shown")
         answer.columns, answer.rows = list(columns), rows
         answer.timings["total"] = (time.perf_counter() - started) * 1000
-        return answer
+        return note_freshness(answer, self.data_range, as_of, self.interpret)
 
     def guarded_sql(self, answer: Answer) -> str:
         """The guarded SQL of ``answer``. The guard checks each statement *shape*

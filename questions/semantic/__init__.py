@@ -7,14 +7,24 @@ metric query to SQL for DuckDB or Snowflake without running anything.
   renamed for the warehouse the SQL is for (the published DuckDB file, catalog
   ``warehouse``, or a Snowflake database), and its validations;
 - :mod:`~questions.semantic.layer`: :class:`SemanticLayer`, the catalog of
-  metrics, dimensions and saved queries, and the compiler;
+  metrics, dimensions and saved queries, and the compiler (the catalog alone,
+  without MetricFlow: :func:`metric_infos`, :func:`dimension_infos`,
+  :func:`saved_query_infos` of a raw manifest);
 - :mod:`~questions.semantic.rendering`: what MetricFlow needs to render SQL
   here (a SQL client that runs nothing, one shared filter-template sandbox).
 
 The names below are the layer's public interface; import them from here.
 """
 
-from questions.semantic.layer import DimensionInfo, MetricInfo, SavedQueryInfo, SemanticLayer
+from questions.semantic.layer import (
+    DimensionInfo,
+    MetricInfo,
+    SavedQueryInfo,
+    SemanticLayer,
+    dimension_infos,
+    metric_infos,
+    saved_query_infos,
+)
 from questions.semantic.manifest import (
     DUCKDB_CATALOG,
     Dialect,
@@ -33,8 +43,11 @@ __all__ = [
     "SavedQueryInfo",
     "SemanticLayer",
     "SemanticLayerError",
+    "dimension_infos",
     "load_raw_semantic_manifest",
+    "metric_infos",
     "parse_semantic_manifest",
     "retarget_relations",
+    "saved_query_infos",
     "validate_semantic_manifest",
 ]

@@ -247,53 +247,15 @@ class SemanticLayer:
 
     def metrics(self) -> list[MetricInfo]:
         """Every metric the project defines, in definition order."""
-        return [
-            MetricInfo(
-                name=metric["name"],
-                label=metric.get("label") or metric["name"],
-                description=metric.get("description") or "",
-                synonyms=_strings(_meta(metric).get("synonyms")),
-                type=str(metric.get("type", "simple")),
-                meta=_meta(metric),
-                inputs=_ratio_inputs(metric),
-            )
-            for metric in self._raw.get("metrics", [])
-        ]
+        return metric_infos(self._raw)
 
     def dimensions(self) -> list[DimensionInfo]:
         """Every dimension (named with its entity path) and every entity one can
         group by; time dimensions include ``metric_time``."""
-        found: dict[str, DimensionInfo] = {"metric_time": _METRIC_TIME}
-        for model in self._raw.get("semantic_models", []):
-            entities = model.get("entities", [])
-            primary = model.get("primary_entity") or next(
-                (e["name"] for e in entities if e.get("type") in ("primary", "unique")), None
-            )
-            for dimension in model.get("dimensions", []):
-                info = _dimension_info(model["name"], primary, dimension)
-                found.setdefault(info.name, info)
-            for entity in entities:
-                if entity.get("type") == "foreign" and entity["name"] not in found:
-                    found[entity["name"]] = _entity_info(model["name"], entity)
-        return list(found.values())
+        return dimension_infos(self._raw)
 
     def saved_queries(self) -> list[SavedQueryInfo]:
-        return [
-            SavedQueryInfo(
-                name=query["name"],
-                label=query.get("label") or query["name"],
-                description=query.get("description") or "",
-                metrics=tuple(query["query_params"].get("metrics") or ()),
-                group_by=tuple(
-                    _saved_query_item(item) for item in query["query_params"].get("group_by") or ()
-                ),
-                where=tuple(
-                    w["where_sql_template"]
-                    for w in ((query["query_params"].get("where") or {}).get("where_filters") or ())
-                ),
-            )
-            for query in self._raw.get("saved_queries", [])
-        ]
+        return saved_query_infos(self._raw)
 
     def group_bys_for(self, metrics: Sequence[str]) -> list[str]:
         """The group-by names (entities and dimensions, without time grains) every
@@ -395,3 +357,60 @@ def _ratio_inputs(metric: Mapping[str, Any]) -> tuple[str, ...]:
             return ()
         names.append(name)
     return tuple(names)
+
+
+# --- the catalog, from the manifest alone (no MetricFlow) ------------------------------
+
+
+def metric_infos(raw: Mapping[str, Any]) -> list[MetricInfo]:
+    """Every metric of the semantic manifest ``raw``, in definition order."""
+    return [
+        MetricInfo(
+            name=metric["name"],
+            label=metric.get("label") or metric["name"],
+            description=metric.get("description") or "",
+            synonyms=_strings(_meta(metric).get("synonyms")),
+            type=str(metric.get("type", "simple")),
+            meta=_meta(metric),
+            inputs=_ratio_inputs(metric),
+        )
+        for metric in raw.get("metrics", [])
+    ]
+
+
+def dimension_infos(raw: Mapping[str, Any]) -> list[DimensionInfo]:
+    """Every dimension (named with its entity path) and every entity one can
+    group by in ``raw``; time dimensions include ``metric_time``."""
+    found: dict[str, DimensionInfo] = {"metric_time": _METRIC_TIME}
+    for model in raw.get("semantic_models", []):
+        entities = model.get("entities", [])
+        primary = model.get("primary_entity") or next(
+            (e["name"] for e in entities if e.get("type") in ("primary", "unique")), None
+        )
+        for dimension in model.get("dimensions", []):
+            info = _dimension_info(model["name"], primary, dimension)
+            found.setdefault(info.name, info)
+        for entity in entities:
+            if entity.get("type") == "foreign" and entity["name"] not in found:
+                found[entity["name"]] = _entity_info(model["name"], entity)
+    return list(found.values())
+
+
+def saved_query_infos(raw: Mapping[str, Any]) -> list[SavedQueryInfo]:
+    """The saved queries of ``raw``, in definition order."""
+    return [
+        SavedQueryInfo(
+            name=query["name"],
+            label=query.get("label") or query["name"],
+            description=query.get("description") or "",
+            metrics=tuple(query["query_params"].get("metrics") or ()),
+            group_by=tuple(
+                _saved_query_item(item) for item in query["query_params"].get("group_by") or ()
+            ),
+            where=tuple(
+                w["where_sql_template"]
+                for w in ((query["query_params"].get("where") or {}).get("where_filters") or ())
+            ),
+        )
+        for query in raw.get("saved_queries", [])
+    ]

@@ -14,10 +14,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analytics_core.formatting import format_count, format_money
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 from tests.report_service import service as svc
-from ui.charts import format_number
 
 pytestmark = pytest.mark.slow
 
@@ -72,9 +72,63 @@ def test_ask_shows_the_warehouse_number(ui_env: Settings) -> None:
             " and i.order_date between '2026-05-01' and '2026-05-31'"
         ).fetchone()
     assert row is not None
-    assert texts(test.metric) == [format_number(row[0], "revenue")]
+    assert texts(test.metric) == [format_money(row[0])]
+    # The big number and the table read alike.
+    [table] = [element.value for element in test.dataframe]
+    assert list(table["Revenue"]) == [format_money(row[0])]
     assert any("where region is EMEA" in t for t in texts(test.markdown))
+    assert any(t.endswith("Data through 2026-06-30.") for t in texts(test.markdown))
     assert "Download CSV" in download_labels(test)
+
+
+def test_a_comparison_shows_its_change_as_the_delta(ui_env: Settings) -> None:
+    test = ask(app(), "revenue in May 2026 vs April 2026")
+    [metric] = test.metric
+    [table] = [element.value for element in test.dataframe]
+    assert list(table.columns) == [
+        "Revenue",
+        "Revenue (base)",
+        "Revenue change",
+        "Revenue change %",
+    ]
+    assert shown(metric.value) == table["Revenue"][0]
+    assert shown(str(metric.delta)) == table["Revenue change %"][0]
+    assert table["Revenue change %"][0].endswith("%")
+
+
+def test_ask_page_shows_data_through_and_examples_from_the_saved_queries(
+    ui_env: Settings,
+) -> None:
+    import datetime
+
+    from questions.presenting import example_questions
+    from questions.semantic import load_raw_semantic_manifest
+
+    test = app()
+    assert "Data through 30 June 2026 (2026-06-30)." in texts(test.caption)
+    raw = load_raw_semantic_manifest()
+    examples = [shown(str(b.label)) for b in test.button if str(b.key).startswith("example-")]
+    # Two columns, left then right: the same questions, read row by row.
+    assert sorted(examples) == sorted(example_questions(raw, datetime.date(2026, 6, 30)))
+    assert len(examples) == len(raw["saved_queries"])
+    button = next(b for b in test.button if shown(str(b.label)) == "New customers by month in 2026")
+    button.click().run()
+    assert not test.exception, test.exception
+    [table] = [element.value for element in test.dataframe]
+    assert list(table.columns) == ["Month", "New customers"]
+    with duckdb.connect(str(ui_env.warehouse_path), read_only=True) as con:
+        months = con.execute(
+            "select date_trunc('month', first_order_date), count(*)"
+            " from processed_data.dim_customers where customer_key <> -1"
+            " and first_order_date between '2026-01-01' and '2026-12-31'"
+            " group by 1 order by 1"
+        ).fetchall()
+    assert months
+    assert [list(r) for r in table.itertuples(index=False)] == [
+        [f"{month:%b %Y}", format_count(n)] for month, n in months
+    ]
+    # Asked, the examples give way to the conversation.
+    assert not [b for b in test.button if str(b.key).startswith("example-")]
 
 
 def test_ask_follow_up_and_chart(ui_env: Settings) -> None:
@@ -148,7 +202,7 @@ def test_metrics_page_custom_range(ui_env: Settings) -> None:
             " where order_date between '2026-05-01' and '2026-05-31'"
         ).fetchone()
     assert row is not None
-    assert texts(test.metric) == [format_number(row[0], "orders")]
+    assert texts(test.metric) == [format_count(row[0])]
 
 
 def test_health_page_on_a_built_warehouse(ui_env: Settings) -> None:

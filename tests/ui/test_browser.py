@@ -17,10 +17,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from analytics_core.formatting import format_count
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.report_service import service as svc
 from tests.ui.ui_server import running_ui
-from ui.charts import format_number
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def test_ask_a_question_and_see_the_warehouse_number(browser: Any, stack: dict[s
     box.press("Enter")
     metric = page.locator('[data-testid="stMetricValue"]').first
     metric.wait_for(timeout=60_000)
-    assert metric.inner_text().strip() == format_number(row[0], "orders")
+    assert metric.inner_text().strip() == format_count(row[0])
     # The whole answer is on screen before the screenshot: the download comes last.
     page.get_by_role("button", name="Download CSV").wait_for(timeout=30_000)
     assert page.get_by_text("SQL", exact=True).count() > 0

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ui.charts import MAX_BARS, choose_chart, format_number, label, records
+from ui.charts import MAX_BARS, choose_chart, label, records
 
 D = datetime.date
 
@@ -67,11 +67,15 @@ def test_everything_else_is_a_table(columns: list[str], rows: list[list[object]]
 def test_labels_and_numbers_read_well() -> None:
     assert label("customer__region") == "Region"
     assert label("metric_time__month") == "Month"
-    assert format_number(0.0412, "return_rate") == "4.1%"
-    assert format_number(Decimal("1234.5"), "revenue") == "1,234.50"
-    assert format_number(1200, "orders") == "1,200"
-    assert format_number(None) == "-"
     assert records(["d", "x"], [[D(2026, 1, 1), Decimal("1.5")]]) == [{"d": "2026-01-01", "x": 1.5}]
+
+
+def test_labels_from_the_semantic_layer_title_the_chart() -> None:
+    rows = [["EMEA", 1.0], ["AMER", 2.0]]
+    chart = choose_chart(["customer__region", "revenue"], rows, {"revenue": "Revenue (USD)"})
+    assert chart.kind == "bar"
+    assert chart.spec["encoding"]["x"]["title"] == "Revenue (USD)"
+    assert chart.spec["encoding"]["y"]["title"] == "Region"  # not given: from the name
 
 
 def test_daily_trends_are_bars_for_counts_and_lines_for_measures() -> None:

@@ -68,8 +68,10 @@ def test_cortex_answers_on_the_same_screens(cortex_ui: FakeCortex) -> None:
     test = ask(app(), "Revenue by region")
     assert INTERPRETATION in texts(test.markdown)
     [table] = [element.value for element in test.dataframe]
-    assert list(table["region"]) == ["AMER", "APAC", "EMEA"]
-    assert [float(v) for v in table["total_revenue"]] == [200.0, 75.25, 150.5]
+    # Columns the semantic layer does not name: labelled from their words,
+    # numbers formatted as numbers.
+    assert list(table["Region"]) == ["AMER", "APAC", "EMEA"]
+    assert list(table["Total revenue"]) == ["200.00", "75.25", "150.50"]
     assert test.get("vega_lite_chart"), "categories are drawn as bars"
     assert "Download CSV" in download_labels(test)
     # The question went to Cortex Analyst with the semantic view and the token.

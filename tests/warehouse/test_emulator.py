@@ -111,6 +111,13 @@ def test_emulator_full_refresh_build_matches_duckdb(
         assert snowflake_answer["interpretation"] == duckdb_answer["interpretation"]
         assert [c.lower() for c in snowflake_answer["columns"]] == duckdb_answer["columns"]
         assert rounded(snowflake_answer["rows"]) == rounded(duckdb_answer["rows"]), question
+        # The data's last day, read on each warehouse when the engine opened,
+        # and the columns' labels and kinds (Snowflake's names are upper case).
+        assert snowflake_answer["data_through"] == duckdb_answer["data_through"]
+        assert duckdb_answer["data_through"] is not None
+        assert [(c["label"], c["kind"], c["unit"]) for c in snowflake_answer["columns_meta"]] == [
+            (c["label"], c["kind"], c["unit"]) for c in duckdb_answer["columns_meta"]
+        ]
 
 
 ASKED = (

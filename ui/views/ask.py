@@ -1,4 +1,6 @@
-"""Ask: a chat with the question engine; follow-ups refine the last answer."""
+"""Ask: a chat with the question engine; follow-ups refine the last answer.
+Before the first question: how fresh the data is, and example questions
+written from the semantic layer's saved queries."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import streamlit as st
 from analytics_core.errors import AnalyticsError
 from questions.answers import MAX_QUESTION_CHARS, Answer, Turn
 from ui.answer_view import show_answer
-from ui.resources import question_engine
+from ui.resources import data_through, example_questions, question_engine
 from ui.safe_text import escape_markdown as md
 
 st.title("Ask")
@@ -18,6 +20,27 @@ chat: list[dict[str, object]] = st.session_state.setdefault("chat", [])
 
 def suggest(text: str) -> None:
     st.session_state["pending_question"] = text
+
+
+try:
+    last_day = data_through()
+    examples = example_questions()
+except AnalyticsError as exc:
+    last_day, examples = None, []
+    st.error(f"The question engine is not available: {md(exc)}")
+if last_day is not None:
+    st.caption(f"Data through {last_day:%-d %B %Y} ({last_day.isoformat()}).")
+if not chat and examples:
+    st.caption("For example:")
+    columns = st.columns(2)
+    for index, example in enumerate(examples):
+        columns[index % 2].button(
+            md(example),
+            key=f"example-{index}",
+            on_click=suggest,
+            args=(example,),
+            width="stretch",
+        )
 
 
 for index, item in enumerate(chat):
