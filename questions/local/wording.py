@@ -54,7 +54,7 @@ class Wording:
         elif compare is not None and compare.kind == "ratio":
             text += (
                 f"; and {self.metrics([compare.numerator or ''])} per"
-                f" {self.metrics([compare.denominator or '']).lower()}"
+                f" {_singular(self.metrics([compare.denominator or '']).lower())}"
             )
         if interpretation.limit is not None and interpretation.order_by:
             first = interpretation.order_by[0]
@@ -133,3 +133,8 @@ def error_line(exc: BaseException) -> str:
     """The first informative line of an error (MetricFlow's come as a report
     whose first lines are headings)."""
     return first_line(exc, skip=_ERROR_HEADINGS, limit=300)
+
+
+def _singular(label: str) -> str:
+    """ "active customers" -> "active customer" (after "per")."""
+    return label[:-1] if label.endswith("s") and not label.endswith("ss") else label
