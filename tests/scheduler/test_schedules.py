@@ -181,7 +181,8 @@ def test_a_bad_file_names_the_bad_entry(text: str, message: str) -> None:
             "reports[0] (r): unknown format 'docx'",
         ),
         (
-            "{name: r, report_type: daily_sales, cron: '0 6 * * *', params: {date: yesterday}}",
+            # A period phrase of the wrong kind (a month for a day); "yesterday" is valid.
+            "{name: r, report_type: daily_sales, cron: '0 6 * * *', params: {date: last month}}",
             "reports[0] (r): invalid params for daily_sales",
         ),
         (
