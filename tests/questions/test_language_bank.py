@@ -32,6 +32,7 @@ from tests.questions.language_bank import (
     held_out_questions,
 )
 from tests.questions.oracle_compare import compare_differences
+from tests.questions.test_question_bank import _comparable as regression_comparable
 
 pytestmark = pytest.mark.slow
 
@@ -140,27 +141,11 @@ def _compare_key(compare: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
 
 
 def _comparable(interpretation: Mapping[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
-    """What the bank asserts of an interpretation: group_by sorted, filters and
-    their values order-free, dates of the period and of the compare base only
-    (labels are free), order_by only where the bank gives one. A missing
-    ``compare`` key is None (the engine before issue 18)."""
-    period = interpretation.get("period")
-    out: dict[str, Any] = {
-        "metrics": list(interpretation.get("metrics") or []),
-        "group_by": sorted(interpretation.get("group_by") or []),
-        "filters": sorted(
-            (f["dimension"], f.get("operator", "in"), tuple(sorted(f["values"])))
-            for f in interpretation.get("filters") or []
-        ),
-        "period": None if period is None else (period.get("start"), period.get("end")),
-        "limit": interpretation.get("limit"),
-        "compare": _compare_key(interpretation.get("compare")),
-    }
-    if expected.get("order_by") is not None:
-        out["order_by"] = [
-            {"by": o["by"], "descending": bool(o["descending"])}
-            for o in interpretation.get("order_by") or []
-        ]
+    """What the regression bank asserts of an interpretation
+    (``test_question_bank._comparable``), plus the dates of the compare base. A
+    missing ``compare`` key is None (the engine before issue 18)."""
+    out = regression_comparable(interpretation, expected)
+    out["compare"] = _compare_key(interpretation.get("compare"))
     return out
 
 
