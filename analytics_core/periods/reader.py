@@ -51,15 +51,28 @@ _JOIN = _rx(
 )
 
 
-def _ranges(chosen: list[_Candidate], text: str, as_of: datetime.date) -> list[_Candidate]:
-    """Join "X to Y", "from X through Y", "between X and Y" into one range."""
+#: Whole calendar units a comparison may set side by side ("from April to May").
+_WHOLE_UNITS = frozenset({"week", "month", "quarter", "half", "year"})
+
+
+def _ranges(
+    chosen: list[_Candidate], text: str, as_of: datetime.date, join_units: bool = True
+) -> list[_Candidate]:
+    """Join "X to Y", "from X through Y", "between X and Y" into one range.
+    Without ``join_units``, two whole periods of the same kind stay two ("the
+    change from April to May": May against April)."""
     out: list[_Candidate] = []
     index = 0
     while index < len(chosen):
         first = chosen[index]
         second = chosen[index + 1] if index + 1 < len(chosen) else None
         joined = None
-        if second is not None and _joinable(first) and _joinable(second):
+        if (
+            second is not None
+            and _joinable(first)
+            and _joinable(second)
+            and (join_units or not _same_units(first, second))
+        ):
             join = _JOIN.match(text, first.end, second.start)
             lo = max(out[-1].end if out else 0, first.start - 12)
             prefix = _BETWEEN.search(text, lo, first.start)
@@ -73,6 +86,11 @@ def _ranges(chosen: list[_Candidate], text: str, as_of: datetime.date) -> list[_
             out.append(first)
             index += 1
     return out
+
+
+def _same_units(first: _Candidate, second: _Candidate) -> bool:
+    a, b = first.period, second.period
+    return a is not None and b is not None and a.kind == b.kind and a.kind in _WHOLE_UNITS
 
 
 def _joinable(candidate: _Candidate) -> bool:
@@ -238,12 +256,36 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
         seen_period = True
 
 
-def find_periods(text: str, as_of: datetime.date) -> list[FoundPeriod]:
+_SO_FAR = _rx(r"^,?" + _S + r"(?:so" + _S + r"far|to" + _S + r"date|until" + _S + r"now)\b")
+
+
+def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None:
+    """ "The second quarter so far", "June to date", "2026 so far": a period
+    holding the as-of date, cut at it."""
+    for candidate in chosen:
+        period = candidate.period
+        if period is None or candidate.relation is not None or candidate.error is not None:
+            continue
+        if period.start is None or period.end is None or not period.start <= as_of < period.end:
+            continue
+        match = _SO_FAR.match(text[candidate.end :])
+        if match is None:
+            continue
+        unit = period.kind if period.kind in _WHOLE_UNITS else period.unit
+        label = f"{period.label} to date"
+        candidate.period = Period(period.start, as_of, label, "to_date", unit)
+        candidate.end += match.end()
+        candidate.in_year = None
+
+
+def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) -> list[FoundPeriod]:
     """Every period ``text`` names, left to right, with its span (see the module
     docstring). Raises :class:`PeriodError` (or :class:`AmbiguousDate`) for the
-    first period that names an impossible or ambiguous date."""
+    first period that names an impossible or ambiguous date. Without
+    ``join_units``, "from April to May" is two periods (a comparison's)."""
     chosen = _choose(_candidates(text, as_of))
-    chosen = _ranges(chosen, text, as_of)
+    chosen = _ranges(chosen, text, as_of, join_units)
+    _so_far(chosen, text, as_of)
     _prefixed(chosen, text, as_of)
     _relations(chosen, text)
     found: list[FoundPeriod] = []

@@ -62,6 +62,7 @@ from analytics_core.periods.days import (
     _suffix_year,
     _week_number,
 )
+from analytics_core.periods.named import NAMED_RULES
 
 # Halves: "first half", "H1", "1H", "second half of 2025", "H2 last year", "2026 H1".
 _HALF = _rx(
@@ -467,4 +468,5 @@ _RULES: tuple[
     (_UNIT_BEFORE, _unit_before),
     (_PREVIOUS_PERIOD, _previous_period),
     (_FUTURE, _future),
+    *NAMED_RULES,
 )

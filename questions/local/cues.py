@@ -7,11 +7,12 @@ and a metric over a metric ("revenue per customer").
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from analytics_core.periods import MONTHS, find_periods
+from analytics_core.periods import MONTHS, FoundPeriod, find_periods
 from questions.local.english import (
     CHANGE_WORDS,
     OVER_PERIOD,
@@ -33,27 +34,44 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
     """Set the periods ``text`` names and what they are set against; return
     ``text`` with them blanked out."""
     text = _months_spelt_right(text, reading)
-    if any(word in CHANGE_WORDS for word in text.split()):
+    changed = any(word in CHANGE_WORDS for word in text.split())
+    if changed:
+        # "How much has revenue grown since last year": this year against last.
+        text = _SINCE_LAST.sub(lambda m: f"this {m.group(1)} vs last {m.group(1)}", text)
         # "revenue increase in 2025 over 2024": "over" sets the years side by side
         # (elsewhere "over 2024" may be a threshold, which the calendar leaves alone).
         text = re.sub(r"\bover (?=(?:19|20)\d\d\b)", "vs   ", text)
     blank = text
     over = OVER_PERIOD.search(text)
     if over is not None:
-        # "month over month", "MoM": each period against the one before.
+        # "month over month", "MoM": each period against the one before; the
+        # words ask for the change, as "growth" does.
         reading.relation = f"{_OVER_UNITS.get(over.group(0)[:1], 'month')}_ago"
         reading.relation_words = over.group(0)
+        reading.change = True
         blank = _blanked(blank, over.span())
     reading.compared = bool(
         re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
     )
-    for found in find_periods(blank, as_of):
-        if _AGAINST.search(blank[: found.span[0]]):
+    # With a change word, "from April to May" is May against April, not one range
+    # (a range of days stays one: "growth between March 3 and March 9").
+    found_periods = find_periods(blank, as_of, join_units=not changed)
+    if changed and _from_to(blank, found_periods):
+        found_periods = [found_periods[1], found_periods[0]]
+    for found in found_periods:
+        if _AGAINST.search(blank[: found.span[0]]) or (
+            _UP_DOWN.search(blank[: found.span[0]]) and _ON.match(text[found.span[0] :])
+        ):
+            # "vs last month", "revenue up on last month" (the preposition is the
+            # period's: "on last month").
             reading.against_period = True
+            reading.change = reading.change or bool(_UP_DOWN.search(blank[: found.span[0]]))
         blank = _blanked(blank, found.span)
         if found.relation is not None:
             reading.relation = found.relation
             reading.relation_words = found.period.label
+            if _YEAR_OVER_YEAR.search(found.period.label):
+                reading.change = True  # "YoY revenue": the change year over year
             continue
         if found.future and found.period.start is None:
             raise Unsupported(
@@ -70,6 +88,30 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
 
 
 _OVER_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter"}
+_UP_DOWN = re.compile(r"\b(?:up|down)\s*$")
+_ON = re.compile(r"(?:on|from)\b")
+_SINCE_LAST = re.compile(r"\bsince (?:the )?(?:last|previous|prior) (week|month|quarter|year)\b")
+_YEAR_OVER_YEAR = re.compile(r"\b(?:yoy|y/y|year[\s-]+(?:over|on)[\s-]+year)\b")
+_FROM = re.compile(r"\b(?:from|between)\s+(?:the\s+)?$")
+_TO = re.compile(r"^\s*(?:-|\u2013|to|and|until|till|through|thru)\s+(?:the\s+)?$")
+
+
+def _from_to(text: str, found: Sequence[FoundPeriod]) -> bool:
+    """Whether ``found`` is two periods said as the ends of a span ("from April
+    to May", "between Q4 2025 and Q1 2026"): the later is the period asked
+    about, the earlier its base."""
+    if len(found) != 2 or any(f.relation is not None for f in found):
+        return False
+    first, second = found
+    return bool(
+        _FROM.search(text[max(0, first.span[0] - 16) : first.span[0]])
+        and _TO.match(text[first.span[1] : second.span[0]])
+        and first.period.start is not None
+        and second.period.start is not None
+        and first.period.start < second.period.start
+    )
+
+
 _MONTH_NAMES = tuple(MONTHS)
 
 
@@ -95,8 +137,22 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
     return re.sub(r"[a-z]+", fix, text)
 
 
-#: A comparison word right before a period ("vs last month").
-_AGAINST = re.compile(r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to)(?: the)?\s*$")
+#: A comparison word right before a period ("vs last month", "up on last year").
+_AGAINST = re.compile(
+    r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|(?:up|down) (?:on|from))"
+    r"(?: the)?\s*$"
+)
+#: Verbs whose "up"/"down" is part of the verb ("broken down by region", "sum
+#: up", "drill down"); any other "up" or "down" asks how a metric moved
+#: ("why is revenue down", "went up", "up on last month").
+_PHRASAL_VERBS = """
+    break broke broken breaking drill drilled drilling sum summed summing add added adding
+    round rounded look looked pull pulled show showing write narrow narrowed set split slice
+    sliced cut boil line lined tally tallied wrap roll rolled open bring pick print mark marked
+    price priced scale scaled follow back trim make makes made making count counted total
+    totalled totaled adds
+"""
+_PHRASAL = frozenset(_PHRASAL_VERBS.split())
 
 
 def _blanked(text: str, span: tuple[int, int]) -> str:
@@ -113,15 +169,10 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
         previous = tokens[index - 1].stem if index else ""
         before = tokens[index - 2].stem if index > 1 else ""
-        following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
-        after_or = tokens[index + 2].stem if index + 2 < len(tokens) else ""
         if token.stem in CHANGE_WORDS or (
             token.stem in {"up", "down"}
-            and (
-                previous in {"go", "goe", "went", "gone", "going"}
-                or (following == "or" and after_or in {"up", "down"})
-                or (previous == "or" and before in {"up", "down"})
-            )
+            and previous not in _PHRASAL
+            and following not in {"to", "until", "till"}
         ):
             reading.change = True
             used.add(index)
@@ -171,15 +222,34 @@ def read_ratio(
         if left is None or right is None or left.term.name == right.term.name:
             continue
         used.update(range(index, cue_end))
-        pair = (left.term.name, right.term.name)
-        defined = vocab.ratios.get(pair)
-        if defined is not None:
-            at = reading.metrics.index(pair[0])
-            reading.metrics[at] = defined
-            reading.metrics = dedupe(m for m in reading.metrics if m != pair[1])
-        else:
-            reading.ratio = pair
+        set_ratio(reading, vocab, (left.term.name, right.term.name))
         return
+
+
+def ratio_of(tokens: Sequence[Token], matches: Sequence[Match]) -> tuple[Match, Match] | None:
+    """ "The ratio of returned orders to orders", "returns to orders ratio": the
+    first metric over the second, as (numerator, denominator)."""
+    metrics = [m for m in matches if m.term.kind == "metric"]
+    for left, right in itertools.pairwise(metrics):
+        between = [t.stem for t in tokens[left.end : right.start]]
+        if between not in (["to"], ["vs"], ["versus"], ["over"], ["against"]):
+            continue
+        before = [t.stem for t in tokens[max(0, left.start - 2) : left.start]]
+        after = tokens[right.end].stem if right.end < len(tokens) else ""
+        if before[-2:] == ["ratio", "of"] or after == "ratio":
+            return left, right
+    return None
+
+
+def set_ratio(reading: Reading, vocab: Vocabulary, pair: tuple[str, str]) -> None:
+    """A metric over a metric: the layer's own ratio when it defines one."""
+    defined = vocab.ratios.get(pair)
+    if defined is not None and pair[0] in reading.metrics:
+        at = reading.metrics.index(pair[0])
+        reading.metrics[at] = defined
+        reading.metrics = dedupe(m for m in reading.metrics if m != pair[1])
+    else:
+        reading.ratio = pair
 
 
 def _fillers(tokens: Sequence[Token], start: int, end: int) -> bool:

@@ -75,6 +75,10 @@ someone somebody people folks
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
+count counts counting
+drove drive drives driving driven drivers driver behind cause caused causes causing
+reason reasons explain explains explanation factor factors contributed contribute
+higher lower greater bigger smaller better worse fewer larger
 """
 #: Verbs that name a metric only when no other metric is named ("how much did we
 #: sell" is revenue; "how many items did we sell" is units sold).
@@ -90,8 +94,10 @@ _CHANGE_WORDS = """
     increasing decrease decreased decreasing decline declined declining drop dropped
     dropping fall fell fallen falling rise rose risen rising delta difference differ jump
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
-    gain gained loss lost movement moved development evolve evolved variance swing
+    gain gained movement moved development evolve evolved variance swing
 """
+# Not "lost"/"loss": "revenue lost to cancellations" asks for an amount the
+# metrics do not hold (revenue leaves cancelled orders out), not a change.
 CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
 SHARE_WORDS = frozenset({"share", "proportion", "fraction", "portion", "mix", "percentage"})
@@ -102,7 +108,22 @@ SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct"})
 OVER_PERIOD = re.compile(
     r"\b(?:(?:month|week|quarter|day)[- ]over[- ](?:month|week|quarter|day)"
     r"|(?:month|week|quarter|day)[- ]on[- ](?:month|week|quarter|day)"
-    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q)\b"
+    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q|m/m|w/w|q/q)(?![\w/])"
+)
+#: Phrases said one way and read as another, applied to the normalized text
+#: before anything else reads it: "mean" as an adjective is "average" ("mean
+#: order value"); a price averaged over what was sold is revenue per unit
+#: ("average selling price", "ASP"); "X divided by Y" is "X per Y".
+PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bmean\b(?=\s+(?!by\b|that\b|the\b|what\b|it\b|for\b|to\b)[a-z])"), "average"),
+    (
+        re.compile(
+            r"\b(?:(?:the\s+)?(?:average|typical)\s+(?:selling\s+|sale\s+|sales\s+|unit\s+)?price"
+            r"(?:\s+per\s+(?:unit|item))?|asp)\b"
+        ),
+        "revenue per unit",
+    ),
+    (re.compile(r"\bdivided\s+by\b"), "per"),
 )
 #: Words skipped between a negation cue and the value it negates.
 SKIPPED = frozenset({"the", "any", "all", "our", "of"})
@@ -155,7 +176,8 @@ FORECAST = re.compile(
     r"extrapolat\w*|outlook)\b"
 )
 PERSONAL = re.compile(
-    r"\b(?:e-?mails?(?: address(?:es)?)?|phone(?: numbers?)?|telephone|mobile numbers?|"
+    r"\b(?:e-?mails?(?: address(?:es)?)?|(?:tele)?phone (?:numbers?|nos?)|mobile numbers?|"
+    r"(?:customers?|clients?|buyers?|users?|their|people)'?s? (?:tele)?phones?|"
     r"(?:home |postal |street |billing |shipping )?address(?:es)?|"
     r"(?:first|last|full|customer'?s?|client'?s?|buyer'?s?|user'?s?) names?|"
     r"names? of (?:the |our |a |each )?(?:customers?|clients?|buyers?|users?|people|shoppers?)|"

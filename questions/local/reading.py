@@ -9,12 +9,21 @@ grain, a top or bottom N), before the engine decides what query that is.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from analytics_core.periods import NUMBER_WORDS
 from questions.answers import Interpretation, Period
-from questions.local.cues import dedupe, read_cues, read_periods, read_ratio, share_of
+from questions.local.cues import (
+    dedupe,
+    ratio_of,
+    read_cues,
+    read_periods,
+    read_ratio,
+    set_ratio,
+    share_of,
+)
 from questions.local.english import (
     ADDING,
     BOTTOM_WORDS,
@@ -99,13 +108,18 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if match.fuzzy:
             reading.fuzzy.append((match.words, _said(vocab, match.term)))
     matches = _without_verbs(tokens, matches, vocab, reading)
-    matches = _without_qualifiers(tokens, matches)
+    _against_plans(tokens, matches, vocab)
+    averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
+    matches = _without_qualifiers(tokens, matches, keep=averaged)
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
         elif match.term.kind == "grain":
             reading.grain = match.term.name
-    read_ratio(tokens, matches, vocab, reading, used)
+    if averaged:
+        set_ratio(reading, vocab, (averaged[0].term.name, averaged[1].term.name))
+    else:
+        read_ratio(tokens, matches, vocab, reading, used)
     read_cues(tokens, reading, used)
     if reading.share:
         reading.share_of = share_of(tokens, matches)
@@ -120,15 +134,40 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
     reading.unknown.extend(_unknown_words(tokens, used))
+    for index, token in enumerate(tokens[1:], 1):
+        if (
+            index not in used
+            and token.stem in _NO_SLICE
+            and tokens[index - 1].stem in {"by", "per"}
+        ):
+            reading.unknown.append(token.text)
     return reading
 
 
 def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
-    """Grains: "by month", "per week", "each day", "month by month"."""
+    """Grains: "by month", "per week", "each day", "month by month". "Day of the
+    week", "month of the year" are not grains the engine has: unknown words."""
     for index, token in enumerate(tokens):
         grain = GRAIN_NOUNS.get(token.stem)
+        cycle = _cycle(tokens, index)
+        if grain and cycle:
+            reading.unknown.append(" ".join(t.text for t in tokens[index:cycle]))
+            used.update(range(index, cycle))
+            continue
+        if index in used:
+            continue
         previous = tokens[index - 1].stem if index else ""
-        if grain and (
+        if (
+            grain
+            and previous in _OWN_TIME
+            and index > 1
+            and tokens[index - 2].stem in {"by", "per", "each"}
+        ):
+            # "new customers by acquisition month", "orders by order month": the
+            # metric's own time (metric_time is each metric's date).
+            reading.grain = grain
+            used.update({index - 2, index - 1, index})
+        elif grain and (
             previous in {"by", "per", "each", "every"}
             or (previous == "and" and _listed_after_by(tokens, index))
         ):
@@ -142,6 +181,28 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
         ):
             reading.grain = grain
             used.update({index, index + 1, index + 2})
+
+
+def _cycle(tokens: Sequence[Token], index: int) -> int | None:
+    """The end of "day of (the) week" starting at ``index``, if it is one."""
+    if not GRAIN_NOUNS.get(tokens[index].stem) or index + 2 >= len(tokens):
+        return None
+    if tokens[index + 1].stem != "of":
+        return None
+    at = index + 2
+    if tokens[at].stem == "the" and at + 1 < len(tokens):
+        at += 1
+    return at + 1 if GRAIN_NOUNS.get(tokens[at].stem) else None
+
+
+#: Words naming a metric's own date before a grain ("by acquisition month").
+_OWN_TIME = frozenset({"acquisition", "order", "purchase", "signup", "calendar", "sale", "sales"})
+
+#: Words a question may slice "by" that carry no meaning here: a slice the
+#: engine does not have ("revenue by currency": all money is USD).
+_NO_SLICE = frozenset(
+    {"currency", "type", "kind", "company", "business", "firm", "people", "level"}
+)
 
 
 def _read_trend(tokens: Sequence[Token], reading: Reading) -> None:
@@ -206,6 +267,20 @@ def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     return sorted(out, key=lambda m: m.start)
 
 
+def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
+    """ "Tracking against their sales targets", "revenue vs budget": a plan set
+    against is the layer's ratio over that plan (target attainment)."""
+    for match in matches:
+        if match.term.kind != "metric" or match.term.name not in vocab.plan_metrics:
+            continue
+        cue = _word_before(tokens, match.start)
+        if cue is None or tokens[cue].stem not in {"against", "vs", "versus"}:
+            continue
+        over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
+        if len(over) == 1:
+            match.term = Term("metric", over[0])
+
+
 def _without_verbs(
     tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, reading: Reading
 ) -> list[Match]:
@@ -214,8 +289,23 @@ def _without_verbs(
     of its dimension: returned -> returned_orders) names that metric instead of the
     order count next to it."""
     kept: list[Match] = []
+    status_metrics = set(vocab.value_metrics.values())
     for index, match in enumerate(matches):
         term = match.term
+        if (
+            term.kind == "metric"
+            and term.name in status_metrics
+            and match.end - match.start == 1
+            and not tokens[match.start].plural
+            and match.start
+            and tokens[match.start - 1].stem not in {"of", "the", "a", "by", "per", "and", "or"}
+        ):
+            # "how many orders did customers return": the status's verb (here the
+            # metric's noun "return" said as a verb) makes the order count its metric.
+            counted = [m for m in matches[:index] if m.term.name in vocab.status_counted]
+            if counted:
+                counted[-1].term = Term("metric", term.name)
+                continue
         if term.kind != "value" or not (term.value or "").endswith("ed"):
             kept.append(match)
             continue
@@ -280,7 +370,95 @@ _QUALIFYING = frozenset(
 )
 
 
-def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[Match]:
+#: Words between a qualifying word and its noun ("of the customer").
+_DETERMINERS = frozenset({"the", "our", "their", "a", "an", "its", "those", "these"})
+#: Auxiliaries that put the metric after them as the subject of a question's verb.
+_ASKING = frozenset({"did", "do", "doe", "have", "had", "will", "would"})
+#: Verbs of buying and of what happens to an order, after their subject.
+_BUYING = frozenset(
+    {"place", "buy", "purchase", "order", "return", "cancel", "pay", "ship", "receive"}
+)
+
+
+def _qualifying_word(tokens: Sequence[Token], start: int) -> int | None:
+    """The qualifying word right before ``start`` ("from orders", "a purchase"),
+    or before its determiners ("of the customer"), if there is one."""
+    if start and tokens[start - 1].stem in _QUALIFYING:
+        return start - 1
+    cue = _word_before(tokens, start)
+    return cue if cue is not None and tokens[cue].stem in _QUALIFYING else None
+
+
+def _word_before(tokens: Sequence[Token], start: int) -> int | None:
+    """The index of the word before ``start``, past determiners ("of the")."""
+    index = start - 1
+    while index >= 0 and tokens[index].stem in _DETERMINERS and start - index <= 2:
+        index -= 1
+    return index if index >= 0 else None
+
+
+#: Words before a count that make a verb's amount an average over it ("how much
+#: did the average customer spend").
+_AVERAGING = frozenset({"average", "typical", "each", "every"})
+
+
+def _averaged(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
+) -> tuple[Match, Match] | None:
+    """ "How much did the average customer spend", "how much does each customer
+    spend on average": the amount a verb names over the count the averaging
+    word qualifies, as (numerator, denominator)."""
+    if any(t.stem == "per" for t in tokens):
+        return None  # "per" says the ratio itself (read_ratio)
+    on_average = any(a.stem == "on" and b.stem == "average" for a, b in itertools.pairwise(tokens))
+    _split_subject(tokens, matches, vocab, on_average)
+    verbs = [
+        m for m in matches if m.term.kind == "metric" and m.words.split(" ")[0] in METRIC_VERBS
+    ]
+    counts = [
+        m
+        for m in matches
+        if m.term.kind == "metric"
+        and m not in verbs
+        and (
+            on_average
+            or (
+                (cue := _word_before(tokens, m.start)) is not None
+                and tokens[cue].stem in _AVERAGING
+            )
+        )
+    ]
+    if len(verbs) == 1 and len(counts) == 1 and verbs[0].term.name != counts[0].term.name:
+        return verbs[0], counts[0]
+    return None
+
+
+def _split_subject(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, on_average: bool
+) -> None:
+    """ "The average customer spend", "a customer spend on average": a phrase of
+    the vocabulary ("customer spend") that is a count and a verb, averaged, as
+    two matches."""
+    for index, match in enumerate(matches):
+        cue = _word_before(tokens, match.start)
+        averaging = on_average or (cue is not None and tokens[cue].stem in _AVERAGING)
+        if not averaging or match.end - match.start != 2:
+            continue
+        subject = vocab.phrases.get((tokens[match.start].stem,))
+        verb = tokens[match.start + 1]
+        if not subject or subject[0].kind != "metric" or verb.stem not in METRIC_VERBS:
+            continue
+        head = Match(
+            subject[0], subject[1:], match.start, match.start + 1, words=tokens[match.start].text
+        )
+        tail = Match(match.term, match.alternatives, match.start + 1, match.end, words=verb.text)
+        matches[index : index + 1] = [head, tail]
+        return
+
+
+def _without_qualifiers(
+    tokens: Sequence[Token], matches: list[Match], keep: Sequence[Match] | None = None
+) -> list[Match]:
     """Metrics, in the order mentioned. "customers" right after a value ("small
     business customers", "customers in Canada" stays) only names who, when
     another metric says what."""
@@ -288,6 +466,7 @@ def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[M
         m
         for i, m in enumerate(matches)
         if m.term.kind == "metric"
+        and m not in (keep or ())
         and (
             (
                 m.term.name == "active_customers"
@@ -298,19 +477,33 @@ def _without_qualifiers(tokens: Sequence[Token], matches: list[Match]) -> list[M
             # "revenue from orders placed in April", "customers who placed an order":
             # the count only says which, the metric named before it says what.
             or (
-                m.start
-                and tokens[m.start - 1].stem in _QUALIFYING
+                (cue := _qualifying_word(tokens, m.start)) is not None
                 # "margin as a percentage of revenue": the metric a ratio is over
-                and not (m.start > 1 and tokens[m.start - 2].text in _COUNT_NOUNS)
+                and not (cue > 0 and tokens[cue - 1].text in _COUNT_NOUNS)
                 and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
             )
-            # "how many items did we sell": the verb names no second metric.
+            # "how many orders did customers place", "how much did customers spend":
+            # the subject of the verb says who, the other metric says what.
             or (
-                m.words.split(" ")[0] in METRIC_VERBS
-                and not (m.end < len(tokens) and tokens[m.end].stem == "per")
+                (cue := _word_before(tokens, m.start)) is not None
+                and tokens[cue].stem in _ASKING
+                and m.end < len(tokens)
+                and (tokens[m.end].stem in METRIC_VERBS or tokens[m.end].stem in _BUYING)
                 and any(o.term.kind == "metric" and o is not m for o in matches)
             )
         )
+    ]
+    # "how many items did we sell": the verb names no second metric (unless the
+    # other metric only said who: "total spent by customers").
+    qualifiers += [
+        m
+        for m in matches
+        if m.term.kind == "metric"
+        and m not in (keep or ())
+        and m not in qualifiers
+        and m.words.split(" ")[0] in METRIC_VERBS
+        and not (m.end < len(tokens) and tokens[m.end].stem == "per")
+        and any(o.term.kind == "metric" and o is not m and o not in qualifiers for o in matches)
     ]
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
         return [m for m in matches if m not in qualifiers]
@@ -343,11 +536,16 @@ def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: R
                 reading.group_by.append(match.term.name)
         elif (
             not has_value
-            and previous in {"the", "for", "of"}
             and match.term.name not in reading.group_by
+            and not any(t.stem in _WHATEVER for t in tokens[max(0, match.start - 3) : match.start])
         ):
-            # "revenue for the region" with no value: still a slice.
+            # "revenue for the region", "lowest revenue country": a dimension named
+            # with no value of it is a slice (never a word dropped unread);
+            # "whatever their status" is all of them together.
             reading.group_by.append(match.term.name)
+
+
+_WHATEVER = frozenset({"whatever", "regardless", "irrespective", "any", "all", "including"})
 
 
 def _group_cued(tokens: Sequence[Token], match: Match) -> bool:

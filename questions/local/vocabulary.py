@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from questions.local.english import GRAIN_WORDS, STOPWORDS
+from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -36,7 +36,10 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<=\w)'s\b", "", text)
     text = re.sub(r"[^\w\s\-.%'/]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    for pattern, replacement in PARAPHRASES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def stem(word: str) -> str:
@@ -48,7 +51,9 @@ def stem(word: str) -> str:
     return word
 
 
-_TOKEN = re.compile(r"[\w%][\w%'\-]*")
+#: Words; a hyphen parts two ("first-time" is "first time", as people also
+#: write it), the same in the vocabulary and in questions.
+_TOKEN = re.compile(r"[\w%][\w%']*")
 
 
 @dataclass
@@ -63,7 +68,7 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
-        word = match.group(0).strip("-'")
+        word = match.group(0).strip("'")
         if not word:
             continue
         stemmed = stem(word)
@@ -188,6 +193,10 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
         term = Term("metric", metric.name)
         for phrase in (metric.name.replace("_", " "), metric.label, *metric.synonyms):
             vocab.add(phrase, term)
+            if metric.type == "ratio" and phrase.lower().endswith(" rate"):
+                # A rate is said as a percentage too: "return percentage", "cancel %".
+                for word in _RATE_WORDS:
+                    vocab.add(f"{phrase[:-5]} {word}", term)
         words = metric.label.split()
         if len(words) > 1:
             # "Returned orders" is also "orders returned", "delivered or returned
@@ -208,9 +217,19 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             vocab.dimension_labels[info.name] = info.label
     for name in vocab.question_dimensions:
         _add_dimension(vocab, dimensions[name], values.get(name, ()))
+    for info in dimensions.values():
+        if info.meta.get("question_names") and info.name not in vocab.question_dimensions:
+            # Sliced by name only ("by country code", "split by whether they count
+            # toward revenue"): its values (US, true) are too short or too common
+            # to be read as filters in a sentence.
+            _add_dimension(vocab, info, ())
     for word, grain in GRAIN_WORDS.items():
         vocab.add(word, Term("grain", grain))
     return vocab
+
+
+#: Other words for a rate that is a fraction of a count.
+_RATE_WORDS = ("percentage", "percent", "%", "pct", "ratio")
 
 
 def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]) -> None:
