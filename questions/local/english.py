@@ -75,7 +75,7 @@ someone somebody people folks
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
-count counts counting
+count counts counting regardless irrespective whatever
 drove drive drives driving driven drivers driver behind cause caused causes causing
 reason reasons explain explains explanation factor factors contributed contribute
 higher lower greater bigger smaller better worse fewer larger

@@ -32,6 +32,7 @@ from tests.questions.language_bank import (
     held_out_questions,
 )
 from tests.questions.oracle_compare import compare_differences
+from tests.questions.phrasing_bank import PHRASING_BANK
 from tests.questions.test_question_bank import _comparable as regression_comparable
 
 pytestmark = pytest.mark.slow
@@ -42,9 +43,12 @@ pytestmark = pytest.mark.slow
 #: ``compare``) it scored development 80/217, held out 39/92; with comparisons,
 #: every word accounted for and the shared calendar, 208/217 (0.959) and 74/92
 #: (0.804).
+#: After session 27's classes (named periods, verbs' subjects, changes said as
+#: "up on", "from April to May", "X over X", plans set against, averages per
+#: customer), 216/217 (0.995) and 80/92 (0.870).
 TARGET = 0.97
-DEVELOPMENT_FLOOR = 0.95
-HELD_OUT_FLOOR = 0.80
+DEVELOPMENT_FLOOR = 0.99
+HELD_OUT_FLOOR = 0.86
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
@@ -77,14 +81,17 @@ def test_every_metric_of_the_glossary_is_asked_for() -> None:
 
 
 def test_the_questions_are_new_and_unique() -> None:
-    questions = [entry.question.strip().lower() for entry in BANK]
+    questions = [entry.question.strip().lower() for entry in [*BANK, *PHRASING_BANK]]
     assert len(set(questions)) == len(questions)
     assert len({entry.slug for entry in BANK}) == len(BANK)
+    assert len({entry.slug for entry in PHRASING_BANK}) == len(PHRASING_BANK)
     regression = {entry.question.strip().lower() for entry in question_bank.BANK}
     assert not regression.intersection(questions)
 
 
-@pytest.mark.parametrize("entry", BANK, ids=[entry.slug for entry in BANK])
+@pytest.mark.parametrize(
+    "entry", [*BANK, *PHRASING_BANK], ids=[e.slug for e in [*BANK, *PHRASING_BANK]]
+)
 def test_the_entry_is_well_formed(entry: LanguageQuestion) -> None:
     answered = entry.status == "answered"
     assert (entry.interpretation is not None) == answered
@@ -238,3 +245,11 @@ def test_development_score(bank_engine: Any, oracle_con: duckdb.DuckDBPyConnecti
 def test_held_out_score(bank_engine: Any, oracle_con: duckdb.DuckDBPyConnection) -> None:
     score = _score("held out", HELD_OUT, bank_engine, oracle_con)
     assert score >= HELD_OUT_FLOOR
+
+
+def test_phrasing_bank_is_read_exactly(
+    bank_engine: Any, oracle_con: duckdb.DuckDBPyConnection
+) -> None:
+    """The phrasings written while developing (``phrasing_bank.py``): every one exact."""
+    score = _score("phrasings", PHRASING_BANK, bank_engine, oracle_con)
+    assert score == 1.0
