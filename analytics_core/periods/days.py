@@ -188,7 +188,9 @@ def _slashed(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
     if chosen is None:
         yield _Candidate(*match.span(), error=PeriodError(f"{text} is not a calendar date"))
         return
-    yield _Candidate(*match.span(), day_period(chosen), form="day")
+    # Which way it could only be read (none when both agree, as 5/5/2026).
+    order = "" if day_first == month_first else "day_first" if day_first else "month_first"
+    yield _Candidate(*match.span(), day_period(chosen), form="day", word=order)
 
 
 def _month_day(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:

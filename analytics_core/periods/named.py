@@ -30,14 +30,30 @@ import re
 from collections.abc import Callable, Iterator
 
 from analytics_core.periods.calendar import (
+    _WEEKDAY_ABBREVIATIONS,
     ONE_DAY,
+    WEEKDAYS,
     Period,
     PeriodError,
     _unit_start,
     day_period,
     iso_week_start,
+    year_period,
 )
-from analytics_core.periods.days import _S, _YEAR, _Candidate, _dated, _rx
+from analytics_core.periods.days import (
+    _MONTH,
+    _NUM,
+    _S,
+    _WEEKDAY,
+    _YEAR,
+    _YEAR_SUFFIX,
+    _Candidate,
+    _dated,
+    _month_number,
+    _number,
+    _rx,
+    _suffix_year,
+)
 
 # --- weekends ------------------------------------------------------------------------------
 
@@ -244,6 +260,209 @@ def _since_start(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candid
     yield _Candidate(*match.span(), Period(start, as_of, f"this {unit}", "to_date", unit))
 
 
+# --- parts of a month, fortnights, weekdays of a named week -------------------------------
+
+_MONTH_PART = _rx(
+    r"\b(?:the"
+    + _S
+    + r")?(first|last)"
+    + _S
+    + r"(?:("
+    + _NUM
+    + r")"
+    + _S
+    + r"days?|(week|day))"
+    + _S
+    + r"(?:of|in)"
+    + _S
+    + r"(?:the"
+    + _S
+    + r")?"
+    r"(?:(?P<rel>last|this|previous|prior)"
+    + _S
+    + r"month|(?P<month>"
+    + _MONTH
+    + r"))"
+    + _YEAR_SUFFIX
+)
+
+
+def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "The first week of June" (days 1-7), "the last 10 days of May", "the
+    last day of last month": days counted within one month."""
+    edge = match.group(1).lower()
+    count_text, unit = match.group(2), (match.group(4) or "").lower()
+    count = 7 if unit == "week" else 1 if unit == "day" else _number(count_text)
+    rel, month_text = match.group("rel"), match.group("month")
+    groups = match.groups()
+    year_text, year_word = groups[-2], groups[-1]
+    if rel:
+        first = as_of.replace(day=1)
+        if rel.lower() != "this":
+            first = (first - ONE_DAY).replace(day=1)
+        month, year = first.month, first.year
+    else:
+        month = _month_number(month_text)
+        year = _suffix_year(year_text, year_word, as_of) or 0
+
+    def in_year(y: int) -> Period:
+        start = datetime.date(y, month, 1)
+        end = (start + datetime.timedelta(days=32)).replace(day=1) - ONE_DAY
+        days = (end - start).days + 1
+        if not 1 <= count <= days:
+            raise PeriodError(f"{start:%B %Y} has {days} days, not {count}")
+        if edge == "first":
+            first_day, last_day = start, start + datetime.timedelta(days=count - 1)
+        else:
+            first_day, last_day = end - datetime.timedelta(days=count - 1), end
+        what = "week" if unit == "week" else "day" if unit == "day" else f"{count} days"
+        label = f"the {edge} {what} of {start:%B %Y}"
+        if first_day == last_day:
+            return day_period(first_day, label)
+        return Period(first_day, last_day, label, "range")
+
+    yield _dated(match, as_of, in_year, year or None)
+
+
+_FORTNIGHT = _rx(r"\b(?:the" + _S + r")?(?:last|past|previous|prior)" + _S + r"fortnight\b")
+
+
+def _fortnight(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "The last fortnight" is the 14 days ending yesterday ("the fortnight
+    ending <day>" is the reader's prefix, :data:`reader._PREFIX`)."""
+    yield _Candidate(
+        *match.span(),
+        Period(as_of - 14 * ONE_DAY, as_of - ONE_DAY, "last fortnight", "days"),
+    )
+
+
+_WEEKDAY_OF_WEEK = _rx(
+    r"(?<![\w])(?:on" + _S + r")?(" + _WEEKDAY + r")" + _S + r"(?:of" + _S + r")?"
+    r"(last|this|previous|prior)" + _S + r"week\b"
+    r"|(?<![\w])(last|this|previous|prior)" + _S + r"week(?:'s)?" + _S + r"(" + _WEEKDAY + r")"
+    r"|(?<![\w])this" + _S + r"past" + _S + r"(" + _WEEKDAY + r")"
+)
+
+
+def _weekday_of_week(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "Monday last week", "last week's Friday", "this past Friday"."""
+    if match.group(5):
+        name, week = match.group(5).lower(), "past"
+    else:
+        name = (match.group(1) or match.group(4)).lower()
+        week = (match.group(2) or match.group(3)).lower()
+    weekday = WEEKDAYS.get(name, _WEEKDAY_ABBREVIATIONS.get(name))
+    if weekday is None:  # pragma: no cover - the pattern only names weekdays
+        return
+    title = list(WEEKDAYS)[weekday].capitalize()
+    if week == "past":
+        back = (as_of.weekday() - weekday) % 7 or 7
+        day = as_of - datetime.timedelta(days=back)
+    else:
+        monday = iso_week_start(as_of)
+        if week != "this":
+            monday -= datetime.timedelta(days=7)
+        day = monday + datetime.timedelta(days=weekday)
+    if day > as_of:
+        yield _Candidate(*match.span(), Period(None, None, match.group(0), "all"), future=True)
+        return
+    yield _Candidate(*match.span(), day_period(day, f"{title} {day}"), form="day")
+
+
+_ORDINAL_DAYS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
+_ORDINAL_WORD = r"(" + "|".join(_ORDINAL_DAYS) + r")"
+_WORD_DAY = _rx(
+    r"(?<![\w])(?:the" + _S + _ORDINAL_WORD + _S + r"of" + _S + r"(" + _MONTH + r")"
+    r"|("
+    + _MONTH
+    + r")"
+    + _S
+    + r"(?:the"
+    + _S
+    + r")?"
+    + _ORDINAL_WORD
+    + r"(?![\w-]))"
+    + _YEAR_SUFFIX
+)
+
+
+def _word_day(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "The first of June", "June first", "May the fifth"."""
+    day = _ORDINAL_DAYS[(match.group(1) or match.group(4)).lower()]
+    month = _month_number(match.group(2) or match.group(3))
+    groups = match.groups()
+    year = _suffix_year(groups[-2], groups[-1], as_of)
+
+    def in_year(y: int) -> Period:
+        try:
+            return day_period(datetime.date(y, month, day))
+        except ValueError as exc:
+            raise PeriodError(f"{match.group(0)} is not a calendar date") from exc
+
+    yield _dated(match, as_of, in_year, year, form="day")
+
+
+_CALENDAR_YEAR = _rx(
+    r"(?<![\w])(?:(?:the"
+    + _S
+    + r")?calendar"
+    + _S
+    + r"year|cy)\s{0,4}("
+    + _YEAR
+    + r"|\d\d)(?![\w.,])"
+    r"|(?<![\w])fy\s{0,4}(\d\d)(?![\w.,])"
+    r"|\b(this|last|previous)" + _S + r"calendar" + _S + r"year\b"
+)
+
+
+def _calendar_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "Calendar year 2025", "CY2025", "FY25" (the fiscal year is the calendar
+    year here), "this calendar year" (to date)."""
+    if match.group(3):
+        if match.group(3).lower() == "this":
+            start = datetime.date(as_of.year, 1, 1)
+            yield _Candidate(*match.span(), Period(start, as_of, "this year", "to_date", "year"))
+        else:
+            yield _Candidate(*match.span(), year_period(as_of.year - 1, "last year"))
+        return
+    digits = match.group(1) or match.group(2)
+    year = int(digits) if len(digits) == 4 else 2000 + int(digits)
+    yield _Candidate(*match.span(), year_period(year))
+
+
+PART_RULES: tuple[
+    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
+] = (
+    (_MONTH_PART, _month_part),
+    (_FORTNIGHT, _fortnight),
+    (_WEEKDAY_OF_WEEK, _weekday_of_week),
+    (_WORD_DAY, _word_day),
+    (_CALENDAR_YEAR, _calendar_year),
+)
+
+
 NAMED_RULES: tuple[
     tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
 ] = (
@@ -251,4 +470,5 @@ NAMED_RULES: tuple[
     (_HOLIDAY, _holiday),
     (_SEASON, _season),
     (_SINCE_START, _since_start),
+    *PART_RULES,
 )

@@ -8,11 +8,13 @@ import datetime
 
 from analytics_core.periods.calendar import (
     ONE_DAY,
+    AmbiguousDate,
     FoundPeriod,
     Period,
     PeriodError,
     _bounds,
     _range_label,
+    day_period,
     week_period,
 )
 from analytics_core.periods.days import _S, _Candidate, _joined_properly, _rx
@@ -142,7 +144,13 @@ def _join(
 
 
 _PREFIX = _rx(
-    r"(?<!\S)(?:(?P<week>(?:the"
+    r"(?<!\S)(?:(?P<fortnight>(?:the"
+    + _S
+    + r")?fortnight"
+    + _S
+    + r"(?:ending|to|up"
+    + _S
+    + r"to|(?P<from>starting|beginning|from)))|(?P<week>(?:the"
     + _S
     + r")?(?:week"
     + _S
@@ -179,7 +187,14 @@ def _prefixed(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None
             and period.end is not None
         ):
             new: Period | None = None
-            if match.group("week"):
+            if match.group("fortnight"):
+                if period.kind == "day" and match.group("from"):
+                    end = period.start + 13 * ONE_DAY
+                    new = Period(period.start, end, f"fortnight from {period.start}", "range")
+                elif period.kind == "day":
+                    start = period.end - 13 * ONE_DAY
+                    new = Period(start, period.end, f"fortnight ending {period.end}", "range")
+            elif match.group("week"):
                 if period.kind == "day":
                     new = week_period(period.start)
             elif match.group("since"):
@@ -259,6 +274,23 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
 _SO_FAR = _rx(r"^,?" + _S + r"(?:so" + _S + r"far|to" + _S + r"date|until" + _S + r"now)\b")
 
 
+def _same_order(chosen: list[_Candidate]) -> None:
+    """ "From 01/03/2026 to 31/03/2026": a slashed date that reads two ways is read
+    the way another slashed date of the same text can only be read (31/03 is day
+    first, so 01/03 is 1 March)."""
+    orders = {c.word for c in chosen if c.word in {"day_first", "month_first"}}
+    if len(orders) != 1:
+        return
+    [order] = orders
+    for candidate in chosen:
+        error = candidate.error
+        if isinstance(error, AmbiguousDate):
+            day = error.readings[0] if order == "day_first" else error.readings[1]
+            candidate.error = None
+            candidate.period = day_period(day)
+            candidate.form = "day"
+
+
 def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None:
     """ "The second quarter so far", "June to date", "2026 so far": a period
     holding the as-of date, cut at it."""
@@ -284,6 +316,7 @@ def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) ->
     first period that names an impossible or ambiguous date. Without
     ``join_units``, "from April to May" is two periods (a comparison's)."""
     chosen = _choose(_candidates(text, as_of))
+    _same_order(chosen)
     chosen = _ranges(chosen, text, as_of, join_units)
     _so_far(chosen, text, as_of)
     _prefixed(chosen, text, as_of)

@@ -371,7 +371,14 @@ class LocalQuestionEngine:
         uses_targets = any(m in self.vocabulary.target_metrics for m in metrics)
         group_by = list(reading.group_by)
         filters = dict(reading.filters)
-        metrics = self._sliced(metrics, [*group_by, *(d for d, _ in filters)], reading)
+        # A filter to values the metric counts ("shipped orders") needs no swap;
+        # grouping, or a filter to a status with a metric of its own, does.
+        hiding = [
+            d
+            for (d, op), values in filters.items()
+            if op != "in" or set(values) & self.vocabulary.value_metrics_of(d)
+        ]
+        metrics = self._sliced(metrics, [*group_by, *hiding], reading)
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
             for dimension, values in self.vocabulary.without_target.items():

@@ -71,6 +71,7 @@ just only exactly more less than equal equals versus vs against relative
 average avg mean typical per each every respectively both either neither
 excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
+shopped shopping
 someone somebody people folks
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
@@ -87,6 +88,9 @@ METRIC_VERBS = frozenset(
     | {"took", "turn", "turned", "make", "made", "making", "earn", "earned"}
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
+#: The forms of a verb that names a metric: "how much have we sold" is an
+#: amount (the money metric of the verb), "how many did we sell" a count.
+VERB_FORMS = (frozenset({"sell", "sold", "selling", "sells"}),)
 #: Words that ask how a metric moved between two periods ("growth", "why did
 #: revenue drop?"): the period against the one before it.
 _CHANGE_WORDS = """

@@ -39,12 +39,14 @@ from questions.local.english import (
     STOPWORDS,
     TOP_WORDS,
     TREND_WORDS,
+    VERB_FORMS,
 )
 from questions.local.vocabulary import (
     Match,
     Term,
     Token,
     Vocabulary,
+    base_forms,
     match_phrases,
     tokenize,
 )
@@ -87,6 +89,8 @@ class Reading:
     notes: list[str] = field(default_factory=list)
     #: What the question asks that its metric cannot answer (the engine clarifies).
     conflicts: list[str] = field(default_factory=list)
+    #: Token positions right after a status word read as a verb ("placed").
+    verb_ends: set[int] = field(default_factory=set)
 
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
@@ -109,8 +113,11 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
             reading.fuzzy.append((match.words, _said(vocab, match.term)))
     matches = _without_verbs(tokens, matches, vocab, reading)
     _against_plans(tokens, matches, vocab)
+    _much_or_many(tokens, matches, vocab)
     averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
-    matches = _without_qualifiers(tokens, matches, keep=averaged)
+    kept = _without_qualifiers(tokens, matches, keep=averaged, verb_ends=reading.verb_ends)
+    _status_left_out(matches, kept, vocab, reading)
+    matches = kept
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
@@ -267,6 +274,47 @@ def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     return sorted(out, key=lambda m: m.start)
 
 
+def _status_left_out(
+    matches: Sequence[Match], kept: Sequence[Match], vocab: Vocabulary, reading: Reading
+) -> None:
+    """ "Revenue from returned orders": the status's orders only say which, but
+    the metric named leaves them out: say so rather than answer the total."""
+    status_metrics = set(vocab.value_metrics.values())
+    named = [m.term.name for m in kept if m.term.kind == "metric"]
+    for match in matches:
+        if match in kept or match.term.name not in status_metrics or match.term.name in named:
+            continue
+        label = vocab.metric_labels.get(match.term.name, match.term.name).lower()
+        reading.conflicts.append(
+            f"{label} are not counted in {_label_metrics(vocab, kept)}; ask for {label} instead"
+        )
+
+
+def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
+    """ "How much have we sold" is the money a selling verb names; "how many did
+    we sell" the count: the verb's forms name both, the question says which."""
+    stems = [t.stem for t in tokens]
+    pairs = set(itertools.pairwise(stems))
+    much, many = ("how", "much") in pairs, ("how", "many") in pairs
+    if much == many:
+        return
+    for match in matches:
+        if match.term.kind != "metric" or match.end - match.start != 1:
+            continue
+        forms = next((f for f in VERB_FORMS if tokens[match.start].stem in f), None)
+        if forms is None:
+            continue
+        named = {
+            term.name
+            for form in forms
+            for term in vocab.phrases.get((form,), ())
+            if term.kind == "metric"
+        }
+        wanted = [n for n in named if (n in vocab.money_metrics) == much]
+        if len(wanted) == 1:
+            match.term = Term("metric", wanted[0])
+
+
 def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
     """ "Tracking against their sales targets", "revenue vs budget": a plan set
     against is the layer's ratio over that plan (target attainment)."""
@@ -289,6 +337,7 @@ def _without_verbs(
     of its dimension: returned -> returned_orders) names that metric instead of the
     order count next to it."""
     kept: list[Match] = []
+    verb_ends: set[int] = set()
     status_metrics = set(vocab.value_metrics.values())
     for index, match in enumerate(matches):
         term = match.term
@@ -303,6 +352,10 @@ def _without_verbs(
             # "how many orders did customers return": the status's verb (here the
             # metric's noun "return" said as a verb) makes the order count its metric.
             counted = [m for m in matches[:index] if m.term.name in vocab.status_counted]
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            if not counted and following is not None and following.start == match.end:
+                # "did any customers return orders": the object is the count.
+                counted = [following] if following.term.name in vocab.status_counted else []
             if counted:
                 counted[-1].term = Term("metric", term.name)
                 continue
@@ -312,15 +365,29 @@ def _without_verbs(
         previous = tokens[match.start - 1].stem if match.start else ""
         before = matches[index - 1] if index else None
         after = matches[index + 1] if index + 1 < len(matches) else None
-        verb = previous in _AUXILIARIES or (
-            before is not None and before.term.kind == "metric" and before.end == match.start
+        verb = (
+            previous in _AUXILIARIES
+            or (before is not None and before.term.kind == "metric" and before.end == match.start)
+            # "did each region place": a status's base form is only ever a verb.
+            or match.words.lower() in base_forms(term.value or "")
+            # "returned or cancelled": the second of two verbs.
+            or (previous in {"or", "and"} and before is not None and before.end in verb_ends)
         )
+        coordinated = previous in {"or", "and"} and before is not None and before.end in verb_ends
         attributive = after is not None and after.term.kind == "metric" and after.start == match.end
         metric = vocab.value_metrics.get((term.name, term.value or ""))
         counted = [m for m in matches[:index] if m.term.name in vocab.status_counted]
         neighbour = (counted[-1] if counted else None) if verb else after if attributive else None
+        if verb:
+            verb_ends.add(match.end)
+            reading.verb_ends.add(match.end)
         if metric and neighbour is not None and neighbour.term.name in vocab.status_counted:
             neighbour.term = Term("metric", metric)
+            continue
+        if metric and coordinated:
+            # "orders returned or cancelled": the second status's metric too.
+            match.term = Term("metric", metric)
+            kept.append(match)
             continue
         if metric and (verb or attributive):
             # "units returned", "customers who returned an order": the metric named
@@ -371,13 +438,28 @@ _QUALIFYING = frozenset(
 
 
 #: Words between a qualifying word and its noun ("of the customer").
-_DETERMINERS = frozenset({"the", "our", "their", "a", "an", "its", "those", "these"})
+_DETERMINERS = frozenset({"the", "our", "their", "a", "an", "its", "those", "these", "any"})
 #: Auxiliaries that put the metric after them as the subject of a question's verb.
 _ASKING = frozenset({"did", "do", "doe", "have", "had", "will", "would"})
 #: Verbs of buying and of what happens to an order, after their subject.
-_BUYING = frozenset(
-    {"place", "buy", "purchase", "order", "return", "cancel", "pay", "ship", "receive"}
-)
+_BUYING_VERBS = """
+    place placed buy bought purchase purchased order ordered return returned cancel
+    cancelled canceled pay paid ship shipped receive received generate generated produce
+    produced contribute contributed account accounted represent represented
+"""
+_BUYING = frozenset(_BUYING_VERBS.split())
+
+
+def _past_values(matches: Sequence[Match], start: int) -> int:
+    """Where the values right before ``start`` begin ("from delivered orders": the
+    word before "delivered")."""
+    moved = True
+    while moved:
+        moved = False
+        for match in matches:
+            if match.term.kind == "value" and match.end == start:
+                start, moved = match.start, True
+    return start
 
 
 def _qualifying_word(tokens: Sequence[Token], start: int) -> int | None:
@@ -457,11 +539,15 @@ def _split_subject(
 
 
 def _without_qualifiers(
-    tokens: Sequence[Token], matches: list[Match], keep: Sequence[Match] | None = None
+    tokens: Sequence[Token],
+    matches: list[Match],
+    keep: Sequence[Match] | None = None,
+    verb_ends: set[int] | None = None,
 ) -> list[Match]:
     """Metrics, in the order mentioned. "customers" right after a value ("small
     business customers", "customers in Canada" stays) only names who, when
     another metric says what."""
+    verb_ends = verb_ends or set()
     qualifiers = [
         m
         for i, m in enumerate(matches)
@@ -477,15 +563,20 @@ def _without_qualifiers(
             # "revenue from orders placed in April", "customers who placed an order":
             # the count only says which, the metric named before it says what.
             or (
-                (cue := _qualifying_word(tokens, m.start)) is not None
+                (cue := _qualifying_word(tokens, _past_values(matches, m.start))) is not None
                 # "margin as a percentage of revenue": the metric a ratio is over
                 and not (cue > 0 and tokens[cue - 1].text in _COUNT_NOUNS)
                 and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
             )
+            # "how many customers placed orders": the verb's object only says which.
+            or (
+                m.start in verb_ends
+                and any(o.term.kind == "metric" and o.end < m.start for o in matches)
+            )
             # "how many orders did customers place", "how much did customers spend":
             # the subject of the verb says who, the other metric says what.
             or (
-                (cue := _word_before(tokens, m.start)) is not None
+                (cue := _word_before(tokens, _past_values(matches, m.start))) is not None
                 and tokens[cue].stem in _ASKING
                 and m.end < len(tokens)
                 and (tokens[m.end].stem in METRIC_VERBS or tokens[m.end].stem in _BUYING)

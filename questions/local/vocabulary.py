@@ -144,6 +144,8 @@ class Vocabulary:
     _candidates: dict[int, list[str]] = field(default_factory=dict, repr=False)
     #: Metrics a question can name (not those reached only through another).
     askable_metrics: frozenset[str] = frozenset()
+    #: Metrics that are amounts of money (``meta.unit``): "how much" asks for one.
+    money_metrics: frozenset[str] = frozenset()
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -179,6 +181,7 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
         target_metrics=tuple(m.name for m in metrics if m.meta.get("target")),
         ratio_metrics=frozenset(m.name for m in metrics if m.type == "ratio"),
     )
+    vocab.money_metrics = frozenset(m.name for m in metrics if m.meta.get("unit"))
     for metric in metrics:
         vocab.metric_labels[metric.name] = metric.label
         if len(metric.inputs) == 2 and not metric.meta.get("internal"):
@@ -259,11 +262,11 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
             vocab.add(alias, value_term)
         if value.endswith("ed"):
             # "did customers cancel", "did we deliver": a status's verb in any form.
-            for form in _base_forms(value):
+            for form in base_forms(value):
                 vocab.add(form, value_term)
 
 
-def _base_forms(participle: str) -> set[str]:
+def base_forms(participle: str) -> set[str]:
     """ "cancelled" -> cancel, "returned" -> return, "shipped" -> ship, "placed" ->
     place, "delivered" -> deliver (every spelling the rule could mean)."""
     stem = participle.removesuffix("ed")

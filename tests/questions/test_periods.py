@@ -736,3 +736,111 @@ def test_hostile_repetitions_stay_well_formed(text: str) -> None:
         assert str(exc)
         return
     _well_formed(text, found)
+
+
+# --- named periods (analytics_core/periods/named.py), session 27 ----------------------
+
+SAT = D(2026, 6, 20)  # a Saturday
+NAMED = [
+    # weekends: the most recent complete one; "this weekend" to date on a weekend
+    ("revenue last weekend", A, (D(2026, 6, 13), D(2026, 6, 14))),
+    ("this past weekend", A, (D(2026, 6, 13), D(2026, 6, 14))),
+    ("over the weekend", A, (D(2026, 6, 13), D(2026, 6, 14))),
+    ("last weekend", D(2026, 6, 14), (D(2026, 6, 6), D(2026, 6, 7))),
+    ("this weekend", SAT, (SAT, SAT)),
+    # holidays, computed: Easter 2026 is April 5, Thanksgiving 2025 November 27
+    ("Christmas Day 2025", A, (D(2025, 12, 25), D(2025, 12, 25))),
+    ("christmas", A, (D(2025, 12, 25), D(2025, 12, 25))),
+    ("Christmas Eve last year", A, (D(2025, 12, 24), D(2025, 12, 24))),
+    ("boxing day 2024", A, (D(2024, 12, 26), D(2024, 12, 26))),
+    ("New Year's Day 2026", A, (D(2026, 1, 1), D(2026, 1, 1))),
+    ("new years eve", A, (D(2025, 12, 31), D(2025, 12, 31))),
+    ("Valentine's Day", A, (D(2026, 2, 14), D(2026, 2, 14))),
+    ("halloween 2025", A, (D(2025, 10, 31), D(2025, 10, 31))),
+    ("Easter 2026", A, (D(2026, 4, 5), D(2026, 4, 5))),
+    ("Easter 2024", A, (D(2024, 3, 31), D(2024, 3, 31))),
+    ("good friday 2025", A, (D(2025, 4, 18), D(2025, 4, 18))),
+    ("Easter Monday 2026", A, (D(2026, 4, 6), D(2026, 4, 6))),
+    ("Thanksgiving 2025", A, (D(2025, 11, 27), D(2025, 11, 27))),
+    ("Black Friday 2024", A, (D(2024, 11, 29), D(2024, 11, 29))),
+    ("cyber monday", A, (D(2025, 12, 1), D(2025, 12, 1))),
+    # seasons, meteorological
+    ("the summer of 2025", A, (D(2025, 6, 1), D(2025, 8, 31))),
+    ("in the fall of 2025", A, (D(2025, 9, 1), D(2025, 11, 30))),
+    ("last spring", A, (D(2026, 3, 1), D(2026, 5, 31))),
+    ("autumn 2024", A, (D(2024, 9, 1), D(2024, 11, 30))),
+    # so far, since the start of
+    ("the second quarter so far", A, (D(2026, 4, 1), A)),
+    ("June to date", A, (D(2026, 6, 1), A)),
+    ("since the start of the year", A, (D(2026, 1, 1), A)),
+    ("since the beginning of the month", A, (D(2026, 6, 1), A)),
+    # parts of a month, fortnights
+    ("the first week of June 2026", A, (D(2026, 6, 1), D(2026, 6, 7))),
+    ("the last week of May 2026", A, (D(2026, 5, 25), D(2026, 5, 31))),
+    ("the first 10 days of June", A, (D(2026, 6, 1), D(2026, 6, 10))),
+    ("the last day of February 2024", A, (D(2024, 2, 29), D(2024, 2, 29))),
+    ("the last day of last month", A, (D(2026, 5, 31), D(2026, 5, 31))),
+    ("last fortnight", A, (D(2026, 6, 1), D(2026, 6, 14))),
+    ("the fortnight ending June 14 2026", A, (D(2026, 6, 1), D(2026, 6, 14))),
+    ("the fortnight starting 2026-05-04", A, (D(2026, 5, 4), D(2026, 5, 17))),
+    # weekdays of a named week, ordinal words, calendar years
+    ("Monday last week", A, (D(2026, 6, 8), D(2026, 6, 8))),
+    ("last week's Friday", A, (D(2026, 6, 12), D(2026, 6, 12))),
+    ("this past Friday", A, (D(2026, 6, 12), D(2026, 6, 12))),
+    ("the first of June", A, (D(2026, 6, 1), D(2026, 6, 1))),
+    ("May the fifth 2025", A, (D(2025, 5, 5), D(2025, 5, 5))),
+    ("calendar year 2025", A, (D(2025, 1, 1), D(2025, 12, 31))),
+    ("CY2024", A, (D(2024, 1, 1), D(2024, 12, 31))),
+    ("FY25", A, (D(2025, 1, 1), D(2025, 12, 31))),
+    # a slashed date read the way its neighbour can only be read
+    ("from 01/03/2026 to 31/03/2026", A, (D(2026, 3, 1), D(2026, 3, 31))),
+    ("from 03/01/2026 to 03/31/2026", A, (D(2026, 3, 1), D(2026, 3, 31))),
+]
+
+
+@pytest.mark.parametrize(("text", "as_of", "dates"), NAMED)
+def test_named_periods(
+    text: str, as_of: datetime.date, dates: tuple[datetime.date, datetime.date]
+) -> None:
+    found = [f for f in find_periods(normalize(text), as_of) if f.relation is None]
+    assert [(f.period.start, f.period.end) for f in found] == [dates]
+    assert found[0].period.label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "summer dresses",  # a season with no word making it a time
+        "the holidays",  # different days to different readers
+        "revenue by fortnight",
+    ],
+)
+def test_words_that_are_not_named_periods(text: str) -> None:
+    assert [f for f in find_periods(normalize(text), A) if f.relation is None] == []
+
+
+def test_fall_after_a_metric_is_a_verb() -> None:
+    [found] = find_periods("did revenue fall in 2025", A)
+    assert (found.period.start, found.period.end) == (D(2025, 1, 1), D(2025, 12, 31))
+
+
+def test_winter_spans_two_years_and_says_so() -> None:
+    with pytest.raises(PeriodError, match="winter spans two years"):
+        find_periods("revenue this winter", A)
+
+
+def test_this_weekend_on_a_weekday_is_a_forecast() -> None:
+    [found] = find_periods("this weekend", A)
+    assert found.future and found.period.start is None
+
+
+def test_with_a_change_two_whole_periods_stay_two() -> None:
+    text = "from april to may 2026"
+    assert len(find_periods(text, A)) == 1
+    pair = find_periods(text, A, join_units=False)
+    assert [(p.period.start, p.period.end) for p in pair] == [
+        (D(2026, 4, 1), D(2026, 4, 30)),
+        (D(2026, 5, 1), D(2026, 5, 31)),
+    ]
+    # a span of days stays one span
+    assert len(find_periods("between march 3 and march 9", A, join_units=False)) == 1
