@@ -378,7 +378,7 @@ class LocalQuestionEngine:
             for (d, op), values in filters.items()
             if op != "in" or set(values) & self.vocabulary.value_metrics_of(d)
         ]
-        metrics = self._sliced(metrics, [*group_by, *hiding], reading)
+        metrics = self._sliced(metrics, [*group_by, *hiding, *reading.all_of], reading)
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
             for dimension, values in self.vocabulary.without_target.items():

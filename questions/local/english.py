@@ -76,7 +76,7 @@ someone somebody people folks
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
-count counts counting regardless irrespective whatever
+count counts counting regardless irrespective whatever moved
 drove drive drives driving driven drivers driver behind cause caused causes causing
 reason reasons explain explains explanation factor factors contributed contribute
 higher lower greater bigger smaller better worse fewer larger
@@ -87,7 +87,23 @@ METRIC_VERBS = frozenset(
     {"sell", "sold", "selling", "spend", "spent", "spending", "bring", "brought", "take"}
     | {"took", "turn", "turned", "make", "made", "making", "earn", "earned"}
 )
-STOPWORDS = frozenset(_STOPWORDS.split())
+#: Words setting a plan against actuals ("vs budget", "hitting our targets"):
+#: fillers here, read by the engine next to a plan metric.
+AGAINST_PLAN_WORDS = """
+    against vs versus hitting hit meeting meet met reaching reach reached beating beat
+    missing miss missed achieving achieve exceed exceeded exceeding
+"""
+#: Verbs of winning customers: with them, customers counted are new ones
+#: ("how many customers did we acquire"); fillers otherwise.
+_ACQUIRING = """
+    acquire acquired acquiring win won onboard onboarded attract attracted sign signed
+    recruit recruited open opened
+"""
+ACQUIRING = frozenset(_ACQUIRING.split())
+STOPWORDS = frozenset(_STOPWORDS.split()) | frozenset(AGAINST_PLAN_WORDS.split()) | ACQUIRING
+#: Words before a value that keep its rows in rather than filter to them
+#: ("total orders including cancelled").
+INCLUDING = frozenset({"including", "include", "includes", "incl", "plus"})
 #: The forms of a verb that names a metric: "how much have we sold" is an
 #: amount (the money metric of the verb), "how many did we sell" a count.
 VERB_FORMS = (frozenset({"sell", "sold", "selling", "sells"}),)
@@ -98,7 +114,7 @@ _CHANGE_WORDS = """
     increasing decrease decreased decreasing decline declined declining drop dropped
     dropping fall fell fallen falling rise rose risen rising delta difference differ jump
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
-    gain gained movement moved development evolve evolved variance swing
+    gain gained movement development evolve evolved variance swing
 """
 # Not "lost"/"loss": "revenue lost to cancellations" asks for an amount the
 # metrics do not hold (revenue leaves cancelled orders out), not a change.
@@ -189,7 +205,11 @@ PERSONAL = re.compile(
     r"birth ?days?|date of birth|dob|ssn|social security|passwords?|credit cards?|"
     r"ip address(?:es)?|"
     r"personal (?:data|information|details)|pii|individual customers?|"
-    r"(?:top|best|biggest|largest) (?:\d+ )?customers|customer ids?|customer (?:\d+|#\d+))\b"
+    r"(?:top|best|biggest|largest) (?:\d+ )?customers|customer ids?|customer (?:\d+|#\d+)|"
+    # "revenue by customer": one row per person (not "by customer segment").
+    # ("spent by customers in APAC" is who spent, in aggregate.)
+    r"(?:by|for each|for every) (?:individual |single )?(?:customer|client|buyer|shopper)"
+    r"(?!s|'| (?:segment|type|group|country|region|tier|count|base|categor)))\b"
 )
 
 #: A question that starts like a follow-up ("and orders?", "what about AOV?").

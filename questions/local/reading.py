@@ -25,12 +25,15 @@ from questions.local.cues import (
     share_of,
 )
 from questions.local.english import (
+    ACQUIRING,
     ADDING,
+    AGAINST_PLAN_WORDS,
     BOTTOM_WORDS,
     COMPARE_CUES,
     FOLLOW_UP,
     GRAIN_NOUNS,
     GROUP_CUES,
+    INCLUDING,
     METRIC_VERBS,
     NEGATION_CUES,
     SHARE_WORDS,
@@ -91,6 +94,8 @@ class Reading:
     conflicts: list[str] = field(default_factory=list)
     #: Token positions right after a status word read as a verb ("placed").
     verb_ends: set[int] = field(default_factory=set)
+    #: Dimensions named as "whatever their status": all values, together.
+    all_of: list[str] = field(default_factory=list)
 
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
@@ -114,6 +119,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     matches = _without_verbs(tokens, matches, vocab, reading)
     _against_plans(tokens, matches, vocab)
     _much_or_many(tokens, matches, vocab)
+    _acquired(tokens, matches, vocab)
+    _average_value(tokens, matches, vocab)
     averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
     kept = _without_qualifiers(tokens, matches, keep=averaged, verb_ends=reading.verb_ends)
     _status_left_out(matches, kept, vocab, reading)
@@ -290,6 +297,46 @@ def _status_left_out(
         )
 
 
+def _acquired(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
+    """ "How many customers did we acquire": customers won are new customers
+    (the metric the layer's phrases call "customers acquired")."""
+    if not any(t.stem in ACQUIRING for t in tokens):
+        return
+    new = {t.name for t in vocab.phrases.get(("customer", "acquired"), ()) if t.kind == "metric"}
+    customers = {t.name for t in vocab.phrases.get(("customer",), ()) if t.kind == "metric"}
+    if len(new) != 1 or len(customers) != 1:
+        return
+    [counted], [won] = customers, new
+    for match in matches:
+        if match.term.kind == "metric" and match.term.name == counted:
+            match.term = Term("metric", won)
+
+
+#: Words after an averaged count that ask for the money per count ("average
+#: purchase value", "average order amount").
+_VALUE_WORDS = frozenset({"value", "amount", "size", "spend", "worth"})
+
+
+def _average_value(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
+    """ "Average purchase value": money per the count named, the layer's ratio
+    of a money metric over that count when it defines one."""
+    for match in matches:
+        if match.term.kind != "metric" or match.end >= len(tokens):
+            continue
+        cue = _word_before(tokens, match.start)
+        if cue is None or tokens[cue].stem not in {"average", "mean", "typical"}:
+            continue
+        if tokens[match.end].stem not in _VALUE_WORDS:
+            continue
+        over = [
+            name
+            for (numerator, denominator), name in vocab.ratios.items()
+            if denominator == match.term.name and numerator in vocab.money_metrics
+        ]
+        if len(over) == 1:
+            match.term = Term("metric", over[0])
+
+
 def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
     """ "How much have we sold" is the money a selling verb names; "how many did
     we sell" the count: the verb's forms name both, the question says which."""
@@ -315,14 +362,26 @@ def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Voca
             match.term = Term("metric", wanted[0])
 
 
+#: Words setting a plan against actuals ("vs budget", "hitting our targets").
+_AGAINST_PLAN = frozenset(AGAINST_PLAN_WORDS.split())
+#: Words before "to"/"of" a plan that make it a fraction of it ("percent to goal").
+_FRACTION_OF = frozenset({"percent", "%", "percentage", "pct", "progress", "share", "fraction"})
+
+
 def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
-    """ "Tracking against their sales targets", "revenue vs budget": a plan set
-    against is the layer's ratio over that plan (target attainment)."""
+    """ "Tracking against their sales targets", "revenue vs budget", "percent to
+    goal": a plan set against is the layer's ratio over that plan (target
+    attainment)."""
     for match in matches:
         if match.term.kind != "metric" or match.term.name not in vocab.plan_metrics:
             continue
         cue = _word_before(tokens, match.start)
-        if cue is None or tokens[cue].stem not in {"against", "vs", "versus"}:
+        if cue is None:
+            continue
+        fraction = (
+            tokens[cue].stem in {"to", "of"} and cue > 0 and (tokens[cue - 1].text in _FRACTION_OF)
+        )
+        if tokens[cue].stem not in _AGAINST_PLAN and not fraction:
             continue
         over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
         if len(over) == 1:
@@ -602,9 +661,18 @@ def _without_qualifiers(
 
 
 def _read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
-    """Values: filters (or comparisons), negated after "excluding" and the like."""
+    """Values: filters (or comparisons), negated after "excluding" and the like;
+    not after "including" (all rows, those too) or a subject ("did we book":
+    a verb, not the value "books")."""
     for match in matches:
         if match.term.kind != "value":
+            continue
+        cue = _word_before(tokens, match.start)
+        if cue is not None and tokens[cue].stem in INCLUDING:
+            reading.notes.append(f"“{match.words}” included, not a filter")
+            continue
+        if match.start and tokens[match.start - 1].stem in _SUBJECTS:
+            reading.notes.append(f"“{match.words}” read as a verb")
             continue
         term = _disambiguate(match, matches)
         negated = _negated(tokens, match.start)
@@ -612,6 +680,10 @@ def _read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Re
         values = reading.filters.setdefault(key, [])
         if term.value and term.value not in values:
             values.append(term.value)
+
+
+#: Pronouns before a word that make it their verb ("did we book").
+_SUBJECTS = frozenset({"we", "they", "you", "i"})
 
 
 def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
@@ -625,11 +697,11 @@ def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: R
         if _group_cued(tokens, match) and not (has_value and previous not in GROUP_CUES):
             if match.term.name not in reading.group_by:
                 reading.group_by.append(match.term.name)
-        elif (
-            not has_value
-            and match.term.name not in reading.group_by
-            and not any(t.stem in _WHATEVER for t in tokens[max(0, match.start - 3) : match.start])
-        ):
+        elif any(t.stem in _WHATEVER for t in tokens[max(0, match.start - 3) : match.start]):
+            # "whatever their status": every value together, so the metric must
+            # count them all (the engine swaps per ``meta.sliced_by``).
+            reading.all_of.append(match.term.name)
+        elif not has_value and match.term.name not in reading.group_by:
             # "revenue for the region", "lowest revenue country": a dimension named
             # with no value of it is a slice (never a word dropped unread);
             # "whatever their status" is all of them together.

@@ -52,8 +52,9 @@ def stem(word: str) -> str:
 
 
 #: Words; a hyphen parts two ("first-time" is "first time", as people also
-#: write it), the same in the vocabulary and in questions.
-_TOKEN = re.compile(r"[\w%][\w%']*")
+#: write it) and "%" is a word of its own ("GM%"), the same in the vocabulary
+#: and in questions.
+_TOKEN = re.compile(r"\w[\w']*|%")
 
 
 @dataclass
@@ -205,6 +206,22 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             # "Returned orders" is also "orders returned", "delivered or returned
             # orders" "orders delivered or returned": the noun first.
             vocab.add(" ".join([words[-1], *words[:-1]]), term)
+    # A fraction said by its numerator and a rate word ("gross margin ratio",
+    # "returns percentage"): a ratio with no unit is a fraction of its numerator.
+    by_name = {m.name: m for m in metrics}
+    for metric in metrics:
+        numerator = by_name.get(metric.inputs[0]) if metric.inputs else None
+        if (
+            metric.type != "ratio"
+            or metric.meta.get("unit")
+            or metric.meta.get("target")
+            or numerator is None
+            or numerator.meta.get("internal")
+        ):
+            continue
+        for phrase in (numerator.label, *numerator.synonyms):
+            for word in (*_RATE_WORDS, "rate"):
+                vocab.add(f"{phrase} {word}", Term("metric", metric.name))
     # Phrases people use that say more than one synonym list can (after all
     # the names and synonyms: a phrase both are keeps the synonym's metric first).
     for metric in metrics:
