@@ -263,7 +263,7 @@ def _since_start(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candid
 # --- parts of a month, fortnights, weekdays of a named week -------------------------------
 
 _MONTH_PART = _rx(
-    r"\b(?:the"
+    r"\b(the"
     + _S
     + r")?(first|last)"
     + _S
@@ -290,8 +290,10 @@ _MONTH_PART = _rx(
 def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     """ "The first week of June" (days 1-7), "the last 10 days of May", "the
     last day of last month": days counted within one month."""
-    edge = match.group(1).lower()
-    count_text, unit = match.group(2), (match.group(4) or "").lower()
+    the, edge = match.group(1), match.group(2).lower()
+    count_text, unit = match.group(3), (match.group(5) or "").lower()
+    if not the and re.search(r"\sin\s", match.group(0).lower()):
+        return  # "orders last week in January": two periods, not a part of one
     count = 7 if unit == "week" else 1 if unit == "day" else _number(count_text)
     rel, month_text = match.group("rel"), match.group("month")
     groups = match.groups()

@@ -136,7 +136,7 @@ _MONTH_NAME = _rx(
 )
 #: "may" is a month only with a year or after one of these words ("may I see...").
 _MAY_CUES = re.compile(
-    r"(?:\b(?:in|during|for|of|since|from|until|till|through|before|after"
+    r"(?:\b(?:in|during|for|of|since|from|until|till|through|before|after|between"
     r"|to|and|or|vs|versus|than|early|late|mid)\s{1,4})$",
     _FLAGS,
 )
@@ -430,9 +430,26 @@ _FUTURE = _rx(
 )
 
 
+_NEXT_UNIT = _rx(r"\b(?:the" + _S + r")?next" + _S + r"(day|week|month|quarter|year)\b")
+
+
 def _future(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     label = match.group(0)
     yield _Candidate(*match.span(), Period(None, None, label, "all"), future=True)
+
+
+def _next_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "Next month": the whole unit after the current one. Its dates are in the
+    future (a forecast, unless a plan is asked for: targets cover future months)."""
+    unit = match.group(1).lower()
+    if unit == "day":
+        period = day_period(as_of + ONE_DAY, "tomorrow")
+    elif unit == "week":
+        period = week_period(as_of + datetime.timedelta(days=7), "next week")
+    else:
+        after = add_months(_unit_start(as_of, unit), _UNIT_MONTHS[unit])
+        period = _whole(unit, after, f"next {unit}")
+    yield _Candidate(*match.span(), period, future=True)
 
 
 _RULES: tuple[
@@ -467,6 +484,7 @@ _RULES: tuple[
     (_YOY, _same_last_year),
     (_UNIT_BEFORE, _unit_before),
     (_PREVIOUS_PERIOD, _previous_period),
+    (_NEXT_UNIT, _next_unit),
     (_FUTURE, _future),
     *NAMED_RULES,
 )

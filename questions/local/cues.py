@@ -134,9 +134,27 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
         reading.fuzzy.append((word, close[0].capitalize()))
         return close[0]
 
-    return re.sub(r"[a-z]+", fix, text)
+    text = re.sub(r"[a-z]+", fix, text)
+
+    def fix_unit(match: re.Match[str]) -> str:
+        cue, word = match.group(1), match.group(2)
+        if word in _UNIT_WORDS or word in STOPWORDS:
+            return match.group(0)
+        close = [u for u in _UNIT_WORDS if u[0] == word[0] and edit_distance(word, u, 1) <= 1]
+        if len(close) != 1:
+            return match.group(0)
+        reading.fuzzy.append((word, close[0]))
+        return f"{cue} {close[0]}"
+
+    # "last weak", "this mnth": a misspelt unit after a word that wants one.
+    return _UNIT_AFTER.sub(fix_unit, text)
 
 
+_UNIT_WORDS = ("day", "days", "week", "weeks", "month", "months", "quarter", "quarters")
+_UNIT_WORDS += ("year", "years")
+_UNIT_AFTER = re.compile(
+    r"\b(last|this|next|past|previous|prior|per|each|every|the)\s+([a-z]{3,9})\b"
+)
 #: A comparison word right before a period ("vs last month", "up on last year").
 _AGAINST = re.compile(
     r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|(?:up|down) (?:on|from))"

@@ -319,6 +319,11 @@ class LocalQuestionEngine:
 
     def _decide(self, question: str, reading: Reading, as_of: datetime.date) -> Answer:
         """The semantic query of ``reading``, or a request to clarify."""
+        if reading.future is not None and not (
+            reading.metrics and set(reading.metrics) <= self.vocabulary.plan_metrics
+        ):
+            # A forecast is refused whatever else the question says.
+            return self._unsupported(question, _future_message(reading.future, as_of))
         if reading.unknown:
             # Every word must mean something: an answer to part of the question
             # would be an answer to another question.
@@ -379,6 +384,7 @@ class LocalQuestionEngine:
             if op != "in" or set(values) & self.vocabulary.value_metrics_of(d)
         ]
         metrics = self._sliced(metrics, [*group_by, *hiding, *reading.all_of], reading)
+        self._say_missing_rows(metrics, group_by, reading)
         if uses_targets:
             metrics, group_by, filters = _for_targets(self.vocabulary, metrics, group_by, filters)
             for dimension, values in self.vocabulary.without_target.items():
@@ -482,6 +488,25 @@ class LocalQuestionEngine:
                 )
             out.append(instead or metric)
         return dedupe(out)
+
+    def _say_missing_rows(
+        self, metrics: Sequence[str], group_by: Sequence[str], reading: Reading
+    ) -> None:
+        """ "Revenue by status": the statuses with a metric of their own
+        (cancelled, returned) are left out of the other metrics, so they have no
+        row; say so rather than let the reader wonder."""
+        own = set(self.vocabulary.value_metrics.values())
+        for dimension in group_by:
+            values = sorted(self.vocabulary.value_metrics_of(dimension))
+            counted = [
+                m for m in metrics if m not in own and m not in self.vocabulary.status_counted
+            ]
+            counted = [m for m in counted if (m, dimension) not in self.vocabulary.sliced_by]
+            if values and counted:
+                reading.notes.append(
+                    f"{' and '.join(values).capitalize()} orders are not counted in"
+                    f" {self.words.metrics(counted).lower()}, so they have no row"
+                )
 
     def _answered(self, question: str, interpretation: Interpretation, reading: Reading) -> Answer:
         answer = Answer(

@@ -167,7 +167,7 @@ class Vocabulary:
             found = [
                 " ".join(key)
                 for key in self.phrases
-                if len(key) == words and len(" ".join(key)) >= 4
+                if len(key) == words and len(" ".join(key)) >= 3
             ]
             self._candidates[words] = found
         return found
@@ -395,10 +395,15 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
         if all(fillers) or fillers[0] or any(w.text.isdigit() for w in words):
             continue
         text = " ".join(w.stem for w in words)
-        if len(text) < 5:
+        said = " ".join(w.text for w in words)
+        if len(said) < 4:
             continue
-        # Longer words may be two edits off; the first letter is never wrong.
-        allowed = 1 if len(text) < 9 else 2
+        # Longer words may be two edits off; the first letter is never wrong. A
+        # four-letter word is corrected only by a letter more or less ("webb"):
+        # changing one of its letters too often makes another real word
+        # ("weak", "book").
+        allowed = 1 if len(said) < 9 else 2
+        short = len(said) < 5
         best: list[str] = []
         best_distance = allowed + 1
         for candidate in vocab.fuzzy_candidates(size):
@@ -411,6 +416,8 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
                 continue
             distance = edit_distance(text, candidate, allowed)
             if distance == 0 or distance > allowed:
+                continue
+            if short and len(candidate) == len(text):
                 continue
             if distance < best_distance:
                 best, best_distance = [candidate], distance

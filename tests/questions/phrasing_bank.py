@@ -601,6 +601,69 @@ _PERIODS += [
     ),
 ]
 
+_PERIODS += [
+    clarify("orders last week in January", kind="conflict", mentions=("last week", "january")),
+    ask(
+        "orders in the last week of January",
+        JUN15,
+        ["orders"],
+        kind="period",
+        period=P("2026-01-25", "2026-01-31"),
+    ),
+    ask(
+        "revenue target by region next month",
+        JUN15,
+        ["target_revenue"],
+        kind="period",
+        by=(SALES_REGION,),
+        where=(NO_UNKNOWN,),
+        period=P("2026-07-01", "2026-07-31"),
+        oracle=False,
+        note="targets are plans: a future month is answered",
+    ),
+    unsupported("revenue next month", JUN15, kind="period"),
+]
+
+_DIMENSIONS += [
+    ask(
+        "revenue by status in 2025",
+        JUN15,
+        ["revenue"],
+        kind="surprising_rows",
+        by=(STATUS,),
+        period=_Y2025,
+        mentions=("cancelled and returned orders",),
+        note="the statuses revenue leaves out have no row, and the answer says so",
+    ),
+]
+
+_TYPOS: list[LanguageQuestion] = [
+    ask(
+        "ordrs by channel last week",
+        JUN15,
+        ["orders"],
+        kind="typo",
+        by=(CHANNEL,),
+        period=_LAST_WEEK,
+        mentions=("ordrs",),
+    ),
+    ask(
+        "revenue last weak", JUN15, ["revenue"], kind="typo", period=_LAST_WEEK, mentions=("weak",)
+    ),
+    ask(
+        "revenue last mnth", JUN15, ["revenue"], kind="typo", period=_LAST_MONTH, mentions=("mnth",)
+    ),
+    ask(
+        "revenue on the webb channel in 2025",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        where=(IN(CHANNEL, "web"),),
+        period=_Y2025,
+        mentions=("webb",),
+    ),
+]
+
 _COMPARES: list[LanguageQuestion] = [
     ask(
         "quarter over quarter revenue",
@@ -759,6 +822,6 @@ _UNKNOWN: list[LanguageQuestion] = [
 PHRASING_BANK: list[LanguageQuestion] = [
     replace(entry, held_out=False)
     for entry in _assemble(
-        [*_VERBS, *_METRICS, *_DIMENSIONS, *_PERIODS, *_COMPARES, *_RATIOS, *_UNKNOWN]
+        [*_VERBS, *_METRICS, *_DIMENSIONS, *_PERIODS, *_TYPOS, *_COMPARES, *_RATIOS, *_UNKNOWN]
     )
 ]

@@ -45,10 +45,12 @@ pytestmark = pytest.mark.slow
 #: (0.804).
 #: After session 27's classes (named periods, verbs' subjects, changes said as
 #: "up on", "from April to May", "X over X", plans set against, averages per
-#: customer), 216/217 (0.995) and 80/92 (0.870).
+#: customer), 216/217 (0.995) and 80/92 (0.870); after parts of months,
+#: fortnights, typos of units and short words, plans hit or missed, "next month"
+#: for targets, 216/217 and 84/92 (0.913).
 TARGET = 0.97
 DEVELOPMENT_FLOOR = 0.99
-HELD_OUT_FLOOR = 0.86
+HELD_OUT_FLOOR = 0.91
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
