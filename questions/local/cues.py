@@ -150,8 +150,8 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
     return _UNIT_AFTER.sub(fix_unit, text)
 
 
-_UNIT_WORDS = ("day", "days", "week", "weeks", "month", "months", "quarter", "quarters")
-_UNIT_WORDS += ("year", "years")
+_UNIT_WORDS: tuple[str, ...] = ("day", "days", "week", "weeks", "month", "months")
+_UNIT_WORDS += ("quarter", "quarters", "year", "years")
 _UNIT_AFTER = re.compile(
     r"\b(last|this|next|past|previous|prior|per|each|every|the)\s+([a-z]{3,9})\b"
 )
