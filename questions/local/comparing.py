@@ -83,8 +83,18 @@ def period_comparison(
             base = _calendar(year_ago, first)
         return first, Comparison("period", base=base)
     if len(periods) == 1 and against and not relation and periods[0].kind in _UNITS:
-        # "Cancelled orders vs last month": this month so far against last month.
+        # "Cancelled orders vs last month": this month so far against last month;
+        # "vs last year": this year so far against the same days last year (year
+        # over year, as "this year vs last year" is).
         now = _to_date(periods[0].kind, as_of)
+        last = periods[0]
+        if (
+            now is not None
+            and now.start is not None
+            and last.kind == "year"
+            and last.end == (now.start - datetime.timedelta(days=1))
+        ):
+            return now, Comparison("period", base=_calendar(year_ago, now))
         if now is not None:
             return now, Comparison("period", base=periods[0])
     if not (relation or change):

@@ -84,10 +84,18 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
         reading.periods.append(found.period)
     if reading.periods:
         reading.period = reading.periods[0]
+    if over is not None and reading.grain is None and reading.periods:
+        # "Orders month over month in 2025": each month of 2025 against the one
+        # before, so by month.
+        unit = reading.relation.removesuffix("_ago") if reading.relation else "month"
+        days = reading.periods[0].days
+        if days is not None and days > _UNIT_DAYS.get(unit, 31):
+            reading.grain = unit
     return blank
 
 
 _OVER_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter"}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _UP_DOWN = re.compile(r"\b(?:up|down)\s*$")
 _ON = re.compile(r"(?:on|from)\b")
 _SINCE_LAST = re.compile(r"\bsince (?:the )?(?:last|previous|prior) (week|month|quarter|year)\b")

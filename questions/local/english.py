@@ -33,7 +33,7 @@ TOP_WORDS = frozenset(
 BOTTOM_WORDS = frozenset(
     {"bottom", "worst", "lowest", "smallest", "least", "fewest", "min", "minimum", "weakest"}
 )
-COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or"})
+COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or", "than"})
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})
 
 #: Words that carry no meaning for the semantic query: grammar, politeness,
@@ -120,7 +120,9 @@ _CHANGE_WORDS = """
 # metrics do not hold (revenue leaves cancelled orders out), not a change.
 CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
-SHARE_WORDS = frozenset({"share", "proportion", "fraction", "portion", "mix", "percentage"})
+SHARE_WORDS = frozenset(
+    {"share", "proportion", "fraction", "portion", "mix", "percentage", "contribution"}
+)
 SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct"})
 #: "Month over month", "MoM", "WoW": each period against the one before (the
 #: calendar, :mod:`analytics_core.periods`, reads "the previous month", "the
@@ -218,7 +220,8 @@ FOLLOW_UP = re.compile(
 )
 ADDING = re.compile(r"^(?:and|also|plus)\b")
 #: Words that ask for a time series ("revenue trend", "orders over time").
-TREND_WORDS = frozenset({"trend", "trending", "timeline", "evolution", "history"})
+TREND_WORDS = frozenset({"trend", "trending", "trended", "timeline", "evolution", "history"})
+STOPWORDS = STOPWORDS | TREND_WORDS
 #: Numbers spelled out that may follow "top" or "bottom" come from
 #: :data:`analytics_core.periods.NUMBER_WORDS`.
 

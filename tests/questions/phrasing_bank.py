@@ -33,6 +33,7 @@ from tests.questions.language_bank import (
     REVENUE_BEARING,
     SALES_REGION,
     SEGMENT,
+    SHARE,
     STATUS,
     VS,
     LanguageQuestion,
@@ -637,6 +638,18 @@ _DIMENSIONS += [
     ),
 ]
 
+_DIMENSIONS += [
+    ask(
+        "contribution of each region to revenue in 2025",
+        JUN15,
+        ["revenue"],
+        kind="share",
+        by=(REGION,),
+        period=_Y2025,
+        compare=SHARE(REGION),
+    ),
+]
+
 _TYPOS: list[LanguageQuestion] = [
     ask(
         "ordrs by channel last week",
@@ -745,6 +758,46 @@ _COMPARES: list[LanguageQuestion] = [
         kind="compare",
         period=_THIS_YEAR,
         compare=VS("2025-01-01", "2025-06-15"),
+    ),
+]
+
+_COMPARES += [
+    ask(
+        "revenue growth vs prior year",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        period=_THIS_YEAR,
+        compare=VS("2025-01-01", "2025-06-15"),
+        note="vs last year after this year so far: the same days a year earlier",
+    ),
+    ask(
+        "how much more revenue did web make than mobile last month",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        by=(CHANNEL,),
+        where=(IN(CHANNEL, "web", "mobile"),),
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "orders month over month in 2025",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        by=(MONTH,),
+        period=_Y2025,
+        compare=VS("2024-12-01", "2025-11-30"),
+        note="each month of 2025 against the month before",
+    ),
+    ask(
+        "how has revenue trended this year",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        by=(MONTH,),
+        period=_THIS_YEAR,
+        oracle=False,
     ),
 ]
 
