@@ -601,7 +601,7 @@ def _ordering(
         categorical = [g for g in group_by if not g.startswith("metric_time")]
         if categorical or time_group:
             return [OrderBy(rank, descending)], n or (
-                1 if _singular_question(question) else DEFAULT_TOP_N
+                1 if _singular_question(question, reading, categorical) else DEFAULT_TOP_N
             )
         return [], None
     if time_group:
@@ -618,8 +618,13 @@ def _trend_grain(period: Period | None) -> str:
     return "day" if days <= 31 else "week" if days <= 92 else "month"
 
 
-def _singular_question(question: str) -> bool:
-    """ "Which region had the highest revenue?": one row."""
+def _singular_question(question: str, reading: Reading, grouped: Sequence[str]) -> bool:
+    """ "Which region had the highest revenue?", "the best performing region":
+    one row; "top selling products": the default number. The noun of the slice
+    says which, when the question names one."""
+    named = [reading.plural[g] for g in grouped if g in reading.plural]
+    if named:
+        return not any(named)
     text = normalize(question)
     return bool(re.search(r"\b(which|what)\b", text)) and not re.search(
         r"\b(which|what) \w+s\b", text

@@ -96,6 +96,8 @@ class Reading:
     verb_ends: set[int] = field(default_factory=set)
     #: Dimensions named as "whatever their status": all values, together.
     all_of: list[str] = field(default_factory=list)
+    #: Whether each grouped dimension was named in the plural ("top products").
+    plural: dict[str, bool] = field(default_factory=dict)
 
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
@@ -697,11 +699,13 @@ def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: R
         if _group_cued(tokens, match) and not (has_value and previous not in GROUP_CUES):
             if match.term.name not in reading.group_by:
                 reading.group_by.append(match.term.name)
+                reading.plural[match.term.name] = tokens[match.end - 1].plural
         elif any(t.stem in _WHATEVER for t in tokens[max(0, match.start - 3) : match.start]):
             # "whatever their status": every value together, so the metric must
             # count them all (the engine swaps per ``meta.sliced_by``).
             reading.all_of.append(match.term.name)
         elif not has_value and match.term.name not in reading.group_by:
+            reading.plural[match.term.name] = tokens[match.end - 1].plural
             # "revenue for the region", "lowest revenue country": a dimension named
             # with no value of it is a slice (never a word dropped unread);
             # "whatever their status" is all of them together.

@@ -26,7 +26,10 @@ def normalize(text: str) -> str:
 
     Slashes stay for the period reader (``analytics_core.periods``: "3/4/2026",
     "w/c 8 June"); the tokenizer splits words at them as at a space."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    # "the US", "US revenue": the country, written in capitals; lower case "us"
+    # is the pronoun.
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\bUS\b(?!\s*(?:dollars?|\$|cents?|currency)\b)", "USA", text).lower()
     # Abbreviations people type, spelt out the way the vocabulary is.
     text = re.sub(r"\bavg\b\.?", "average", text)
     text = re.sub(r"\bqty\b\.?", "quantity", text)

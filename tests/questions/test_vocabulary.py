@@ -58,10 +58,8 @@ def changed_layer(tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
     _edit(metrics, "synonyms: [sales, turnover,", "synonyms: [gmv, sales, turnover,")
     _edit(
         models,
-        "            synonyms: [area, market, sales region, geography]\n",
-        "            synonyms: [area, market, sales region, geography]\n"
-        "            value_synonyms:\n"
-        "              EMEA: [the old world]\n",
+        "              AMER: [americas, the americas]\n",
+        "              AMER: [americas, the americas]\n              EMEA: [the old world]\n",
     )
     _edit(
         models,
