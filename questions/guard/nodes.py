@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-N = TypeVar("N", bound=exp.Expression)
+N = TypeVar("N", bound=exp.Expr)
 
 
 class Nodes:
@@ -17,7 +17,7 @@ class Nodes:
 
     def __init__(self, root: exp.Expression) -> None:
         self.root = root
-        self._all: list[exp.Expression] = list(root.walk(bfs=True))
+        self._all: list[exp.Expr] = list(root.walk(bfs=True))
         self._found: dict[tuple[type, ...], list[Any]] = {}
 
     def find_all(self, *types: type[N]) -> list[N]:

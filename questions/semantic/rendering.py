@@ -152,6 +152,7 @@ def count_ids_in_place() -> None:
         return ids.SequentialId(id_prefix=id_prefix, index=next_index)
 
     create_next_id.counts_in_place = True  # type: ignore[attr-defined]
+    create_next_id.metricflows = generator.__dict__["create_next_id"]  # type: ignore[attr-defined]
     generator.create_next_id = classmethod(create_next_id)  # type: ignore[assignment,method-assign]
 
 
@@ -165,7 +166,7 @@ class _ConstantTemplates:
         self._jinja2 = jinja2
         self._compiled = lru_cache(maxsize=256)(jinja2.Template)
 
-    def Template(self, source: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - jinja2's name
+    def Template(self, source: Any, *args: Any, **kwargs: Any) -> Any:  # jinja2's name
         if args or kwargs or not isinstance(source, str):
             return self._jinja2.Template(source, *args, **kwargs)
         return self._compiled(source)
