@@ -51,6 +51,12 @@ class ShapeCompiler:
         self._lock = threading.Lock()
         self._compile_lock = threading.Lock()
 
+    @property
+    def compiled(self) -> int:
+        """How many shapes are cached (each one MetricFlow compile)."""
+        with self._lock:
+            return len(self._cache)
+
     def compile(self, interpretation: Interpretation, period_grain: str = "day") -> str:
         """The SQL of ``interpretation``; ``period_grain`` ``month`` compares
         whole months (the period's first days of the month)."""

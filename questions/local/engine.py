@@ -179,6 +179,11 @@ class LocalQuestionEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def compiled_shapes(self) -> int:
+        """How many query shapes MetricFlow has compiled for this engine."""
+        return self._compiler.compiled
+
     def supported_group_bys(self, metrics: Iterable[str]) -> frozenset[str]:
         """Group-by names (no grains) every one of ``metrics`` supports."""
         result: frozenset[str] | None = None
