@@ -10,11 +10,14 @@ bare query time measured in the same run.
 | question to SQL and guard, shape seen the first time | < 50 ms | bare query of the SQL |
 | question to answer, warm, scale 1 | < 150 ms | bare query of the SQL |
 
-Measured 2026-12-03 at scale 1 on the 2-core machine (other helpers' tests
-beside it): the first-time p95 was 80.8 ms before the compile work of the
-``cold-compile`` branch, RESULT_COLD after it; the p95 of the questions that
-compiled a new shape alone (the honest cost of one MetricFlow compile and
-guard) RESULT_NEW. README's *Questions* benchmark has the table.
+Measured 2026-12-03 at scale 1 on the 2-core machine: the first-time p95 was
+80.8 ms before the compile work of the ``cold-compile`` branch (11:15 UTC, one
+helper's tests beside it). Before and after run in turn at 13:50 UTC, with the
+load average at 5.3-5.6 from other helpers' builds: first-time p95 149-207 ms
+wall (103-130 ms CPU) before, 72-95 ms wall (50-55 ms CPU) after; over the
+questions whose shape was new alone (one MetricFlow compile and one guard
+each), 207-271 ms wall before, 96-118 ms (58-69 ms CPU) after. README's
+*Questions* benchmark has the table.
 
 The questions are the answered questions of both banks
 (``tests/questions/question_bank.py`` and the language bank,
