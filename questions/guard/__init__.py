@@ -51,8 +51,9 @@ render, check again), :mod:`~questions.guard.policy` (what may be read and
 called), :mod:`~questions.guard.rules` (the statement itself: read-only,
 identifiers, variables, functions, time travel),
 :mod:`~questions.guard.relations` (relations, CTEs, columns),
-:mod:`~questions.guard.costs` (cost bombs), :mod:`~questions.guard.errors`
-(:class:`GuardError` and its reasons).
+:mod:`~questions.guard.costs` (cost bombs), :mod:`~questions.guard.nodes` (a
+parsed statement's nodes, walked once for all the checks),
+:mod:`~questions.guard.errors` (:class:`GuardError` and its reasons).
 """
 
 from questions.guard.check import guard_sql

@@ -4,6 +4,7 @@ and check the rendering again."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import sqlglot
 from sqlglot import exp
@@ -12,6 +13,7 @@ from sqlglot.errors import SqlglotError
 from analytics_core.errors import first_line
 from questions.guard.costs import check_costs, check_recursion
 from questions.guard.errors import GuardError, snippet
+from questions.guard.nodes import Nodes
 from questions.guard.policy import GuardedQuery, GuardPolicy
 from questions.guard.relations import check_columns, check_relations, check_sources
 from questions.guard.rules import (
@@ -34,25 +36,42 @@ def guard_sql(sql: str, policy: GuardPolicy) -> GuardedQuery:
     try:
         root = _parse_one(sql, policy)
         relations = _check(root, policy)
+        # The tree is the guard's own from here on: limited and rendered in
+        # place, without copies.
         limited = _apply_limit(root, policy.max_rows)
-        rendered = limited.sql(dialect=policy.dialect, comments=False)
+        columns = tuple(limited.named_selects) if isinstance(limited, exp.Query) else ()
+        rendered = limited.sql(dialect=policy.dialect, comments=False, copy=False)
         # What runs is the rendering, so check the rendering too.
         _check(_parse_one(rendered, policy), policy)
     except RecursionError:
         raise GuardError("too_complex", "the SQL nests too deeply") from None
-    columns = tuple(limited.named_selects) if isinstance(limited, exp.Query) else ()
     return GuardedQuery(sql=rendered, relations=frozenset(relations), columns=columns)
 
 
 # --- parsing -------------------------------------------------------------
 
 
+class _QuietWhileParsing(logging.Filter):
+    """Drops sqlglot's warnings ("falling back to Command") logged by a thread
+    while it parses for the guard; set once, not a logger level per parse
+    (changing a level clears every logger's cache)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsing = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not getattr(self.parsing, "on", False)
+
+
+_QUIET = _QuietWhileParsing()
+logging.getLogger("sqlglot").addFilter(_QUIET)
+
+
 def _parse_one(sql: str, policy: GuardPolicy) -> exp.Expression:
     if not sql.strip():
         raise GuardError("empty", "the SQL is empty")
-    sqlglot_logger = logging.getLogger("sqlglot")
-    previous = sqlglot_logger.level
-    sqlglot_logger.setLevel(logging.ERROR)  # no "falling back to Command" warnings
+    _QUIET.parsing.on = True  # no "falling back to Command" warnings
     try:
         statements = sqlglot.parse(sql, read=policy.dialect)
     except SqlglotError as error:
@@ -64,7 +83,7 @@ def _parse_one(sql: str, policy: GuardPolicy) -> exp.Expression:
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise GuardError("parse_error", "the SQL does not parse") from None
     finally:
-        sqlglot_logger.setLevel(previous)
+        _QUIET.parsing.on = False
     real = [
         s
         for s in statements
@@ -89,16 +108,17 @@ def _has_children(node: exp.Expression) -> bool:
 
 def _check(root: exp.Expression, policy: GuardPolicy) -> set[str]:
     """Every check on one parsed statement; returns the relations it reads."""
-    check_depth(root)
-    check_read_only_query(root)
-    check_functions(root, policy)
-    check_time_travel(root)
-    check_recursion(root)
+    check_depth(root)  # first: the walk below must not meet a tree nested too deeply
+    nodes = Nodes(root)
+    check_read_only_query(nodes)
+    check_functions(nodes, policy)
+    check_time_travel(nodes)
+    check_recursion(nodes)
     sources: dict[int, str] = {}
     check_relations(root, frozenset(), policy, sources)
-    check_sources(root)
-    check_columns(root, policy, sources)
-    check_costs(root)
+    check_sources(nodes)
+    check_columns(nodes, policy, sources)
+    check_costs(nodes)
     return set(sources.values())
 
 
@@ -106,10 +126,11 @@ def _check(root: exp.Expression, policy: GuardPolicy) -> set[str]:
 
 
 def _apply_limit(root: exp.Expression, max_rows: int) -> exp.Expression:
-    """The statement with at most ``max_rows`` rows from its outermost query."""
+    """The statement with at most ``max_rows`` rows from its outermost query
+    (``root`` itself, changed, or a query around it)."""
     if isinstance(root, exp.Subquery):
-        return _apply_limit(exp.select("*").from_(root.copy().as_("guarded")), max_rows)
-    tree = root.copy()
+        return _apply_limit(exp.select("*").from_(root.as_("guarded")), max_rows)
+    tree = root
     limit = tree.args.get("limit")
     if isinstance(limit, exp.Limit) and isinstance(limit.expression, exp.Literal):
         value = limit.expression

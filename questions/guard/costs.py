@@ -12,6 +12,7 @@ from typing import Final
 from sqlglot import exp
 
 from questions.guard.errors import GuardError
+from questions.guard.nodes import Nodes
 
 MAX_PAD_LENGTH: Final = 1000
 """The longest ``lpad``/``rpad`` result a question may ask for (formatting
@@ -112,9 +113,9 @@ def _join_condition(join: exp.Join) -> bool:
     return isinstance(on, exp.Expression) and next(iter(on.find_all(exp.Column)), None) is not None
 
 
-def check_recursion(root: exp.Expression) -> None:
+def check_recursion(nodes: Nodes) -> None:
     """No recursive CTE nor ``CONNECT BY``: their cost is whatever they say."""
-    for with_ in root.find_all(exp.With):
+    for with_ in nodes.find_all(exp.With):
         if with_.args.get("recursive"):
             raise GuardError("too_costly", "recursive CTEs are not allowed")
         for cte in with_.expressions:
@@ -124,7 +125,7 @@ def check_recursion(root: exp.Expression) -> None:
                 if not table.args.get("db") and str(table.name).lower() == name:
                     raise GuardError("too_costly", "recursive CTEs are not allowed")
     connect = getattr(exp, "Connect", None)
-    if isinstance(connect, type) and next(iter(root.find_all(connect)), None) is not None:
+    if isinstance(connect, type) and next(iter(nodes.find_all(connect)), None) is not None:
         raise GuardError("too_costly", "hierarchical queries (CONNECT BY) are not allowed")
 
 
@@ -138,15 +139,15 @@ def _correlated(lateral: exp.Lateral) -> bool:
     )
 
 
-def check_costs(root: exp.Expression) -> None:
+def check_costs(nodes: Nodes) -> None:
     """Refuse the shapes whose cost does not depend on the data read."""
-    _check_joins(root)
-    _check_growth(root)
+    _check_joins(nodes)
+    _check_growth(nodes)
 
 
-def _check_joins(root: exp.Expression) -> None:
+def _check_joins(nodes: Nodes) -> None:
     """No join without a join condition, unless one side is a single row."""
-    for select in root.find_all(exp.Select):
+    for select in nodes.find_all(exp.Select):
         from_ = select.args.get("from_")
         left_single = isinstance(from_, exp.From) and _single_row(from_.this)
         for join in select.args.get("joins") or []:
@@ -170,16 +171,16 @@ def _check_joins(root: exp.Expression) -> None:
             left_single = left_single and right_single
 
 
-def _check_growth(root: exp.Expression) -> None:
+def _check_growth(nodes: Nodes) -> None:
     """No value that grows with a literal argument rather than with the data."""
-    for pad in root.find_all(exp.Pad):
+    for pad in nodes.find_all(exp.Pad):
         length = _int_literal(pad.args.get("expression"))
         if length is None or length > MAX_PAD_LENGTH:
             raise GuardError(
                 "too_costly",
                 f"lpad/rpad need a literal length of at most {MAX_PAD_LENGTH:,}",
             )
-    for func in root.find_all(exp.Anonymous):
+    for func in nodes.find_all(exp.Anonymous):
         if str(func.name).lower() in {"lpad", "rpad", "pad"}:
             raise GuardError(
                 "too_costly", f"lpad/rpad need a literal length of at most {MAX_PAD_LENGTH:,}"
@@ -189,14 +190,14 @@ def _check_growth(root: exp.Expression) -> None:
         for cls in (getattr(exp, n, None) for n in ("GenerateDateArray", "GenerateSeries"))
         if isinstance(cls, type)
     )
-    for generated in root.find_all(*generators):
+    for generated in nodes.find_all(*generators):
         elements = _generated_elements(generated)
         if elements is None or elements > MAX_GENERATED_ROWS:
             raise GuardError(
                 "too_costly",
                 f"generated arrays need literal bounds and at most {MAX_GENERATED_ROWS:,} elements",
             )
-    for replace_ in root.find_all(exp.Replace):
+    for replace_ in nodes.find_all(exp.Replace):
         if any(
             isinstance(inner, exp.Replace | exp.Pad) and inner is not replace_
             for inner in replace_.find_all(exp.Replace, exp.Pad)

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from sqlglot import exp
 
 from questions.guard.errors import GuardError, snippet
+from questions.guard.nodes import Nodes
 from questions.guard.policy import GuardPolicy
 from questions.guard.rules import function_names
 
 
-def check_sources(root: exp.Expression) -> None:
+def check_sources(nodes: Nodes) -> None:
     """FROM and JOIN read only tables, subqueries, LATERAL subqueries or VALUES."""
-    for node in root.find_all(exp.From, exp.Join):
+    for node in nodes.find_all(exp.From, exp.Join):
         source = node.this
         if isinstance(source, exp.Lateral):
             source = source.this
@@ -120,19 +121,19 @@ def _enclosing_selects(node: exp.Expression) -> Iterator[exp.Select]:
         parent = parent.parent
 
 
-def check_columns(root: exp.Expression, policy: GuardPolicy, sources: dict[int, str]) -> None:
+def check_columns(nodes: Nodes, policy: GuardPolicy, sources: dict[int, str]) -> None:
     row_names: set[str] = set()
-    for table in root.find_all(exp.Table):
+    for table in nodes.find_all(exp.Table):
         row_names.add(str(table.name).lower())
         if table.alias:
             row_names.add(str(table.alias).lower())
-    for sub in root.find_all(exp.Subquery, exp.CTE, exp.Lateral):
+    for sub in nodes.find_all(exp.Subquery, exp.CTE, exp.Lateral):
         if sub.alias:
             row_names.add(str(sub.alias).lower())
 
     listed = any(policy.allowed_relations.get(key) is not None for key in sources.values())
     cache: dict[int, tuple[dict[str, str | None], frozenset[str]]] = {}
-    for column in root.find_all(exp.Column):
+    for column in nodes.find_all(exp.Column):
         if isinstance(column.this, exp.Star):
             _check_star(column, str(column.table).lower(), policy, sources)
             continue
@@ -143,7 +144,7 @@ def check_columns(root: exp.Expression, policy: GuardPolicy, sources: dict[int, 
             raise GuardError("row_reference", f"{snippet(name)} names a whole row, not a column")
         if listed:
             _check_listed_column(column, name, policy, sources, cache)
-    for star in root.find_all(exp.Star):
+    for star in nodes.find_all(exp.Star):
         if isinstance(star.parent, exp.Column):
             continue
         if isinstance(star.parent, exp.Select) and star in star.parent.expressions:

@@ -9,6 +9,7 @@ from typing import Final
 from sqlglot import exp
 
 from questions.guard.errors import GuardError, snippet
+from questions.guard.nodes import Nodes
 from questions.guard.policy import GuardPolicy
 
 MAX_DEPTH: Final = 200
@@ -87,10 +88,11 @@ def check_depth(root: exp.Expression) -> None:
             stack.append((child, depth + 1))
 
 
-def check_read_only_query(root: exp.Expression) -> None:
+def check_read_only_query(nodes: Nodes) -> None:
     """One read-only query (no DML, DDL, command or lock anywhere in it), with
     plain ASCII identifiers and no session variables or bind parameters."""
-    forbidden = next(iter(root.find_all(*_FORBIDDEN_NODES)), None)
+    root = nodes.root
+    forbidden = next(iter(nodes.find_all(*_FORBIDDEN_NODES)), None)
     if forbidden is not None:
         what = "SELECT ... INTO" if isinstance(forbidden, exp.Into) else forbidden.key.upper()
         raise GuardError("not_read_only", f"only read-only queries may run, not {what}")
@@ -98,12 +100,12 @@ def check_read_only_query(root: exp.Expression) -> None:
         raise GuardError(
             "not_a_query", f"only SELECT queries may run, not {snippet(root.key.upper())}"
         )
-    for identifier in root.find_all(exp.Identifier):
+    for identifier in nodes.find_all(exp.Identifier):
         if not str(identifier.this).isascii():
             raise GuardError(
                 "syntax_not_allowed", f"identifier {snippet(identifier.name)} is not plain ASCII"
             )
-    variable = next(iter(root.find_all(*_VARIABLE_NODES)), None)
+    variable = next(iter(nodes.find_all(*_VARIABLE_NODES)), None)
     if variable is not None:
         raise GuardError(
             "syntax_not_allowed", "session variables and bind parameters are not allowed"
@@ -118,8 +120,8 @@ def function_names(node: exp.Func) -> set[str]:
     return {type(node).key.lower(), *(n.lower() for n in type(node).sql_names())}
 
 
-def check_functions(root: exp.Expression, policy: GuardPolicy) -> None:
-    for func in root.find_all(exp.Func):
+def check_functions(nodes: Nodes, policy: GuardPolicy) -> None:
+    for func in nodes.find_all(exp.Func):
         if isinstance(func, _SYNTAX_FUNCS):
             continue
         names = function_names(func)
@@ -130,19 +132,19 @@ def check_functions(root: exp.Expression, policy: GuardPolicy) -> None:
             )
 
 
-def check_time_travel(root: exp.Expression) -> None:
+def check_time_travel(nodes: Nodes) -> None:
     """No ``AT``/``BEFORE``/``CHANGES`` clause, nor a table version."""
     kinds = tuple(
         cls
         for cls in (getattr(exp, n, None) for n in ("HistoricalData", "Changes", "Version"))
         if isinstance(cls, type)
     )
-    found = next(iter(root.find_all(*kinds)), None) if kinds else None
+    found = next(iter(nodes.find_all(*kinds)), None) if kinds else None
     if found is None:
         found = next(
             (
                 t
-                for t in root.find_all(exp.Table)
+                for t in nodes.find_all(exp.Table)
                 if any(t.args.get(k) is not None for k in ("when", "changes", "version"))
             ),
             None,

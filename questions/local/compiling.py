@@ -1,7 +1,11 @@
 """From an interpretation to SQL: MetricFlow compiles each query *shape*
 once (metrics, group by, the dimensions filtered and how many values, order,
-limit); filter values and dates enter the cached SQL as placeholders and are
-bound as escaped string literals in sqlglot's tree of the statement.
+limit); filter values and dates enter the cached SQL as placeholder literals
+(``'__qv0_0__'``) and are bound as string literals rendered by sqlglot.
+
+The cached template is MetricFlow's own text: the guard parses and renders
+each statement shape anyway (and what runs is its rendering), so the template
+is not parsed here too.
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ class ShapeCompiler:
         self._lock = threading.Lock()
         self._compile_lock = threading.Lock()
 
+    @property
+    def compiled(self) -> int:
+        """How many shapes are cached (each one MetricFlow compile)."""
+        with self._lock:
+            return len(self._cache)
+
     def compile(self, interpretation: Interpretation, period_grain: str = "day") -> str:
         """The SQL of ``interpretation``; ``period_grain`` ``month`` compares
         whole months (the period's first days of the month)."""
@@ -73,7 +83,7 @@ class ShapeCompiler:
             template = self._cache.get(shape)
         if template is None:
             with self._compile_lock:  # MetricFlow's engine is not made for threads
-                template = canonical(self._compile_shape(shape), self.dialect)
+                template = self._compile_shape(shape)
             with self._lock:
                 self._cache[shape] = template
         values: dict[str, str] = {}
@@ -111,16 +121,9 @@ class ShapeCompiler:
         )
 
 
-#: A placeholder literal as :func:`canonical` renders it.
+#: A placeholder literal, as the where filters give it to MetricFlow and as
+#: MetricFlow and sqlglot render it.
 PLACEHOLDER = re.compile(r"'(__[a-z]*q(?:v\d+_\d+|start|end)__)'")
-
-
-def canonical(sql: str, dialect: str) -> str:
-    """``sql`` as sqlglot renders it in ``dialect``: placeholders are then
-    exactly ``'__qv0_0__'``, so binding is a lookup, not a parse."""
-    import sqlglot
-
-    return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect)
 
 
 def rename_placeholders(
@@ -133,9 +136,9 @@ def rename_placeholders(
 
 
 def bind_literals(template: str, values: Mapping[str, str], dialect: str) -> str:
-    """``template`` (SQL rendered by :func:`canonical`) with each placeholder
-    literal ``'__qv0_0__'`` (a key of ``values``) replaced by a string literal
-    holding its value, rendered by sqlglot for ``dialect``.
+    """``template`` (MetricFlow's SQL, or the guard's rendering of it) with
+    each placeholder literal ``'__qv0_0__'`` (a key of ``values``) replaced by
+    a string literal holding its value, rendered by sqlglot for ``dialect``.
 
     The replacement is one pass over the template (a value that looks like a
     placeholder is never replaced again), and each literal is sqlglot's own

@@ -23,7 +23,12 @@ from questions.semantic.manifest import (
     retarget_relations,
     validate_semantic_manifest,
 )
-from questions.semantic.rendering import RenderOnlySqlClient, share_filter_templates
+from questions.semantic.rendering import (
+    RenderOnlySqlClient,
+    compile_constant_templates_once,
+    count_ids_in_place,
+    share_filter_templates,
+)
 
 if TYPE_CHECKING:
     from metricflow.engine.metricflow_engine import MetricFlowEngine
@@ -174,6 +179,8 @@ class SemanticLayer:
         }
         self._engines: dict[Dialect, MetricFlowEngine] = {}
         share_filter_templates()
+        compile_constant_templates_once()
+        count_ids_in_place()
         self._manifest = self._semantic_manifest("duckdb")
         self._engine("duckdb")
 

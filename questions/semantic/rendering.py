@@ -115,3 +115,79 @@ def share_filter_templates() -> None:
         current = getattr(module, "SandboxedEnvironment", None)
         if current is SandboxedEnvironment:
             module.SandboxedEnvironment = shared  # type: ignore[attr-defined]
+
+
+def count_ids_in_place() -> None:
+    """Give MetricFlow's sequential ids (node ids, ``subq_N`` aliases) an O(1) counter.
+
+    MetricFlow keeps the next number of each id prefix in an immutable state
+    and, for every id it hands out (a few hundred per query: one per plan node
+    and SQL expression), copies all the prefixes' counters into a new state: a
+    third of a compile. Here the first id drawn from a state makes a fresh
+    state owned by the current context (the same numbers), whose counters are
+    then updated in place. The ids are the same numbers in the same order, so
+    the SQL is the same; ``reset`` and ``id_number_space`` still start from the
+    values they are given (they push or put new states). A context copied while
+    it holds such a state draws from the same counters, so its ids stay unique.
+    """
+    from metricflow_semantics.dag import sequential_id as ids
+
+    generator = ids.SequentialIdGenerator
+    if getattr(generator.create_next_id, "counts_in_place", False):
+        return
+    stack, state_type = ids._IdGenerationStateStack, ids._IdGenerationState
+
+    def create_next_id(cls: type, id_prefix: Any) -> Any:
+        state = stack.get_current_state()
+        counters = state.__dict__.get("_counters_in_place")
+        if counters is None:
+            counters = dict(state.prefix_to_next_value)
+            state = state_type.create(default_start_value=state.default_start_value)
+            state.__dict__["_counters_in_place"] = counters
+            # What MetricFlow reads the counters through (a cached property).
+            state.__dict__["prefix_to_next_value"] = counters
+            stack.replace_current_state(state)
+        next_index = counters.get(id_prefix) or state.default_start_value
+        counters[id_prefix] = next_index + 1
+        return ids.SequentialId(id_prefix=id_prefix, index=next_index)
+
+    create_next_id.counts_in_place = True  # type: ignore[attr-defined]
+    create_next_id.metricflows = generator.__dict__["create_next_id"]  # type: ignore[attr-defined]
+    generator.create_next_id = classmethod(create_next_id)  # type: ignore[assignment,method-assign]
+
+
+class _ConstantTemplates:
+    """``jinja2`` as a module sees it, except that ``Template(source)`` of a
+    source seen before is the template compiled then (rendering is reentrant)."""
+
+    def __init__(self, jinja2: Any) -> None:
+        from functools import lru_cache
+
+        self._jinja2 = jinja2
+        self._compiled = lru_cache(maxsize=256)(jinja2.Template)
+
+    def Template(self, source: Any, *args: Any, **kwargs: Any) -> Any:  # jinja2's name
+        if args or kwargs or not isinstance(source, str):
+            return self._jinja2.Template(source, *args, **kwargs)
+        return self._compiled(source)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jinja2, name)
+
+
+def compile_constant_templates_once() -> None:
+    """MetricFlow's SQL expression renderer builds a ``jinja2.Template`` from
+    the same constant text for every long ``AND``/``OR`` argument it renders
+    (a few per query, each compiled from scratch: a Jinja parse and a Python
+    ``compile``); the renderer's module gets a ``jinja2`` whose ``Template``
+    remembers what it compiled."""
+    import importlib
+
+    import jinja2
+
+    try:
+        module = importlib.import_module("metricflow.sql.render.expr_renderer")
+    except ImportError:
+        return
+    if getattr(module, "jinja2", None) is jinja2:
+        module.jinja2 = _ConstantTemplates(jinja2)  # type: ignore[attr-defined]

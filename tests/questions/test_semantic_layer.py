@@ -405,3 +405,71 @@ def test_relations_are_prefixed_once() -> None:
     names = [m["node_relation"]["relation_name"] for m in once["semantic_models"]]
     assert names and all(n.startswith("CI.ci_run_") for n in names), names
     assert [m["node_relation"]["relation_name"] for m in twice["semantic_models"]] == names
+
+
+def _metricflows_own_ids_and_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MetricFlow as it comes: its id generator and its jinja2 (undoing
+    :func:`count_ids_in_place` and :func:`compile_constant_templates_once`)."""
+    import jinja2
+    from metricflow.sql.render import expr_renderer
+    from metricflow_semantics.dag.sequential_id import SequentialIdGenerator
+
+    ours = SequentialIdGenerator.create_next_id.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(SequentialIdGenerator, "create_next_id", ours.metricflows)
+    monkeypatch.setattr(expr_renderer, "jinja2", jinja2)
+
+
+def test_ids_counted_in_place_are_metricflows_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from metricflow_semantics.dag.id_prefix import StaticIdPrefix
+    from metricflow_semantics.dag.sequential_id import SequentialIdGenerator
+
+    from questions.semantic.rendering import count_ids_in_place
+
+    count_ids_in_place()
+
+    def numbers() -> list[str]:
+        ids = SequentialIdGenerator
+        sub, cte = StaticIdPrefix.SUB_QUERY, StaticIdPrefix.CTE
+        SequentialIdGenerator.reset(7)
+        drawn = [ids.create_next_id(sub), ids.create_next_id(sub), ids.create_next_id(cte)]
+        with SequentialIdGenerator.id_number_space(100):
+            drawn += [ids.create_next_id(sub), ids.create_next_id(cte)]
+        drawn += [ids.create_next_id(sub), ids.create_next_id(cte)]
+        SequentialIdGenerator.reset(0)
+        drawn += [ids.create_next_id(sub), ids.create_next_id(sub)]
+        return [d.str_value for d in drawn]
+
+    ours = numbers()
+    with monkeypatch.context() as patched:
+        _metricflows_own_ids_and_templates(patched)
+        theirs = numbers()
+    assert ours == theirs
+    assert ours[:3] == ["subq_7", "subq_8", "cte_7"] and ours[3:5] == ["subq_100", "cte_100"]
+    assert ours[5:7] == ["subq_9", "cte_8"]
+
+
+def test_compile_shortcuts_give_metricflows_own_sql(
+    layer: SemanticLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ids counted in place and the Jinja templates compiled once change
+    how fast MetricFlow writes SQL, not the SQL it writes."""
+    queries: list[dict[str, Any]] = [
+        {"metrics": ["revenue", "orders"], "group_by": ["metric_time__month", "customer__region"]},
+        {
+            "metrics": ["return_rate", "cancellation_rate"],
+            "group_by": ["order__channel"],
+            "where": ["{{ Dimension('customer__region') }} IN ('EMEA', 'APAC')"],
+            "order_by": ["-return_rate"],
+            "limit": 3,
+        },
+        {"metrics": ["target_attainment"], "group_by": ["sales_region", "metric_time__month"]},
+        {"metrics": ["average_order_value", "active_customers"], "group_by": ["order__channel"]},
+    ]
+    ours = [layer.compile(**query) for query in queries]
+    with monkeypatch.context() as patched:
+        _metricflows_own_ids_and_templates(patched)
+        fresh = SemanticLayer(layer.raw_manifest)  # MetricFlow's engine, built by its own code
+        _metricflows_own_ids_and_templates(patched)
+        theirs = [fresh.compile(**query) for query in queries]
+    assert ours == theirs
+    assert all("subq_" in sql or "cte" in sql.lower() for sql in ours)
