@@ -296,6 +296,11 @@ def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -
     profiles.write_text((PROJECT_ROOT / "profiles.yml.example").read_text())
     seen = {build_inputs.project_fingerprint(profiles, root)}
     assert build_inputs.project_fingerprint(profiles, root) in seen  # stable
+    # The same profiles file elsewhere (a copied home) is the same input.
+    moved = tmp_path / "elsewhere" / "profiles.yml"
+    moved.parent.mkdir()
+    shutil.copy(profiles, moved)
+    assert build_inputs.project_fingerprint(moved, root) in seen
     model = next((root / "dbt_project" / "models" / "reporting").glob("rpt_*.sql"))
     macro = next((root / "dbt_project" / "macros").rglob("*.sql"))
     seed = next((root / "dbt_project" / "seeds").glob("*.csv"))
