@@ -160,11 +160,18 @@ def _project_paths(root: Path) -> Iterable[Path]:
 
 
 def project_fingerprint(profiles_file: Path, root: Path = PROJECT_ROOT) -> str:
-    """A hash of the dbt project's files, the profiles file and dbt's version."""
+    """A hash of the dbt project's files, the profiles file and dbt's version.
+
+    The project's files count by their path in the project and their bytes;
+    the profiles file by its bytes only (under a fixed name): it lives in
+    ``ANALYTICS_HOME`` (or ``DBT_PROFILES_DIR``), and its folder is not an
+    input of dbt, so a copy of the whole home elsewhere (a restored backup,
+    the test suite's shared warehouses) is not news.
+    """
     digest = hashlib.sha256()
     for path in [*_project_paths(root), profiles_file]:
-        name = path.relative_to(root) if path.is_relative_to(root) else path
-        digest.update(str(name).encode() + b"\0")
+        name = "<profiles.yml>" if path == profiles_file else str(path.relative_to(root))
+        digest.update(name.encode() + b"\0")
         try:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         except OSError:

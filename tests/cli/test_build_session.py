@@ -3,7 +3,10 @@ and unit tests only when asked, and the one-line failures of the driver.
 
 Real ``analytics`` commands, real dbt, real DuckDB files. A home goes
 through a sequence of builds (each step depends on the record the one
-before left), so each sequence is one test.
+before left), so each sequence is one test. Both sequences start from the
+same first build (generate, then ``analytics build``): it is made once per
+run as a shared template (``FIRST_BUILD``, :mod:`tests.warehouses`) and each
+test checks what that build said and left, in its own copy of the home.
 """
 
 from __future__ import annotations
@@ -23,12 +26,35 @@ from analytics_core.settings import PROJECT_ROOT, Settings
 from orchestration import build_inputs
 from orchestration.dbt_runner import DbtCommand, DbtInvocation, run_dbt_session
 from tests.cli.test_cli import assert_one_error_line
+from tests.warehouses import CliRunner, Recipe, Template, WarehouseTemplates, copy_home
 
-pytestmark = [pytest.mark.slow, pytest.mark.minutes(4)]
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(5)]
 
 GENERATE = ("generate", "--scale", "0.002", "--seed", "5", "--end-date", "2026-06-30")
 NOTHING_NEW = "nothing new in raw data since the build at "
 BUILT = "dbt build on local:"
+
+
+def _generate_and_build_once(home: Path, run: CliRunner) -> None:
+    run(*GENERATE, home=home, check=True)
+    run("build", home=home)  # its exit code and output are checked by the tests
+
+
+#: A home after its first build: ``GENERATE``, then ``analytics build`` (with
+#: source freshness, the default; no docs, no unit tests). Shared by the two
+#: sequences below (it was one full parse and build each, about a minute).
+FIRST_BUILD = Recipe("build-session-first-build", _generate_and_build_once)
+
+
+@pytest.fixture
+def first_build(warehouse_templates: WarehouseTemplates, analytics_home: Path) -> Template:
+    """The ``FIRST_BUILD`` template, copied into this test's ``analytics_home``;
+    ``runs[1]`` is its first build (made in the template's home)."""
+    template = warehouse_templates.get(FIRST_BUILD)
+    copy_home(template.home, analytics_home)
+    build = template.runs[1]
+    assert build.returncode == 0, build.stdout + build.stderr
+    return template
 
 
 def report_event(job: str) -> ReportJobEvent:
@@ -104,14 +130,15 @@ CHAIN_TIMEOUT = pytest.mark.timeout(2400)
 
 
 @CHAIN_TIMEOUT
-def test_nothing_new_runs_no_dbt_docs_and_force_on_request(run_analytics, analytics_home) -> None:
+def test_nothing_new_runs_no_dbt_docs_and_force_on_request(
+    run_analytics, analytics_home, first_build
+) -> None:
     settings = Settings(home=analytics_home)
-    run_analytics(*GENERATE, check=True)
 
     # 1. The first build: no docs site, no unit tests, a record of its inputs.
-    first = run_analytics("build", check=True)
+    first = first_build.runs[1]
     assert BUILT in first.stdout
-    assert f"dbt artifacts in {settings.docs_dir}" in first.stdout
+    assert f"dbt artifacts in {first_build.settings.docs_dir}" in first.stdout
     assert not (settings.docs_dir / "index.html").exists()
     assert not (settings.docs_dir / "catalog.json").exists()
     assert (settings.docs_dir / "manifest.json").is_file()
@@ -192,11 +219,13 @@ def test_nothing_new_runs_no_dbt_docs_and_force_on_request(run_analytics, analyt
 
 @CHAIN_TIMEOUT
 def test_events_raw_data_and_project_changes_build_and_failures_record_nothing(
-    run_analytics, analytics_home, tmp_path
+    run_analytics, analytics_home, tmp_path, first_build
 ) -> None:
     settings = Settings(home=analytics_home)
-    run_analytics(*GENERATE, check=True)
-    first = run_analytics("build", "--no-freshness", check=True)
+    # The first build made every view (it ran source freshness too, which
+    # changes nothing this sequence looks at).
+    first = first_build.runs[1]
+    assert BUILT in first.stdout
     assert VIEWS_KEPT not in first.stdout
     views, view_tests = views_and_their_tests(settings)
     assert views > 0 and view_tests > 0
@@ -267,6 +296,11 @@ def test_project_files_seeds_and_macros_change_the_fingerprint(tmp_path: Path) -
     profiles.write_text((PROJECT_ROOT / "profiles.yml.example").read_text())
     seen = {build_inputs.project_fingerprint(profiles, root)}
     assert build_inputs.project_fingerprint(profiles, root) in seen  # stable
+    # The same profiles file elsewhere (a copied home) is the same input.
+    moved = tmp_path / "elsewhere" / "profiles.yml"
+    moved.parent.mkdir()
+    shutil.copy(profiles, moved)
+    assert build_inputs.project_fingerprint(moved, root) in seen
     model = next((root / "dbt_project" / "models" / "reporting").glob("rpt_*.sql"))
     macro = next((root / "dbt_project" / "macros").rglob("*.sql"))
     seed = next((root / "dbt_project" / "seeds").glob("*.csv"))

@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "infra" / "check"
 HADOLINT = ROOT / ".venv" / "bin" / "hadolint"
 
+#: Four runs of checkov and hadolint: about 2 minutes on the 2-core CI machine.
+pytestmark = pytest.mark.minutes(2)
+
 BAD_TERRAFORM = """\
 resource "aws_s3_bucket" "reports" {
 bucket = "analytics-reports-example"

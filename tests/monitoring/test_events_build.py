@@ -4,8 +4,10 @@ scheduler run events -> scheduler_run_events, scheduler_runs; the rejected
 lines of each. Plus the Snowflake DDL (stage, file format, pipes), checked
 with sqlglot.
 
-One home is generated once and built twice (a second build with more
-events appends); a second home builds with no events folder at all.
+One home, a copy of the run's small warehouse (``BASE``, built without
+events), gets the events and is built twice (a second build with more events
+appends, through a full refresh); a second home builds with no events folder
+at all.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlglot import exp
 
 from analytics_core.events import LocalEventSink, ReportJobEvent, SchedulerRunEvent
 from analytics_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import SMALL_WAREHOUSE_ARGS, VENV_BIN, run_cli
+from tests.conftest import VENV_BIN, run_cli
+from tests.warehouses import BASE, WarehouseTemplates
 
 pytestmark = [pytest.mark.slow, pytest.mark.minutes(3)]
 
@@ -68,11 +71,24 @@ def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A home with events (valid, re-delivered, malformed), built once."""
-    home = tmp_path_factory.mktemp("report-events")
-    run_cli("generate", *SMALL_WAREHOUSE_ARGS, home=home, check=True)
-    settings = Settings(home=home)
+def built(
+    warehouse_templates: WarehouseTemplates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A home with events (valid, re-delivered, malformed), built once.
+
+    The home is a copy of the run's ``BASE`` warehouse (generated with
+    ``SMALL_WAREHOUSE_ARGS`` and built, with no events folder): its event
+    landing tables are empty, so the build here loads every event line, as
+    a first build would, and runs the event models on them. It saves this
+    module a generation and a full parse and build of its own (about 50 s);
+    the full-refresh path of the same models is
+    ``test_second_build_appends_new_events_only``'s.
+    """
+    settings = warehouse_templates.copy(BASE, tmp_path_factory.mktemp("report-events") / "home")
+    home = settings.home_dir
+    assert not settings.events_dir.exists(), "BASE is built without events"
+    for table in ("report_job_events", "scheduler_run_events"):
+        assert query(settings, f"select count(*) from monitoring_raw.{table}") == [(0,)], table
     sink = LocalEventSink(settings.events_dir)
     duplicate = ev("j1", "succeeded", 10, duration_ms=9000)
     sink.write(
@@ -314,6 +330,9 @@ def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
 def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) -> None:
     home = tmp_path / "no-events"
     shutil.copytree(built["settings"].state_dir, home / "state")
+    # dbt's folder too, for its saved parse of the project (a fresh folder
+    # costs a full parse, about 15 s; what this test is about is the state).
+    shutil.copytree(built["settings"].dbt_dir, home / "dbt", symlinks=True)
     settings = Settings(home=home)
     shutil.rmtree(home / "state" / "build", ignore_errors=True)
     # a fresh warehouse state: raw data only, no report event tables
@@ -337,7 +356,15 @@ def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) 
 # --- Snowflake DDL ---------------------------------------------------------------
 
 
-def render_ddl(env: dict[str, str], tmp_path: Path, **args: str) -> str:
+@pytest.fixture(scope="module")
+def ddl_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dbt's target folder for the module's ``run-operation`` calls: they
+    share its saved parse of the project (each would otherwise parse it all,
+    about 15 s). Each call keeps its own log folder."""
+    return tmp_path_factory.mktemp("ddl-target")
+
+
+def render_ddl(env: dict[str, str], tmp_path: Path, target: Path, **args: str) -> str:
     import subprocess
 
     profiles = tmp_path / "profiles"
@@ -354,7 +381,7 @@ def render_ddl(env: dict[str, str], tmp_path: Path, **args: str) -> str:
             "--profiles-dir",
             str(profiles),
             "--target-path",
-            str(tmp_path / "target"),
+            str(target),
             "--log-path",
             str(tmp_path / "logs"),
             "--quiet",
@@ -371,7 +398,7 @@ def render_ddl(env: dict[str, str], tmp_path: Path, **args: str) -> str:
     return proc.stdout + proc.stderr if proc.returncode else proc.stdout
 
 
-def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path) -> None:
+def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path, ddl_target: Path) -> None:
     import os
 
     env = {
@@ -379,7 +406,9 @@ def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path) -> None:
         "DBT_SCHEMA_PREFIX": "dev_ann",
         "SNOWFLAKE_PORT": "1",
     }
-    sql = render_ddl(env, tmp_path, storage_integration="events_s3", s3_url="s3://acme-events/prod")
+    sql = render_ddl(
+        env, tmp_path, ddl_target, storage_integration="events_s3", s3_url="s3://acme-events/prod"
+    )
     statements = [s.strip() for s in sql.split(";") if s.strip()]
     assert len(statements) == 7, sql
     assert not re.search(r"\bgrant\b", sql, re.IGNORECASE)
@@ -430,11 +459,13 @@ def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path) -> None:
     ],
     ids=["integration", "url-injection", "not-s3"],
 )
-def test_snowflake_ddl_rejects_hostile_arguments(tmp_path: Path, args: dict[str, str]) -> None:
+def test_snowflake_ddl_rejects_hostile_arguments(
+    tmp_path: Path, ddl_target: Path, args: dict[str, str]
+) -> None:
     import os
 
     env = {**os.environ, "SNOWFLAKE_PORT": "1"}
-    output = render_ddl(env, tmp_path, **args)
+    output = render_ddl(env, tmp_path, ddl_target, **args)
     assert "create pipe" not in output
     log = (tmp_path / "logs" / "dbt.log").read_text()
     assert re.search(r"(storage_integration|s3_url) must", log), log[-2000:]

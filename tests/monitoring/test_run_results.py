@@ -37,7 +37,7 @@ import pytest
 from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import emulator_connection, run_cli
 
-pytestmark = [pytest.mark.slow, pytest.mark.minutes(2)]
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(3)]
 
 DBT = Path(sys.executable).parent / "dbt"
 MACROS = PROJECT_ROOT / "dbt_project" / "macros"

@@ -39,7 +39,7 @@ from analytics_core.settings import ReportServiceSettings, Settings
 from report_service.app import ReportService, create_app
 from report_service.models import FORMATS, Job, utcnow
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.minutes(2)]
 
 KEY = "fuzz-key-0123456789"
 CHECKS = [

@@ -23,7 +23,7 @@ from tests.conftest import VENV_BIN, analytics_env, emulator_connection, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.minutes(2)]
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(3)]
 
 GENERATE = ("generate", "--scale", "0.003", "--seed", "3", "--end-date", "2026-02-28")
 QUERY = """

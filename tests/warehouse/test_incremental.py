@@ -19,7 +19,7 @@ from analytics_core.settings import Settings
 from tests.conftest import run_cli
 from tests.warehouses import BASE, WarehouseTemplates
 
-pytestmark = [pytest.mark.slow, pytest.mark.minutes(5)]
+pytestmark = [pytest.mark.slow, pytest.mark.minutes(6)]
 
 # Relations compared between an incremental and a full-refresh build. Audit
 # columns that record *when* a run happened are left out, and so are the
