@@ -162,7 +162,12 @@ class LocalQuestionEngine:
         Nothing is cached under a question's shape. A failed compile here only
         costs that time back, so it is logged, not raised."""
         for metric in sorted(self.vocabulary.askable_metrics):
-            self.supported_group_bys([metric])
+            try:
+                self.supported_group_bys([metric])
+            except Exception as exc:
+                # A metric MetricFlow cannot list group-bys for fails its own
+                # questions with the real error; the engine still opens.
+                logger.warning("warm-up: group-bys of %s: %s", metric, error_line(exc))
         metrics = [m.name for m in self.layer.metrics() if m.type == "simple"]
         if not metrics:
             return
