@@ -97,7 +97,7 @@ AGAINST_PLAN_WORDS = """
 #: ("how many customers did we acquire"); fillers otherwise.
 _ACQUIRING = """
     acquire acquired acquiring win won onboard onboarded attract attracted sign signed
-    recruit recruited open opened
+    recruit recruited open opened acquisition acquisitions
 """
 ACQUIRING = frozenset(_ACQUIRING.split())
 STOPWORDS = frozenset(_STOPWORDS.split()) | frozenset(AGAINST_PLAN_WORDS.split()) | ACQUIRING
@@ -148,7 +148,7 @@ PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bdivided\s+by\b"), "per"),
 )
 #: Words skipped between a negation cue and the value it negates.
-SKIPPED = frozenset({"the", "any", "all", "our", "of"})
+SKIPPED = frozenset({"the", "any", "all", "our", "of", "from", "in", "through", "via", "on", "by"})
 
 # Requests the platform will not do, checked before anything else. A verb that
 # changes data counts when it is an order (the question starts with it), when

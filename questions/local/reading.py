@@ -173,16 +173,14 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
         if index in used:
             continue
         previous = tokens[index - 1].stem if index else ""
-        if (
-            grain
-            and previous in _OWN_TIME
-            and index > 1
-            and tokens[index - 2].stem in {"by", "per", "each"}
-        ):
+        own = index - 1
+        while own >= 0 and index - own <= 2 and tokens[own].stem in _OWN_TIME:
+            own -= 1
+        if grain and own < index - 1 and own >= 0 and tokens[own].stem in {"by", "per", "each"}:
             # "new customers by acquisition month", "orders by order month": the
             # metric's own time (metric_time is each metric's date).
             reading.grain = grain
-            used.update({index - 2, index - 1, index})
+            used.update(range(own, index + 1))
         elif grain and (
             previous in {"by", "per", "each", "every"}
             or (previous == "and" and _listed_after_by(tokens, index))
@@ -212,7 +210,9 @@ def _cycle(tokens: Sequence[Token], index: int) -> int | None:
 
 
 #: Words naming a metric's own date before a grain ("by acquisition month").
-_OWN_TIME = frozenset({"acquisition", "order", "purchase", "signup", "calendar", "sale", "sales"})
+_OWN_TIME = frozenset(
+    {"acquisition", "order", "purchase", "signup", "calendar", "sale", "sales", "first"}
+)
 
 #: Words a question may slice "by" that carry no meaning here: a slice the
 #: engine does not have ("revenue by currency": all money is USD).

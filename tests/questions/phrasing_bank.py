@@ -24,10 +24,12 @@ from tests.questions.language_bank import (
     CHANNEL,
     COUNTRY,
     COUNTRY_CODE,
+    DAY,
     IN,
     JUN15,
     MONTH,
     NO_UNKNOWN,
+    NOT_IN,
     PRODUCT,
     RATIO,
     REGION,
@@ -695,6 +697,34 @@ _DIMENSIONS += [
         kind="unknown",
         mentions=("europe",),
         note="EMEA holds more than Europe: not a synonym",
+    ),
+]
+
+_DIMENSIONS += [
+    ask(
+        "new customers by first order date last month",
+        JUN15,
+        ["new_customers"],
+        kind="dimension",
+        by=(DAY,),
+        period=_LAST_MONTH,
+        note="new customers' time is their first order date",
+    ),
+    ask(
+        "customers by acquisition date in 2025",
+        JUN15,
+        ["new_customers"],
+        kind="dimension",
+        by=(DAY,),
+        period=_Y2025,
+    ),
+    ask(
+        "orders not from the web in 2025",
+        JUN15,
+        ["orders"],
+        kind="dimension",
+        where=(NOT_IN(CHANNEL, "web"),),
+        period=_Y2025,
     ),
 ]
 
