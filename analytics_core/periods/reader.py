@@ -378,4 +378,7 @@ def resolve_phrase(text: str, as_of: datetime.date) -> Period:
         raise PeriodError("it is relative to another period; name the period itself")
     if one.period.start is None and one.period.end is None:
         raise PeriodError("it is in the future and has no dates yet")
+    if one.future:
+        # "next month" has dates, but a report of a period to come has no data.
+        raise PeriodError("it is in the future")
     return one.period

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,8 +40,6 @@ from questions.answers import (
     Comparison,
     Filter,
     Interpretation,
-    OrderBy,
-    Period,
     Turn,
     had_invisibles,
     prepare_question,
@@ -61,16 +58,19 @@ from questions.local.opening import (
     read_values,
 )
 from questions.local.reading import Reading, is_follow_up, read_question, refine
-from questions.local.vocabulary import Vocabulary, build_vocabulary, normalize, question_dimensions
+from questions.local.shaping import (
+    _for_targets,
+    _future_message,
+    _ordering,
+    _trend_grain,
+)
+from questions.local.vocabulary import build_vocabulary, normalize, question_dimensions
 from questions.local.wording import Wording, error_line, join
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
 ENGINE_NAME = "local"
 
 logger = logging.getLogger(__name__)
-
-#: Rows shown for "top products" without a number.
-DEFAULT_TOP_N = 10
 
 
 class LocalQuestionEngine:
@@ -594,84 +594,3 @@ class LocalQuestionEngine:
             explanation=why,
             suggestions=self.words.suggestions(reading, supported, metrics),
         )
-
-
-def _future_message(period: Period, as_of: datetime.date) -> str:
-    return (
-        f"“{period.label}” is in the future (as of {as_of}); forecasts are not something"
-        " this engine does. Ask about a past period (targets, being plans, can be asked"
-        " for any month the targets cover)."
-    )
-
-
-def _for_targets(
-    vocabulary: Vocabulary,
-    metrics: list[str],
-    group_by: list[str],
-    filters: dict[tuple[str, str], list[str]],
-) -> tuple[list[str], list[str], dict[tuple[str, str], list[str]]]:
-    """With a target metric: revenue and region as their region-keyed stand-ins
-    (``meta.stands_for``). "Revenue vs target" (a stand-in and a target ratio)
-    shows the targets themselves (the target metrics that are not ratios)
-    between them."""
-    swaps = vocabulary.stand_ins
-    metrics = dedupe(swaps.get(m, m) for m in metrics)
-    group_by = dedupe(swaps.get(g, g) for g in group_by)
-    filters = {(swaps.get(d, d), op): vs for (d, op), vs in filters.items()}
-    targets = set(vocabulary.target_metrics)
-    ratios = [m for m in metrics if m in targets and m in vocabulary.ratio_metrics]
-    if ratios and set(swaps.values()) & set(metrics):
-        at = metrics.index(ratios[0])
-        for target in vocabulary.target_metrics:
-            if target not in metrics and target not in vocabulary.ratio_metrics:
-                metrics.insert(at, target)
-                at += 1
-    return metrics, group_by, filters
-
-
-def _ordering(
-    question: str,
-    reading: Reading,
-    metrics: Sequence[str],
-    group_by: Sequence[str],
-    stand_ins: Mapping[str, str],
-) -> tuple[list[OrderBy], int | None]:
-    """Order and limit: a top/bottom N by its metric, else by time, else the
-    first metric's largest slices first."""
-    time_group = next((g for g in group_by if g.startswith("metric_time__")), None)
-    if reading.top is not None:
-        descending, n = reading.top
-        rank = reading.rank_metric or metrics[0]
-        rank = rank if rank in metrics else metrics[0]
-        rank = stand_ins.get(rank, rank)
-        categorical = [g for g in group_by if not g.startswith("metric_time")]
-        if categorical or time_group:
-            return [OrderBy(rank, descending)], n or (
-                1 if _singular_question(question, reading, categorical) else DEFAULT_TOP_N
-            )
-        return [], None
-    if time_group:
-        return [OrderBy(time_group, False)], None
-    if group_by:
-        return [OrderBy(metrics[0], True)], None
-    return [], None
-
-
-def _trend_grain(period: Period | None) -> str:
-    if period is None or period.start is None or period.end is None:
-        return "month"
-    days = (period.end - period.start).days + 1
-    return "day" if days <= 31 else "week" if days <= 92 else "month"
-
-
-def _singular_question(question: str, reading: Reading, grouped: Sequence[str]) -> bool:
-    """ "Which region had the highest revenue?", "the best performing region":
-    one row; "top selling products": the default number. The noun of the slice
-    says which, when the question names one."""
-    named = [reading.plural[g] for g in grouped if g in reading.plural]
-    if named:
-        return not any(named)
-    text = normalize(question)
-    return bool(re.search(r"\b(which|what)\b", text)) and not re.search(
-        r"\b(which|what) \w+s\b", text
-    )
