@@ -49,6 +49,7 @@ from analytics_core.periods.days import (
     _YEAR_SUFFIX,
     _Candidate,
     _dated,
+    _day_in_year,
     _month_number,
     _number,
     _rx,
@@ -417,13 +418,7 @@ def _word_day(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate
     groups = match.groups()
     year = _suffix_year(groups[-2], groups[-1], as_of)
 
-    def in_year(y: int) -> Period:
-        try:
-            return day_period(datetime.date(y, month, day))
-        except ValueError as exc:
-            raise PeriodError(f"{match.group(0)} is not a calendar date") from exc
-
-    yield _dated(match, as_of, in_year, year, form="day")
+    yield _dated(match, as_of, _day_in_year(month, day, match.group(0)), year, "day")
 
 
 _CALENDAR_YEAR = _rx(
