@@ -12,18 +12,29 @@ and adds the derived columns, in SQL, so the warehouse does the arithmetic:
   their filters), joined on what is left, with ``m__share``;
 - ``ratio``: the query with ``numerator__per__denominator``.
 
+:func:`compile_targets_to_date` joins two sides of another kind: actuals over
+the exact dates asked and monthly targets over the whole months those dates
+fall in (a period to date), with each target ratio the semantic layer defines
+as the actual side's numerator over the target side's denominator.
+
 Column names come from the semantic layer (metric and group-by names), never
 from the question's text.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from questions.answers import Interpretation, Period
 from questions.local.comparing import month_offset
 from questions.local.compiling import QuestionError, ShapeCompiler, rename_placeholders
+
+if TYPE_CHECKING:
+    from questions.local.vocabulary import Vocabulary
 
 _TIME = "metric_time__"
 #: Whole months each time grain needs an offset to be made of.
@@ -61,6 +72,96 @@ def compile_compared(
             raise QuestionError("a period comparison needs a base period; this is a bug")
         body, values = _period(compiler, plain, compare.base, grain)
     return body + _ordering(interpretation), values
+
+
+def compile_interpretation(
+    compiler: ShapeCompiler, interpretation: Interpretation, vocabulary: Vocabulary
+) -> tuple[str, dict[str, str]]:
+    """The SQL template of any interpretation and its values: with a target
+    metric, targets by whole months (and actuals by the dates asked, when the
+    period cuts a month); with a ``compare``, the sides joined."""
+    monthly = bool(set(vocabulary.target_metrics) & set(interpretation.metrics))
+    grain = "month" if monthly else "day"
+    if interpretation.compare is not None:
+        return compile_compared(compiler, interpretation, grain)
+    if monthly and partial_months(interpretation.period):
+        split = compile_targets_to_date(compiler, interpretation, vocabulary)
+        if split is not None:
+            return split
+    return compiler.template(interpretation, grain)
+
+
+def target_months_note(period: Period, metrics: Sequence[str], vocabulary: Vocabulary) -> str:
+    """What a target question's period means (the note of its answer)."""
+    if not set(metrics) <= vocabulary.plan_metrics and partial_months(period):
+        return (
+            "targets are monthly: the actuals of the dates asked are set against the"
+            " targets of the whole months they fall in"
+        )
+    return "targets are monthly, so whole months are compared"
+
+
+def partial_months(period: Period | None) -> bool:
+    """Whether ``period`` starts or ends inside a month (a period to date, a
+    span of days): targets, being monthly, cover more than its dates."""
+    if period is None or period.start is None or period.end is None:
+        return False
+    after_end = period.end + datetime.timedelta(days=1)
+    return period.start.day != 1 or after_end.day != 1
+
+
+def compile_targets_to_date(
+    compiler: ShapeCompiler,
+    interpretation: Interpretation,
+    vocabulary: Vocabulary,
+) -> tuple[str, dict[str, str]] | None:
+    """Actuals cut at the period's own dates against the targets of its whole
+    months: the vocabulary's plan metrics are targets themselves, and each
+    target ratio is its (actual) numerator over its (plan) denominator. None
+    when there is nothing to split (only plans, or only actuals)."""
+    metrics = interpretation.metrics
+    plans = vocabulary.plan_metrics
+    ratios = {
+        name: pair for pair, name in vocabulary.ratios.items() if name in vocabulary.target_metrics
+    }
+    actuals: list[str] = []
+    targets: list[str] = []
+    for metric in metrics:
+        if metric in ratios:
+            parts = [(ratios[metric][0], actuals), (ratios[metric][1], targets)]
+        else:
+            parts = [(metric, targets if metric in plans else actuals)]
+        for name, side in parts:
+            if name not in side:
+                side.append(name)
+    if not actuals or not targets:
+        return None
+    for name in [*actuals, *targets, *interpretation.group_by]:
+        if not _NAME.fullmatch(name):
+            raise QuestionError(f"{name!r} is not a semantic-layer name; this is a bug")
+    plain = replace(interpretation, compare=None, order_by=(), limit=None)
+    actual_sql, values = compiler.template(replace(plain, metrics=tuple(actuals)), "day")
+    target_sql, target_values = rename_placeholders(
+        *compiler.template(replace(plain, metrics=tuple(targets)), "month"), "p"
+    )
+    keys = interpretation.group_by
+    columns = [f"coalesce(a.{k}, p.{k}) as {k}" for k in keys]
+    for metric in metrics:
+        if metric in ratios:
+            numerator, denominator = ratios[metric]
+            columns.append(f"a.{numerator} / nullif(p.{denominator}, 0) as {metric}")
+        else:
+            columns.append(f"{'p' if metric in targets else 'a'}.{metric} as {metric}")
+    join = (
+        "full outer join ("
+        + target_sql
+        + ") as p on "
+        + " and ".join(f"a.{k} is not distinct from p.{k}" for k in keys)
+        if keys
+        else "cross join (" + target_sql + ") as p"
+    )
+    sql = f"select {', '.join(columns)} from ({actual_sql}) as a {join}"  # noqa: S608
+    return sql + _ordering(interpretation), {**values, **target_values}
 
 
 def _share(

@@ -45,7 +45,7 @@ from questions.answers import (
     prepare_question,
 )
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
-from questions.local.compare_sql import compile_compared
+from questions.local.compare_sql import compile_interpretation, target_months_note
 from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
@@ -329,16 +329,12 @@ class LocalQuestionEngine:
 
     def compile(self, interpretation: Interpretation) -> str:
         """MetricFlow's SQL for ``interpretation`` (cached per shape); with a
-        target metric, the period is compared in whole months."""
+        target metric, targets are taken for whole months."""
         return bind_literals(*self.compile_template(interpretation), self.dialect)
 
     def compile_template(self, interpretation: Interpretation) -> tuple[str, dict[str, str]]:
         """The SQL template of ``interpretation`` (cached per shape) and its values."""
-        monthly = bool(set(self.vocabulary.target_metrics) & set(interpretation.metrics))
-        grain = "month" if monthly else "day"
-        if interpretation.compare is not None:
-            return compile_compared(self._compiler, interpretation, grain)
-        return self._compiler.template(interpretation, grain)
+        return compile_interpretation(self._compiler, interpretation, self.vocabulary)
 
     def describe(self, interpretation: Interpretation, reading: Reading | None = None) -> str:
         """The interpretation in words."""
@@ -454,8 +450,6 @@ class LocalQuestionEngine:
                     metrics=metrics,
                 )
         grain = reading.grain
-        if uses_targets and reading.period is not None:
-            reading.notes.append("targets are monthly, so whole months are compared")
         if grain is None and reading.trend:
             grain = _trend_grain(reading.period)
         if grain is not None and uses_targets and grain in {"day", "week"}:
@@ -496,6 +490,8 @@ class LocalQuestionEngine:
                 )
             group_by = dedupe([*of, *group_by])
             compare = Comparison("share", of=tuple(dedupe(of)))
+        if uses_targets and period is not None:
+            reading.notes.append(target_months_note(period, metrics, self.vocabulary))
         stand_ins = self.vocabulary.stand_ins if uses_targets else {}
         order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins)
         interpretation = Interpretation(

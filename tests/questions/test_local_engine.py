@@ -22,6 +22,7 @@ from questions.answers import MAX_QUESTION_CHARS, Filter, Interpretation, Period
 from questions.guard import GuardPolicy, default_policy, guard_sql
 from questions.local import LocalQuestionEngine
 from tests.conftest import ANALYTICS, analytics_env, run_cli
+from tests.questions.oracle_sql import answer_from_raw
 
 pytestmark = pytest.mark.slow
 
@@ -163,6 +164,36 @@ def test_targets_meet_revenue_by_region_and_month(engine: LocalQuestionEngine) -
             assert float(record["target_attainment"]) == pytest.approx(
                 float(record["regional_revenue"]) / float(record["target_revenue"])
             )
+
+
+def test_targets_to_date_cut_actuals_at_the_period_end(
+    engine: LocalQuestionEngine, oracle_con: duckdb.DuckDBPyConnection
+) -> None:
+    """A period that ends inside a month ("this year" on June 15): revenue up to
+    that day against the targets of the whole months it touches (January to
+    June), by region; the raw-data oracle computes both sides on its own."""
+    answer = engine.ask("revenue vs target by region this year", as_of=AS_OF)
+    assert answer.status == "answered", answer.explanation
+    assert answer.interpretation is not None
+    assert "actuals of the dates asked" in answer.explanation.lower()
+    _, expected = answer_from_raw(oracle_con, answer.interpretation.to_json())
+    want = {row[0]: row[1:] for row in expected}
+    got = {row[0]: row[1:] for row in answer.rows}
+    assert set(got) == set(want) and len(got) >= 3
+    for region, (actual, target, attainment) in got.items():
+        revenue, planned, _ = want[region]
+        assert float(actual) == pytest.approx(revenue)
+        assert float(target) == pytest.approx(planned)
+        assert float(attainment) == pytest.approx(revenue / planned)
+    # The same months' targets as a question that ends on the month's last day.
+    whole = engine.ask("target revenue by region from January to June 2026", as_of=AS_OF)
+    assert {row[0]: float(row[1]) for row in whole.rows} == {
+        region: pytest.approx(float(values[1])) for region, values in got.items()
+    }
+    # Only plans: nothing to cut, and no word about actuals.
+    plans = engine.ask("target revenue by region this year", as_of=AS_OF)
+    assert plans.status == "answered", plans.explanation
+    assert "actuals" not in plans.explanation.lower()
 
 
 @pytest.mark.parametrize(
