@@ -276,7 +276,7 @@ def _bounds(period: Period) -> tuple[datetime.date, datetime.date]:
 
 
 def _range_label(start: datetime.date, end: datetime.date) -> str:
-    return f"{start} to {end}"
+    return str(start) if start == end else f"{start} to {end}"
 
 
 def _canonical(start: datetime.date, end: datetime.date, kind: str, unit: str | None) -> Period:
@@ -357,7 +357,11 @@ def _count_units(period: Period, unit: str) -> int | None:
 
 def year_ago(period: Period) -> Period:
     """The base of "year over year": ``period`` shifted back 12 months, day for
-    day (whole months stay whole: February 2024 -> February 2023)."""
+    day (whole months stay whole: February 2024 -> February 2023); a week, or a
+    week so far, 52 weeks back, so that its days are the same weekdays (the
+    week of 2026-06-15 -> the week of 2025-06-16)."""
+    if period.kind == "week" or period.unit == "week":
+        return _shift(period, "week", 52)
     return _shift(period, "year")
 
 

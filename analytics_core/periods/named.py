@@ -36,6 +36,7 @@ from analytics_core.periods.calendar import (
     Period,
     PeriodError,
     _unit_start,
+    add_months,
     day_period,
     iso_week_start,
     year_period,
@@ -327,6 +328,104 @@ def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
     yield _dated(match, as_of, in_year, year or None)
 
 
+#: Thirds of a month: early is days 1 to 10, mid 11 to 20, late 21 to the end.
+_THIRDS = {"early": 0, "beginning": 0, "mid": 1, "middle": 1, "late": 2, "end": 2}
+_MONTH_THIRD = _rx(
+    r"\b(?:(early|mid|late)(?:-|"
+    + _S
+    + r")|the"
+    + _S
+    + r"(beginning|middle|end)"
+    + _S
+    + r"of"
+    + _S
+    + r")(?:the"
+    + _S
+    + r")?(?:(?P<rel>last|this|previous|prior)"
+    + _S
+    + r"month|(?P<month>"
+    + _MONTH
+    + r"))"
+    + _YEAR_SUFFIX
+)
+
+
+def _month_third(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    """ "Early May" (days 1-10), "mid-June" (11-20), "late April" or "the end of
+    last month" (21 to the month's end)."""
+    word = (match.group(1) or match.group(2)).lower()
+    third = _THIRDS[word]
+    rel, month_text = match.group("rel"), match.group("month")
+    groups = match.groups()
+    year_text, year_word = groups[-2], groups[-1]
+    if rel:
+        first = as_of.replace(day=1)
+        if rel.lower() != "this":
+            first = (first - ONE_DAY).replace(day=1)
+        month, year = first.month, first.year
+    else:
+        month = _month_number(month_text)
+        year = _suffix_year(year_text, year_word, as_of) or 0
+
+    def in_year(y: int) -> Period:
+        start = datetime.date(y, month, 1) + datetime.timedelta(days=10 * third)
+        end = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1) - ONE_DAY
+        if third < 2:
+            end = start + datetime.timedelta(days=9)
+        return Period(start, end, f"{('early', 'mid', 'late')[third]} {start:%B %Y}", "range")
+
+    yield _dated(match, as_of, in_year, year or None)
+
+
+# "The 12 months to May 2026", "the trailing 3 months ending March": whole
+# months that end with the month named.
+_MONTHS_TO = _rx(
+    r"\b(?:the"
+    + _S
+    + r")?(?:(?:trailing|rolling|last|past)"
+    + _S
+    + r")?(?P<count>"
+    + _NUM
+    + r")"
+    + _S
+    + r"(?P<unit>months|quarters|years)"
+    + _S
+    + r"(?:to|ending|ended|through|thru|up"
+    + _S
+    + r"to)"
+    + _S
+    + r"(?:(?:with|in)"
+    + _S
+    + r")?(?:the"
+    + _S
+    + r"end"
+    + _S
+    + r"of"
+    + _S
+    + r")?(?P<month>"
+    + _MONTH
+    + r")"
+    + _YEAR_SUFFIX
+)
+_MONTHS_IN = {"months": 1, "quarters": 3, "years": 12}
+
+
+def _months_to(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    count = _number(match.group("count"))
+    unit = match.group("unit").lower()
+    month = _month_number(match.group("month"))
+    groups = match.groups()
+    year = _suffix_year(groups[-2], groups[-1], as_of) or 0
+
+    def in_year(y: int) -> Period:
+        end = (datetime.date(y, month, 1) + datetime.timedelta(days=32)).replace(day=1)
+        start = add_months(end, -count * _MONTHS_IN[unit])
+        label = f"the {count} {unit if count > 1 else unit[:-1]} to {end - ONE_DAY:%B %Y}"
+        return Period(start, end - ONE_DAY, label, "range")
+
+    yield _dated(match, as_of, in_year, year or None)
+
+
 _FORTNIGHT = _rx(r"\b(?:the" + _S + r")?(?:last|past|previous|prior)" + _S + r"fortnight\b")
 
 
@@ -453,6 +552,8 @@ PART_RULES: tuple[
     tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
 ] = (
     (_MONTH_PART, _month_part),
+    (_MONTH_THIRD, _month_third),
+    (_MONTHS_TO, _months_to),
     (_FORTNIGHT, _fortnight),
     (_WEEKDAY_OF_WEEK, _weekday_of_week),
     (_WORD_DAY, _word_day),

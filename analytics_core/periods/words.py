@@ -137,7 +137,21 @@ _MONTH_NAME = _rx(
 #: "may" is a month only with a year or after one of these words ("may I see...").
 _MAY_CUES = re.compile(
     r"(?:\b(?:in|during|for|of|since|from|until|till|through|before|after|between"
-    r"|to|and|or|vs|versus|than|early|late|mid)\s{1,4})$",
+    r"|to|and|or|vs|versus|than|early|late|mid|did|does|was|is|were|compare|compared)"
+    r"\s{1,4})$",
+    _FLAGS,
+)
+#: ... or before one of these ("May's revenue", "May vs April", "May compared to
+#: April"), or with another month in the question ("how did May compare to April").
+_MAY_AFTER = re.compile(r"(?:'s|\s{1,4}(?:vs|versus|compared|against|than)\b)", _FLAGS)
+#: Words after a "may" that is the verb ("may I see", "may we have", "may be").
+MODAL_MAY_FOLLOWERS = frozenset(
+    {"i", "we", "you", "they", "it", "he", "she", "be", "have", "not", "also", "still"}
+    | {"see", "get", "show", "ask", "know"}
+)
+_OTHER_MONTH = re.compile(
+    r"\b(?!may\b)(?:january|february|march|april|june|july|august|september|october"
+    r"|november|december)\b",
     _FLAGS,
 )
 
@@ -147,7 +161,18 @@ def _month_name(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
     relative, word = match.group(1), match.group(2)
     year = _suffix_year(match.group(3), match.group(4), as_of)
     is_may = word.lower().rstrip(".") == "may" and year is None and not relative
-    if is_may and not _MAY_CUES.search(text, max(0, match.start() - 12), match.start()):
+    if (
+        is_may
+        and not _MAY_CUES.search(text, max(0, match.start() - 12), match.start())
+        and not _MAY_AFTER.match(text, match.end())
+        and not _OTHER_MONTH.search(text)
+        # the first word, not followed by a subject or a verb: "May revenue"
+        and not (
+            not text[: match.start()].strip()
+            and text[match.end() :].split()[:1] != []
+            and text[match.end() :].split()[0] not in MODAL_MAY_FOLLOWERS
+        )
+    ):
         return
     month = _month_number(word)
     if relative and year is None:
@@ -238,8 +263,17 @@ def _to_date(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
 
 # Whole periods just before the current one: "last week", "previous month",
 # "the week before last".
+# "The latest full week", "the most recent complete quarter": the whole one
+# before the current one too (complete or not, "latest" is never a period that
+# has not ended, which would be "this").
 _LAST_UNIT = _rx(
-    r"\b(last|previous|past|prior|preceding)" + _S + r"(day|week|month|quarter|year)\b"
+    r"\b(last|previous|past|prior|preceding|latest|most"
+    + _S
+    + r"recent)(?:"
+    + _S
+    + r"(?:full|complete|completed|whole|closed|finished))?"
+    + _S
+    + r"(day|week|month|quarter|year)\b"
     r"(?!" + _S + r"(?:to|so)" + _S + r"(?:date|far)\b)"
 )
 _BEFORE_LAST = _rx(r"\b(?:the" + _S + r")?(week|month|quarter)" + _S + r"before" + _S + r"last\b")

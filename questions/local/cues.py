@@ -154,12 +154,28 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
         reading.fuzzy.append((word, close[0]))
         return f"{cue} {close[0]}"
 
+    def unabbreviate(match: re.Match[str]) -> str:
+        word = match.group(2)
+        plural = word.endswith("s")
+        unit = _UNIT_ABBREVIATIONS[word[:-1] if plural else word] + ("s" if plural else "")
+        reading.fuzzy.append((word, unit))
+        return match.group(1) + unit
+
+    # "this yr", "3 mths", "last qtr": a unit's abbreviation (after a number or
+    # a word that wants a unit, for the short ones that are other words too).
+    text = _MONTHS_ABBREVIATED.sub(unabbreviate, _UNIT_ABBREVIATED.sub(unabbreviate, text))
     # "last weak", "this mnth": a misspelt unit after a word that wants one.
     return _UNIT_AFTER.sub(fix_unit, text)
 
 
 _UNIT_WORDS: tuple[str, ...] = ("day", "days", "week", "weeks", "month", "months")
 _UNIT_WORDS += ("quarter", "quarters", "year", "years")
+_UNIT_ABBREVIATIONS = {"yr": "year", "wk": "week", "qtr": "quarter", "mth": "month"}
+_UNIT_ABBREVIATIONS |= {"mnth": "month", "mo": "month"}
+_UNIT_ABBREVIATED = re.compile(r"()\b(yrs?|wks?|qtrs?|mths?|mnths?)\b")
+_MONTHS_ABBREVIATED = re.compile(
+    r"(\b(?:last|this|next|past|previous|prior|per|each|every|a|one|\d+)\s*)(mos?)\b"
+)
 _UNIT_AFTER = re.compile(
     r"\b(last|this|next|past|previous|prior|per|each|every|the)\s+([a-z]{3,9})\b"
 )
@@ -206,8 +222,11 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             # "... as a percentage"
             reading.share = True
             used.add(index)
-        elif (token.stem in SHARE_WORDS and (token.stem != "percentage" or following == "of")) or (
-            token.text in SHARE_WORDS_WITH_OF and following == "of"
+        elif (
+            (token.stem in SHARE_WORDS and (token.stem != "percentage" or following == "of"))
+            or (token.text in SHARE_WORDS_WITH_OF and following == "of")
+            # "how much of our revenue comes from Germany": a part of the total
+            or (token.stem == "much" and previous == "how" and following == "of")
         ):
             reading.share = True
             used.add(index)

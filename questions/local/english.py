@@ -123,7 +123,7 @@ CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 SHARE_WORDS = frozenset(
     {"share", "proportion", "fraction", "portion", "mix", "percentage", "contribution"}
 )
-SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct"})
+SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct", "part"})
 #: "Month over month", "MoM", "WoW": each period against the one before (the
 #: calendar, :mod:`analytics_core.periods`, reads "the previous month", "the
 #: same month last year" and "year over year").
@@ -208,10 +208,12 @@ PERSONAL = re.compile(
     r"ip address(?:es)?|"
     r"personal (?:data|information|details)|pii|individual customers?|"
     r"(?:top|best|biggest|largest) (?:\d+ )?customers|customer ids?|customer (?:\d+|#\d+)|"
-    # "revenue by customer": one row per person (not "by customer segment").
+    # "revenue by customer": one row per person (not "by customer segment",
+    # nor "by customer segmnt": an attribute is known by its first letters, so
+    # a misspelt one is left to the spelling correction).
     # ("spent by customers in APAC" is who spent, in aggregate.)
     r"(?:by|for each|for every) (?:individual |single )?(?:customer|client|buyer|shopper)"
-    r"(?!s|'| (?:segment|type|group|country|region|tier|count|base|categor)))\b"
+    r"(?!s|'| (?:seg|typ|gro|cou|reg|tie|bas|cat|fir|acq|coh)))\b"
 )
 
 #: A question that starts like a follow-up ("and orders?", "what about AOV?").

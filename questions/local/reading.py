@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from analytics_core.periods import NUMBER_WORDS
+from analytics_core.periods.words import MODAL_MAY_FOLLOWERS
 from questions.answers import Interpretation, Period
 from questions.local.cues import (
     dedupe,
@@ -44,6 +45,7 @@ from questions.local.roles import (
     _averaged,
     _distribute,
     _much_or_many,
+    _predicates,
     _said,
     _status_left_out,
     _without_qualifiers,
@@ -118,7 +120,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_trend(tokens, reading)
     _read_top(tokens, reading, used)
     matches = match_phrases(tokens, vocab, used)
-    matches = _distribute(tokens, matches, vocab)
+    matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
     for match in matches:
         used.update(range(match.start, match.end))
         if match.fuzzy:
@@ -351,6 +353,9 @@ def _unknown_words(tokens: Sequence[Token], used: set[int]) -> list[str]:
     for index, token in enumerate(tokens):
         if index in used or token.stem in STOPWORDS or token.text in STOPWORDS:
             continue
+        following = tokens[index + 1].text if index + 1 < len(tokens) else ""
+        if token.text == "may" and following in MODAL_MAY_FOLLOWERS:
+            continue  # "may I see ...": the verb, not the month
         if token.text not in unknown:
             unknown.append(token.text)
     return unknown

@@ -52,6 +52,34 @@ def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     return sorted(out, key=lambda m: m.start)
 
 
+_BEING = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+
+
+def _predicates(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """ "How many orders were valid", "customers that are new": a word said of
+    a metric's noun after a form of "be", when the two make a metric of the
+    layer ("valid orders", "new customers"), as that metric."""
+    out = list(matches)
+    for index, match in enumerate(matches):
+        be = match.end
+        adjective = be + 1
+        if (
+            match.term.kind != "metric"
+            or adjective >= len(tokens)
+            or tokens[be].stem not in _BEING
+            or any(m.start <= adjective < m.end for m in matches)
+        ):
+            continue
+        said = [t.stem for t in tokens[match.start : match.end]]
+        for size in range(len(said), 0, -1):  # "how many orders": the noun is "orders"
+            terms = vocab.phrases.get((tokens[adjective].stem, *said[-size:]))
+            if terms and terms[0].kind == "metric":
+                words = f"{tokens[adjective].text} {' '.join(said[-size:])}"
+                out[index] = Match(terms[0], terms[1:], match.start, adjective + 1, words=words)
+                break
+    return out
+
+
 def _status_left_out(
     matches: Sequence[Match], kept: Sequence[Match], vocab: Vocabulary, reading: Reading
 ) -> None:
@@ -402,6 +430,15 @@ def _without_qualifiers(
             or (
                 m.start in verb_ends
                 and any(o.term.kind == "metric" and o.end < m.start for o in matches)
+            )
+            # "orders customers returned", "revenue our shoppers generated": a
+            # relative clause right after the metric, its subject says who.
+            or (
+                i
+                and matches[i - 1].term.kind == "metric"
+                and _word_before(tokens, m.start) == matches[i - 1].end - 1
+                and m.end < len(tokens)
+                and (tokens[m.end].stem in METRIC_VERBS or tokens[m.end].stem in _BUYING)
             )
             # "how many orders did customers place", "how much did customers spend":
             # the subject of the verb says who, the other metric says what.

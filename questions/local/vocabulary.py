@@ -354,6 +354,10 @@ def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) ->
         hit = _exact(tokens, i, vocab, used)
         if hit is None:
             hit = _fuzzy(tokens, i, vocab, used)
+        else:
+            # "product categry": a longer phrase that starts with the words
+            # matched and has only its later words misspelt.
+            hit = _fuzzy(tokens, i, vocab, used, kept=hit.end - i) or hit
         if (
             hit is not None
             and hit.end > i + 1
@@ -385,12 +389,17 @@ def _exact(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
     return None
 
 
-def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
+def _fuzzy(
+    tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int], kept: int = 0
+) -> Match | None:
     """A misspelt phrase ("regoin", "revnue", "avrage order value"): corrected only
     when exactly one known phrase is closest and close enough (one edit in a word
     of five to seven letters, two in a longer one; a swap of two letters is one
-    edit). The caller says the correction."""
+    edit). With ``kept``, only phrases longer than ``kept`` words whose first
+    ``kept`` words are the question's own. The caller says the correction."""
     for size in (3, 2, 1):
+        if size <= kept:
+            break
         if i + size > len(tokens) or any(j in used for j in range(i, i + size)):
             continue
         words = [tokens[j] for j in range(i, i + size)]
@@ -413,11 +422,17 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
             if abs(len(candidate) - len(text)) > allowed or candidate[0] != text[0]:
                 continue
             parts = candidate.split(" ")
+            if any(parts[k] != words[k].stem for k in range(kept)):
+                continue
             # A filler in the phrase must be spelt right ("retrun rate"): only
             # the meaningful words are corrected.
             if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
                 continue
             distance = edit_distance(text, candidate, allowed)
+            if distance > allowed and single_letters(text) == single_letters(candidate):
+                # "chanell", "adresss": letters doubled or not, the one slip
+                # people make most, counts as one edit whatever the length.
+                distance = 1
             if distance == 0 or distance > allowed:
                 continue
             if short and len(candidate) == len(text):
@@ -437,6 +452,14 @@ def _fuzzy(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -
                 words=" ".join(w.text for w in words),
             )
     return None
+
+
+def single_letters(word: str) -> str:
+    """``word`` with each run of one letter written once ("channel": "chanel")."""
+    return _RUNS.sub(r"\1", word)
+
+
+_RUNS = re.compile(r"(.)\1+")
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

@@ -949,10 +949,178 @@ _UNKNOWN: list[LanguageQuestion] = [
     clarify("revenue by product line in 2025", kind="unknown", mentions=("line",)),
 ]
 
+#: Session 28's classes: unit abbreviations, doubled letters, a misspelt last
+#: word of a longer phrase, a relative clause's subject, "X were <adjective>",
+#: thirds of a month, the latest whole unit, months to a month, "May" by its
+#: neighbours, a week 52 weeks back, "how much of" as a share.
+_SESSION_28: list[LanguageQuestion] = [
+    ask(
+        "nwe customers this yr",
+        JUN15,
+        ["new_customers"],
+        kind="typo",
+        period=_THIS_YEAR,
+        mentions=("yr", "nwe"),
+    ),
+    ask("orders past 3 mos", JUN15, ["orders"], kind="typo", period=P("2026-03-01", "2026-05-31")),
+    ask("revenue last qtr", JUN15, ["revenue"], kind="typo", period=_Q1, mentions=("qtr",)),
+    ask(
+        "revenue by chanell last week",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        by=(CHANNEL,),
+        period=_LAST_WEEK,
+        mentions=("chanell",),
+    ),
+    ask(
+        "gross margn by product categry last quarter",
+        JUN15,
+        ["gross_margin"],
+        kind="typo",
+        by=(CATEGORY,),
+        period=_Q1,
+        oracle=False,
+        mentions=("categry",),
+    ),
+    ask(
+        "revenue by customer segmnt in 2025",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        by=(SEGMENT,),
+        period=_Y2025,
+        mentions=("segmnt",),
+        note="a misspelt attribute after 'by customer' is not personal data",
+    ),
+    ask(
+        "number of orders customers returned in Q1 2026",
+        JUN15,
+        ["returned_orders"],
+        kind="verb",
+        period=_Q1,
+        note="customers is the subject of a relative clause",
+    ),
+    ask(
+        "how many people bought something last month",
+        JUN15,
+        ["active_customers"],
+        kind="verb",
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "how many orders were valid last month",
+        JUN15,
+        ["valid_orders"],
+        kind="metric",
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "revenue in early May",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2026-05-01", "2026-05-10"),
+    ),
+    ask(
+        "revenue mid-May 2026",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2026-05-11", "2026-05-20"),
+    ),
+    ask(
+        "orders at the end of last month",
+        JUN15,
+        ["orders"],
+        kind="period",
+        period=P("2026-05-21", "2026-05-31"),
+    ),
+    ask("revenue in the latest full week", JUN15, ["revenue"], kind="period", period=_LAST_WEEK),
+    ask(
+        "orders in the most recent complete quarter",
+        JUN15,
+        ["orders"],
+        kind="period",
+        period=_Q1,
+    ),
+    ask(
+        "revenue in the 12 months to May 2026",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2025-06-01", "2026-05-31"),
+    ),
+    ask(
+        "how did May compare to April for orders",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=P("2026-05-01", "2026-05-31"),
+        compare=VS("2026-04-01", "2026-04-30"),
+    ),
+    ask(
+        "May revenue by channel",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        by=(CHANNEL,),
+        period=P("2026-05-01", "2026-05-31"),
+    ),
+    ask(
+        "may I see orders by region last month",
+        JUN15,
+        ["orders"],
+        kind="period",
+        by=(REGION,),
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "orders last week vs the same week last year",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=_LAST_WEEK,
+        compare=VS("2025-06-09", "2025-06-15"),
+        note="52 weeks back: Monday to Sunday again",
+    ),
+    ask(
+        "how much of our revenue came from Germany in 2025",
+        JUN15,
+        ["revenue"],
+        kind="share",
+        by=(COUNTRY,),
+        where=(IN(COUNTRY, "Germany"),),
+        period=_Y2025,
+        compare=SHARE(COUNTRY),
+    ),
+    ask(
+        "attainment by region this quarter",
+        JUN15,
+        ["target_attainment"],
+        kind="surprising_rows",
+        by=(SALES_REGION,),
+        where=(NO_UNKNOWN,),
+        period=P("2026-04-01", "2026-06-15"),
+        mentions=("unknown", "whole months"),
+        note="revenue to June 15 against the April to June targets",
+    ),
+]
+
 #: Nothing is held out here: these are development questions.
 PHRASING_BANK: list[LanguageQuestion] = [
     replace(entry, held_out=False)
     for entry in _assemble(
-        [*_VERBS, *_METRICS, *_DIMENSIONS, *_PERIODS, *_TYPOS, *_COMPARES, *_RATIOS, *_UNKNOWN]
+        [
+            *_VERBS,
+            *_METRICS,
+            *_DIMENSIONS,
+            *_PERIODS,
+            *_TYPOS,
+            *_COMPARES,
+            *_RATIOS,
+            *_UNKNOWN,
+            *_SESSION_28,
+        ]
     )
 ]

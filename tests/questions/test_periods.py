@@ -392,7 +392,8 @@ def test_several_periods_left_to_right_without_overlap(text: str, spans: list[st
             (D(2025, 5, 1), D(2025, 5, 31)),
         ),
         ("ytd vs same period last year", A, "year_ago", (D(2025, 1, 1), D(2025, 6, 15))),
-        ("last week vs same week last year", A, "year_ago", (D(2025, 6, 8), D(2025, 6, 14))),
+        # A week is 52 weeks back: the same weekdays (Monday to Sunday).
+        ("last week vs same week last year", A, "year_ago", (D(2025, 6, 9), D(2025, 6, 15))),
         ("q1 vs a year earlier", A, "year_ago", (D(2025, 1, 1), D(2025, 3, 31))),
         (
             "h1 compared with the same period a year ago",
@@ -500,7 +501,8 @@ def test_previous_period(period: Period, previous: tuple[datetime.date, datetime
         (P(D(2024, 2, 1), D(2024, 2, 29), "month"), (D(2023, 2, 1), D(2023, 2, 28))),
         (P(D(2024, 2, 29), D(2024, 2, 29), "day"), (D(2023, 2, 28), D(2023, 2, 28))),
         (P(D(2024, 1, 1), D(2024, 2, 29), "to_date", "year"), (D(2023, 1, 1), D(2023, 2, 28))),
-        (P(*W0608, "week"), (D(2025, 6, 8), D(2025, 6, 14))),
+        (P(*W0608, "week"), (D(2025, 6, 9), D(2025, 6, 15))),
+        (P(D(2026, 6, 15), D(2026, 6, 17), "to_date", "week"), (D(2025, 6, 16), D(2025, 6, 18))),
         (P(D(2026, 1, 1), D(2026, 3, 31), "quarter"), (D(2025, 1, 1), D(2025, 3, 31))),
         (P(*MAR3_9, "range"), (D(2025, 3, 3), D(2025, 3, 9))),
         (P(D(2026, 3, 8), D(2026, 3, 14), "days"), (D(2025, 3, 8), D(2025, 3, 14))),
@@ -509,8 +511,11 @@ def test_previous_period(period: Period, previous: tuple[datetime.date, datetime
 def test_year_ago_is_twelve_months_day_for_day(
     period: Period, base: tuple[datetime.date, datetime.date]
 ) -> None:
+    """Twelve months back, day for day; a week (or a week so far) 52 weeks back."""
     got = year_ago(period)
     assert (got.start, got.end) == base
+    if period.kind == "week" or period.unit == "week":
+        assert got.start.weekday() == period.start.weekday()
 
 
 def test_year_ago_labels_whole_periods_as_such() -> None:
