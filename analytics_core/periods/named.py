@@ -36,14 +36,12 @@ from analytics_core.periods.calendar import (
     Period,
     PeriodError,
     _unit_start,
-    add_months,
     day_period,
     iso_week_start,
     year_period,
 )
 from analytics_core.periods.days import (
     _MONTH,
-    _NUM,
     _S,
     _WEEKDAY,
     _YEAR,
@@ -52,10 +50,10 @@ from analytics_core.periods.days import (
     _dated,
     _day_in_year,
     _month_number,
-    _number,
     _rx,
     _suffix_year,
 )
+from analytics_core.periods.parts import MONTH_AND_YEAR_PARTS
 
 # --- weekends ------------------------------------------------------------------------------
 
@@ -262,169 +260,7 @@ def _since_start(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candid
     yield _Candidate(*match.span(), Period(start, as_of, f"this {unit}", "to_date", unit))
 
 
-# --- parts of a month, fortnights, weekdays of a named week -------------------------------
-
-_MONTH_PART = _rx(
-    r"\b(the"
-    + _S
-    + r")?(first|last)"
-    + _S
-    + r"(?:("
-    + _NUM
-    + r")"
-    + _S
-    + r"days?|(week|day))"
-    + _S
-    + r"(?:of|in)"
-    + _S
-    + r"(?:the"
-    + _S
-    + r")?"
-    r"(?:(?P<rel>last|this|previous|prior)"
-    + _S
-    + r"month|(?P<month>"
-    + _MONTH
-    + r"))"
-    + _YEAR_SUFFIX
-)
-
-
-def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    """ "The first week of June" (days 1-7), "the last 10 days of May", "the
-    last day of last month": days counted within one month."""
-    the, edge = match.group(1), match.group(2).lower()
-    count_text, unit = match.group(3), (match.group(5) or "").lower()
-    if not the and re.search(r"\sin\s", match.group(0).lower()):
-        return  # "orders last week in January": two periods, not a part of one
-    count = 7 if unit == "week" else 1 if unit == "day" else _number(count_text)
-    rel, month_text = match.group("rel"), match.group("month")
-    groups = match.groups()
-    year_text, year_word = groups[-2], groups[-1]
-    if rel:
-        first = as_of.replace(day=1)
-        if rel.lower() != "this":
-            first = (first - ONE_DAY).replace(day=1)
-        month, year = first.month, first.year
-    else:
-        month = _month_number(month_text)
-        year = _suffix_year(year_text, year_word, as_of) or 0
-
-    def in_year(y: int) -> Period:
-        start = datetime.date(y, month, 1)
-        end = (start + datetime.timedelta(days=32)).replace(day=1) - ONE_DAY
-        days = (end - start).days + 1
-        if not 1 <= count <= days:
-            raise PeriodError(f"{start:%B %Y} has {days} days, not {count}")
-        if edge == "first":
-            first_day, last_day = start, start + datetime.timedelta(days=count - 1)
-        else:
-            first_day, last_day = end - datetime.timedelta(days=count - 1), end
-        what = "week" if unit == "week" else "day" if unit == "day" else f"{count} days"
-        label = f"the {edge} {what} of {start:%B %Y}"
-        if first_day == last_day:
-            return day_period(first_day, label)
-        return Period(first_day, last_day, label, "range")
-
-    yield _dated(match, as_of, in_year, year or None)
-
-
-#: Thirds of a month: early is days 1 to 10, mid 11 to 20, late 21 to the end.
-_THIRDS = {"early": 0, "beginning": 0, "mid": 1, "middle": 1, "late": 2, "end": 2}
-_MONTH_THIRD = _rx(
-    r"\b(?:(early|mid|late)(?:-|"
-    + _S
-    + r")|the"
-    + _S
-    + r"(beginning|middle|end)"
-    + _S
-    + r"of"
-    + _S
-    + r")(?:the"
-    + _S
-    + r")?(?:(?P<rel>last|this|previous|prior)"
-    + _S
-    + r"month|(?P<month>"
-    + _MONTH
-    + r"))"
-    + _YEAR_SUFFIX
-)
-
-
-def _month_third(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    """ "Early May" (days 1-10), "mid-June" (11-20), "late April" or "the end of
-    last month" (21 to the month's end)."""
-    word = (match.group(1) or match.group(2)).lower()
-    third = _THIRDS[word]
-    rel, month_text = match.group("rel"), match.group("month")
-    groups = match.groups()
-    year_text, year_word = groups[-2], groups[-1]
-    if rel:
-        first = as_of.replace(day=1)
-        if rel.lower() != "this":
-            first = (first - ONE_DAY).replace(day=1)
-        month, year = first.month, first.year
-    else:
-        month = _month_number(month_text)
-        year = _suffix_year(year_text, year_word, as_of) or 0
-
-    def in_year(y: int) -> Period:
-        start = datetime.date(y, month, 1) + datetime.timedelta(days=10 * third)
-        end = (start.replace(day=1) + datetime.timedelta(days=32)).replace(day=1) - ONE_DAY
-        if third < 2:
-            end = start + datetime.timedelta(days=9)
-        return Period(start, end, f"{('early', 'mid', 'late')[third]} {start:%B %Y}", "range")
-
-    yield _dated(match, as_of, in_year, year or None)
-
-
-# "The 12 months to May 2026", "the trailing 3 months ending March": whole
-# months that end with the month named.
-_MONTHS_TO = _rx(
-    r"\b(?:the"
-    + _S
-    + r")?(?:(?:trailing|rolling|last|past)"
-    + _S
-    + r")?(?P<count>"
-    + _NUM
-    + r")"
-    + _S
-    + r"(?P<unit>months|quarters|years)"
-    + _S
-    + r"(?:to|ending|ended|through|thru|up"
-    + _S
-    + r"to)"
-    + _S
-    + r"(?:(?:with|in)"
-    + _S
-    + r")?(?:the"
-    + _S
-    + r"end"
-    + _S
-    + r"of"
-    + _S
-    + r")?(?P<month>"
-    + _MONTH
-    + r")"
-    + _YEAR_SUFFIX
-)
-_MONTHS_IN = {"months": 1, "quarters": 3, "years": 12}
-
-
-def _months_to(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    count = _number(match.group("count"))
-    unit = match.group("unit").lower()
-    month = _month_number(match.group("month"))
-    groups = match.groups()
-    year = _suffix_year(groups[-2], groups[-1], as_of) or 0
-
-    def in_year(y: int) -> Period:
-        end = (datetime.date(y, month, 1) + datetime.timedelta(days=32)).replace(day=1)
-        start = add_months(end, -count * _MONTHS_IN[unit])
-        label = f"the {count} {unit if count > 1 else unit[:-1]} to {end - ONE_DAY:%B %Y}"
-        return Period(start, end - ONE_DAY, label, "range")
-
-    yield _dated(match, as_of, in_year, year or None)
-
+# --- fortnights, weekdays of a named week, days in words -----------------------------------
 
 _FORTNIGHT = _rx(r"\b(?:the" + _S + r")?(?:last|past|previous|prior)" + _S + r"fortnight\b")
 
@@ -551,9 +387,7 @@ def _calendar_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Cand
 PART_RULES: tuple[
     tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
 ] = (
-    (_MONTH_PART, _month_part),
-    (_MONTH_THIRD, _month_third),
-    (_MONTHS_TO, _months_to),
+    *MONTH_AND_YEAR_PARTS,
     (_FORTNIGHT, _fortnight),
     (_WEEKDAY_OF_WEEK, _weekday_of_week),
     (_WORD_DAY, _word_day),

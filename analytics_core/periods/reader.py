@@ -155,7 +155,13 @@ _PREFIX = _rx(
     + r")?(?:week"
     + _S
     + r"(?:of|beginning|starting|commencing|including|containing|ending)|w/c|w/b|wc|wb|w c|w b)"
-    + r")|(?P<since>since|starting(?:"
+    + r")|(?P<since>(?:since|from)"
+    + _S
+    + r"the"
+    + _S
+    + r"(?:start|beginning)"
+    + _S
+    + r"of|since|starting(?:"
     + _S
     + r"(?:from|on))?|beginning|from)|(?P<after>after)|(?P<until>until|till|up"
     + _S

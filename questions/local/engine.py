@@ -49,12 +49,13 @@ from questions.local.compare_sql import compile_interpretation, target_months_no
 from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
-from questions.local.english import refusal_of
+from questions.local.english import join, refusal_of
 from questions.local.freshness import DataRange, note_freshness, read_data_range
 from questions.local.opening import (
     Runner,
     connect_duckdb,
     connect_snowflake,
+    read_value_pairs,
     read_values,
 )
 from questions.local.reading import Reading, is_follow_up, read_question, refine
@@ -65,7 +66,7 @@ from questions.local.shaping import (
     _trend_grain,
 )
 from questions.local.vocabulary import build_vocabulary, normalize, question_dimensions
-from questions.local.wording import Wording, error_line, join
+from questions.local.wording import Wording, error_line
 from questions.semantic import Dialect, SemanticLayer, SemanticLayerError
 
 ENGINE_NAME = "local"
@@ -105,14 +106,17 @@ class LocalQuestionEngine:
         # One row more than shown, to tell the user the rows were cut.
         self.policy = replace(base, max_rows=max_rows + 1)
         self._close = close
+        pairs = {}
         if values is None:
             values = {}
             if runner is not None:
                 values = read_values(layer, runner, dialect, question_dimensions(layer))
+                pairs = read_value_pairs(layer, runner, dialect, values)
                 data_range = data_range or read_data_range(layer, runner, dialect)
         #: The data's first and last day (read with the values; see freshness.py).
         self.data_range = data_range
         self.vocabulary = build_vocabulary(layer, values)
+        self.vocabulary.value_pairs = pairs
         self.words = Wording(self.vocabulary)
         self._compiler = ShapeCompiler(layer, dialect)
         self._group_bys: dict[str, frozenset[str]] = {}
@@ -380,9 +384,8 @@ class LocalQuestionEngine:
                 reading=reading,
             )
         if reading.conflicts:
-            return self._clarify(
-                question, "; ".join(reading.conflicts).capitalize() + ".", reading=reading
-            )
+            said = "; ".join(reading.conflicts)
+            return self._clarify(question, said[:1].upper() + said[1:] + ".", reading=reading)
         metrics = list(reading.metrics)
         if not metrics:
             if reading.top is None or not reading.group_by:

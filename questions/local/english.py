@@ -11,6 +11,7 @@ value comes from the semantic layer (labels and ``meta`` in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
@@ -247,3 +248,10 @@ def refusal_of(text: str) -> str | None:
             " with recorded figures. Ask about a past period."
         )
     return None
+
+
+def join(items: Sequence[str], word: str = "and") -> str:
+    """``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -126,6 +126,45 @@ def read_values(
     return values
 
 
+#: Most value pairs read for two dimensions of one relation.
+MAX_VALUE_PAIRS = 20_000
+
+
+def read_value_pairs(
+    layer: SemanticLayer,
+    runner: Runner,
+    dialect: Dialect,
+    values: Mapping[str, Sequence[str]],
+) -> dict[tuple[str, str], frozenset[tuple[str, str]]]:
+    """For two question dimensions of one relation whose values do not all go
+    together (a country has one region; every channel has every status), the
+    pairs that do: ``{(a, b): {(value of a, value of b), ...}}``. A question
+    that filters on both to values that never meet asks about no rows."""
+    relations = layer.relation_names(dialect)
+    known = {d.name: d for d in layer.dimensions() if d.name in values}
+    pairs: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+    names = sorted(known)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            first, second = known[a], known[b]
+            model = first.semantic_model
+            if model != second.semantic_model or model not in relations:
+                continue
+            if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", d.expr) for d in (first, second)):
+                continue
+            # Names from our own semantic manifest (checked above), no input.
+            sql = (
+                f"select distinct cast({first.expr} as varchar), cast({second.expr} as varchar)"  # noqa: S608
+                f" from {relations[model]} where {first.expr} is not null"
+                f" and {second.expr} is not null limit {MAX_VALUE_PAIRS + 1}"
+            )
+            _, rows = runner(sql)
+            found = frozenset((str(x), str(y)) for x, y in rows)
+            if len(found) <= MAX_VALUE_PAIRS and len(found) < len(values[a]) * len(values[b]):
+                pairs[(a, b)] = found
+    return pairs
+
+
 def built_manifest(settings: Settings) -> Path | None:
     """The semantic manifest of the last successful build (the published docs),
     else of the last build, else None (the project's, parsed if stale)."""

@@ -9,6 +9,7 @@ grain, a top or bottom N), before the engine decides what query that is.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ from questions.local.roles import (
     _against_plans,
     _average_value,
     _averaged,
+    _counted,
     _distribute,
     _much_or_many,
     _predicates,
@@ -51,6 +53,7 @@ from questions.local.roles import (
     _without_qualifiers,
     _without_verbs,
     _word_before,
+    clashing_values,
 )
 from questions.local.vocabulary import (
     Match,
@@ -106,6 +109,19 @@ class Reading:
     #: Whether each grouped dimension was named in the plural ("top products").
     plural: dict[str, bool] = field(default_factory=dict)
 
+    def set_grain(self, grain: str) -> None:
+        """The time breakdown asked for; a second, different one ("daily
+        revenue by month") is a conflict, not a choice made silently."""
+        if self.grain is not None and self.grain != grain:
+            said = (
+                f"the question asks for two time breakdowns, by {self.grain} and by {grain};"
+                " ask for one"
+            )
+            if said not in self.conflicts:
+                self.conflicts.append(said)
+            return
+        self.grain = grain
+
 
 def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading:
     """The reading of ``text`` (normalized); raises :class:`Unsupported` for a
@@ -121,6 +137,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_top(tokens, reading, used)
     matches = match_phrases(tokens, vocab, used)
     matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
+    matches = _counted(tokens, matches, vocab)
     for match in matches:
         used.update(range(match.start, match.end))
         if match.fuzzy:
@@ -138,7 +155,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
             reading.metrics.append(match.term.name)
         elif match.term.kind == "grain":
-            reading.grain = match.term.name
+            reading.set_grain(match.term.name)
     if averaged:
         set_ratio(reading, vocab, (averaged[0].term.name, averaged[1].term.name))
     else:
@@ -151,11 +168,19 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
     # is one total over both, as the words say.)
     compared = any(t.stem in COMPARE_CUES for t in tokens)
+    between = _between_values(tokens, matches)
     for (dimension, operator), values in reading.filters.items():
-        if compared and operator == "in" and len(values) > 1 and dimension not in reading.group_by:
-            reading.group_by.append(dimension)
+        side_by_side = compared or dimension in between
+        if side_by_side and operator == "in" and len(values) > 1:
+            if dimension not in reading.group_by:
+                reading.group_by.append(dimension)
+            if dimension in between and len(reading.periods) <= 1:
+                # "the difference in orders between web and mobile": the values
+                # side by side, not a period against the one before.
+                reading.change = False
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
+    clashing_values(reading, vocab)
     reading.unknown.extend(_unknown_words(tokens, used))
     for index, token in enumerate(tokens[1:], 1):
         if (
@@ -165,6 +190,22 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         ):
             reading.unknown.append(token.text)
     return reading
+
+
+def _between_values(tokens: Sequence[Token], matches: Sequence[Match]) -> set[str]:
+    """Dimensions whose values are said as "between X and Y"."""
+    values = [m for m in matches if m.term.kind == "value"]
+    found = set()
+    for first, second in itertools.pairwise(values):
+        if (
+            first.term.name == second.term.name
+            and first.start > 0
+            and tokens[first.start - 1].stem == "between"
+            and second.start == first.end + 1
+            and tokens[first.end].stem == "and"
+        ):
+            found.add(first.term.name)
+    return found
 
 
 def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
@@ -186,13 +227,13 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
         if grain and own < index - 1 and own >= 0 and tokens[own].stem in {"by", "per", "each"}:
             # "new customers by acquisition month", "orders by order month": the
             # metric's own time (metric_time is each metric's date).
-            reading.grain = grain
+            reading.set_grain(grain)
             used.update(range(own, index + 1))
         elif grain and (
             previous in {"by", "per", "each", "every"}
             or (previous == "and" and _listed_after_by(tokens, index))
         ):
-            reading.grain = grain
+            reading.set_grain(grain)
             used.update({index - 1, index})
         elif (
             grain
@@ -200,7 +241,7 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
             and tokens[index + 1].stem in {"by", "over"}
             and GRAIN_NOUNS.get(tokens[index + 2].stem) == grain
         ):
-            reading.grain = grain
+            reading.set_grain(grain)
             used.update({index, index + 1, index + 2})
 
 
@@ -237,23 +278,40 @@ def _read_trend(tokens: Sequence[Token], reading: Reading) -> None:
 
 
 def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
-    """Top / bottom N (the first one said counts)."""
+    """Top / bottom N. "Top 3 worst" is the bottom 3 (the first three of the
+    worst); the top and the bottom asked together is a conflict."""
+    found: list[tuple[int, bool, int | None]] = []
     for index, token in enumerate(tokens):
         word = token.stem
         if word in TOP_WORDS or word in BOTTOM_WORDS:
             nxt = tokens[index + 1] if index + 1 < len(tokens) else None
             n = number(nxt)
-            descending = word in TOP_WORDS
             if n is not None:
                 used.add(index + 1)
-            if n is None:
-                # "which three products brought in the least revenue"
-                n, at = _count_before_plural(tokens, used)
-                if at is not None:
-                    used.add(at)
-            if reading.top is None:
-                reading.top = (descending, n if n is not None else 0)
+            elif index and index - 1 not in used and (n := number(tokens[index - 1])) is not None:
+                used.add(index - 1)  # "the 5 lowest countries"
+            found.append((index, word in TOP_WORDS, n))
             used.add(index)
+    if not found:
+        return
+    first_index, descending, n = found[0]
+    if any(d != descending for _, d, _ in found):
+        after = first_index + (2 if n is not None else 1)
+        second = found[1]
+        if second[0] == after and second[2] is None and tokens[first_index].stem in _RANK_WORDS:
+            descending = second[1]  # "top 3 worst": the worst three
+        else:
+            reading.conflicts.append("the question asks for the top and the bottom; ask for one")
+    if n is None:
+        # "which three products brought in the least revenue"
+        n, at = _count_before_plural(tokens, used)
+        if at is not None:
+            used.add(at)
+    reading.top = (descending, n if n is not None else 0)
+
+
+#: Words that rank in either direction ("top 3 worst", "bottom 5 best").
+_RANK_WORDS = frozenset({"top", "bottom", "first", "last"})
 
 
 def _count_before_plural(tokens: Sequence[Token], used: set[int]) -> tuple[int | None, int | None]:

@@ -20,6 +20,7 @@ from questions.local.english import (
     SHARE_WORDS,
     SHARE_WORDS_WITH_OF,
     VERB_FORMS,
+    join,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, base_forms
 
@@ -77,6 +78,24 @@ def _predicates(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
                 words = f"{tokens[adjective].text} {' '.join(said[-size:])}"
                 out[index] = Match(terms[0], terms[1:], match.start, adjective + 1, words=words)
                 break
+    return out
+
+
+def _counted(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """ "Items per order", "average products per customer": a plural noun that
+    is a dimension elsewhere ("by item"), counted over a count, is the metric
+    "how many <noun>" asks for (units sold)."""
+    out = list(matches)
+    for index, match in enumerate(matches):
+        if match.term.kind not in {"dimension", "value"} or match.end - match.start != 1:
+            continue
+        noun = tokens[match.start]
+        after = tokens[match.end].stem if match.end < len(tokens) else ""
+        if not noun.plural or after != "per":
+            continue
+        terms = vocab.phrases.get(("how", "many", noun.stem))
+        if terms and terms[0].kind == "metric":
+            out[index] = Match(terms[0], terms[1:], match.start, match.end, words=noun.text)
     return out
 
 
@@ -466,3 +485,30 @@ def _without_qualifiers(
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
         return [m for m in matches if m not in qualifiers]
     return matches
+
+
+def clashing_values(reading: Reading, vocab: Vocabulary) -> None:
+    """Filters that no row meets: values of two dimensions that never go
+    together ("Japan" with "EMEA": Japan's region is APAC), or a status's own
+    metric limited to another status ("shipped orders that were cancelled")."""
+    chosen = {d: values for (d, op), values in reading.filters.items() if op == "in" and values}
+    labels = vocab.dimension_labels
+    for (a, b), pairs in vocab.value_pairs.items():
+        if a not in chosen or b not in chosen:
+            continue
+        if any((x, y) in pairs for x in chosen[a] for y in chosen[b]):
+            continue
+        partners = sorted({y for x, y in pairs if x in chosen[a]})
+        reading.conflicts.append(
+            f"no rows have {labels.get(a, a).lower()} {join(chosen[a], 'or')} with"
+            f" {labels.get(b, b).lower()} {join(chosen[b], 'or')}"
+            + (f" ({join(chosen[a])} goes with {join(partners, 'or')})" if partners else "")
+            + "; ask about one of them"
+        )
+    for (dimension, value), metric in vocab.value_metrics.items():
+        if metric in reading.metrics and value not in chosen.get(dimension, [value]):
+            label = vocab.metric_labels.get(metric, metric).lower()
+            reading.conflicts.append(
+                f"{label} are the orders that are {value}, not"
+                f" {join(chosen[dimension], 'or')}; ask for one of them"
+            )

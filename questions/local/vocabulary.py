@@ -150,6 +150,9 @@ class Vocabulary:
     askable_metrics: frozenset[str] = frozenset()
     #: Metrics that are amounts of money (``meta.unit``): "how much" asks for one.
     money_metrics: frozenset[str] = frozenset()
+    #: Values of two dimensions that go together, where not all do
+    #: (:func:`questions.local.opening.read_value_pairs`).
+    value_pairs: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)

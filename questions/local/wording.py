@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from analytics_core.errors import first_line
 from questions.answers import EXAMPLE_QUESTIONS, Interpretation, Period
+from questions.local.english import join
 from questions.local.reading import Reading
 from questions.local.vocabulary import Vocabulary
 
@@ -120,13 +121,6 @@ def _period_words(period: Period | None) -> str:
     if period.end:
         return f"until {period.end}"
     return ""
-
-
-def join(items: Sequence[str], word: str = "and") -> str:
-    """``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def error_line(exc: BaseException) -> str:
