@@ -1,5 +1,5 @@
 """How numbers and dates are shown to people, one definition for every
-component (answers in the CLI and the UI; the report service may share it).
+component (answers in the CLI and the UI, the reports of the report service).
 
 A value is formatted by its *kind*:
 
@@ -35,6 +35,8 @@ GRAINS = ("day", "week", "month", "quarter", "year")
 
 #: What an empty cell shows (an en dash, never "None" or "nan").
 EMPTY = "\u2013"
+#: A timestamp to the minute (``2026-06-22 14:05``).
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 #: Currency symbols written before the amount; other ISO codes follow it.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 #: Decimal places of fractions in JSON: 0.0001% is finer than any rate here,
@@ -115,7 +117,7 @@ def format_date(value: Any, grain: str | None = None) -> str:
             return str(value)
     if isinstance(value, datetime.datetime):
         if value.time() != datetime.time() and grain in (None, "day"):
-            return value.strftime("%Y-%m-%d %H:%M")
+            return value.strftime(TIMESTAMP_FORMAT)
         value = value.date()
     if not isinstance(value, datetime.date):
         return str(value)
