@@ -15,6 +15,7 @@ A value is formatted by its *kind*:
 - ``date``: by ``grain``: day ``2026-06-22``, week ``week of 2026-06-22``,
   month ``Jan 2025``, quarter ``Q1 2025``, year ``2025``; a timestamp that is
   not midnight keeps its time;
+- ``bool``: ``yes`` or ``no`` (a flag such as "counts toward revenue");
 - ``text``: as it is.
 
 ``signed`` puts a ``+`` before positive numbers (changes). An empty value
@@ -29,8 +30,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
-Kind = Literal["money", "count", "percent", "number", "date", "text"]
-KINDS: tuple[Kind, ...] = ("money", "count", "percent", "number", "date", "text")
+Kind = Literal["money", "count", "percent", "number", "date", "bool", "text"]
+KINDS: tuple[Kind, ...] = ("money", "count", "percent", "number", "date", "bool", "text")
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 #: What an empty cell shows (an en dash, never "None" or "nan").
@@ -155,6 +156,8 @@ def format_value(
         return format_date(value, grain)
     if value is None:
         return EMPTY
+    if kind == "bool":
+        return "yes" if value else "no"
     if isinstance(value, datetime.date):
         return format_date(value, grain)
     return str(value)

@@ -8,8 +8,8 @@ Value kinds (:attr:`Column.kind`, :attr:`Kpi.kind`) say how a raw value is
 shown. Those that every component shows alike are formatted by
 :mod:`analytics_core.formatting`: ``usd`` is money in USD (``$1,234.56``),
 ``int`` a count (``1,234``), ``ratio`` a percentage (0.125 shows as
-``12.5%``), ``number`` two decimals, ``date`` a day, ``text`` as it is. Only
-reports have ``seconds`` (``12.3 s``), ``bool`` (``yes``/``no``) and
+``12.5%``), ``number`` two decimals, ``date`` a day, ``bool`` ``yes`` or
+``no``, ``text`` as it is. Only reports have ``seconds`` (``12.3 s``) and
 ``datetime`` (to the minute, in UTC: ``2026-06-22 14:05 UTC``). An empty
 value is :data:`analytics_core.formatting.EMPTY` whatever the kind.
 """
@@ -84,6 +84,7 @@ SHARED_KINDS: dict[str, tuple[formatting.Kind, str | None]] = {
     "ratio": ("percent", None),
     "number": ("number", None),
     "date": ("date", None),
+    "bool": ("bool", None),
     "text": ("text", None),
 }
 
@@ -100,8 +101,6 @@ def format_value(value: Any, kind: str) -> str:
         if number is None:
             return formatting.EMPTY
         return f"{number.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,.1f} s"
-    if kind == "bool":
-        return "yes" if value else "no"
     if kind == "datetime" and isinstance(value, dt.datetime):
         # A naive timestamp from the warehouse is UTC already.
         utc = value.astimezone(dt.UTC) if value.tzinfo is not None else value
