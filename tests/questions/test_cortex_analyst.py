@@ -1186,7 +1186,12 @@ def test_open_cortex_engine_dev_schema_prefix(warehouse_env: dict[str, str]) -> 
         cortex_token=TOKEN, cortex_semantic_view=VIEW, reporting_schema="dev_alice_reporting"
     )
     engine = open_cortex_engine(settings, snowflake_settings(warehouse_env))
-    assert engine.policy.schema_prefix == "dev_alice"
+    try:
+        assert engine.policy.schema_prefix == "dev_alice"
+        # The developer's order lines, not the shared ones (2026-03-04).
+        assert engine.data_range == DataRange(datetime.date(2026, 2, 1), datetime.date(2026, 2, 20))
+    finally:
+        engine.close()
 
 
 @pytest.mark.parametrize(
