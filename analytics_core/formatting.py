@@ -1,5 +1,5 @@
 """How numbers and dates are shown to people, one definition for every
-component (answers in the CLI and the UI; the report service may share it).
+component (answers in the CLI and the UI, the reports of the report service).
 
 A value is formatted by its *kind*:
 
@@ -15,6 +15,7 @@ A value is formatted by its *kind*:
 - ``date``: by ``grain``: day ``2026-06-22``, week ``week of 2026-06-22``,
   month ``Jan 2025``, quarter ``Q1 2025``, year ``2025``; a timestamp that is
   not midnight keeps its time;
+- ``bool``: ``yes`` or ``no`` (a flag such as "counts toward revenue");
 - ``text``: as it is.
 
 ``signed`` puts a ``+`` before positive numbers (changes). An empty value
@@ -29,12 +30,14 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
-Kind = Literal["money", "count", "percent", "number", "date", "text"]
-KINDS: tuple[Kind, ...] = ("money", "count", "percent", "number", "date", "text")
+Kind = Literal["money", "count", "percent", "number", "date", "bool", "text"]
+KINDS: tuple[Kind, ...] = ("money", "count", "percent", "number", "date", "bool", "text")
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 #: What an empty cell shows (an en dash, never "None" or "nan").
 EMPTY = "\u2013"
+#: A timestamp to the minute (``2026-06-22 14:05``).
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 #: Currency symbols written before the amount; other ISO codes follow it.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 #: Decimal places of fractions in JSON: 0.0001% is finer than any rate here,
@@ -115,7 +118,7 @@ def format_date(value: Any, grain: str | None = None) -> str:
             return str(value)
     if isinstance(value, datetime.datetime):
         if value.time() != datetime.time() and grain in (None, "day"):
-            return value.strftime("%Y-%m-%d %H:%M")
+            return value.strftime(TIMESTAMP_FORMAT)
         value = value.date()
     if not isinstance(value, datetime.date):
         return str(value)
@@ -153,6 +156,8 @@ def format_value(
         return format_date(value, grain)
     if value is None:
         return EMPTY
+    if kind == "bool":
+        return "yes" if value else "no"
     if isinstance(value, datetime.date):
         return format_date(value, grain)
     return str(value)

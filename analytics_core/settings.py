@@ -319,6 +319,13 @@ class QuestionSettings(BaseSettings):
             "<prefix>_reporting"
         )
 
+    @property
+    def schema_name_prefix(self) -> str:
+        """What comes before each schema's name: ``dev_alice_`` (a developer's
+        target), else nothing."""
+        prefix = self.schema_prefix
+        return f"{prefix}_" if prefix else ""
+
 
 class UISettings(BaseSettings):
     """The Streamlit UI (``UI_*``); the report service it talks to comes from

@@ -142,8 +142,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     #: Whether the rows were cut at the row limit.
     truncated: bool = False
-    #: The last day the warehouse has data for (None: not known, e.g. Cortex
-    #: Analyst's answers); relative periods past it are said to be so.
+    #: The last day the warehouse has data for (:mod:`questions.data_range`;
+    #: None: not known); the local engine says when relative periods run past it.
     data_through: datetime.date | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -18,8 +18,9 @@ Columns are semantic-layer names (``revenue``, ``customer__region``,
   ``b`` is not, a percentage when both are money, else a number;
 - a time column by its grain: ``metric_time__month`` is "Month", another time
   dimension "Order date (month)"; cells "Jan 2025", "week of 2026-06-22";
-- a dimension: its label; anything else (a Cortex Analyst column) is matched
-  without case, else named from its words and typed from its values.
+- a dimension: its label (a flag's cells ``yes``/``no``); anything else (a
+  Cortex Analyst column) is matched without case, else named from its words
+  and typed from its values.
 
 The catalog is read from the semantic manifest alone (no MetricFlow), so every
 engine's answer can be presented.
@@ -150,9 +151,11 @@ class Catalog:
     def column(self, name: str, values: Sequence[Any] = ()) -> ColumnMeta:
         """How column ``name`` is shown (``values``: its cells, for unknown columns)."""
         known = self._known(name) or self._known(name.lower())  # the layer's names are lower case
-        if known is not None:
-            return replace(known, name=name)
-        return _guessed(name, values)
+        if known is None:
+            return _guessed(name, values)
+        if known.kind == "text" and _truths(values):
+            return replace(known, name=name, kind="bool")  # a flag dimension
+        return replace(known, name=name)
 
     def _known(self, name: str) -> ColumnMeta | None:
         if not name:
@@ -225,9 +228,17 @@ def _singular(label: str) -> str:
     return " ".join(words)
 
 
+def _truths(values: Sequence[Any]) -> bool:
+    """Whether ``values`` are flags (True/False, some empty)."""
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, bool) for v in present)
+
+
 def _guessed(name: str, values: Sequence[Any]) -> ColumnMeta:
     """A column the semantic layer does not name: its words, typed by its values."""
     label = name.replace("__", " ").replace("_", " ").strip().capitalize() or name
+    if _truths(values):
+        return ColumnMeta(name, label, "bool")
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, datetime.date) for v in present):
         return ColumnMeta(name, label, "date", grain="day")

@@ -98,8 +98,9 @@ def answer_catalog() -> Catalog:
 
 
 def data_through() -> Any:
-    """The last day with data (a date), as the question engine read it when it
-    opened; None when the engine does not know (Cortex Analyst)."""
+    """The last day with data (a date), as the question engine read it (the
+    local engine when it opened, Cortex Analyst's on first use); None when it
+    is not known."""
     data = getattr(question_engine(), "data_range", None)
     return getattr(data, "last", None)
 

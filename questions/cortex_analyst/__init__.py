@@ -41,5 +41,6 @@ as context in the question text, ``"(Today is 2026-03-15.)"``; it usually,
 not provably, resolves relative periods against that date. Cortex gives no
 structured interpretation, so answers carry ``interpretation=None`` and the
 analyst's own words ("This is our interpretation of your question: ...") in
-``explanation``.
+``explanation``, followed, as the local engine's are, by "Data through
+<date>." (``data_through``, :mod:`questions.data_range`).
 """

@@ -1,16 +1,18 @@
 """The Cortex Analyst question engine: a question (with earlier turns) goes
 to Cortex Analyst through the client (:mod:`questions.cortex_analyst.client`),
 its SQL passes the guard and runs on Snowflake (:class:`SnowflakeRunner`, also
-the local engine's runner there)."""
+the local engine's runner there). An answered question carries the last day
+with data and says it, as the local engine's do (:mod:`questions.data_range`)."""
 
 import dataclasses
 import datetime
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from analytics_core.errors import ConfigurationError
+from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import QuestionSettings, SnowflakeSettings
 from analytics_core.warehouse import (
     ConnectionFactory,
@@ -21,6 +23,7 @@ from analytics_core.warehouse import (
 from questions.answers import INVISIBLES_WARNING, Answer, Turn, had_invisibles, prepare_question
 from questions.cortex_analyst.client import CortexAnalystClient
 from questions.cortex_analyst.responses import CortexAnalystError, CortexQueryError, one_line
+from questions.data_range import DataRange, Runner, read_data_range, say_data_through
 from questions.guard import GuardError, GuardPolicy, default_policy, guard_sql
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ MAX_HISTORY_TURNS: Final = 20
 # --------------------------------------------------------------------------- running SQL
 
 #: Runs one guarded statement: ``(sql) -> (columns, rows)``.
-QueryRunner = Callable[[str], tuple[list[str], list[list[Any]]]]
+QueryRunner = Runner
 
 
 class SnowflakeRunner:
@@ -178,6 +181,11 @@ class CortexAnalystEngine:
     guard's row limit is one more, so that a cut result is marked
     ``truncated``. Errors talking to Cortex or running the query raise
     :class:`CortexAnalystError`.
+
+    ``read_range`` reads the data's first and last day (see
+    :func:`data_range_reader`); it is called when :attr:`data_range` is first
+    needed (the first answered question, or the UI's "Data through"), not
+    when the engine is made. Without it answers carry no ``data_through``.
     """
 
     name = ENGINE_NAME
@@ -190,9 +198,14 @@ class CortexAnalystEngine:
         policy: GuardPolicy | None = None,
         database: str | None = None,
         max_rows: int | None = None,
+        read_range: Callable[[], DataRange | None] | None = None,
     ) -> None:
         self.client = client
         self.runner = runner
+        self._read_range = read_range
+        self._range: DataRange | None = None
+        self._range_read = False
+        self._range_lock = threading.Lock()
         base = policy or default_policy("snowflake", database=database)
         #: Rows an answer shows; the guarded SQL asks for one more, to tell
         #: the user the rows were cut.
@@ -200,6 +213,22 @@ class CortexAnalystEngine:
         if self.max_rows < 1:
             raise ValueError("max_rows must be positive")
         self.policy = dataclasses.replace(base, max_rows=self.max_rows + 1)
+
+    @property
+    def data_range(self) -> DataRange | None:
+        """The data's first and last day, read once (None: not known; a read
+        that failed is logged and tried again next time)."""
+        if self._read_range is None or self._range_read:
+            return self._range
+        with self._range_lock:
+            if not self._range_read:
+                try:
+                    self._range = self._read_range()
+                except (AnalyticsError, OSError, ValueError) as exc:
+                    log.warning("the data's last day could not be read: %s", one_line(str(exc)))
+                    return None
+                self._range_read = True
+        return self._range
 
     def ask(
         self,
@@ -283,6 +312,9 @@ class CortexAnalystEngine:
             answer.rows = answer.rows[: self.max_rows]
             answer.truncated = True
             answer.warnings.append(f"only the first {self.max_rows:,} rows are shown")
+        data = self.data_range
+        if data is not None:
+            say_data_through(answer, data.last)
         timings["total"] = _ms(started)
         return answer
 
@@ -290,6 +322,30 @@ class CortexAnalystEngine:
         close = getattr(self.runner, "close", None)
         if callable(close):
             close()
+
+
+def data_range_reader(
+    runner: QueryRunner,
+    database: str | None,
+    schema_prefix: str = "",
+    raw_manifest: Callable[[], Mapping[str, Any]] | None = None,
+) -> Callable[[], DataRange | None]:
+    """What reads the data's first and last day for Cortex Analyst's answers:
+    the local engine's definition (:func:`questions.data_range.read_data_range`)
+    over the semantic models' relations in Snowflake ``database`` (with
+    ``schema_prefix`` before each schema: a developer's ``dev_alice_``), run
+    with ``runner``.
+    ``raw_manifest`` gives the semantic manifest (default: the project's, as
+    the answers' labels are read from)."""
+
+    def read() -> DataRange | None:
+        from questions.semantic import load_raw_semantic_manifest, relation_names
+
+        raw = (raw_manifest or load_raw_semantic_manifest)()
+        relations = relation_names(raw, "snowflake", database, schema_prefix)
+        return read_data_range(raw, relations, runner)
+
+    return read
 
 
 def open_cortex_engine(
@@ -350,4 +406,10 @@ def open_cortex_engine(
         max_rows=settings.max_rows + 1,  # one more than shown: the engine cuts and says so
     )
     policy = default_policy("snowflake", prefix, database=snowflake.database)
-    return CortexAnalystEngine(client, runner, policy=policy, max_rows=settings.max_rows)
+    return CortexAnalystEngine(
+        client,
+        runner,
+        policy=policy,
+        max_rows=settings.max_rows,
+        read_range=data_range_reader(runner, snowflake.database, settings.schema_name_prefix),
+    )

@@ -1,10 +1,8 @@
 """How fresh the data is, in every answer of the local engine.
 
-When the engine opens it reads, once, the first and last day with data: the
-min and max of the time dimension of the semantic model behind the first
-suggested metric (revenue: the order lines' ``order_date``), through the same
-runner as the questions. ``min``/``max`` of a date cast run the same on DuckDB
-and Snowflake, and on the facts' date column they are cheap.
+When the engine opens it reads, once, the first and last day with data
+(:func:`read_data_range`, the definition every engine shares:
+:mod:`questions.data_range`), through the same runner as the questions.
 
 Then every answered question (:func:`note_freshness`):
 
@@ -24,83 +22,21 @@ Then every answered question (:func:`note_freshness`):
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from analytics_core.periods import Period, PeriodError, find_periods, iso_week_start
+from questions import data_range
 from questions.answers import Answer, clean_question
-from questions.local.opening import Runner
+from questions.data_range import DataRange, Runner, say_data_through
 from questions.semantic import Dialect, SemanticLayer
 
-
-@dataclass(frozen=True)
-class DataRange:
-    """The first and last day the warehouse has data for (inclusive)."""
-
-    first: datetime.date
-    last: datetime.date
-
-
-def _as_date(value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _time_column(raw: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(semantic model, time column) behind the first suggested metric."""
-    metrics = [m for m in raw.get("metrics", []) if (m.get("type_params") or {}).get("measure")]
-    if not metrics:
-        return None
-
-    def suggest(metric: Mapping[str, Any]) -> float:
-        meta = {**((metric.get("config") or {}).get("meta") or {}), **(metric.get("meta") or {})}
-        order = meta.get("suggest")
-        return float(order) if isinstance(order, int | float) else float("inf")
-
-    measure = min(metrics, key=suggest)["type_params"]["measure"]["name"]
-    for model in raw.get("semantic_models", []):
-        found = next((m for m in model.get("measures", []) if m["name"] == measure), None)
-        if found is None:
-            continue
-        time_name = found.get("agg_time_dimension") or (model.get("defaults") or {}).get(
-            "agg_time_dimension"
-        )
-        dimension = next((d for d in model.get("dimensions", []) if d["name"] == time_name), None)
-        if dimension is None:
-            return None
-        return model["name"], dimension.get("expr") or dimension["name"]
-    return None
+__all__ = ["DataRange", "note_freshness", "read_data_range"]
 
 
 def read_data_range(layer: SemanticLayer, runner: Runner, dialect: Dialect) -> DataRange | None:
-    """The data's first and last day (None: no data, or no time column found)."""
-    found = _time_column(layer.raw_manifest)
-    relations = layer.relation_names(dialect)
-    if found is None or found[0] not in relations:
-        return None
-    model, column = found
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column):
-        return None
-    # Names from our own semantic manifest (checked above), no input.
-    sql = (
-        f"select min(cast({column} as date)), max(cast({column} as date))"  # noqa: S608
-        f" from {relations[model]}"
-    )
-    _, rows = runner(sql)
-    if not rows:
-        return None
-    first, last = _as_date(rows[0][0]), _as_date(rows[0][1])
-    return DataRange(first, last) if first and last else None
+    """The data's first and last day in ``layer``'s relations for ``dialect``
+    (None: no data, or no time column found)."""
+    return data_range.read_data_range(layer.raw_manifest, layer.relation_names(dialect), runner)
 
 
 def note_freshness(
@@ -114,7 +50,6 @@ def note_freshness(
     if data is None or answer.status != "answered":
         return answer
     as_of = as_of or datetime.datetime.now(datetime.UTC).date()
-    answer.data_through = data.last
     explanation = answer.explanation.rstrip()
     period = answer.interpretation.period if answer.interpretation else None
     dated = period is not None and period.start is not None and period.end is not None
@@ -138,8 +73,8 @@ def note_freshness(
         explanation += " No rows: nothing matched the question" + (
             " in that period." if dated else "."
         )
-    answer.explanation = f"{explanation} Data through {data.last}."
-    return answer
+    answer.explanation = explanation
+    return say_data_through(answer, data.last)
 
 
 #: Words after which a period needs no preposition of its own.

@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from analytics_core.settings import QuestionSettings, Settings, SnowflakeSettings
+from questions.data_range import Runner as Runner
 from questions.guard import GuardPolicy, default_policy
 from questions.local.compiling import QuestionError
 from questions.semantic import Dialect, SemanticLayer
-
-#: Runs a guarded statement: ``sql -> (columns, rows)``.
-Runner = Callable[[str], tuple[list[str], list[list[Any]]]]
 
 #: Snowflake's QUERY_TAG of the statements this engine runs there.
 QUERY_TAG = "analytics_platform:questions:local"
@@ -78,7 +76,7 @@ def connect_snowflake(
     layer = layer or SemanticLayer.load(
         manifest_path=built_manifest(settings),
         snowflake_database=snowflake.database,
-        snowflake_schema_prefix=f"{prefix}_" if prefix else "",
+        snowflake_schema_prefix=questions.schema_name_prefix,
     )
 
     def connect(session_parameters: Mapping[str, Any]) -> Any:

@@ -31,6 +31,7 @@ from questions.semantic.manifest import (
     SemanticLayerError,
     load_raw_semantic_manifest,
     parse_semantic_manifest,
+    relation_names,
     retarget_relations,
     validate_semantic_manifest,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "load_raw_semantic_manifest",
     "metric_infos",
     "parse_semantic_manifest",
+    "relation_names",
     "retarget_relations",
     "saved_query_infos",
     "validate_semantic_manifest",

@@ -20,6 +20,7 @@ from questions.semantic.manifest import (
     Dialect,
     SemanticLayerError,
     load_raw_semantic_manifest,
+    relation_names,
     retarget_relations,
     validate_semantic_manifest,
 )
@@ -230,11 +231,7 @@ class SemanticLayer:
     def relation_names(self, dialect: Dialect = "duckdb") -> dict[str, str]:
         """Each semantic model's relation, as the SQL for ``dialect`` names it."""
         database, prefix = self._targets[dialect]
-        data = retarget_relations(self._raw, dialect, database, prefix)
-        return {
-            model["name"]: model["node_relation"]["relation_name"]
-            for model in data.get("semantic_models", [])
-        }
+        return relation_names(self._raw, dialect, database, prefix)
 
     @property
     def semantic_manifest(self) -> Any:

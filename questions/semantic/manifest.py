@@ -157,6 +157,21 @@ def retarget_relations(
     return data
 
 
+def relation_names(
+    raw: Mapping[str, Any],
+    dialect: Dialect,
+    database: str | None,
+    schema_prefix: str = "",
+) -> dict[str, str]:
+    """Each semantic model's relation in the raw manifest ``raw``, as the SQL for
+    ``dialect`` names it (see :func:`retarget_relations`)."""
+    data = retarget_relations(raw, dialect, database, schema_prefix)
+    return {
+        model["name"]: model["node_relation"]["relation_name"]
+        for model in data.get("semantic_models", [])
+    }
+
+
 def validate_semantic_manifest(manifest: Any) -> list[str]:
     """Blocking issues of ``mf validate-configs``' semantic validations (no
     warehouse queries); empty when the manifest is valid."""

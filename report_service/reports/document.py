@@ -5,9 +5,13 @@ PDF, CSV, XLSX, JSON) reads the same document, so the numbers agree across
 formats by construction.
 
 Value kinds (:attr:`Column.kind`, :attr:`Kpi.kind`) say how a raw value is
-shown: ``usd`` (``Decimal`` with 2 places), ``int``, ``number``, ``ratio``
-(0.125 shows as 12.5%), ``seconds``, ``date``, ``datetime``, ``text`` and
-``bool``.
+shown. Those that every component shows alike are formatted by
+:mod:`analytics_core.formatting`: ``usd`` is money in USD (``$1,234.56``),
+``int`` a count (``1,234``), ``ratio`` a percentage (0.125 shows as
+``12.5%``), ``number`` two decimals, ``date`` a day, ``bool`` ``yes`` or
+``no``, ``text`` as it is. Only reports have ``seconds`` (``12.3 s``) and
+``datetime`` (to the minute, in UTC: ``2026-06-22 14:05 UTC``). An empty
+value is :data:`analytics_core.formatting.EMPTY` whatever the kind.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
+
+from analytics_core import formatting
 
 Direction = Literal["up", "down", "flat", "none"]
 Kind = Literal["usd", "int", "number", "ratio", "seconds", "date", "datetime", "text", "bool"]
@@ -71,37 +77,43 @@ def direction_of(change: float | None) -> Direction:
     return "up" if change > 0 else "down"
 
 
+#: The report kinds :mod:`analytics_core.formatting` defines: its kind and unit.
+SHARED_KINDS: dict[str, tuple[formatting.Kind, str | None]] = {
+    "usd": ("money", "USD"),
+    "int": ("count", None),
+    "ratio": ("percent", None),
+    "number": ("number", None),
+    "date": ("date", None),
+    "bool": ("bool", None),
+    "text": ("text", None),
+}
+
+
 def format_value(value: Any, kind: str) -> str:
     """How ``value`` of ``kind`` is shown to people (HTML, PDF)."""
+    if kind in SHARED_KINDS:
+        shared, unit = SHARED_KINDS[kind]
+        return formatting.format_value(value, shared, unit=unit)
     if value is None:
-        return "—"
-    if kind == "usd":
-        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-        sign = "-" if amount < 0 else ""
-        return f"{sign}${abs(amount):,.2f}"
-    if kind == "int":
-        return f"{int(value):,}"
-    if kind == "ratio":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "number":
-        return f"{float(value):,.2f}"
+        return formatting.EMPTY
     if kind == "seconds":
-        return f"{float(value):,.1f} s"
-    if kind == "bool":
-        return "yes" if value else "no"
+        number = formatting.as_decimal(value)
+        if number is None:
+            return formatting.EMPTY
+        return f"{number.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,.1f} s"
     if kind == "datetime" and isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") + (" UTC" if value.tzinfo is None else "")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+        # A naive timestamp from the warehouse is UTC already.
+        utc = value.astimezone(dt.UTC) if value.tzinfo is not None else value
+        return f"{utc.strftime(formatting.TIMESTAMP_FORMAT)} UTC"
+    return formatting.format_value(value, "text")
 
 
 def format_change(change: float | None) -> str:
     """A change as shown next to a KPI: ``▲ 12.3%``, ``▼ 4.0%``, ``● 0.0%``."""
     if change is None:
-        return "n/a"
+        return formatting.EMPTY
     arrow = {"up": "▲", "down": "▼", "flat": "●", "none": ""}[direction_of(change)]
-    return f"{arrow} {abs(change) * 100:.1f}%"
+    return f"{arrow} {formatting.format_percent(abs(change))}"
 
 
 @dataclass(frozen=True)

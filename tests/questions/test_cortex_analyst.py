@@ -27,11 +27,14 @@ from questions.cortex_analyst.engine import (
     QUERY_TAG,
     CortexAnalystEngine,
     build_messages,
+    data_range_reader,
     open_cortex_engine,
     snowflake_runner,
 )
 from questions.cortex_analyst.responses import CortexAnalystError, CortexQueryError
+from questions.data_range import DataRange
 from questions.guard import default_policy
+from questions.semantic import load_raw_semantic_manifest
 from tests.conftest import emulator_connection, free_port, run_cli
 
 TOKEN = "pat-SECRET-token-4f1d2c9e"
@@ -714,6 +717,22 @@ def warehouse_env(fakesnow_server: tuple[str, int]) -> dict[str, str]:
         cursor.execute(
             "insert into processed_data.dim_customers values (1, 'EMEA', 'retail', 'a@example.com')"
         )
+        # The order lines (the relation behind the first suggested metric, whose
+        # last day is the answers' data_through) end two days after the daily
+        # sales above, so the day tells which relation was read.
+        for schema, last in (
+            ("processed_data", "2026-03-04"),
+            ("dev_alice_processed_data", "2026-02-20"),
+        ):
+            cursor.execute(f"create schema if not exists {DATABASE}.{schema}")
+            cursor.execute(
+                f"create or replace table {schema}.fct_order_items "
+                "(order_item_key integer, order_date date, revenue number(12, 2))"
+            )
+            cursor.execute(
+                f"insert into {schema}.fct_order_items values "
+                f"(1, '2026-02-01', 10.00), (2, '{last}', 20.00), (3, '2026-02-15', 5.00)"
+            )
         cursor.execute(
             "create or replace table raw_data.shop_customers (customer_id integer, email varchar)"
         )
@@ -878,6 +897,94 @@ def test_runner_rolls_back_whatever_it_ran(warehouse: Warehouse) -> None:
     assert (columns, rows) == (["n"], [[4]])
     assert warehouse.scalar("select count(*) from cortex_ci.reporting.rpt_daily_sales") == 4
     assert len(warehouse.connects) == 1  # the idle connection was reused
+
+
+@pytest.fixture(scope="module")
+def semantic_manifest() -> dict[str, Any]:
+    """The project's semantic manifest (the same the answers' labels come from)."""
+    return load_raw_semantic_manifest()
+
+
+def test_answers_say_the_last_day_with_data_read_once(
+    cortex: FakeCortex, warehouse: Warehouse, semantic_manifest: dict[str, Any]
+) -> None:
+    """Cortex Analyst's answers carry data_through as the local engine's do:
+    the last day of the relation behind the first suggested metric (the order
+    lines, not the daily sales the answer read), read once, on the first
+    answered question; a clarifying answer carries none."""
+    runner = CountingRunner(snowflake_runner(warehouse.factory, 30, QUERY_TAG, 100))
+    reader = data_range_reader(runner, DATABASE, raw_manifest=lambda: semantic_manifest)
+    engine = CortexAnalystEngine(client_for(cortex), runner, database=DATABASE, read_range=reader)
+    cortex.reply(
+        Reply(body=answer_body(text("Which revenue?"), suggestions("Revenue by region"))),
+        Reply(body=answer_body(text(INTERPRETATION), sql(REVENUE_SQL))),
+        Reply(body=answer_body(text(INTERPRETATION), sql(REVENUE_SQL))),
+    )
+    try:
+        unclear = engine.ask("Revenue?")
+        assert runner.statements == []  # nothing read before an answer needs it
+        first = engine.ask("Revenue by region")
+        second = engine.ask("Revenue by region", as_of=datetime.date(2026, 3, 15))
+    finally:
+        engine.close()
+    assert unclear.status == "clarify" and unclear.data_through is None
+    assert unclear.explanation == "Which revenue?"
+    last = warehouse.scalar("select max(order_date) from processed_data.fct_order_items")
+    assert last == datetime.date(2026, 3, 4)
+    for answer in (first, second):
+        assert answer.status == "answered"
+        assert answer.data_through == last
+        assert answer.explanation == f"{INTERPRETATION} Data through 2026-03-04."
+        assert answer.to_json()["data_through"] == "2026-03-04"
+    assert engine.data_range == DataRange(datetime.date(2026, 2, 1), last)
+    (read,) = [s for s in runner.statements if "fct_order_items" in s]
+    assert "cortex_ci.processed_data.fct_order_items" in read
+    assert runner.statements == [first.sql, read, second.sql]
+
+
+def test_data_through_in_a_developer_schema_and_after_a_failed_read(
+    cortex: FakeCortex,
+    warehouse: Warehouse,
+    semantic_manifest: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A developer's schemas (``dev_alice_``) are read, not the shared ones; a
+    read that fails (no such relation yet) leaves the answer as it is, is
+    logged, and is tried again next time."""
+    runner = snowflake_runner(warehouse.factory, 30, QUERY_TAG, 100)
+
+    def engine_for(prefix: str) -> CortexAnalystEngine:
+        reader = data_range_reader(runner, DATABASE, prefix, lambda: semantic_manifest)
+        return CortexAnalystEngine(client_for(cortex), runner, database=DATABASE, read_range=reader)
+
+    schema = "dev_nobody_processed_data"
+    cortex.reply(Reply(body=answer_body(text(INTERPRETATION), sql(REVENUE_SQL))))
+    try:
+        dev = engine_for("dev_alice_").data_range
+        missing = engine_for("dev_nobody_")
+        with caplog.at_level(logging.WARNING, logger="questions.cortex_analyst.engine"):
+            answer = missing.ask("Revenue by region")
+        assert answer.status == "answered" and answer.rows
+        assert answer.data_through is None and answer.explanation == INTERPRETATION
+        assert "the data's last day could not be read" in caplog.text
+        connection = warehouse.connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"create schema if not exists {DATABASE}.{schema}")
+            cursor.execute(f"create or replace table {schema}.fct_order_items (order_date date)")
+            cursor.execute(f"insert into {schema}.fct_order_items values ('2026-01-31')")
+        finally:
+            connection.close()
+        again = missing.data_range
+    finally:
+        runner.close()
+        connection = warehouse.connection()
+        try:
+            connection.cursor().execute(f"drop schema if exists {DATABASE}.{schema} cascade")
+        finally:
+            connection.close()
+    assert dev == DataRange(datetime.date(2026, 2, 1), datetime.date(2026, 2, 20))
+    assert again == DataRange(datetime.date(2026, 1, 31), datetime.date(2026, 1, 31))
 
 
 def test_engine_clarifies_with_suggestions(
@@ -1059,6 +1166,8 @@ def test_open_cortex_engine_end_to_end(cortex: FakeCortex, warehouse_env: dict[s
     finally:
         engine.close()
     assert answer.status == "answered"
+    # The project's semantic manifest, its relations in SNOWFLAKE_DATABASE.
+    assert answer.data_through == datetime.date(2026, 3, 4)
     assert [r[0] for r in answer.rows] == ["AMER", "APAC", "EMEA"]
     assert answer.sql is not None and "LIMIT 51" in answer.sql.upper()
     assert cortex.requests[0].headers["x-snowflake-authorization-token-type"] == "OAUTH"
@@ -1077,7 +1186,12 @@ def test_open_cortex_engine_dev_schema_prefix(warehouse_env: dict[str, str]) -> 
         cortex_token=TOKEN, cortex_semantic_view=VIEW, reporting_schema="dev_alice_reporting"
     )
     engine = open_cortex_engine(settings, snowflake_settings(warehouse_env))
-    assert engine.policy.schema_prefix == "dev_alice"
+    try:
+        assert engine.policy.schema_prefix == "dev_alice"
+        # The developer's order lines, not the shared ones (2026-03-04).
+        assert engine.data_range == DataRange(datetime.date(2026, 2, 1), datetime.date(2026, 2, 20))
+    finally:
+        engine.close()
 
 
 @pytest.mark.parametrize(
@@ -1149,7 +1263,8 @@ def test_analytics_ask_uses_cortex_analyst_when_configured(
     answer = json.loads(proc.stdout)
     assert answer["engine"] == "cortex_analyst"
     assert answer["status"] == "answered"
-    assert answer["explanation"] == INTERPRETATION
+    assert answer["explanation"] == f"{INTERPRETATION} Data through 2026-03-04."
+    assert answer["data_through"] == "2026-03-04"
     assert [row[0] for row in answer["rows"]] == ["AMER", "APAC", "EMEA"]
     assert TOKEN not in proc.stdout + proc.stderr
     assert cortex.requests[0].body["semantic_view"] == VIEW

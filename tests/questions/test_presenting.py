@@ -76,6 +76,9 @@ DT = datetime.datetime
         (D(2025, 1, 1), "date", {"grain": "year"}, "2025"),
         (D(2025, 1, 1), "date", {}, "2025-01-01"),
         ("not a date", "date", {"grain": "month"}, "not a date"),
+        # flags
+        (True, "bool", {}, "yes"),
+        (False, "bool", {}, "no"),
         # text
         ("EMEA", "text", {}, "EMEA"),
         (D(2025, 1, 1), "text", {}, "2025-01-01"),
@@ -88,7 +91,7 @@ def test_every_kind_reads_as_people_write_it(
     assert format_value(value, kind, **options) == shown
 
 
-@pytest.mark.parametrize("kind", ["money", "count", "percent", "number", "date", "text"])
+@pytest.mark.parametrize("kind", ["money", "count", "percent", "number", "date", "bool", "text"])
 @pytest.mark.parametrize("value", [None, math.nan, math.inf, -math.inf, Decimal("NaN")])
 def test_no_value_is_a_dash_never_none_or_nan(kind: Kind, value: Any) -> None:
     assert format_value(value, kind, unit="USD") == EMPTY
@@ -195,16 +198,19 @@ def test_unknown_columns_are_named_from_their_words_and_typed_by_values(
 ) -> None:
     columns = [
         "REVENUE", "Customer__Region", "ORDER_DAY", "avg_basket", "n_things", "notes",
-        "REVENUE__CHANGE_PCT",
+        "REVENUE__CHANGE_PCT", "IS_RETURNED", "ORDER_ITEM__IS_REVENUE_BEARING",
     ]  # fmt: skip
-    row = [12.5, "EMEA", D(2026, 1, 2), 3.25, 4, None, 0.25]
+    row = [12.5, "EMEA", D(2026, 1, 2), 3.25, 4, None, 0.25, False, True]
     shown = present(answer(columns, [row]), catalog)
     assert shown.labels == [
         "Revenue", "Region", "Order day", "Avg basket", "N things", "Notes", "Revenue change %",
+        "Is returned", "Revenue-bearing",
     ]  # fmt: skip
-    assert shown.rows == [["$12.50", "EMEA", "2026-01-02", "3.25", "4", EMPTY, "+25.0%"]]
+    assert shown.rows == [
+        ["$12.50", "EMEA", "2026-01-02", "3.25", "4", EMPTY, "+25.0%", "no", "yes"]
+    ]
     assert [c.kind for c in shown.columns] == [
-        "money", "text", "date", "number", "count", "text", "percent",
+        "money", "text", "date", "number", "count", "text", "percent", "bool", "bool",
     ]  # fmt: skip
     assert [c.name for c in shown.columns] == columns  # named as the engine named them
 

@@ -22,6 +22,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from analytics_core.formatting import format_count, format_money
 from analytics_core.settings import Settings
 from analytics_core.warehouse import DuckDBClient
 from report_service.models import FORMATS, InvalidRequestError, ReportError
@@ -35,7 +36,7 @@ from report_service.reports import (
 )
 from report_service.reports.base import ReportQueries
 from report_service.reports.catalog import write_formats
-from report_service.reports.document import Column, Kpi, ReportDocument, Table, format_value
+from report_service.reports.document import Column, Kpi, ReportDocument, Table
 from report_service.reports.renderers import escape_formula, sheet_names
 from report_service.warehouse import check_ready
 
@@ -279,9 +280,9 @@ def test_daily_sales_numbers(
 
     # HTML shows the formatted figures
     html = paths["html"].read_text()
-    assert format_value(revenue, "usd") in html
+    assert format_money(revenue) in html
     for region_revenue in by_region.values():
-        assert format_value(region_revenue, "usd") in html
+        assert format_money(region_revenue) in html
 
 
 def test_weekly_executive_numbers(
@@ -344,8 +345,8 @@ def test_weekly_executive_numbers(
         k: v[1] for k, v in by_region.items()
     }
     html = paths["html"].read_text()
-    assert format_value(revenue, "usd") in html
-    assert format_value(target, "usd") in html
+    assert format_money(revenue) in html
+    assert format_money(target) in html
     assert len(re.findall("<svg", html)) == 2
 
 
@@ -408,7 +409,7 @@ def test_monthly_data_quality_numbers(
         quarantine
     )
     html = paths["html"].read_text()
-    assert f">{format_value(rows_quarantined, 'int')}<" in html
+    assert f">{format_count(rows_quarantined)}<" in html
 
 
 class RecordingQueries(ReportQueries):
