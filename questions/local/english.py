@@ -73,7 +73,7 @@ average avg mean typical per each every respectively both either neither
 excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 shopped shopping
-someone somebody people folks
+someone somebody people folks everything everyone everybody
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move

@@ -134,7 +134,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     used: set[int] = set()
     _read_grain(tokens, reading, used)
     _read_trend(tokens, reading)
-    _read_top(tokens, reading, used)
+    _read_top(tokens, reading, used, vocab)
     matches = match_phrases(tokens, vocab, used)
     matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
     matches = _counted(tokens, matches, vocab)
@@ -277,13 +277,14 @@ def _read_trend(tokens: Sequence[Token], reading: Reading) -> None:
             reading.trend = True
 
 
-def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
+def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int], vocab: Vocabulary) -> None:
     """Top / bottom N. "Top 3 worst" is the bottom 3 (the first three of the
-    worst); the top and the bottom asked together is a conflict."""
+    worst); the top and the bottom asked together is a conflict. A rank word
+    inside a value's name ("Kaka Max Jeans") is the name's."""
     found: list[tuple[int, bool, int | None]] = []
     for index, token in enumerate(tokens):
         word = token.stem
-        if word in TOP_WORDS or word in BOTTOM_WORDS:
+        if (word in TOP_WORDS or word in BOTTOM_WORDS) and not _in_value(tokens, index, vocab):
             nxt = tokens[index + 1] if index + 1 < len(tokens) else None
             n = number(nxt)
             if n is not None:
@@ -308,6 +309,16 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         if at is not None:
             used.add(at)
     reading.top = (descending, n if n is not None else 0)
+
+
+def _in_value(tokens: Sequence[Token], index: int, vocab: Vocabulary) -> bool:
+    """Whether the word at ``index`` is inside a value's name of two words or more."""
+    for size in range(min(vocab.max_words, len(tokens)), 1, -1):
+        for start in range(max(0, index - size + 1), min(index, len(tokens) - size) + 1):
+            terms = vocab.phrases.get(tuple(t.stem for t in tokens[start : start + size]))
+            if terms and terms[0].kind == "value":
+                return True
+    return False
 
 
 #: Words that rank in either direction ("top 3 worst", "bottom 5 best").

@@ -33,6 +33,9 @@ def normalize(text: str) -> str:
     # Abbreviations people type, spelt out the way the vocabulary is.
     text = re.sub(r"\bavg\b\.?", "average", text)
     text = re.sub(r"\bqty\b\.?", "quantity", text)
+    text = re.sub(r"(?:#|\bno\.?|\bnbr\.?)\s*(?=of\b)", "number ", text)
+    text = _ABBREVIATED.sub(lambda m: _ABBREVIATIONS[m.group(1)], text)
+    text = _ABBREVIATED_AFTER_BY.sub(lambda m: m.group(1) + _ABBREVIATIONS[m.group(2)], text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\bu\.s\.a?\.?(?=\s|$)", "usa ", text)
     text = re.sub(r"\bu\.k\.(?=\s|$)", "uk ", text)
@@ -43,6 +46,32 @@ def normalize(text: str) -> str:
     for pattern, replacement in PARAPHRASES:
         text = pattern.sub(replacement, text)
     return text
+
+
+#: Short forms of the layer's words that people type ("rev by region", "avg
+#: order val"), spelt out; "cat" only after "by" ("by cat"), being a word too.
+_ABBREVIATIONS = {
+    "rev": "revenue",
+    "revs": "revenues",
+    "val": "value",
+    "num": "number",
+    "cust": "customer",
+    "custs": "customers",
+    "amt": "amount",
+    "prod": "product",
+    "prods": "products",
+    "rgn": "region",
+    "ctry": "country",
+    "cntry": "country",
+    "seg": "segment",
+    "ords": "orders",
+    "cat": "category",
+    "cats": "categories",
+}
+_ABBREVIATED = re.compile(
+    r"\b(" + "|".join(k for k in _ABBREVIATIONS if not k.startswith("cat")) + r")\b\.?"
+)
+_ABBREVIATED_AFTER_BY = re.compile(r"(\b(?:by|per|each)\s+)(cats?)\b\.?")
 
 
 def stem(word: str) -> str:
@@ -440,6 +469,8 @@ def _fuzzy(
                 continue
             if short and len(candidate) == len(text):
                 continue
+            if size > 1 and not all(map(_word_close, (w.stem for w in words), parts)):
+                continue  # "num customers" is not "new customers": each word its own slip
             if distance < best_distance:
                 best, best_distance = [candidate], distance
             elif distance == best_distance:
@@ -455,6 +486,25 @@ def _fuzzy(
                 words=" ".join(w.text for w in words),
             )
     return None
+
+
+def _word_close(said: str, known: str) -> bool:
+    """Whether one word of a phrase is a slip of the known word, by the rules
+    for a word alone: none under four letters, a letter more or less in four,
+    one edit up to eight letters, two beyond (a doubled letter is one). In a
+    phrase, a word of three or four letters may miss or add one ("rte rate") or
+    swap two ("nwe new")."""
+    if said == known:
+        return True
+    if len(said) < 3 or said[0] != known[0]:
+        return False
+    if single_letters(said) == single_letters(known):
+        return True
+    if len(said) <= 4 and len(known) == len(said):
+        # only two neighbours swapped ("nwe new"), never a letter changed
+        return sorted(said) == sorted(known) and edit_distance(said, known, 1) == 1
+    allowed = 1 if len(said) < 9 else 2
+    return edit_distance(said, known, allowed) <= allowed
 
 
 def single_letters(word: str) -> str:

@@ -5,6 +5,7 @@ Analyst server over HTTP and run on the Snowflake emulator."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import streamlit as st
@@ -66,7 +67,9 @@ def test_cortex_answers_on_the_same_screens(cortex_ui: FakeCortex) -> None:
         )
     )
     test = ask(app(), "Revenue by region")
-    assert INTERPRETATION in texts(test.markdown)
+    # Cortex's own words, then the date the data runs to (read from the warehouse).
+    [said] = [t for t in texts(test.markdown) if t.startswith(INTERPRETATION)]
+    assert re.fullmatch(re.escape(INTERPRETATION) + r" Data through \d{4}-\d{2}-\d{2}\.", said)
     [table] = [element.value for element in test.dataframe]
     # Columns the semantic layer does not name: labelled from their words,
     # numbers formatted as numbers.
