@@ -92,7 +92,7 @@ METRIC_VERBS = frozenset(
 #: fillers here, read by the engine next to a plan metric.
 AGAINST_PLAN_WORDS = """
     against vs versus hitting hit meeting meet met reaching reach reached beating beat
-    missing miss missed achieving achieve exceed exceeded exceeding
+    missing miss missed achieving achieve exceed exceeded exceeding close closer near
 """
 #: Verbs of winning customers: with them, customers counted are new ones
 #: ("how many customers did we acquire"); fillers otherwise.

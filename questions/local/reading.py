@@ -41,6 +41,7 @@ from questions.local.english import (
 )
 from questions.local.roles import (
     _acquired,
+    _actuals,
     _against_plans,
     _average_value,
     _averaged,
@@ -144,6 +145,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
             reading.fuzzy.append((match.words, _said(vocab, match.term)))
     matches = _without_verbs(tokens, matches, vocab, reading)
     _against_plans(tokens, matches, vocab)
+    matches = _actuals(tokens, matches, vocab)
     _much_or_many(tokens, matches, vocab)
     _acquired(tokens, matches, vocab)
     _average_value(tokens, matches, vocab)

@@ -63,22 +63,26 @@ def _predicates(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     out = list(matches)
     for index, match in enumerate(matches):
         be = match.end
-        adjective = be + 1
-        if (
-            match.term.kind != "metric"
-            or adjective >= len(tokens)
-            or tokens[be].stem not in _BEING
-            or any(m.start <= adjective < m.end for m in matches)
-        ):
+        if match.term.kind != "metric" or be + 1 >= len(tokens) or tokens[be].stem not in _BEING:
             continue
         said = [t.stem for t in tokens[match.start : match.end]]
-        for size in range(len(said), 0, -1):  # "how many orders": the noun is "orders"
-            terms = vocab.phrases.get((tokens[adjective].stem, *said[-size:]))
-            if terms and terms[0].kind == "metric":
-                words = f"{tokens[adjective].text} {' '.join(said[-size:])}"
-                out[index] = Match(terms[0], terms[1:], match.start, adjective + 1, words=words)
+        found = None
+        # "were valid", "were delivered or returned": the longest words said of it
+        for length in range(min(3, len(tokens) - be - 1), 0, -1):
+            words = [t.stem for t in tokens[be + 1 : be + 1 + length]]
+            for size in range(len(said), 0, -1):  # "how many orders": the noun is "orders"
+                terms = vocab.phrases.get((*words, *said[-size:]))
+                if terms and terms[0].kind == "metric":
+                    found = (terms, be + 1 + length, " ".join([*words, *said[-size:]]))
+                    break
+            if found:
                 break
-    return out
+        if found and (found[1] >= len(tokens) or tokens[found[1]].stem not in {"or", "and"}):
+            # (not "were returned or cancelled": two statuses, read as such)
+            terms, end, text = found
+            out[index] = Match(terms[0], terms[1:], match.start, end, words=text)
+    spans = [(m.start, m.end) for m in out if m not in matches]
+    return [m for m in out if m not in matches or not any(a < m.end <= b for a, b in spans)]
 
 
 def _counted(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
@@ -198,12 +202,39 @@ def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Voc
             continue
         fraction = (
             tokens[cue].stem in {"to", "of"} and cue > 0 and (tokens[cue - 1].text in _FRACTION_OF)
+        ) or (  # "how close are we to target"
+            tokens[cue].stem == "to" and any(t.stem in {"close", "closer", "near"} for t in tokens)
         )
         if tokens[cue].stem not in _AGAINST_PLAN and not fraction:
             continue
         over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
         if len(over) == 1:
             match.term = Term("metric", over[0])
+
+
+def _actuals(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """ "Revenue target vs actual", "budget and actuals by region": a plan with
+    the word "actual" is the plan set against what it plans (as "revenue vs
+    target"): the metric the ratio's numerator stands for, then the ratio."""
+    said = [i for i, t in enumerate(tokens) if t.stem in {"actual", "actuals"}]
+    if not said:
+        return matches
+    stands_for = {instead: name for name, instead in vocab.stand_ins.items()}
+    out = list(matches)
+    for index, match in enumerate(matches):
+        if match.term.kind != "metric" or match.term.name not in vocab.plan_metrics:
+            continue
+        over = [(num, name) for (num, den), name in vocab.ratios.items() if den == match.term.name]
+        actual = stands_for.get(over[0][0], over[0][0]) if len(over) == 1 else None
+        if actual is None or actual not in vocab.askable_metrics:
+            continue
+        at = said[0]
+        first = Match(Term("metric", actual), [], at, at + 1, words=tokens[at].text)
+        ratio = Term("metric", over[0][1])
+        out[index] = Match(ratio, [], match.start, match.end, words=match.words)
+        out.insert(index, first)
+        return out
+    return matches
 
 
 def _without_verbs(
