@@ -255,6 +255,10 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
             continue
         if seen_period:
             cued = _COMPARE_CUE.search(text, max(0, candidate.start - 30), candidate.start)
+            if candidate.form == "last_n" and candidate.word in {"previous", "prior", "preceding"}:
+                candidate.relation = "previous"
+                candidate.period = None
+                continue
             if candidate.form == "last_unit" and candidate.word in {
                 "previous",
                 "prior",

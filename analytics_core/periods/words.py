@@ -304,7 +304,7 @@ def _before_last(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candid
 # Last N: "last 7 days", "in the past 30 days", "trailing 12 months", "previous 2 quarters", TTM.
 _LAST_N = _rx(
     r"\b(?:(?:in|over|during|for|within)" + _S + r")?(?:the" + _S + r")?"
-    r"(?:last|past|previous|prior|trailing|rolling)"
+    r"(last|past|previous|prior|preceding|trailing|rolling)"
     + _S
     + _NUM
     + _S
@@ -336,11 +336,23 @@ def last_n(count: int, unit: str, as_of: datetime.date, label: str | None = None
 
 def _last_n(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     try:
-        period = last_n(_number(match.group(1)), match.group(2), as_of)
+        period = last_n(_number(match.group(2)), match.group(3), as_of)
     except PeriodError as exc:
         yield _Candidate(*match.span(), error=exc)
         return
-    yield _Candidate(*match.span(), period)
+    # After another period, "the previous 30 days" are the ones before it.
+    yield _Candidate(*match.span(), period, form="last_n", word=match.group(1).lower())
+
+
+# "vs last YTD", "prior year to date": the same span a unit earlier.
+_LAST_TO_DATE = _rx(
+    r"\b(?:the" + _S + r")?(?:last|prior|previous)" + _S + r"(?:ytd|qtd|mtd|year" + _S + r"to"
+    r"" + _S + r"date)\b"
+)
+
+
+def _last_to_date(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    yield _Candidate(*match.span(), relation="previous")
 
 
 def _ttm(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
@@ -377,7 +389,10 @@ def _ago(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     except (PeriodError, OverflowError) as exc:
         yield _Candidate(*match.span(), error=PeriodError(str(exc)))
         return
-    if word.lower() == "ago" or relation is None:
+    if word.lower() in {"before", "earlier"} and relation is None:
+        # "the 7 days before": the same span before the period it follows
+        yield _Candidate(*match.span(), relation="previous")
+    elif word.lower() == "ago" or relation is None:
         yield _Candidate(*match.span(), period, relation=relation, form="ago")
     else:
         # "a year earlier", "a month before": only ever relative to another period.
@@ -511,6 +526,7 @@ _RULES: tuple[
     (_LAST_UNIT, _last_unit),
     (_BEFORE_LAST, _before_last),
     (_LAST_N, _last_n),
+    (_LAST_TO_DATE, _last_to_date),
     (_TTM, _ttm),
     (_AGO, _ago),
     (_WEEKDAY_NAME, _weekday),

@@ -242,11 +242,14 @@ class LocalQuestionEngine:
             compiled = time.perf_counter()
             try:
                 answer.sql = self.compile(answer.interpretation)
-            except SemanticLayerError as exc:
+            except (SemanticLayerError, QuestionError) as exc:
+                # (a QuestionError says what the reading asks that SQL cannot
+                # set side by side: "not a whole number of weeks apart")
+                why = "" if isinstance(exc, QuestionError) else "The semantic layer cannot answer"
+                why += " this as read: " if why else ""
+                line = error_line(exc)
                 return self._clarify(
-                    question,
-                    f"The semantic layer cannot answer this as read: {error_line(exc)}",
-                    answer.interpretation,
+                    question, why + line[:1].upper() + line[1:], answer.interpretation
                 )
             answer.timings["compile"] = (time.perf_counter() - compiled) * 1000
         answer.timings["total"] = (time.perf_counter() - started) * 1000
