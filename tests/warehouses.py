@@ -17,8 +17,9 @@ copies of it.
   a home records where it is: the published docs are a *relative* symlink,
   the dbt profile reads everything from the environment, and the build copy's
   path is set by each build. dbt's target folder (with its partial-parse
-  file) comes along, but dbt parses the project again in a copy, because the
-  DuckDB path of the build copy is part of the profile it compares.
+  file) comes along, and dbt keeps that parse in the copy: it opens the build
+  copy at a path relative to the home. A new home that a test builds from
+  nothing can start from a template's parse too (:func:`start_from_parse_of`).
 - The CLI runs that made a template (exit code, stdout, stderr) are kept with
   it, so a test can still check what the build said (:attr:`Template.runs`).
 
@@ -187,6 +188,25 @@ def _replay(record: dict[str, object]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(
         args, int(str(record["returncode"])), str(record["stdout"]), str(record["stderr"])
     )
+
+
+def start_from_parse_of(template: Template, home: Path) -> None:
+    """Give a new ``home`` (generated, never built) ``template``'s parse of the
+    dbt project, so that its first build does not parse the whole project
+    (about 10 s of each build from nothing). dbt keeps a parse while the
+    project's files and the connection settings are the same, and every
+    home's builds connect alike (dbt runs in the home and opens the build
+    copy at the same relative path: ``orchestration.build.local_invocation``);
+    what differs is read again. For tests whose subject is not the first
+    parse (the first builds of the templates and the build-session tests
+    parse from nothing)."""
+    target = Settings(home=home).dbt_target_path
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(template.settings.dbt_target_path / PARSE_FILE, target / PARSE_FILE)
+
+
+#: dbt's saved parse of the project, in its target folder.
+PARSE_FILE = "partial_parse.msgpack"
 
 
 def copy_home(source: Path, destination: Path) -> Path:
