@@ -62,11 +62,14 @@ CliRunner = Callable[..., "subprocess.CompletedProcess[str]"]
 class Recipe:
     """How to make one kind of home. ``make(home, run)`` runs in ``home``: an
     empty folder, or a copy of the ``parent`` kind's template when there is
-    one. ``run`` is the CLI runner; what it runs is recorded."""
+    one. ``run`` is the CLI runner; what it runs is recorded. An empty
+    folder starts from the dbt parse of the ``parse_of`` kind's template
+    when there is one (:func:`start_from_parse_of`)."""
 
     name: str
     make: Callable[[Path, CliRunner], None]
     parent: Recipe | None = None
+    parse_of: Recipe | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,8 @@ class WarehouseTemplates:
             copy_home(self.get(recipe.parent).home, home)
         else:
             home.mkdir(parents=True)
+            if recipe.parse_of is not None:
+                start_from_parse_of(self.get(recipe.parse_of), home)
         runs: list[subprocess.CompletedProcess[str]] = []
 
         def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
