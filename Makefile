@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 # A small warehouse of its own, so the scratch build never touches .analytics/.
 SMALL_HOME ?= .analytics-small
 
-.PHONY: help setup lint format test-fast test build-small docs-tables check infra up
+.PHONY: help setup lint format test-fast test coverage-html build-small docs-tables check infra up
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ test-fast: ## the fast lane: every test that needs no dbt build and no browser
 
 test: ## the whole suite, as CI runs it
 	$(UV) run pytest
+
+coverage-html: ## htmlcov/: the HTML coverage report of the last test run
+	$(UV) run coverage html
 
 build-small: ## generate scale 0.05 and build it with dbt, in .analytics-small
 	ANALYTICS_HOME=$(SMALL_HOME) $(UV) run analytics generate --scale 0.05

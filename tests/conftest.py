@@ -252,7 +252,13 @@ def fakesnow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
 @pytest.fixture
 def fakesnow_env(fakesnow_server: tuple[str, int]) -> dict[str, str]:
     """``SNOWFLAKE_*`` variables that point the connection factory at the emulator."""
-    host, port = fakesnow_server
+    return emulator_env(fakesnow_server)
+
+
+def emulator_env(server: tuple[str, int]) -> dict[str, str]:
+    """``SNOWFLAKE_*`` variables for the fakesnow server ``(host, port)`` (the
+    ``fakesnow_env`` fixture's; for fixtures of a wider scope)."""
+    host, port = server
     return {
         "SNOWFLAKE_ACCOUNT": "fakesnow",
         "SNOWFLAKE_USER": "fake",

@@ -17,8 +17,9 @@ copies of it.
   a home records where it is: the published docs are a *relative* symlink,
   the dbt profile reads everything from the environment, and the build copy's
   path is set by each build. dbt's target folder (with its partial-parse
-  file) comes along, but dbt parses the project again in a copy, because the
-  DuckDB path of the build copy is part of the profile it compares.
+  file) comes along, and dbt keeps that parse in the copy: it opens the build
+  copy at a path relative to the home. A new home that a test builds from
+  nothing can start from a template's parse too (:func:`start_from_parse_of`).
 - The CLI runs that made a template (exit code, stdout, stderr) are kept with
   it, so a test can still check what the build said (:attr:`Template.runs`).
 
@@ -61,11 +62,14 @@ CliRunner = Callable[..., "subprocess.CompletedProcess[str]"]
 class Recipe:
     """How to make one kind of home. ``make(home, run)`` runs in ``home``: an
     empty folder, or a copy of the ``parent`` kind's template when there is
-    one. ``run`` is the CLI runner; what it runs is recorded."""
+    one. ``run`` is the CLI runner; what it runs is recorded. An empty
+    folder starts from the dbt parse of the ``parse_of`` kind's template
+    when there is one (:func:`start_from_parse_of`)."""
 
     name: str
     make: Callable[[Path, CliRunner], None]
     parent: Recipe | None = None
+    parse_of: Recipe | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,25 @@ def _replay(record: dict[str, object]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def start_from_parse_of(template: Template, home: Path) -> None:
+    """Give a new ``home`` (generated, never built) ``template``'s parse of the
+    dbt project, so that its first build does not parse the whole project
+    (about 10 s of each build from nothing). dbt keeps a parse while the
+    project's files and the connection settings are the same, and every
+    home's builds connect alike (dbt runs in the home and opens the build
+    copy at the same relative path: ``orchestration.build.local_invocation``);
+    what differs is read again. For tests whose subject is not the first
+    parse (the first builds of the templates and the build-session tests
+    parse from nothing)."""
+    target = Settings(home=home).dbt_target_path
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(template.settings.dbt_target_path / PARSE_FILE, target / PARSE_FILE)
+
+
+#: dbt's saved parse of the project, in its target folder.
+PARSE_FILE = "partial_parse.msgpack"
+
+
 def copy_home(source: Path, destination: Path) -> Path:
     """A copy of a whole home (symlinks kept: the published docs are one)."""
     shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True)
@@ -225,6 +248,8 @@ class WarehouseTemplates:
             copy_home(self.get(recipe.parent).home, home)
         else:
             home.mkdir(parents=True)
+            if recipe.parse_of is not None:
+                start_from_parse_of(self.get(recipe.parse_of), home)
         runs: list[subprocess.CompletedProcess[str]] = []
 
         def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:

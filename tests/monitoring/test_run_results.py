@@ -14,7 +14,9 @@ Everything here runs the real dbt CLI:
   hundreds of nodes, a model whose error text is hostile SQL, and the
   on-run-end hook listed twice (a retried upload), on DuckDB and on the
   Snowflake adapter against the fakesnow emulator;
-- ``analytics build --target emulator`` of the real project.
+- ``analytics build --target emulator`` of the real project: its run
+  history is checked on the suite's one emulator build of the project
+  (``tests/warehouse/test_emulator.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import duckdb
 import pytest
 
 from analytics_core.settings import PROJECT_ROOT, Settings
-from tests.conftest import emulator_connection, run_cli
+from orchestration.build import local_invocation
+from tests.conftest import emulator_connection
+from tests.warehouses import PARSE_FILE
 
 pytestmark = [pytest.mark.slow, pytest.mark.minutes(3)]
 
@@ -146,18 +150,54 @@ def assert_logged_results_match(logged: list[dict[str, Any]], results: dict[str,
 # ------------------------------------------------- the real project, DuckDB
 
 
+FULL_PARSE = "Starting full parse"
+
+
+def small_warehouse_work(small_warehouse: Settings, work: Path) -> dict[str, str]:
+    """A copy of the built small warehouse in ``work`` that dbt (in ``work``,
+    see :func:`run_dbt`) opens where ``analytics build`` opens a build copy,
+    at the same path relative to where it runs (``local_invocation``); with
+    the small warehouse's own parse of the project in ``work``'s target
+    folder. dbt keeps a parse while the connection settings (that path
+    among them) are the same, so it reads only what changed instead of
+    parsing the whole project (about 10 s each time). Returns the
+    environment that points dbt at the copy."""
+    home = Settings(home=work)
+    invocation = local_invocation(home, home.build_warehouse_path)
+    path = invocation.env["ANALYTICS_DUCKDB_PATH"]
+    (work / path).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(small_warehouse.warehouse_path, work / path)
+    (work / "target").mkdir()
+    shutil.copy2(small_warehouse.dbt_target_path / PARSE_FILE, work / "target" / PARSE_FILE)
+    return {"ANALYTICS_DUCKDB_PATH": path}
+
+
+def assert_parse_kept(work: Path) -> None:
+    log = (work / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    assert FULL_PARSE not in log, "dbt parsed the whole project again (see small_warehouse_work)"
+
+
 @pytest.fixture(scope="module")
-def warehouse_copy(small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the built small warehouse (named warehouse.duckdb, like
-    every build copy, so dbt's catalog name is the published one's)."""
-    path = tmp_path_factory.mktemp("run-results-warehouse") / "warehouse.duckdb"
-    shutil.copyfile(small_warehouse.warehouse_path, path)
+def failed_work(small_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The failed build's work folder; its warehouse is :func:`warehouse_copy`."""
+    work = tmp_path_factory.mktemp("failed-build")
+    small_warehouse_work(small_warehouse, work)
+    return work
+
+
+@pytest.fixture(scope="module")
+def warehouse_copy(failed_work: Path) -> Path:
+    """The failed build's private copy of the built small warehouse (named
+    warehouse.duckdb, like every build copy, so dbt's catalog name is the
+    published one's)."""
+    path = Settings(home=failed_work).build_warehouse_path
+    assert path.name == "warehouse.duckdb" and path.is_file()
     return path
 
 
 @pytest.fixture(scope="module")
 def failed_build(
-    small_warehouse: Settings, warehouse_copy: Path, tmp_path_factory: pytest.TempPathFactory
+    small_warehouse: Settings, failed_work: Path, warehouse_copy: Path
 ) -> dict[str, Any]:
     """``dbt build --full-refresh`` of the real project after a customer with
     an unknown segment arrived in raw data: the staging accepted_values test
@@ -168,7 +208,6 @@ def failed_build(
             "select * replace (999999001 as customer_id, 'pirate' as segment) "
             "from raw_data.shop_customers limit 1"
         )
-    work = tmp_path_factory.mktemp("failed-build")
     proc = run_dbt(
         "build",
         "--full-refresh",
@@ -176,10 +215,14 @@ def failed_build(
         "local",
         project_dir=PROJECT_ROOT,
         profiles_dir=small_warehouse.dbt_dir / "profiles",
-        work=work,
-        env={"ANALYTICS_DUCKDB_PATH": str(warehouse_copy), "ANALYTICS_GIT_COMMIT": "c0ffee" * 6},
+        work=failed_work,
+        env={
+            "ANALYTICS_DUCKDB_PATH": str(warehouse_copy.relative_to(failed_work)),
+            "ANALYTICS_GIT_COMMIT": "c0ffee" * 6,
+        },
     )
-    return {"proc": proc, "work": work, "results": artifact(work, "run_results.json")}
+    assert_parse_kept(failed_work)
+    return {"proc": proc, "work": failed_work, "results": artifact(failed_work, "run_results.json")}
 
 
 def test_failing_build_is_recorded_with_its_failing_test(
@@ -277,8 +320,8 @@ def test_source_freshness_rows_equal_sources_json(
     """`dbt source freshness` on a warehouse whose fx_rates table is gone:
     four sources are checked, one is a runtime error."""
     work = tmp_path_factory.mktemp("freshness")
-    warehouse = work / "warehouse.duckdb"
-    shutil.copyfile(small_warehouse.warehouse_path, warehouse)
+    env = small_warehouse_work(small_warehouse, work)
+    warehouse = work / env["ANALYTICS_DUCKDB_PATH"]
     with duckdb.connect(str(warehouse)) as con:
         con.execute("drop table raw_data.fx_rates")
     proc = run_dbt(
@@ -289,8 +332,9 @@ def test_source_freshness_rows_equal_sources_json(
         project_dir=PROJECT_ROOT,
         profiles_dir=small_warehouse.dbt_dir / "profiles",
         work=work,
-        env={"ANALYTICS_DUCKDB_PATH": str(warehouse)},
+        env=env,
     )
+    assert_parse_kept(work)
     sources = artifact(work, "sources.json")
     assert sources["results"], proc.stdout[-3000:]
     invocation_id = sources["metadata"]["invocation_id"]
@@ -503,49 +547,3 @@ def test_hostile_text_chunked_idempotent_upload(
         if "insert into" in line.lower() and "dbt_node_results_log" in line.lower()
     ]
     assert len(inserts) == 2 * math.ceil(nodes / batch_size)
-
-
-# ---------------------------------------- the real project on the emulator
-
-
-def test_emulator_build_records_runs(tmp_path: Path, fakesnow_env: dict[str, str]) -> None:
-    prefix = f"rr_{uuid.uuid4().hex[:8]}"
-    env = {**fakesnow_env, "SNOWFLAKE_DATABASE": "run_results_ci", "DBT_SCHEMA_PREFIX": prefix}
-    home = tmp_path / "home"
-    generate = ("generate", "--scale", "0.003", "--seed", "3", "--end-date", "2026-02-28")
-    run_cli(*generate, "--target", "snowflake", home=home, env=env, check=True)
-    # Only the run-history models and their staging views (the full emulator
-    # build, hooks included, is tests/warehouse/test_emulator.py); source
-    # freshness runs first.
-    run_cli(
-        "build",
-        "--target",
-        "emulator",
-        "--full-refresh",
-        "--select",
-        "+path:dbt_project/models/monitoring/runs",
-        home=home,
-        env=env,
-        check=True,
-        timeout=1500,
-    )
-    connection = emulator_connection(env, "run_results_ci")
-    with connection as con:
-        raw = {t: rows(con, f"select * from {prefix}_monitoring_raw.{t}") for t in LOGS}
-        invocations = rows(con, f"select * from {prefix}_monitoring.dbt_invocations")
-        status = rows(con, f"select * from {prefix}_monitoring.dbt_node_status")
-        tests = rows(con, f"select * from {prefix}_monitoring.dbt_test_results")
-        freshness = rows(con, f"select * from {prefix}_monitoring.source_freshness_status")
-    assert {row["command"] for row in invocations} == {"freshness", "build"}
-    build = next(row for row in invocations if row["command"] == "build")
-    assert build["status"] == "success"
-    assert build["target_name"] == "emulator"
-    assert build["nodes_total"] == len(
-        [r for r in raw["dbt_node_results_log"] if r["invocation_id"] == build["invocation_id"]]
-    )
-    assert len(freshness) == 5 == len(raw["dbt_source_freshness_log"])
-    assert tests and all(row["status"] == "pass" for row in tests)
-    assert {row["resource_type"] for row in status} == {"model", "test"}
-    models = [r for r in raw["dbt_node_results_log"] if r["resource_type"] == "model"]
-    # Snowflake reports rows affected (DuckDB does not)
-    assert any(r["rows_affected"] is not None for r in models)

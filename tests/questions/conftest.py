@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from analytics_core.settings import Settings
-from tests.warehouses import SMALL_WAREHOUSE_ARGS, CliRunner, Recipe, WarehouseTemplates
+from tests.warehouses import BASE, SMALL_WAREHOUSE_ARGS, CliRunner, Recipe, WarehouseTemplates
 
 #: Product names that are SQL syntax somewhere (each a different first word,
 #: so that a question can name exactly one of them).
@@ -68,7 +68,8 @@ def _make_hostile(home: Path, run: CliRunner) -> None:
     run("build", home=home, check=True)
 
 
-HOSTILE = Recipe("hostile-products", _make_hostile)
+#: Built from nothing but the small warehouse's dbt parse (the names are data).
+HOSTILE = Recipe("hostile-products", _make_hostile, parse_of=BASE)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from tests.warehouse.independent_sql import (
     REPORTED_MONTHLY_METRICS,
     country_regions,
 )
+from tests.warehouses import BASE, WarehouseTemplates, start_from_parse_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.minutes(2)]
 
@@ -34,7 +35,9 @@ def monthly_from_raw(path: Path) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="module")
-def scale_tenth(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def scale_tenth(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_templates: WarehouseTemplates
+) -> Settings:
     """Two years at scale 0.1 (about 100,000 order lines), built and published."""
     home = tmp_path_factory.mktemp("scale-0.1")
     run_cli(
@@ -48,6 +51,7 @@ def scale_tenth(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         home=home,
         check=True,
     )
+    start_from_parse_of(warehouse_templates.get(BASE), home)
     # --unit-tests: the one build of the suite that runs every dbt unit test
     # (scheduled and default builds leave them out).
     run_cli("build", "--unit-tests", home=home, check=True, timeout=1200)
@@ -94,9 +98,12 @@ def test_quarantine_holds_every_rule_the_generator_injects(scale_tenth: Settings
         assert rules.get(rule, 0) > 0, f"no rows quarantined for {rule}: {rules}"
 
 
-def test_empty_raw_tables_build_without_error(tmp_path: Path) -> None:
+def test_empty_raw_tables_build_without_error(
+    tmp_path: Path, warehouse_templates: WarehouseTemplates
+) -> None:
     home = tmp_path / "home"
     run_cli("generate", "--scale", "0.002", "--end-date", "2026-01-31", home=home, check=True)
+    start_from_parse_of(warehouse_templates.get(BASE), home)
     state = Settings(home=home).state_warehouse_path
     with duckdb.connect(str(state)) as con:
         for table in (

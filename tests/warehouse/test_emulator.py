@@ -3,14 +3,16 @@
 A fakesnow server stands in for Snowflake (see README: what the emulator
 cannot run and how that is covered instead). The generator loads raw data
 into it; ``analytics build --target emulator --full-refresh`` builds the
-whole project; the reporting views must then hold exactly what the DuckDB
-build of the same raw data holds.
+whole project, once for this module (``emulator_build``): the run history
+must record that build and its source freshness, and the reporting views
+must then hold exactly what the DuckDB build of the same raw data holds.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +21,9 @@ import pytest
 import sqlglot
 
 from analytics_core.settings import Settings
-from tests.conftest import VENV_BIN, analytics_env, emulator_connection, run_cli
+from tests.conftest import VENV_BIN, analytics_env, emulator_connection, emulator_env, run_cli
+from tests.monitoring.test_run_results import LOGS, rows
+from tests.warehouses import BASE, WarehouseTemplates, start_from_parse_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,11 +51,28 @@ def normalise(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
     ]
 
 
-def test_emulator_full_refresh_build_matches_duckdb(
-    tmp_path: Path, fakesnow_env: dict[str, str]
-) -> None:
-    env = {**fakesnow_env, "SNOWFLAKE_DATABASE": "emulator_ci", "DBT_SCHEMA_PREFIX": "ci_run"}
-    home = tmp_path / "home"
+DATABASE = "emulator_ci"
+PREFIX = "ci_run"
+
+
+@dataclass(frozen=True)
+class EmulatorBuild:
+    home: Path
+    env: dict[str, str]
+    result: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def emulator_build(
+    fakesnow_server: tuple[str, int], tmp_path_factory: pytest.TempPathFactory
+) -> EmulatorBuild:
+    """``GENERATE`` into the emulator, then ``analytics build --target emulator
+    --full-refresh`` of the whole project (source freshness first, hooks
+    included): the one emulator build of the real project in the suite (about
+    a minute and a half; the run-history test had a second, smaller one)."""
+    env = {**emulator_env(fakesnow_server), "SNOWFLAKE_DATABASE": DATABASE}
+    env["DBT_SCHEMA_PREFIX"] = PREFIX
+    home = tmp_path_factory.mktemp("emulator") / "home"
     run_cli(*GENERATE, "--target", "snowflake", home=home, env=env, check=True)
     result = run_cli(
         "build",
@@ -63,22 +84,59 @@ def test_emulator_full_refresh_build_matches_duckdb(
         check=True,
         timeout=1500,
     )
+    return EmulatorBuild(home, env, result)
+
+
+def test_emulator_build_records_runs(emulator_build: EmulatorBuild) -> None:
+    """The run history on Snowflake: the build and its source freshness, each
+    node's result, the tests' results and the sources' freshness (first in
+    the module: the later tests run dbt and questions on the same emulator)."""
+    with emulator_connection(emulator_build.env, DATABASE) as con:
+        raw = {t: rows(con, f"select * from {PREFIX}_monitoring_raw.{t}") for t in LOGS}
+        invocations = rows(con, f"select * from {PREFIX}_monitoring.dbt_invocations")
+        status = rows(con, f"select * from {PREFIX}_monitoring.dbt_node_status")
+        tests = rows(con, f"select * from {PREFIX}_monitoring.dbt_test_results")
+        freshness = rows(con, f"select * from {PREFIX}_monitoring.source_freshness_status")
+    assert {row["command"] for row in invocations} == {"freshness", "build"}
+    build = next(row for row in invocations if row["command"] == "build")
+    assert build["status"] == "success"
+    assert build["target_name"] == "emulator"
+    assert build["nodes_total"] == len(
+        [r for r in raw["dbt_node_results_log"] if r["invocation_id"] == build["invocation_id"]]
+    )
+    assert len(freshness) == 5 == len(raw["dbt_source_freshness_log"])
+    assert tests and all(row["status"] == "pass" for row in tests)
+    # The nodes that build or test data (the whole project: seeds and
+    # snapshots too), not the sources, exposures and saved queries it ran.
+    ran = {r["resource_type"] for r in raw["dbt_node_results_log"]}
+    assert ran >= {"source", "exposure", "saved_query"}
+    assert {row["resource_type"] for row in status} == {"model", "test", "seed", "snapshot"}
+    models = [r for r in raw["dbt_node_results_log"] if r["resource_type"] == "model"]
+    # Snowflake reports rows affected (DuckDB does not)
+    assert any(r["rows_affected"] is not None for r in models)
+
+
+def test_emulator_full_refresh_build_matches_duckdb(
+    emulator_build: EmulatorBuild, tmp_path: Path, warehouse_templates: WarehouseTemplates
+) -> None:
+    home, env, result = emulator_build.home, emulator_build.env, emulator_build.result
     # Late sources are a warning line, not an error (the generated data is old).
     assert not [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert "Traceback" not in result.stderr
 
-    connection = emulator_connection(env, "emulator_ci")
+    connection = emulator_connection(env, DATABASE)
     try:
         cursor = connection.cursor()
-        cursor.execute(QUERY.format(schema="ci_run_reporting"))
+        cursor.execute(QUERY.format(schema=f"{PREFIX}_reporting"))
         on_emulator = normalise(cursor.fetchall())
-        cursor.execute("select count(*) from ci_run_monitoring.quarantined_rows")
+        cursor.execute(f"select count(*) from {PREFIX}_monitoring.quarantined_rows")
         quarantined = cursor.fetchone()
     finally:
         connection.close()
 
     local_home = tmp_path / "local"
     run_cli(*GENERATE, home=local_home, check=True)
+    start_from_parse_of(warehouse_templates.get(BASE), local_home)
     run_cli("build", home=local_home, check=True)
     with duckdb.connect(str(Settings(home=local_home).warehouse_path), read_only=True) as con:
         on_duckdb = normalise(con.execute(QUERY.format(schema="reporting")).fetchall())
@@ -98,7 +156,7 @@ def test_emulator_full_refresh_build_matches_duckdb(
         **env,
         "QUESTIONS_ENGINE": "local",
         "QUESTIONS_WAREHOUSE": "snowflake",
-        "QUESTIONS_REPORTING_SCHEMA": "ci_run_reporting",
+        "QUESTIONS_REPORTING_SCHEMA": f"{PREFIX}_reporting",
     }
     for question in ASKED:
         args = ("ask", question, "--as-of", "2026-02-15", "--json")
@@ -107,7 +165,7 @@ def test_emulator_full_refresh_build_matches_duckdb(
         )
         duckdb_answer = json.loads(run_cli(*args, home=local_home, check=True).stdout)
         assert snowflake_answer["status"] == duckdb_answer["status"] == "answered", question
-        assert "emulator_ci.ci_run_processed_data" in snowflake_answer["sql"].lower()
+        assert f"{DATABASE}.{PREFIX}_processed_data" in snowflake_answer["sql"].lower()
         assert snowflake_answer["interpretation"] == duckdb_answer["interpretation"]
         assert [c.lower() for c in snowflake_answer["columns"]] == duckdb_answer["columns"]
         assert rounded(snowflake_answer["rows"]) == rounded(duckdb_answer["rows"]), question

@@ -17,7 +17,7 @@ import pytest
 
 from analytics_core.settings import Settings
 from tests.conftest import run_cli
-from tests.warehouses import BASE, WarehouseTemplates
+from tests.warehouses import BASE, WarehouseTemplates, start_from_parse_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.minutes(6)]
 
@@ -169,7 +169,9 @@ def test_incremental_build_after_increment_equals_full_refresh(
     assert not different, f"delete-only increment: builds differ in {different}"
 
 
-def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_path: Path) -> None:
+def test_incremental_build_applies_deletes_moves_and_late_reference_data(
+    tmp_path: Path, warehouse_templates: WarehouseTemplates
+) -> None:
     """Changes the generator rarely makes, written straight into raw_data: a
     product and a customer deleted from their extracts, a line moved to
     another order, a line deleted, an order deleted, an fx rate restated
@@ -188,6 +190,7 @@ def test_incremental_build_applies_deletes_moves_and_late_reference_data(tmp_pat
         check=True,
     )
     settings = Settings(home=home)
+    start_from_parse_of(warehouse_templates.get(BASE), home)
     # Orders of a customer id the extract does not know yet (loaded with the
     # history: the CDC logs are append-only, so the id is set before the first
     # build; the customer arrives after it, below).
