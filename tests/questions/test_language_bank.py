@@ -47,10 +47,14 @@ pytestmark = pytest.mark.slow
 #: "up on", "from April to May", "X over X", plans set against, averages per
 #: customer), 216/217 (0.995) and 80/92 (0.870); after parts of months,
 #: fortnights, typos of units and short words, plans hit or missed, "next month"
-#: for targets, 216/217 and 84/92 (0.913).
+#: for targets, 216/217 and 84/92 (0.913). After session 28's classes (targets
+#: to date, abbreviations, each word's own typo limit, relative clauses,
+#: predicates, thirds and parts of months and years, the latest whole unit,
+#: conflicts named, values side by side, weeks 52 weeks back), 217/217 and
+#: 86/92 (0.935).
 TARGET = 0.97
-DEVELOPMENT_FLOOR = 0.99
-HELD_OUT_FLOOR = 0.91
+DEVELOPMENT_FLOOR = 1.0
+HELD_OUT_FLOOR = 0.93
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
