@@ -84,6 +84,10 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
         reading.periods.append(found.period)
     if reading.periods:
         reading.period = reading.periods[0]
+    each = _EACH_OF.search(text)
+    if each is not None and reading.grain is None and reading.periods:
+        # "revenue for each of the last 3 months": a row per month of them
+        reading.grain = each.group(1)
     if over is not None and reading.grain is None and reading.periods:
         # "Orders month over month in 2025": each month of 2025 against the one
         # before, so by month.
@@ -94,6 +98,10 @@ def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
     return blank
 
 
+_EACH_OF = re.compile(
+    r"\b(?:each|every|per)\s+(?:one\s+)?of\s+(?:the\s+)?(?:last|past|previous|prior|trailing)"
+    r"\s+\w+\s+(day|week|month|quarter|year)s\b"
+)
 _OVER_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter"}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _UP_DOWN = re.compile(r"\b(?:up|down)\s*$")

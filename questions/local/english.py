@@ -30,9 +30,11 @@ GROUP_CUES = frozenset(
 )
 TOP_WORDS = frozenset(
     {"top", "best", "highest", "largest", "biggest", "leading", "most", "max", "maximum"}
+    | {"busiest", "strongest", "peak"}
 )
 BOTTOM_WORDS = frozenset(
     {"bottom", "worst", "lowest", "smallest", "least", "fewest", "min", "minimum", "weakest"}
+    | {"slowest", "quietest"}
 )
 COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or", "than"})
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})

@@ -245,6 +245,26 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
         ):
             reading.set_grain(grain)
             used.update({index, index + 1, index + 2})
+        elif grain and (
+            previous in _WHICH
+            or previous in TOP_WORDS
+            or previous in BOTTOM_WORDS
+            # "the top 3 months by revenue"
+            or (
+                index > 1
+                and number(tokens[index - 1]) is not None
+                and tokens[index - 2].stem in TOP_WORDS | BOTTOM_WORDS
+            )
+        ):
+            # "our best month for revenue", "which day had the most orders":
+            # the time buckets are the slice that is ranked.
+            reading.set_grain(grain)
+            reading.plural[f"metric_time__{grain}"] = token.plural
+            used.add(index)
+
+
+#: Words that ask which of a slice ("which month", "what day").
+_WHICH = frozenset({"which", "what"})
 
 
 def _cycle(tokens: Sequence[Token], index: int) -> int | None:

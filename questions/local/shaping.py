@@ -68,9 +68,10 @@ def _ordering(
         rank = rank if rank in metrics else metrics[0]
         rank = stand_ins.get(rank, rank)
         categorical = [g for g in group_by if not g.startswith("metric_time")]
-        if categorical or time_group:
+        ranked = categorical or ([time_group] if time_group else [])
+        if ranked:
             return [OrderBy(rank, descending)], n or (
-                1 if _singular_question(question, reading, categorical) else DEFAULT_TOP_N
+                1 if _singular_question(question, reading, ranked) else DEFAULT_TOP_N
             )
         return [], None
     if time_group:
