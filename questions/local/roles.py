@@ -22,7 +22,7 @@ from questions.local.english import (
     VERB_FORMS,
     join,
 )
-from questions.local.vocabulary import Match, Term, Token, Vocabulary, base_forms
+from questions.local.vocabulary import Match, Term, Token, Vocabulary, base_forms, stem
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -111,24 +111,50 @@ def _status_left_out(
     status_metrics = set(vocab.value_metrics.values())
     named = [m.term.name for m in kept if m.term.kind == "metric"]
     for match in matches:
-        if match in kept or match.term.name not in status_metrics or match.term.name in named:
+        if match in kept or match.term.kind != "metric" or match.term.name in named:
             continue
         label = vocab.metric_labels.get(match.term.name, match.term.name).lower()
-        reading.conflicts.append(
-            f"{label} are not counted in {_label_metrics(vocab, kept)}; ask for {label} instead"
+        if match.term.name in status_metrics:
+            reading.conflicts.append(
+                f"{label} are not counted in {_label_metrics(vocab, kept)}; ask for {label} instead"
+            )
+        elif not _plain_count(match, vocab):
+            # "revenue from new customers": a count that says which rows in more
+            # than its noun narrows them, and the layer has no such slice.
+            said = match.words if match.words.lower() == label else f"{match.words} ({label})"
+            reading.conflicts.append(
+                f"{_label_metrics(vocab, kept)} cannot be limited to {said};"
+                f" ask for {_label_metrics(vocab, kept)} or for {label}"
+            )
+
+
+def _plain_count(match: Match, vocab: Vocabulary) -> bool:
+    """Whether a metric said as who or which rows is all of its noun's rows:
+    one of its words alone names the same metric ("orders placed", "active
+    customers"), unlike "new customers" or "first-time buyers"."""
+    words = match.words.replace("-", " ").split()
+    return any(
+        any(
+            t.kind == "metric" and t.name == match.term.name
+            for t in vocab.phrases.get((stem(w),), ())
         )
+        for w in words
+    )
 
 
 def _acquired(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
     """ "How many customers did we acquire": customers won are new customers
-    (the metric the layer's phrases call "customers acquired")."""
-    if not any(t.stem in ACQUIRING for t in tokens):
-        return
+    (the metric the layer's phrases call "customers acquired"); so are
+    customers said with the new ones' own words ("customers who bought for
+    the first time", "customers with their first order")."""
     new = {t.name for t in vocab.phrases.get(("customer", "acquired"), ()) if t.kind == "metric"}
     customers = {t.name for t in vocab.phrases.get(("customer",), ()) if t.kind == "metric"}
     if len(new) != 1 or len(customers) != 1:
         return
     [counted], [won] = customers, new
+    said_new = any(m.term.name == won and "customer" not in m.words for m in matches)
+    if not any(t.stem in ACQUIRING for t in tokens) and not said_new:
+        return
     for match in matches:
         if match.term.kind == "metric" and match.term.name == counted:
             match.term = Term("metric", won)

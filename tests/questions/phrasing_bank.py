@@ -1375,6 +1375,30 @@ _SESSION_28: list[LanguageQuestion] = [
         by=(MONTH,),
         period=P("2026-03-01", "2026-05-31"),
     ),
+    clarify(
+        "revenue from new customers last month",
+        kind="conflict",
+        mentions=("new customers",),
+        note="the layer has no revenue of new customers only: never the total, silently",
+    ),
+    clarify(
+        "orders from first-time buyers in May", kind="conflict", mentions=("first time buyers",)
+    ),
+    ask(
+        "number of customers who bought for the first time in 2025",
+        JUN15,
+        ["new_customers"],
+        kind="metric",
+        period=_Y2025,
+    ),
+    ask(
+        "revenue minus cost last month",
+        JUN15,
+        ["gross_margin"],
+        kind="metric",
+        period=_LAST_MONTH,
+        oracle=False,
+    ),
     ask(
         "attainment by region this quarter",
         JUN15,
