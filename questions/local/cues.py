@@ -13,14 +13,19 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from analytics_core.periods import MONTHS, FoundPeriod, find_periods
+from analytics_core.periods.calendar import WEEKDAYS
 from questions.local.english import (
+    BOTTOM_WORDS,
     CHANGE_WORDS,
+    GRAIN_WORDS,
     OVER_PERIOD,
     SHARE_WORDS,
     SHARE_WORDS_WITH_OF,
     STOPWORDS,
+    TOP_WORDS,
+    TREND_WORDS,
 )
-from questions.local.vocabulary import Match, Token, Vocabulary, edit_distance
+from questions.local.vocabulary import Match, Token, Vocabulary, edit_distance, stem, word_close
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -30,9 +35,13 @@ class Unsupported(Exception):
     """The question asks for something the engine will not do (a future period)."""
 
 
-def read_periods(text: str, as_of: datetime.date, reading: Reading) -> str:
+def read_periods(
+    text: str, as_of: datetime.date, reading: Reading, known: frozenset[str] = frozenset()
+) -> str:
     """Set the periods ``text`` names and what they are set against; return
-    ``text`` with them blanked out."""
+    ``text`` with them blanked out. (``known``: the vocabulary's words, never
+    corrected into the engine's English cue words.)"""
+    text = _cues_spelt_right(text, reading, known)
     text = _months_spelt_right(text, reading)
     changed = any(word in CHANGE_WORDS for word in text.split())
     if changed:
@@ -129,6 +138,57 @@ def _from_to(text: str, found: Sequence[FoundPeriod]) -> bool:
 
 
 _MONTH_NAMES = tuple(MONTHS)
+
+
+#: The English words the engine reads besides the vocabulary's (a change, a
+#: share, a rank, a trend, a grain, a period, a comparison): a misspelling of
+#: one ("grwoth", "yestreday", "percantage", "yaer") is corrected like any
+#: other, when exactly one of them is that close, and said.
+_MORE_CUES = """
+    yesterday today weekend fortnight week month quarter year compared compare comparison
+    versus previous percent average between since through during before after until
+"""
+CUE_WORDS = frozenset(
+    w
+    for w in (
+        CHANGE_WORDS
+        | SHARE_WORDS
+        | TOP_WORDS
+        | BOTTOM_WORDS
+        | TREND_WORDS
+        | frozenset(GRAIN_WORDS)
+        | frozenset(WEEKDAYS)
+        | frozenset(_MORE_CUES.split())
+    )
+    if len(w) >= 4
+)
+#: Real words a letter away from a cue word, never corrected into it.
+_REAL_WORDS = frozenset(
+    {"last", "lost", "worse", "better", "lower", "higher", "lesser", "latest", "later"}
+    | {"greater", "grower", "drops"}
+)
+
+
+def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in CUE_WORDS or word in STOPWORDS or word in known or word in _REAL_WORDS:
+            return word
+        if word in MONTHS or stem(word) in known or stem(word) in STOPWORDS:
+            return word
+        # Four letters: only two neighbours swapped ("yaer"); five or more: one slip.
+        four = len(word) == 4
+        close = [
+            c
+            for c in CUE_WORDS
+            if (len(word) >= 5 or (four and len(c) == 4)) and word_close(word, c)
+        ]
+        if len(close) != 1:
+            return word
+        reading.fuzzy.append((word, close[0]))
+        return close[0]
+
+    return re.sub(r"[a-z]+", fix, text)
 
 
 def _months_spelt_right(text: str, reading: Reading) -> str:

@@ -175,6 +175,7 @@ class Vocabulary:
     #: Values of a target's region with no target (``meta.without_target``).
     without_target: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _candidates: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _words: frozenset[str] | None = field(default=None, repr=False)
     #: Metrics a question can name (not those reached only through another).
     askable_metrics: frozenset[str] = frozenset()
     #: Metrics that are amounts of money (``meta.unit``): "how much" asks for one.
@@ -194,6 +195,14 @@ class Vocabulary:
 
     def value_metrics_of(self, dimension: str) -> set[str]:
         return {v for (d, v) in self.value_metrics if d == dimension}
+
+    def known_words(self) -> frozenset[str]:
+        """Every word of every phrase (never "corrected" into another word)."""
+        found = self._words
+        if found is None:
+            found = frozenset(w for key in self.phrases for w in key)
+            self._words = found
+        return found
 
     def fuzzy_candidates(self, words: int) -> list[str]:
         """Phrases of ``words`` words that a misspelling may be corrected to."""
@@ -469,7 +478,7 @@ def _fuzzy(
                 continue
             if short and len(candidate) == len(text):
                 continue
-            if size > 1 and not all(map(_word_close, (w.stem for w in words), parts)):
+            if size > 1 and not all(map(word_close, (w.stem for w in words), parts)):
                 continue  # "num customers" is not "new customers": each word its own slip
             if distance < best_distance:
                 best, best_distance = [candidate], distance
@@ -488,7 +497,7 @@ def _fuzzy(
     return None
 
 
-def _word_close(said: str, known: str) -> bool:
+def word_close(said: str, known: str) -> bool:
     """Whether one word of a phrase is a slip of the known word, by the rules
     for a word alone: none under four letters, a letter more or less in four,
     one edit up to eight letters, two beyond (a doubled letter is one). In a
