@@ -176,6 +176,8 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
             return word
         if word in MONTHS or stem(word) in known or stem(word) in STOPWORDS:
             return word
+        if word.endswith("s") and (word[:-1] in CUE_WORDS or stem(word) in CUE_WORDS):
+            return word  # "mondays" is a plural, not a misspelt "monday"
         # Four letters: only two neighbours swapped ("yaer"); five or more: one slip.
         four = len(word) == 4
         close = [

@@ -550,6 +550,14 @@ def clashing_values(reading: Reading, vocab: Vocabulary) -> None:
     metric limited to another status ("shipped orders that were cancelled")."""
     chosen = {d: values for (d, op), values in reading.filters.items() if op == "in" and values}
     labels = vocab.dimension_labels
+    for (dimension, op), values in reading.filters.items():
+        kept = chosen.get(dimension)
+        if op == "not in" and kept and set(kept) <= set(values):
+            # "orders for web only excluding web"
+            reading.conflicts.append(
+                f"the question both keeps and leaves out {labels.get(dimension, dimension).lower()}"
+                f" {join(kept, 'and')}; ask for one"
+            )
     for (a, b), pairs in vocab.value_pairs.items():
         if a not in chosen or b not in chosen:
             continue

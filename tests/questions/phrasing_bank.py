@@ -1445,6 +1445,13 @@ _SESSION_28: list[LanguageQuestion] = [
         compare=VS("2026-04-01", "2026-04-30"),
         note="'worse' is a real word, never corrected to 'worst'",
     ),
+    clarify("orders for web only excluding web", kind="conflict", mentions=("web",)),
+    clarify(
+        "revenue on Mondays last month",
+        kind="unknown",
+        mentions=("mondays",),
+        note="every Monday is a day-of-week slice the engine does not have; never 'Monday'",
+    ),
     ask(
         "attainment by region this quarter",
         JUN15,
