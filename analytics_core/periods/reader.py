@@ -91,8 +91,16 @@ def _ranges(
 
 
 def _same_units(first: _Candidate, second: _Candidate) -> bool:
+    """Whether two periods are units to set against each other, not the ends of
+    a span: the same whole unit ("from April to May"), or whole units and
+    units so far ("between this month and last month")."""
     a, b = first.period, second.period
-    return a is not None and b is not None and a.kind == b.kind and a.kind in _WHOLE_UNITS
+    if a is None or b is None:
+        return False
+    if a.kind == b.kind and a.kind in _WHOLE_UNITS:
+        return True
+    units = _WHOLE_UNITS | {"to_date"}
+    return a.kind in units and b.kind in units and a.kind != b.kind
 
 
 def _joinable(candidate: _Candidate) -> bool:

@@ -1453,6 +1453,15 @@ _SESSION_28: list[LanguageQuestion] = [
         note="every Monday is a day-of-week slice the engine does not have; never 'Monday'",
     ),
     ask(
+        "difference between this month and last month in orders",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=P("2026-06-01", "2026-06-15"),
+        compare=VS("2026-05-01", "2026-05-31"),
+        note="a unit so far and a whole unit are two periods, not the ends of a span",
+    ),
+    ask(
         "attainment by region this quarter",
         JUN15,
         ["target_attainment"],
