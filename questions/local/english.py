@@ -76,6 +76,7 @@ excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 shopped shopping
 someone somebody people folks everything everyone everybody
+segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move

@@ -463,7 +463,10 @@ def number(token: Token | None) -> int | None:
 
 def _listed_after_by(tokens: Sequence[Token], index: int) -> bool:
     """Whether the word at ``index`` (after "and") continues a "by X and Y" list."""
-    return any(t.stem in {"by", "per"} for t in tokens[max(0, index - 5) : index - 1])
+    return any(
+        t.stem in {"by", "per", "each", "every", "across"}
+        for t in tokens[max(0, index - 5) : index - 1]
+    )
 
 
 def _negated(tokens: Sequence[Token], start: int) -> bool:

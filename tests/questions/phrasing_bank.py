@@ -1462,6 +1462,23 @@ _SESSION_28: list[LanguageQuestion] = [
         note="a unit so far and a whole unit are two periods, not the ends of a span",
     ),
     ask(
+        "orders segmented by channel in 2025",
+        JUN15,
+        ["orders"],
+        kind="dimension",
+        by=(CHANNEL,),
+        period=_Y2025,
+        note="'segmented by' is a verb of grouping, not the customer segment",
+    ),
+    ask(
+        "revenue for each product category and month in 2025",
+        JUN15,
+        ["revenue"],
+        kind="dimension",
+        by=(MONTH, CATEGORY),
+        period=_Y2025,
+    ),
+    ask(
         "attainment by region this quarter",
         JUN15,
         ["target_attainment"],
