@@ -61,6 +61,7 @@ from questions.local.vocabulary import (
     Term,
     Token,
     Vocabulary,
+    edit_distance,
     match_phrases,
     tokenize,
 )
@@ -183,7 +184,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
     clashing_values(reading, vocab)
-    reading.unknown.extend(_unknown_words(tokens, used))
+    reading.unknown.extend(_unknown_words(tokens, used, reading))
     for index, token in enumerate(tokens[1:], 1):
         if (
             index not in used
@@ -437,12 +438,19 @@ def _rank_metric(tokens: Sequence[Token], matches: Sequence[Match]) -> str | Non
     return None
 
 
-def _unknown_words(tokens: Sequence[Token], used: set[int]) -> list[str]:
+def _unknown_words(
+    tokens: Sequence[Token], used: set[int], reading: Reading | None = None
+) -> list[str]:
     """Every word that neither meant something nor is a known filler: the engine
-    answers nothing it did not read in full."""
+    answers nothing it did not read in full. A short filler with a letter
+    missing or two letters swapped ("hw many", "mny") is that filler, said."""
     unknown = []
     for index, token in enumerate(tokens):
         if index in used or token.stem in STOPWORDS or token.text in STOPWORDS:
+            continue
+        filler = _filler_slip(token.text)
+        if filler is not None and reading is not None:
+            reading.fuzzy.append((token.text, filler))
             continue
         following = tokens[index + 1].text if index + 1 < len(tokens) else ""
         if token.text == "may" and following in MODAL_MAY_FOLLOWERS:
@@ -450,6 +458,24 @@ def _unknown_words(tokens: Sequence[Token], used: set[int]) -> list[str]:
         if token.text not in unknown:
             unknown.append(token.text)
     return unknown
+
+
+def _filler_slip(word: str) -> str | None:
+    """The one short filler ``word`` is a slip of (a letter missing, or two
+    neighbours swapped), if exactly one; never for a word that has digits."""
+    if not 2 <= len(word) <= 4 or not word.isalpha():
+        return None
+    close = [
+        w
+        for w in _SHORT_FILLERS
+        if w[0] == word[0]
+        and (len(w) == len(word) + 1 or (len(w) == len(word) and sorted(w) == sorted(word)))
+        and edit_distance(word, w, 1) == 1
+    ]
+    return close[0] if len(close) == 1 else None
+
+
+_SHORT_FILLERS = tuple(sorted(w for w in STOPWORDS if w.isalpha() and 2 <= len(w) <= 5))
 
 
 def number(token: Token | None) -> int | None:

@@ -1479,6 +1479,20 @@ _SESSION_28: list[LanguageQuestion] = [
         period=_Y2025,
     ),
     ask(
+        "hw many orders last week",
+        JUN15,
+        ["orders"],
+        kind="typo",
+        period=_LAST_WEEK,
+        mentions=("hw",),
+    ),
+    clarify(
+        "revenue by sku in 2025",
+        kind="unknown",
+        mentions=("sku",),
+        note="a short unknown word is never taken for a filler",
+    ),
+    ask(
         "attainment by region this quarter",
         JUN15,
         ["target_attainment"],
