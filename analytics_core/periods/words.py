@@ -170,7 +170,7 @@ def _month_name(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
         and not (
             not text[: match.start()].strip()
             and text[match.end() :].split()[:1] != []
-            and text[match.end() :].split()[0] not in MODAL_MAY_FOLLOWERS
+            and text[match.end() :].split()[0].lower() not in MODAL_MAY_FOLLOWERS
         )
     ):
         return

@@ -92,6 +92,24 @@ def test_may_the_verb_is_not_a_month() -> None:
     assert found is not None and found.period.start == D(2026, 5, 1)
 
 
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("May I have a report", None),  # the report parameters keep their capitals
+        ("May we see revenue", None),
+        ("may be down", None),
+        ("May revenue by channel", 5),
+        ("May's orders", 5),
+        ("how did May compare to April", 5),
+        ("revenue May vs April", 5),
+    ],
+)
+def test_may_is_a_month_by_its_neighbours(text: str, month: int | None) -> None:
+    found = [f for f in find_periods(text.replace("'s", ""), D(2026, 6, 15)) if f.period]
+    months = {f.period.start.month for f in found if f.period.start is not None}
+    assert (month in months) if month else (5 not in months)
+
+
 @pytest.mark.parametrize("text", ["revenue next month", "orders tomorrow", "sales next quarter"])
 def test_future_periods_are_flagged(text: str) -> None:
     found = find_period(text, D(2026, 3, 15))
