@@ -58,6 +58,19 @@ _MONTH_PART = _rx(
 )
 
 
+def _named_month(match: re.Match[str], as_of: datetime.date) -> tuple[int, int]:
+    """The month a part of a month is of: "last month" or "this month" (with
+    its year), or a month's name with its year if said (0: none said)."""
+    rel = match.group("rel")
+    if rel:
+        first = as_of.replace(day=1)
+        if rel.lower() != "this":
+            first = (first - ONE_DAY).replace(day=1)
+        return first.month, first.year
+    groups = match.groups()
+    return _month_number(match.group("month")), _suffix_year(groups[-2], groups[-1], as_of) or 0
+
+
 def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     """ "The first week of June" (days 1-7), "the second week of May" (8-14),
     "the first 2 weeks of June" (1-14), "the last 10 days of May", "the last
@@ -75,17 +88,7 @@ def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
     count = 7 if unit == "week" else 1 if unit == "day" else _number(count_text)
     count *= 7 if weeks else 1
     skip = (nth - 1) * count
-    rel, month_text = match.group("rel"), match.group("month")
-    groups = match.groups()
-    year_text, year_word = groups[-2], groups[-1]
-    if rel:
-        first = as_of.replace(day=1)
-        if rel.lower() != "this":
-            first = (first - ONE_DAY).replace(day=1)
-        month, year = first.month, first.year
-    else:
-        month = _month_number(month_text)
-        year = _suffix_year(year_text, year_word, as_of) or 0
+    month, year = _named_month(match, as_of)
 
     def in_year(y: int) -> Period:
         start = datetime.date(y, month, 1)
@@ -178,17 +181,7 @@ def _month_third(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candid
     last month" (21 to the month's end)."""
     word = (match.group(1) or match.group(2)).lower()
     third = _THIRDS[word]
-    rel, month_text = match.group("rel"), match.group("month")
-    groups = match.groups()
-    year_text, year_word = groups[-2], groups[-1]
-    if rel:
-        first = as_of.replace(day=1)
-        if rel.lower() != "this":
-            first = (first - ONE_DAY).replace(day=1)
-        month, year = first.month, first.year
-    else:
-        month = _month_number(month_text)
-        year = _suffix_year(year_text, year_word, as_of) or 0
+    month, year = _named_month(match, as_of)
 
     def in_year(y: int) -> Period:
         start = datetime.date(y, month, 1) + datetime.timedelta(days=10 * third)
