@@ -261,6 +261,29 @@ def _to_date(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
     yield _Candidate(*match.span(), Period(start, as_of, f"this {unit}", "to_date", unit))
 
 
+# "For the year", "over the month", "during the quarter": the current one to
+# date, as "this year". Only when nothing after it says which one ("the
+# month of May", "the week commencing ...", "the year 2025", "the year before"
+# are other periods): the end of the question or a word that starts another
+# part of it.
+_THE_UNIT = _rx(
+    r"\b(?:for|over|during|across|throughout|in)"
+    + _S
+    + r"(the"
+    + _S
+    + r"(week|month|quarter|year))(?=\s*(?:$|[?.!,;:)]|(?:by|so|and|or|for|in|per|vs|"
+    + r"versus|compared|please|split|broken|across|at|on|what|how|as|up|down|thus|"
+    + r"overall|total|each|all|only)\b))"
+)
+
+
+def _the_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    unit = match.group(2).lower()
+    start = _unit_start(as_of, unit)
+    period = Period(start, as_of, f"this {unit}", "to_date", unit)
+    yield _Candidate(match.start(1), match.end(1), period)
+
+
 # Whole periods just before the current one: "last week", "previous month",
 # "the week before last".
 # "The latest full week", "the most recent complete quarter": the whole one
@@ -514,6 +537,7 @@ _RULES: tuple[
     (_WEEK_NUMBER, _week_number),
     (_ISO_WEEK, _iso_week),
     (_HALF, _half),
+    (_THE_UNIT, _the_unit),
     (_YEAR_HALF, _year_half),
     (_QUARTER, _quarter),
     (_YEAR_QUARTER, _year_quarter),

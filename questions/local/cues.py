@@ -258,13 +258,33 @@ _AGAINST = re.compile(
 #: up", "drill down"); any other "up" or "down" asks how a metric moved
 #: ("why is revenue down", "went up", "up on last month").
 _PHRASAL_VERBS = """
-    break broke broken breaking drill drilled drilling sum summed summing add added adding
-    round rounded look looked pull pulled show showing write narrow narrowed set split slice
-    sliced cut boil line lined tally tallied wrap roll rolled open bring pick print mark marked
-    price priced scale scaled follow back trim make makes made making count counted total
-    totalled totaled adds
+    break drill sum add round look pull show write narrow set split slice cut boil line tally
+    wrap roll open bring pick print mark price scale follow back trim make count total sign
+    end turn join take give call fill keep build hold mix check clean start sort group note
+    jot track shut hand stock load top meet team tot
 """
-_PHRASAL = frozenset(_PHRASAL_VERBS.split())
+#: Forms the rules below do not make.
+_IRREGULAR = """
+    broke broken made wrote written brought took taken gave given built held kept met shown
+    totalled summed jotted
+"""
+
+
+def _forms(base: str) -> set[str]:
+    """A verb's regular forms: pick, picks, picked, picking (make: made by
+    hand above; sum: summing; tally: tallied)."""
+    forms = {base, base + "s", base + "ed", base + "ing"}
+    if base.endswith("e"):
+        forms |= {base + "d", base[:-1] + "ing"}
+    if base.endswith("y") and base[-2] not in "aeiou":
+        forms |= {base[:-1] + "ied", base[:-1] + "ies"}
+    short = len(base) <= 4 and base[-3] not in "aeiou"
+    if short and base[-1] in "bdgklmnprt" and base[-2] in "aeiou":
+        forms |= {base + base[-1] + "ed", base + base[-1] + "ing"}
+    return forms
+
+
+_PHRASAL = frozenset(_IRREGULAR.split()).union(*(_forms(b) for b in _PHRASAL_VERBS.split()))
 
 
 def _blanked(text: str, span: tuple[int, int]) -> str:
@@ -281,10 +301,11 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
         previous = tokens[index - 1].stem if index else ""
         before = tokens[index - 2].stem if index > 1 else ""
-        if token.stem in CHANGE_WORDS or (
-            token.stem in {"up", "down"}
-            and previous not in _PHRASAL
-            and following not in {"to", "until", "till"}
+        if token.stem in {"up", "down"} and previous in _PHRASAL:
+            # "ended up buying", "broken down by": a verb and its particle
+            used.update((index - 1, index))
+        elif token.stem in CHANGE_WORDS or (
+            token.stem in {"up", "down"} and following not in {"to", "until", "till"}
         ):
             reading.change = True
             used.add(index)

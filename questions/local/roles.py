@@ -160,31 +160,6 @@ def _acquired(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabula
             match.term = Term("metric", won)
 
 
-#: Words after an averaged count that ask for the money per count ("average
-#: purchase value", "average order amount").
-_VALUE_WORDS = frozenset({"value", "amount", "size", "spend", "worth"})
-
-
-def _average_value(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
-    """ "Average purchase value": money per the count named, the layer's ratio
-    of a money metric over that count when it defines one."""
-    for match in matches:
-        if match.term.kind != "metric" or match.end >= len(tokens):
-            continue
-        cue = _word_before(tokens, match.start)
-        if cue is None or tokens[cue].stem not in {"average", "mean", "typical"}:
-            continue
-        if tokens[match.end].stem not in _VALUE_WORDS:
-            continue
-        over = [
-            name
-            for (numerator, denominator), name in vocab.ratios.items()
-            if denominator == match.term.name and numerator in vocab.money_metrics
-        ]
-        if len(over) == 1:
-            match.term = Term("metric", over[0])
-
-
 def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
     """ "How much have we sold" is the money a selling verb names; "how many did
     we sell" the count: the verb's forms name both, the question says which."""

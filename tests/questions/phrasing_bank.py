@@ -1505,6 +1505,91 @@ _SESSION_28: list[LanguageQuestion] = [
     ),
 ]
 
+_THIS_MONTH = P("2026-06-01", "2026-06-15")
+_MAY = P("2026-05-01", "2026-05-31")
+
+#: Session 29: the words around a metric's noun that ask for the other side
+#: of the layer's ratio (money of a count, count of money), "average" never a
+#: filler before a single count, the current unit said with "the", and "up"
+#: that belongs to a verb.
+_SESSION_29: list[LanguageQuestion] = [
+    ask(
+        "what was our average order in April",
+        JUN15,
+        ["average_order_value"],
+        kind="metric",
+        period=P("2026-04-01", "2026-04-30"),
+    ),
+    ask("avg order in Q1", JUN15, ["average_order_value"], kind="metric", period=_Q1),
+    ask(
+        "the typical order last month",
+        JUN15,
+        ["average_order_value"],
+        kind="metric",
+        period=_LAST_MONTH,
+    ),
+    ask("total order value in May", JUN15, ["revenue"], kind="metric", period=_MAY),
+    ask("the value of our orders last week", JUN15, ["revenue"], kind="metric", period=_LAST_WEEK),
+    ask(
+        "order value by channel last month",
+        JUN15,
+        ["revenue"],
+        kind="metric",
+        by=(CHANNEL,),
+        period=_LAST_MONTH,
+    ),
+    ask("number of sales last month", JUN15, ["orders"], kind="metric", period=_LAST_MONTH),
+    ask(
+        "sales count by region in 2025",
+        JUN15,
+        ["orders"],
+        kind="metric",
+        by=(REGION,),
+        period=_Y2025,
+    ),
+    ask(
+        "how many sales did we have yesterday",
+        JUN15,
+        ["orders"],
+        kind="metric",
+        period=P("2026-06-14", "2026-06-14"),
+    ),
+    ask("sales volume in Q1", JUN15, ["units_sold"], kind="metric", period=_Q1),
+    ask(
+        "What was total revenue for the year?", JUN15, ["revenue"], kind="period", period=_THIS_YEAR
+    ),
+    ask(
+        "orders by channel for the month",
+        JUN15,
+        ["orders"],
+        kind="period",
+        by=(CHANNEL,),
+        period=_THIS_MONTH,
+    ),
+    ask(
+        "how is revenue tracking over the quarter",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2026-04-01", "2026-06-15"),
+    ),
+    ask("revenue for the month of May", JUN15, ["revenue"], kind="period", period=_MAY),
+    ask(
+        "How many new customers signed up last quarter?",
+        JUN15,
+        ["new_customers"],
+        kind="verb",
+        period=_Q1,
+    ),
+    ask(
+        "how many customers ended up buying in May",
+        JUN15,
+        ["active_customers"],
+        kind="verb",
+        period=_MAY,
+    ),
+]
+
 #: Nothing is held out here: these are development questions.
 PHRASING_BANK: list[LanguageQuestion] = [
     replace(entry, held_out=False)
@@ -1519,6 +1604,7 @@ PHRASING_BANK: list[LanguageQuestion] = [
             *_RATIOS,
             *_UNKNOWN,
             *_SESSION_28,
+            *_SESSION_29,
         ]
     )
 ]

@@ -1,0 +1,147 @@
+"""Money of a count and the count of money: words around a metric's noun
+that ask for the other one of a ratio the semantic layer defines.
+
+The layer defines average order value as revenue over orders; that pair is
+what these rules use, never a list of nouns:
+
+- "average order value", "avg order", "the typical order", "average purchase
+  amount": the money per one of the count (the ratio);
+- "order value", "total order value", "the value of orders": the money of
+  the count (the ratio's numerator), not the count;
+- "number of sales", "sales count", "how many sales": the count of the money
+  (the ratio's denominator), not the money;
+- "sales volume", "sales orders": a money word before a count's word only
+  says whose count it is, when they are the only metrics named.
+
+Used by :func:`questions.local.reading.read_question`, after the roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from questions.local.vocabulary import Match, Term, Token, Vocabulary
+
+#: Words before a count that ask for an average of something per one of it.
+_AVERAGE = frozenset({"average", "avg", "mean", "typical"})
+#: Words after (or "... of" before) a count that ask for its money.
+_VALUE_WORDS = frozenset({"value", "amount", "size", "spend", "worth"})
+#: Of those, the ones that name a total as well as an average ("order value",
+#: "the amount of our orders"; "order size" is said of one order).
+_TOTAL_WORDS = frozenset({"value", "amount", "worth"})
+#: Words that ask for a count of what follows ("number of sales") or precedes
+#: ("sales count").
+_COUNTING = frozenset({"number", "count", "tally"})
+#: Words between two metrics' nouns that make them a list, not one phrase.
+_LISTING = frozenset({"and", "or", "plus", "with", "vs", "versus", "against"})
+
+
+def money_and_counts(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, text: str
+) -> list[Match]:
+    """``matches`` with each metric read by the words around it (see the module)."""
+    money_of = _money_of(vocab)
+    count_of = _count_of(vocab)
+    for match in matches:
+        if match.term.kind != "metric":
+            continue
+        name = _noun(tokens, match, vocab)
+        before = _before(tokens, match.start)
+        after = tokens[match.end].stem if match.end < len(tokens) else ""
+        if name in money_of:
+            money, ratio = money_of[name]
+            if before in _AVERAGE and (after in _VALUE_WORDS or _single(tokens, match, after)):
+                match.term = Term("metric", ratio)
+            elif before not in _AVERAGE and (after in _TOTAL_WORDS or _value_of(tokens, match)):
+                match.term = Term("metric", money)
+        elif match.term.name in count_of and _counted(tokens, match, after):
+            match.term = Term("metric", count_of[match.term.name])
+    return _compounds(tokens, matches, vocab, text)
+
+
+def _money_of(vocab: Vocabulary) -> dict[str, tuple[str, str]]:
+    """Count -> (money, ratio) for each money-over-count ratio of the layer,
+    where the count is in only one."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for (numerator, denominator), ratio in vocab.ratios.items():
+        if numerator in vocab.money_metrics and denominator not in vocab.money_metrics:
+            found.setdefault(denominator, []).append((numerator, ratio))
+    return {count: pairs[0] for count, pairs in found.items() if len(pairs) == 1}
+
+
+def _count_of(vocab: Vocabulary) -> dict[str, str]:
+    """Money -> count, the other way round."""
+    found: dict[str, list[str]] = {}
+    for count, (money, _ratio) in _money_of(vocab).items():
+        found.setdefault(money, []).append(count)
+    return {money: counts[0] for money, counts in found.items() if len(counts) == 1}
+
+
+def _noun(tokens: Sequence[Token], match: Match, vocab: Vocabulary) -> str:
+    """The metric the match's last word names alone ("total order" is valid
+    orders; its noun "order" is orders), else the match's own."""
+    if match.end - match.start > 1 and match.end < len(tokens):
+        alone = vocab.phrases.get((tokens[match.end - 1].stem,), [])
+        if alone and alone[0].kind == "metric" and tokens[match.end].stem in _TOTAL_WORDS:
+            return alone[0].name
+    return match.term.name
+
+
+def _before(tokens: Sequence[Token], start: int) -> str:
+    """The word before ``start``, past "the"/"our"/"an"."""
+    index = start - 1
+    while index >= 0 and tokens[index].stem in {"the", "our", "a", "an", "your"}:
+        index -= 1
+    return tokens[index].stem if index >= 0 else ""
+
+
+def _single(tokens: Sequence[Token], match: Match, after: str) -> bool:
+    """One singular word ("average order"), not "average orders per day"."""
+    return (
+        match.end - match.start == 1
+        and not tokens[match.start].plural
+        and after not in {"per", "a", "each", "every", "by"}
+    )
+
+
+def _value_of(tokens: Sequence[Token], match: Match) -> bool:
+    """ "the value of orders", "the total amount of our orders"."""
+    index = match.start - 1
+    while index >= 0 and tokens[index].stem in {"the", "our", "all", "those", "these"}:
+        index -= 1
+    return index > 0 and tokens[index].stem == "of" and tokens[index - 1].stem in _TOTAL_WORDS
+
+
+def _counted(tokens: Sequence[Token], match: Match, after: str) -> bool:
+    """ "sales count", "number of sales", "count of sales", "how many sales"."""
+    if match.end - match.start != 1:
+        return False
+    if after in _COUNTING:
+        return True
+    start = match.start
+    if not tokens[start].plural or start < 2:
+        return False
+    two = (tokens[start - 2].stem, tokens[start - 1].stem)
+    return two == ("how", "many") or (two[1] == "of" and two[0] in _COUNTING)
+
+
+def _compounds(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, text: str
+) -> list[Match]:
+    """ "Sales volume": when the only two metrics named are a money word right
+    before a count's word (a space apart), the money word says whose count it
+    is and the count is asked for."""
+    metrics = [m for m in matches if m.term.kind == "metric"]
+    if len(metrics) != 2:
+        return matches
+    first, second = metrics
+    if (
+        first.end == second.start
+        and first.end - first.start == 1
+        and first.term.name in vocab.money_metrics
+        and second.term.name not in vocab.money_metrics
+        and text[tokens[first.start].end : tokens[second.start].start] == " "
+        and not any(t.stem in _LISTING for t in tokens)
+    ):
+        return [m for m in matches if m is not first]
+    return matches
