@@ -261,7 +261,7 @@ _PHRASAL_VERBS = """
     break drill sum add round look pull show write narrow set split slice cut boil line tally
     wrap roll open bring pick print mark price scale follow back trim make count total sign
     end turn join take give call fill keep build hold mix check clean start sort group note
-    jot track shut hand stock load top meet team tot
+    jot track shut hand stock load top meet team tot stack measure
 """
 #: Forms the rules below do not make.
 _IRREGULAR = """
