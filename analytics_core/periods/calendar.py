@@ -66,9 +66,14 @@ class PeriodError(ValueError):
     """A date that does not exist (2026-02-30), a backwards range, a count no
     calendar can use, or a period with no previous one (all time)."""
 
+    #: What to write instead, said after the message.
+    hint = "Use a real date, such as 2026-01-31."
+
 
 class AmbiguousDate(PeriodError):
     """A slashed date that reads as two different days ("3/4/2026")."""
+
+    hint = ""  # the message says both ways to write it
 
     def __init__(self, text: str, day_first: datetime.date, month_first: datetime.date):
         self.text = text

@@ -133,8 +133,11 @@ def _day_in_year(month: int, day: int, text: str) -> Callable[[int], Period]:
 _ISO_DAY = _rx(r"(?<![\w./-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\w/]|[.-]\d)")
 # ISO months: 2026-06 (not part of a date).
 _ISO_MONTH = _rx(r"(?<![\w./-])(" + _YEAR + r")-(\d{1,2})(?![\w/]|[.-]\d)")
-# Slashed day and month with the year last: 25/3/2026, 3/25/2026, 3/4/2026.
-_SLASHED = _rx(r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(" + _YEAR + r")(?![\w/]|[.-]\d)")
+# Slashed day and month with the year last: 25/3/2026, 3/25/2026, 3/4/2026,
+# 25/3/26; with a slash, without a year: 25/3, 3/25, 3/4.
+_SLASHED = _rx(
+    r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})(?:\2(" + _YEAR + r"|\d\d))?(?![\w/%]|[.-]\d)"
+)
 # June 3, June 3rd, June 3 2026, Jun 3, 2026, June 3 last year.
 _MONTH_DAY = _rx(r"(?<![\w])(" + _MONTH + r")" + _S + r"(?:the" + _S + r")?" + _ORD + _YEAR_SUFFIX)
 # 3 June, 3rd of June 2026, the 3rd of June.
@@ -173,12 +176,19 @@ def _iso_month(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidat
 
 def _slashed(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     text = match.group(0)
-    first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+    first, second, year_text = int(match.group(1)), int(match.group(3)), match.group(4)
+    if year_text is None and (
+        match.group(2) != "/" or text == "24/7" or _RATIO_AFTER.match(match.string, match.end())
+    ):
+        return  # "3-4 days", "1.5", "3/4 of revenue", "24/7": not dates
+    year = None if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
     readings: list[datetime.date | None] = []
     for day, month in ((first, second), (second, first)):
         try:
-            readings.append(D(year, month, day))
-        except ValueError:
+            built = _day_in_year(month, day, text)
+            period = built(year) if year is not None else _default_year(built, as_of)
+            readings.append(period.start)
+        except PeriodError:
             readings.append(None)
     day_first, month_first = readings
     if day_first and month_first and day_first != month_first:
@@ -191,6 +201,9 @@ def _slashed(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
     # Which way it could only be read (none when both agree, as 5/5/2026).
     order = "" if day_first == month_first else "day_first" if day_first else "month_first"
     yield _Candidate(*match.span(), day_period(chosen), form="day", word=order)
+
+
+_RATIO_AFTER = _rx(r"\s*(?:of|ths?|rds?)\b")
 
 
 def _month_day(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:

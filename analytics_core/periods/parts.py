@@ -16,8 +16,11 @@ from analytics_core.periods.calendar import (
     ONE_DAY,
     Period,
     PeriodError,
+    _bounds,
+    _whole,
     add_months,
     day_period,
+    year_ago,
 )
 from analytics_core.periods.days import (
     _MONTH,
@@ -242,6 +245,35 @@ def _months_to(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidat
     yield _dated(match, as_of, in_year, year or None)
 
 
+# "This month last year", "the current quarter a year ago": the whole unit
+# holding the as-of date, a year back (a week 52 weeks back, on the same
+# weekdays). Said alone, the whole unit: it has ended.
+_THIS_UNIT_YEAR_AGO = _rx(
+    r"\b(?:this|the"
+    + _S
+    + r"current)"
+    + _S
+    + r"(week|month|quarter)"
+    + _S
+    + r"(?:of"
+    + _S
+    + r")?(?:(?:the"
+    + _S
+    + r")?(?:last|previous|prior)"
+    + _S
+    + r"year|(?:a|one)"
+    + _S
+    + r"year"
+    + _S
+    + r"(?:ago|earlier|before))\b"
+)
+
+
+def _this_unit_year_ago(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    before = year_ago(_whole(match.group(1).lower(), as_of))
+    yield _Candidate(*match.span(), _whole(before.kind, _bounds(before)[0]))
+
+
 MONTH_AND_YEAR_PARTS: tuple[
     tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
 ] = (
@@ -249,4 +281,5 @@ MONTH_AND_YEAR_PARTS: tuple[
     (_MONTH_THIRD, _month_third),
     (_MONTHS_TO, _months_to),
     (_YEAR_PART, _year_part),
+    (_THIS_UNIT_YEAR_AGO, _this_unit_year_ago),
 )

@@ -328,6 +328,46 @@ def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None:
         candidate.in_year = None
 
 
+def _within(chosen: list[_Candidate], text: str) -> list[_Candidate]:
+    """ "January last quarter", "March of the first half": a month named
+    without a year right before a longer period of one year that holds it is
+    that month of that period (else two periods, which conflict)."""
+    out: list[_Candidate] = []
+    for candidate in chosen:
+        inner = out[-1] if out else None
+        outer = candidate.period
+        if (
+            inner is None
+            or inner.in_year is None
+            or outer is None
+            or outer.start is None
+            or outer.end is None
+            or outer.start.year != outer.end.year
+            or candidate.error is not None
+            or candidate.relation is not None
+            or _WITHIN_GAP.fullmatch(text[inner.end : candidate.start]) is None
+        ):
+            out.append(candidate)
+            continue
+        try:
+            period = inner.in_year(outer.start.year)
+        except PeriodError:
+            out.append(candidate)
+            continue
+        start, end = _bounds(period)
+        if not (outer.start <= start and end <= outer.end) or (start, end) == (
+            outer.start,
+            outer.end,
+        ):
+            out.append(candidate)
+            continue
+        inner.period, inner.end, inner.in_year = period, candidate.end, None
+    return out
+
+
+_WITHIN_GAP = _rx(r"\s{1,4}(?:(?:of|in|during)\s{1,4})?(?:the\s{1,4})?")
+
+
 def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) -> list[FoundPeriod]:
     """Every period ``text`` names, left to right, with its span (see the module
     docstring). Raises :class:`PeriodError` (or :class:`AmbiguousDate`) for the
@@ -337,6 +377,7 @@ def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) ->
     _same_order(chosen)
     chosen = _ranges(chosen, text, as_of, join_units)
     _so_far(chosen, text, as_of)
+    chosen = _within(chosen, text)
     _prefixed(chosen, text, as_of)
     _relations(chosen, text)
     found: list[FoundPeriod] = []

@@ -361,7 +361,7 @@ class LocalQuestionEngine:
         except Unsupported as exc:
             return self._unsupported(question, str(exc))
         except PeriodError as exc:
-            return self._clarify(question, f"{exc}. Use a real date, such as 2026-01-31.")
+            return self._clarify(question, f"{exc}. {exc.hint}".strip())
         if previous is not None and is_follow_up(text, reading):
             refine(reading, previous, text)
         return self._decide(question, reading, as_of)

@@ -452,9 +452,9 @@ def _fuzzy(
         if len(said) < 4:
             continue
         # Longer words may be two edits off; the first letter is never wrong. A
-        # four-letter word is corrected only by a letter more or less ("webb"):
-        # changing one of its letters too often makes another real word
-        # ("weak", "book").
+        # four-letter word is corrected only by a letter more or less ("webb")
+        # or two neighbours swapped ("apca"): changing one of its letters too
+        # often makes another real word ("weak", "book").
         allowed = 1 if len(said) < 9 else 2
         short = len(said) < 5
         best: list[str] = []
@@ -476,8 +476,8 @@ def _fuzzy(
                 distance = 1
             if distance == 0 or distance > allowed:
                 continue
-            if short and len(candidate) == len(text):
-                continue
+            if short and len(candidate) == len(text) and sorted(candidate) != sorted(text):
+                continue  # a changed letter; two neighbours swapped ("emae") are kept
             if size > 1 and not all(map(word_close, (w.stem for w in words), parts)):
                 continue  # "num customers" is not "new customers": each word its own slip
             if distance < best_distance:

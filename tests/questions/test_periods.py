@@ -317,6 +317,19 @@ FORMS: list[tuple[str, datetime.date, tuple[datetime.date, datetime.date], str]]
     ("from 2026-04-01", A, (D(2026, 4, 1), A), "to_date"),
     ("starting june 1", A, (D(2026, 6, 1), A), "to_date"),
     ("after 2026-06-10", A, (D(2026, 6, 11), A), "to_date"),
+    # The current unit said with "the": to date, as "this ...".
+    ("revenue for the year", A, YTD, "to_date"),
+    ("orders over the quarter by month", A, QTD, "to_date"),
+    ("during the month, how many orders", A, MTD, "to_date"),
+    # A month named without a year inside a longer period of one year.
+    ("january last quarter", A, (D(2026, 1, 1), D(2026, 1, 31)), "month"),
+    ("march of last quarter", A, (D(2026, 3, 1), D(2026, 3, 31)), "month"),
+    ("june in the first half", A, (D(2026, 6, 1), D(2026, 6, 30)), "month"),
+    ("february of 2025", A, (D(2025, 2, 1), D(2025, 2, 28)), "month"),
+    # The current unit a year back, whole.
+    ("this month last year", A, (D(2025, 6, 1), D(2025, 6, 30)), "month"),
+    ("this quarter a year ago", A, (D(2025, 4, 1), D(2025, 6, 30)), "quarter"),
+    ("this week last year", A, (D(2025, 6, 16), D(2025, 6, 22)), "week"),
 ]
 
 
@@ -599,6 +612,10 @@ def test_impossible_periods_raise(text: str) -> None:
         ("1/12/2025", D(2025, 12, 1), D(2025, 1, 12)),
         ("from 3/1/2026 to 3/9/2026", D(2026, 1, 3), D(2026, 3, 1)),
         ("5-6-2026", D(2026, 6, 5), D(2026, 5, 6)),
+        ("orders on 4/5/26", D(2026, 5, 4), D(2026, 4, 5)),
+        # without a year: each reading in its most recent year
+        ("orders on 3/4", D(2026, 4, 3), D(2026, 3, 4)),
+        ("revenue 1/12", D(2025, 12, 1), D(2026, 1, 12)),
     ],
 )
 def test_slashed_dates_that_read_two_ways_are_ambiguous(
@@ -610,6 +627,46 @@ def test_slashed_dates_that_read_two_ways_are_ambiguous(
     assert day_first.isoformat() in str(info.value)
     assert month_first.isoformat() in str(info.value)
     assert isinstance(info.value, PeriodError)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("orders on 25/3/26", D(2026, 3, 25)),
+        ("orders on 14/3", D(2026, 3, 14)),
+        ("orders on 3/14", D(2026, 3, 14)),
+        ("revenue for 12/25", D(2025, 12, 25)),
+        ("revenue on 5/5", D(2026, 5, 5)),
+    ],
+)
+def test_slashed_dates_that_read_one_way(text: str, day: datetime.date) -> None:
+    (found,) = find_periods(text, A)
+    assert (found.period.start, found.period.end) == (day, day)
+
+
+@pytest.mark.parametrize(
+    "text", ["3/4 of revenue", "1/3rd of orders", "revenue 24/7", "orders 3-4 days late", "1.5"]
+)
+def test_fractions_are_not_slashed_dates(text: str) -> None:
+    assert find_periods(text, A) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("may last quarter", ["month", "quarter"]),  # May is not in Q1: two periods
+        ("december in q1", ["month", "quarter"]),
+        ("may 2025 last year", ["month", "year"]),  # a year said twice
+        ("the month of may", ["month"]),
+        ("the week commencing 11 may 2026", ["week"]),
+        ("the year 2025", ["year"]),
+        ("the year before", ["relation"]),
+    ],
+)
+def test_months_outside_the_period_and_qualified_units_stay_as_said(
+    text: str, kinds: list[str]
+) -> None:
+    assert [f.period.kind for f in find_periods(text, A)] == kinds
 
 
 @pytest.mark.parametrize(
