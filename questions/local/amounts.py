@@ -11,7 +11,9 @@ what these rules use, never a list of nouns:
 - "number of sales", "sales count", "how many sales": the count of the money
   (the ratio's denominator), not the money;
 - "sales volume", "sales orders": a money word before a count's word only
-  says whose count it is, when they are the only metrics named.
+  says whose count it is, when they are the only metrics named;
+- "gross margin as a percentage", "margin in %": money as a fraction is the
+  layer's ratio of it over other money (gross margin %), when there is one.
 
 Used by :func:`questions.local.reading.read_question`, after the roles.
 """
@@ -37,9 +39,11 @@ _LISTING = frozenset({"and", "or", "plus", "with", "vs", "versus", "against"})
 
 
 def money_and_counts(
-    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, text: str
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, text: str, used: set[int]
 ) -> list[Match]:
-    """``matches`` with each metric read by the words around it (see the module)."""
+    """``matches`` with each metric read by the words around it (see the module);
+    the words read are added to ``used``."""
+    _as_fraction(tokens, matches, vocab, used)
     money_of = _money_of(vocab)
     count_of = _count_of(vocab)
     for match in matches:
@@ -57,6 +61,34 @@ def money_and_counts(
         elif match.term.name in count_of and _counted(tokens, match, after):
             match.term = Term("metric", count_of[match.term.name])
     return _compounds(tokens, matches, vocab, text)
+
+
+#: Words for a fraction after "as a" or "in" ("as a percentage", "in %").
+_FRACTION = frozenset({"percentage", "percent", "%", "pct", "fraction", "proportion", "ratio"})
+
+
+def _as_fraction(
+    tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary, used: set[int]
+) -> None:
+    """ "Gross margin as a percentage": the ratio of that money over other money
+    (not "... as a percentage of revenue", read as a ratio of the two named)."""
+    over: dict[str, list[str]] = {}
+    for (numerator, denominator), ratio in vocab.ratios.items():
+        if numerator in vocab.money_metrics and denominator in vocab.money_metrics:
+            over.setdefault(numerator, []).append(ratio)
+    for match in matches:
+        ratios = over.get(match.term.name, []) if match.term.kind == "metric" else []
+        if len(ratios) != 1:
+            continue
+        index = match.end
+        words = [t.stem for t in tokens[index : index + 4]]
+        size = 3 if words[:2] in (["as", "a"], ["as", "an"]) else 2 if words[:1] == ["in"] else 0
+        if not size or len(words) < size or words[size - 1] not in _FRACTION:
+            continue
+        if len(words) > size and words[size] == "of":
+            continue
+        match.term = Term("metric", ratios[0])
+        used.update(range(index, index + size))
 
 
 def _money_of(vocab: Vocabulary) -> dict[str, tuple[str, str]]:

@@ -145,11 +145,11 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if match.fuzzy:
             reading.fuzzy.append((match.words, _said(vocab, match.term)))
     matches = _without_verbs(tokens, matches, vocab, reading)
-    _against_plans(tokens, matches, vocab)
+    _against_plans(tokens, matches, vocab, used)
     matches = _actuals(tokens, matches, vocab)
     _much_or_many(tokens, matches, vocab)
     _acquired(tokens, matches, vocab)
-    matches = money_and_counts(tokens, matches, vocab, blank)
+    matches = money_and_counts(tokens, matches, vocab, blank, used)
     averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
     kept = _without_qualifiers(tokens, matches, keep=averaged, verb_ends=reading.verb_ends)
     _status_left_out(matches, kept, vocab, reading)

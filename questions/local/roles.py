@@ -191,7 +191,9 @@ _AGAINST_PLAN = frozenset(AGAINST_PLAN_WORDS.split())
 _FRACTION_OF = frozenset({"percent", "%", "percentage", "pct", "progress", "share", "fraction"})
 
 
-def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:
+def _against_plans(
+    tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary, used: set[int]
+) -> None:
     """ "Tracking against their sales targets", "revenue vs budget", "percent to
     goal": a plan set against is the layer's ratio over that plan (target
     attainment)."""
@@ -211,6 +213,8 @@ def _against_plans(tokens: Sequence[Token], matches: Sequence[Match], vocab: Voc
         over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
         if len(over) == 1:
             match.term = Term("metric", over[0])
+            if fraction:  # "% of plan" is the ratio, not a share of something
+                used.update((cue - 1, cue))
 
 
 def _actuals(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
@@ -547,8 +551,28 @@ def clashing_values(reading: Reading, vocab: Vocabulary) -> None:
         )
     for (dimension, value), metric in vocab.value_metrics.items():
         if metric in reading.metrics and value not in chosen.get(dimension, [value]):
+            rates = [r for (n, _d), r in vocab.ratios.items() if n == metric]
+            if reading.share and len(rates) == 1:
+                # "what percentage of delivered orders were returned": the rate
+                # the layer defines for the status, over its own orders.
+                _as_rate(reading, vocab, metric, rates[0], dimension)
+                continue
             label = vocab.metric_labels.get(metric, metric).lower()
             reading.conflicts.append(
                 f"{label} are the orders that are {value}, not"
                 f" {join(chosen[dimension], 'or')}; ask for one of them"
             )
+
+
+def _as_rate(reading: Reading, vocab: Vocabulary, metric: str, rate: str, dimension: str) -> None:
+    """``metric`` asked as a part of orders of other statuses: the layer's rate
+    of it, which says over which orders."""
+    said = join(reading.filters.pop((dimension, "in")), "or")
+    reading.metrics = [rate if m == metric else m for m in reading.metrics]
+    reading.share = False
+    denominator = next(d for (n, d) in vocab.ratios if n == metric)
+    labels = vocab.metric_labels
+    reading.notes.append(
+        f"read as the {labels.get(rate, rate).lower()}: {labels.get(metric, metric).lower()}"
+        f" over {labels.get(denominator, denominator).lower()}, not over {said} orders only"
+    )
