@@ -73,16 +73,23 @@ class Comparison:
     - ``share``: each row's part of the total over the ``of`` dimensions
       (``m__share``; the total ignores filters on those dimensions);
     - ``ratio``: ``numerator`` over ``denominator``, two of the metrics
-      (``numerator__per__denominator``).
+      (``numerator__per__denominator``);
+    - ``average``: each metric over the period divided by the ``units`` of
+      ``per`` (day, week, month, quarter, year) it holds (``m__per_day``
+      before ``m``).
     """
 
-    kind: Literal["period", "share", "ratio"]
+    kind: Literal["period", "share", "ratio", "average"]
     base: Period | None = None
     of: tuple[str, ...] = ()
     numerator: str | None = None
     denominator: str | None = None
+    per: str | None = None
+    units: float | None = None
 
     def to_json(self) -> dict[str, Any]:
+        if self.kind == "average":
+            return {"kind": "average", "per": self.per, "units": self.units}
         if self.kind == "period":
             return {"kind": "period", "base": self.base.to_json() if self.base else None}
         if self.kind == "share":

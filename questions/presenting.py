@@ -16,6 +16,8 @@ Columns are semantic-layer names (``revenue``, ``customer__region``,
   "Revenue change %" and ``m__share`` "Revenue share", percentages;
 - ``a__per__b`` "Revenue per active customer": money when ``a`` is money and
   ``b`` is not, a percentage when both are money, else a number;
+- ``m__per_day`` (week, month, quarter, year) "Revenue per day": the average
+  of ``m`` per unit of time, the kind of ``m``;
 - a time column by its grain: ``metric_time__month`` is "Month", another time
   dimension "Order date (month)"; cells "Jan 2025", "week of 2026-06-22";
 - a dimension: its label (a flag's cells ``yes``/``no``); anything else (a
@@ -66,7 +68,7 @@ class ColumnMeta:
     signed: bool = False
     #: The metric a derived column belongs to (``revenue`` for ``revenue__base``)
     #: and its role: ``metric``, ``base``, ``change``, ``change_pct``,
-    #: ``share``, ``ratio``; None for dimensions and unknown columns.
+    #: ``share``, ``ratio``, ``average``; None for dimensions and unknown columns.
     metric: str | None = None
     role: str | None = None
 
@@ -194,6 +196,11 @@ class Catalog:
             return ColumnMeta(
                 name, label, kind, unit if kind == "money" else None, metric=name, role="ratio"
             )
+        metric, average, per = name.rpartition("__per_")
+        if average and metric in self.metrics and per in GRAINS:
+            kind, unit = self.metric_kind(metric)
+            label = f"{self.metrics[metric].label} per {per}"
+            return ColumnMeta(name, label, kind, unit, metric=metric, role="average")
         for suffix, role in (
             ("__change_pct", "change_pct"),
             ("__change", "change"),
@@ -320,7 +327,7 @@ def _headlines(columns: Sequence[ColumnMeta], row: Sequence[Any]) -> list[Headli
     cells = {c.name: (c, row[i] if i < len(row) else None) for i, c in enumerate(columns)}
     out = []
     for column in columns:
-        if column.role not in ("metric", "ratio", None):
+        if column.role not in ("metric", "ratio", "average", None):
             continue  # a base or change is the delta of its metric
         value = cells[column.name][1]
         delta = against = None

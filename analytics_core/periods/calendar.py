@@ -360,6 +360,24 @@ def _count_units(period: Period, unit: str) -> int | None:
     return months // step if months % step == 0 else None
 
 
+def units_in(period: Period, unit: str) -> float:
+    """How many ``unit``s (day, week, month, quarter, year) ``period`` holds: its
+    days, its days over 7, or its months, quarters or years, each one it only
+    partly holds counted by the share of its days it holds (June 1-15 is half
+    a month). What an average per unit divides by."""
+    start, end = _bounds(period)
+    days = (end - start).days + 1
+    if unit in {"day", "week"}:
+        return days / (1 if unit == "day" else 7)
+    total, day = 0.0, start
+    while day <= end:
+        first, last = _bounds(_whole(unit, day))
+        through = min(last, end)
+        total += ((through - day).days + 1) / ((last - first).days + 1)
+        day = through + ONE_DAY
+    return total
+
+
 def year_ago(period: Period) -> Period:
     """The base of "year over year": ``period`` shifted back 12 months, day for
     day (whole months stay whole: February 2024 -> February 2023); a week, or a

@@ -50,12 +50,14 @@ def money_and_counts(
         if match.term.kind != "metric":
             continue
         name = _noun(tokens, match, vocab)
-        before = _before(tokens, match.start)
+        cue = _before(tokens, match.start)
+        before = tokens[cue].stem if cue is not None else ""
         after = tokens[match.end].stem if match.end < len(tokens) else ""
         if name in money_of:
             money, ratio = money_of[name]
             if before in _AVERAGE and (after in _VALUE_WORDS or _single(tokens, match, after)):
                 match.term = Term("metric", ratio)
+                used.update([cue] if cue is not None else [])
             elif before not in _AVERAGE and (after in _TOTAL_WORDS or _value_of(tokens, match)):
                 match.term = Term("metric", money)
         elif match.term.name in count_of and _counted(tokens, match, after):
@@ -119,12 +121,12 @@ def _noun(tokens: Sequence[Token], match: Match, vocab: Vocabulary) -> str:
     return match.term.name
 
 
-def _before(tokens: Sequence[Token], start: int) -> str:
-    """The word before ``start``, past "the"/"our"/"an"."""
+def _before(tokens: Sequence[Token], start: int) -> int | None:
+    """Where the word before ``start`` is, past "the"/"our"/"an"."""
     index = start - 1
     while index >= 0 and tokens[index].stem in {"the", "our", "a", "an", "your"}:
         index -= 1
-    return tokens[index].stem if index >= 0 else ""
+    return index if index >= 0 else None
 
 
 def _single(tokens: Sequence[Token], match: Match, after: str) -> bool:

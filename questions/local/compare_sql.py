@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from questions.answers import Interpretation, Period
+from questions.answers import Interpretation, OrderBy, Period
 from questions.local.comparing import month_offset
 from questions.local.compiling import QuestionError, ShapeCompiler, rename_placeholders
 
@@ -67,6 +67,12 @@ def compile_compared(
         body = f"select q.*, {ratio} from ({inner}) as q"  # noqa: S608 (names checked)
     elif compare.kind == "share":
         body, values = _share(compiler, plain, set(compare.of), grain)
+    elif compare.kind == "average":
+        per = compare.per or ""
+        body, values = _average(compiler, plain, per, compare.units or 0.0, grain)
+        # the same order as the totals': the divisor is one number
+        order = [OrderBy(f"{o.by}__per_{per}", o.descending) for o in interpretation.order_by]
+        interpretation = replace(interpretation, order_by=tuple(order))
     else:
         if compare.base is None:
             raise QuestionError("a period comparison needs a base period; this is a bug")
@@ -252,6 +258,32 @@ def _moved(
         unit=exp.var(unit),
     )
     return moved.sql(dialect=dialect)
+
+
+_PER = frozenset({"day", "week", "month", "quarter", "year"})
+
+
+def _average(
+    compiler: ShapeCompiler, plain: Interpretation, per: str, units: float, grain: str
+) -> tuple[str, dict[str, str]]:
+    """Each metric added up by ``per`` and divided by the ``units`` of it the
+    period holds (``m__per_<per>``), by the other group-bys: the buckets the
+    layer returns are summed, so a unit with no rows counts as nothing, not as
+    a missing unit. Only the average: for a distinct count (customers) the
+    sum of its buckets is no total."""
+    if per not in _PER or not 0 < units < 1e7:
+        raise QuestionError(f"an average per {per!r} over {units} units; this is a bug")
+    keys = list(plain.group_by)
+    inner, values = compiler.template(
+        replace(plain, group_by=(*keys, f"metric_time__{per}")), grain
+    )
+    divisor = f"{float(units):.6f}"
+    columns = [f"q.{k}" for k in keys]
+    for metric in plain.metrics:
+        # Only the average: the sum of daily distinct counts is no total.
+        columns.append(f"sum(q.{metric}) / {divisor} as {metric}__per_{per}")
+    grouped = f" group by {', '.join(f'q.{k}' for k in keys)}" if keys else ""
+    return f"select {', '.join(columns)} from ({inner}) as q{grouped}", values  # noqa: S608
 
 
 def _ordering(interpretation: Interpretation) -> str:

@@ -37,7 +37,6 @@ from questions.answers import (
     EXAMPLE_QUESTIONS,
     INVISIBLES_WARNING,
     Answer,
-    Comparison,
     Filter,
     Interpretation,
     Turn,
@@ -49,6 +48,7 @@ from questions.local.compare_sql import compile_interpretation, target_months_no
 from questions.local.comparing import CompareError, period_comparison
 from questions.local.compiling import QuestionError, ShapeCompiler, bind_literals
 from questions.local.cues import Unsupported, dedupe
+from questions.local.derived import derived_comparison
 from questions.local.english import join, refusal_of
 from questions.local.freshness import DataRange, note_freshness, read_data_range
 from questions.local.opening import (
@@ -481,21 +481,14 @@ class LocalQuestionEngine:
             set(metrics) <= self.vocabulary.plan_metrics and compare is None
         ):
             return self._unsupported(question, _future_message(reading.future, as_of))
-        if reading.ratio is not None:
-            compare = Comparison("ratio", numerator=reading.ratio[0], denominator=reading.ratio[1])
-        elif reading.share:
-            of = [d for d in reading.share_of if (d, "in") in filters] or [
-                g for g in group_by if not g.startswith("metric_time__")
-            ]
-            if not of:
-                return self._clarify(
-                    question,
-                    "A share of what? Name the slice (“share of revenue from mobile”) or"
-                    " the breakdown (“share of revenue by channel”).",
-                    reading=reading,
-                )
-            group_by = dedupe([*of, *group_by])
-            compare = Comparison("share", of=tuple(dedupe(of)))
+        try:
+            ratio_metrics, said = self.vocabulary.ratio_metrics, self.words.metrics(metrics)
+            derived, group_by = derived_comparison(
+                reading, metrics, filters, group_by, period, ratio_metrics, said
+            )
+        except CompareError as exc:
+            return self._clarify(question, f"{str(exc)[0].upper()}{str(exc)[1:]}.", reading=reading)
+        compare = derived or compare
         if uses_targets and period is not None:
             reading.notes.append(target_months_note(period, metrics, self.vocabulary))
         stand_ins = self.vocabulary.stand_ins if uses_targets else {}

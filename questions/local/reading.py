@@ -26,6 +26,7 @@ from questions.local.cues import (
     set_ratio,
     share_of,
 )
+from questions.local.derived import read_average
 from questions.local.english import (
     ADDING,
     BOTTOM_WORDS,
@@ -98,6 +99,8 @@ class Reading:
     top: tuple[bool, int] | None = None  # (descending, n)
     rank_metric: str | None = None
     grain: str | None = None
+    #: "average daily revenue": the grain the metrics are averaged per.
+    average: str | None = None
     trend: bool = False
     unknown: list[str] = field(default_factory=list)
     fuzzy: list[tuple[str, str]] = field(default_factory=list)
@@ -184,6 +187,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
     clashing_values(reading, vocab)
+    read_average(tokens, reading, used)
     reading.unknown.extend(_unknown_words(tokens, used, reading))
     for index, token in enumerate(tokens[1:], 1):
         if (

@@ -52,6 +52,9 @@ class Wording:
             text += "; each as a share of the total over all " + join(
                 [self.dimension(d) + " values" for d in compare.of]
             )
+        elif compare is not None and compare.kind == "average" and compare.units is not None:
+            units = f"{compare.units:.1f}".removesuffix(".0")
+            text += f"; the average per {compare.per}, over the {units} {compare.per}s it holds"
         elif compare is not None and compare.kind == "ratio":
             text += (
                 f"; and {self.metrics([compare.numerator or ''])} per"

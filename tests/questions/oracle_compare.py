@@ -20,6 +20,10 @@ the lead's spec for issue 18, not by any SQL of the engine:
   values. Columns per metric: ``m``, ``m__share`` (NULL over a 0 or NULL sum).
 - ``ratio``: the base query of both metrics and a last column
   ``<numerator>__per__<denominator>`` (NULL when the denominator is 0 or NULL).
+- ``average``: the base query by the ``per`` grain too; per row of the other
+  group-by values, the sum of its buckets over the units of ``per`` in the
+  period, counted here by walking its days (a day is 1/7 of a week and
+  1/(days of its month) of a month): ``m__per_<per>``.
 """
 
 from __future__ import annotations
@@ -48,7 +52,42 @@ def value_columns(interpretation: Mapping[str, Any]) -> list[str]:
         return [c for m in metrics for c in (m, f"{m}__share")]
     if kind == "ratio":
         return [*metrics, f"{compare['numerator']}__per__{compare['denominator']}"]
+    if kind == "average":
+        return [f"{m}__per_{compare['per']}" for m in metrics]
     raise ValueError(f"unknown compare kind {kind!r}")
+
+
+def units_of(per: str, start: datetime.date, end: datetime.date) -> float:
+    """The units of ``per`` from ``start`` to ``end``, day by day."""
+    total, day = 0.0, start
+    while day <= end:
+        if per == "day":
+            total += 1
+        elif per == "week":
+            total += 1 / 7
+        else:
+            months = {"month": 1, "quarter": 3, "year": 12}[per]
+            first_month = (day.month - 1) // months * months + 1
+            first = datetime.date(day.year, first_month, 1)
+            after = datetime.date(
+                day.year + (first_month - 1 + months) // 12, (first_month - 1 + months) % 12 + 1, 1
+            )
+            total += 1 / (after - first).days
+        day += datetime.timedelta(days=1)
+    return total
+
+
+def add_averages(group_by: Sequence[str], metrics: Sequence[str], units: float, rows: Rows) -> Rows:
+    """Rows by ``group_by`` and one time bucket (last of the group-by columns)
+    summed per ``group_by`` values and divided by ``units``."""
+    width = len(group_by)
+    sums: dict[tuple[Any, ...], list[float]] = {}
+    for row in rows:
+        key = tuple(row[:width])
+        totals = sums.setdefault(key, [0.0] * len(metrics))
+        for i, value in enumerate(row[width + 1 :]):
+            totals[i] += float(value or 0)
+    return [[*key, *(t / units for t in totals)] for key, totals in sums.items()]
 
 
 # --- the pure parts (tested without a warehouse) ------------------------------------
@@ -208,6 +247,13 @@ def answer_with_compare(
         unfiltered = [f for f in plain.get("filters") or [] if f["dimension"] not in of]
         _, all_rows = answer_from_raw(con, {**plain, "filters": unfiltered})
         return columns, add_shares(group_by, metrics, of, rows, all_rows)
+    if kind == "average":
+        per, period = compare["per"], interpretation["period"]
+        _, bucketed = answer_from_raw(
+            con, {**plain, "group_by": [*group_by, f"metric_time__{per}"]}
+        )
+        start, end = (datetime.date.fromisoformat(period[k]) for k in ("start", "end"))
+        return columns, add_averages(group_by, metrics, units_of(per, start, end), bucketed)
     if kind != "period":
         raise ValueError(f"unknown compare kind {kind!r}")
     period, base = interpretation["period"], compare["base"]

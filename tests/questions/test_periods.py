@@ -17,6 +17,7 @@ from analytics_core.periods import (
     find_periods,
     previous_period,
     resolve_relation,
+    units_in,
     year_ago,
 )
 from questions.local.vocabulary import normalize
@@ -924,3 +925,22 @@ def test_with_a_change_two_whole_periods_stay_two() -> None:
     ]
     # a span of days stays one span
     assert len(find_periods("between march 3 and march 9", A, join_units=False)) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "unit", "units"),
+    [
+        (D(2026, 5, 1), D(2026, 5, 31), "day", 31),
+        (D(2026, 6, 8), D(2026, 6, 21), "week", 2),
+        (D(2026, 1, 1), D(2026, 6, 15), "week", 166 / 7),
+        (D(2026, 1, 1), D(2026, 6, 15), "month", 5.5),
+        (D(2025, 1, 1), D(2025, 12, 31), "quarter", 4),
+        (D(2026, 2, 15), D(2026, 3, 31), "month", 14 / 28 + 1),
+        (D(2024, 1, 1), D(2025, 12, 31), "year", 2),
+    ],
+)
+def test_units_a_period_holds(
+    start: datetime.date, end: datetime.date, unit: str, units: float
+) -> None:
+    period = Period(start, end, "x", "range")
+    assert units_in(period, unit) == pytest.approx(units)

@@ -283,3 +283,13 @@ def test_example_questions_come_from_the_saved_queries(raw: Mapping[str, Any]) -
     assert "Return rate and returned orders by week and region in Q2 2026" in dated
     assert "New customers by month in 2026" in dated
     assert len(dated) == len(undated) == len(raw["saved_queries"])
+
+
+def test_averages_per_unit_of_time_keep_their_metrics_kind(catalog: Catalog) -> None:
+    columns = ["order__channel", "revenue__per_day", "orders__per_week", "revenue__per_fortnight"]
+    shown = present(answer(columns, [["web", Decimal("1046.1686"), 35.759, 3]]), catalog)
+    assert shown.labels[:3] == ["Channel", "Revenue per day", "Orders per week"]
+    assert shown.rows[0][1] == "$1,046.17"
+    assert [c.role for c in shown.columns[1:3]] == ["average", "average"]
+    # not a grain: named from its words, never taken for an average
+    assert shown.columns[3].role is None
