@@ -171,6 +171,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         reading.share_of = share_of(tokens, matches)
     _read_filters(tokens, matches, reading)
     _read_group_by(tokens, matches, reading)
+    _asked_where(tokens, reading, vocab, used)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
     # is one total over both, as the words say.)
     compared = any(t.stem in COMPARE_CUES for t in tokens)
@@ -409,6 +410,26 @@ def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: R
             # with no value of it is a slice (never a word dropped unread);
             # "whatever their status" is all of them together.
             reading.group_by.append(match.term.name)
+
+
+def _asked_where(
+    tokens: Sequence[Token], reading: Reading, vocab: Vocabulary, used: set[int]
+) -> None:
+    """ "Where do our customers come from", "where are sales growing": a
+    question word the layer gives a dimension (``meta.question_words``) at the
+    start of a question asks for that breakdown, unless a breakdown or a value
+    of that dimension is named ("where in Japan": no breakdown)."""
+    if len(tokens) < 2 or tokens[1].stem not in _WHERE_VERBS:
+        return
+    dimension = vocab.asked_by.get(tokens[0].stem)
+    named = [g for g in reading.group_by if not g.startswith("metric_time__")]
+    if dimension is None or named or any(d == dimension for d, _ in reading.filters):
+        return
+    reading.group_by.append(dimension)
+    used.add(0)
+
+
+_WHERE_VERBS = frozenset({"do", "doe", "does", "did", "are", "is", "was", "were", "have", "has"})
 
 
 _WHATEVER = frozenset({"whatever", "regardless", "irrespective", "any", "all", "including"})

@@ -180,6 +180,9 @@ class Vocabulary:
     askable_metrics: frozenset[str] = frozenset()
     #: Metrics that are amounts of money (``meta.unit``): "how much" asks for one.
     money_metrics: frozenset[str] = frozenset()
+    #: A question word that asks for a dimension (``meta.question_words``):
+    #: ``{"where": "customer__country"}`` ("where do our customers come from").
+    asked_by: dict[str, str] = field(default_factory=dict)
     #: Values of two dimensions that go together, where not all do
     #: (:func:`questions.local.opening.read_value_pairs`).
     value_pairs: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
@@ -311,6 +314,8 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
     synonyms_of_values = {str(k): tuple(str(v) for v in vs or ()) for k, vs in raw.items()}
     for value, metric in _mapping(info.name, info.meta, "value_metrics").items():
         vocab.value_metrics[(info.name, value)] = metric
+    for word in info.meta.get("question_words") or ():
+        vocab.asked_by[str(word)] = info.name
     counted = info.meta.get("value_metrics_replace") or ()
     vocab.status_counted = vocab.status_counted | frozenset(str(m) for m in counted)
     for value in values:

@@ -132,6 +132,10 @@ def test_the_entry_is_well_formed(entry: LanguageQuestion) -> None:
             assert base["end"] < period["start"] or base["start"] > period["end"]
     elif compare["kind"] == "share":
         assert compare["of"] and set(compare["of"]) <= set(group_by)
+    elif compare["kind"] == "average":
+        assert period is not None and compare["per"] in {"day", "week", "month", "quarter", "year"}
+        assert compare["units"] > 0
+        assert not any(g.startswith("metric_time__") for g in group_by), "the grain is the per"
     else:
         assert compare["kind"] == "ratio"
         assert [compare["numerator"], compare["denominator"]] == metrics[:2]
