@@ -13,7 +13,9 @@ what these rules use, never a list of nouns:
 - "sales volume", "sales orders": a money word before a count's word only
   says whose count it is, when they are the only metrics named;
 - "gross margin as a percentage", "margin in %": money as a fraction is the
-  layer's ratio of it over other money (gross margin %), when there is one.
+  layer's ratio of it over other money (gross margin %), when there is one;
+- "how many different products", "the number of countries": a count of a
+  dimension's values is no metric of the layer, and is said so.
 
 Used by :func:`questions.local.reading.read_question`, after the roles.
 """
@@ -39,10 +41,16 @@ _LISTING = frozenset({"and", "or", "plus", "with", "vs", "versus", "against"})
 
 
 def money_and_counts(
-    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary, text: str, used: set[int]
+    tokens: Sequence[Token],
+    matches: list[Match],
+    vocab: Vocabulary,
+    text: str,
+    used: set[int],
+    conflicts: list[str],
 ) -> list[Match]:
     """``matches`` with each metric read by the words around it (see the module);
-    the words read are added to ``used``."""
+    the words read are added to ``used``, and the value of a count with no
+    money of its own ("the value of returns") to ``conflicts``."""
     _as_fraction(tokens, matches, vocab, used)
     money_of = _money_of(vocab)
     count_of = _count_of(vocab)
@@ -62,6 +70,14 @@ def money_and_counts(
                 match.term = Term("metric", money)
         elif match.term.name in count_of and _counted(tokens, match, after):
             match.term = Term("metric", count_of[match.term.name])
+        elif (after in _TOTAL_WORDS or _value_of(tokens, match)) and not (
+            {name, match.term.name} & (vocab.money_metrics | vocab.ratio_metrics)
+        ):
+            label = vocab.metric_labels.get(name, name)
+            conflicts.append(
+                f"{label.lower()} are counted, and the semantic layer has no amount of money"
+                f" for them; ask for {label.lower()}, or for revenue"
+            )
     return _compounds(tokens, matches, vocab, text)
 
 
@@ -143,7 +159,8 @@ def _value_of(tokens: Sequence[Token], match: Match) -> bool:
     index = match.start - 1
     while index >= 0 and tokens[index].stem in {"the", "our", "all", "those", "these"}:
         index -= 1
-    return index > 0 and tokens[index].stem == "of" and tokens[index - 1].stem in _TOTAL_WORDS
+    # not "amount": "the amount of orders" is said of a number as well
+    return index > 0 and tokens[index].stem == "of" and tokens[index - 1].stem in {"value", "worth"}
 
 
 def _counted(tokens: Sequence[Token], match: Match, after: str) -> bool:
@@ -179,3 +196,35 @@ def _compounds(
     ):
         return [m for m in matches if m is not first]
     return matches
+
+
+#: Words between a counting cue and a dimension ("how many different products").
+_DISTINCT = frozenset({"different", "distinct", "unique", "separate", "individual"})
+
+
+def counted_values(
+    tokens: Sequence[Token],
+    matches: Sequence[Match],
+    vocab: Vocabulary,
+    conflicts: list[str],
+    used: set[int],
+) -> None:
+    """A dimension counted ("how many countries", "number of distinct
+    products"): the layer counts orders, units and customers, not the values
+    of a dimension, so the question is sent back with what it can do."""
+    for match in matches:
+        if match.term.kind != "dimension":
+            continue
+        index = match.start - 1
+        while index >= 0 and tokens[index].stem in _DISTINCT:
+            index -= 1
+        if index < 1:
+            continue
+        two = (tokens[index - 1].stem, tokens[index].stem)
+        if two == ("how", "many") or (two[1] == "of" and two[0] in _COUNTING):
+            label = vocab.dimension_labels.get(match.term.name, match.term.name).lower()
+            used.update(range(index - 1, match.start))
+            conflicts.append(
+                f"a count of the different {label} values is not a metric of the semantic"
+                f" layer; ask for a metric by {label} (“orders by {label}”) to see them"
+            )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from analytics_core.periods import NUMBER_WORDS
 from analytics_core.periods.words import MODAL_MAY_FOLLOWERS
 from questions.answers import Interpretation, Period
-from questions.local.amounts import money_and_counts
+from questions.local.amounts import counted_values, money_and_counts
 from questions.local.cues import (
     dedupe,
     ratio_of,
@@ -152,7 +152,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     matches = _actuals(tokens, matches, vocab)
     _much_or_many(tokens, matches, vocab)
     _acquired(tokens, matches, vocab)
-    matches = money_and_counts(tokens, matches, vocab, blank, used)
+    matches = money_and_counts(tokens, matches, vocab, blank, used, reading.conflicts)
+    counted_values(tokens, matches, vocab, reading.conflicts, used)
     averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
     kept = _without_qualifiers(tokens, matches, keep=averaged, verb_ends=reading.verb_ends)
     _status_left_out(matches, kept, vocab, reading)

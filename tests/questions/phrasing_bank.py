@@ -1777,6 +1777,25 @@ _SESSION_29: list[LanguageQuestion] = [
         period=_LAST_MONTH,
         note="a value of the dimension 'where' asks for: no breakdown",
     ),
+    clarify(
+        "How many different products did we sell last month?",
+        kind="unknown",
+        mentions=("count of the different product",),
+    ),
+    clarify("how many countries did we sell to in 2025", kind="unknown", mentions=("country",)),
+    ask(
+        "How many products did we sell last month?",
+        JUN15,
+        ["units_sold"],
+        kind="metric",
+        period=_LAST_MONTH,
+    ),
+    clarify(
+        "What is the dollar value of returns in 2025?",
+        kind="unknown",
+        mentions=("returned orders", "no amount of money"),
+    ),
+    ask("the amount of orders last month", JUN15, ["orders"], kind="metric", period=_LAST_MONTH),
     ask(
         "how many customers ended up buying in May",
         JUN15,
