@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from analytics_core.periods import MONTHS, FoundPeriod, find_periods
 from analytics_core.periods.calendar import WEEKDAYS
 from questions.local.english import (
+    ACQUIRING,
     BOTTOM_WORDS,
     CHANGE_WORDS,
     GRAIN_WORDS,
@@ -36,11 +37,16 @@ class Unsupported(Exception):
 
 
 def read_periods(
-    text: str, as_of: datetime.date, reading: Reading, known: frozenset[str] = frozenset()
+    text: str,
+    as_of: datetime.date,
+    reading: Reading,
+    known: frozenset[str] = frozenset(),
+    phrasal: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
     """Set the periods ``text`` names and what they are set against; return
     ``text`` with them blanked out. (``known``: the vocabulary's words, never
-    corrected into the engine's English cue words.)"""
+    corrected into the engine's English cue words; ``phrasal``: two-word
+    phrases whose preposition a period must leave them, "bring in".)"""
     text = _cues_spelt_right(text, reading, known)
     text = _months_spelt_right(text, reading)
     changed = any(word in CHANGE_WORDS for word in text.split())
@@ -75,7 +81,7 @@ def read_periods(
             # period's: "on last month").
             reading.against_period = True
             reading.change = reading.change or bool(_UP_DOWN.search(blank[: found.span[0]]))
-        blank = _blanked(blank, found.span)
+        blank = _blanked(blank, _leaving_phrases(blank, found.span, phrasal))
         if found.relation is not None:
             reading.relation = found.relation
             reading.relation_words = found.period.label
@@ -287,6 +293,20 @@ def _forms(base: str) -> set[str]:
 _PHRASAL = frozenset(_IRREGULAR.split()).union(*(_forms(b) for b in _PHRASAL_VERBS.split()))
 
 
+def _leaving_phrases(
+    text: str, span: tuple[int, int], phrasal: frozenset[tuple[str, str]]
+) -> tuple[int, int]:
+    """``span`` without its first word when the word before it and that word
+    are a phrase of the vocabulary ("how much did books bring in last
+    quarter": "in" is the verb's)."""
+    start, end = span
+    first = re.match(r"([a-z]+)\s+", text[start:end])
+    before = re.search(r"([a-z]+)\s+$", text[:start])
+    if first and before and (stem(before.group(1)), first.group(1)) in phrasal:
+        return start + first.end(), end
+    return span
+
+
 def _blanked(text: str, span: tuple[int, int]) -> str:
     a, b = span
     return text[:a] + " " * (b - a) + text[b:]
@@ -304,6 +324,8 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         if token.stem in {"up", "down"} and previous in _PHRASAL:
             # "ended up buying", "broken down by": a verb and its particle
             used.update((index - 1, index))
+        elif token.stem in ACQUIRING and previous in {"we", "they", "you", "i"}:
+            continue  # "did we gain customers": a verb of winning them, no change
         elif token.stem in CHANGE_WORDS or (
             token.stem in {"up", "down"} and following not in {"to", "until", "till"}
         ):

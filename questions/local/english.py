@@ -74,7 +74,7 @@ just only exactly more less than equal equals versus vs against relative
 average avg mean typical per each every respectively both either neither
 excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
-shopped shopping
+shopped shopping logged registered processed process handled
 someone somebody people folks everything everyone everybody
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
@@ -101,7 +101,7 @@ AGAINST_PLAN_WORDS = """
 #: ("how many customers did we acquire"); fillers otherwise.
 _ACQUIRING = """
     acquire acquired acquiring win won onboard onboarded attract attracted sign signed
-    recruit recruited open opened acquisition acquisitions
+    recruit recruited open opened acquisition acquisitions gain gained gaining
 """
 ACQUIRING = frozenset(_ACQUIRING.split())
 STOPWORDS = frozenset(_STOPWORDS.split()) | frozenset(AGAINST_PLAN_WORDS.split()) | ACQUIRING

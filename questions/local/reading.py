@@ -133,7 +133,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     future period and :class:`~analytics_core.periods.PeriodError` for a date that
     does not exist."""
     reading = Reading()
-    blank = read_periods(text, as_of, reading, vocab.known_words())
+    blank = read_periods(text, as_of, reading, vocab.known_words(), vocab.ending_in_prepositions())
     # Underscores separate words, as in the vocabulary's phrases (phrase_key).
     tokens = tokenize(blank.replace("_", " "))
     used: set[int] = set()

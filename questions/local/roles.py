@@ -16,6 +16,7 @@ from questions.local.cues import dedupe
 from questions.local.english import (
     ACQUIRING,
     AGAINST_PLAN_WORDS,
+    CHANGE_WORDS,
     METRIC_VERBS,
     SHARE_WORDS,
     SHARE_WORDS_WITH_OF,
@@ -113,6 +114,8 @@ def _status_left_out(
     for match in matches:
         if match in kept or match.term.kind != "metric" or match.term.name in named:
             continue
+        if match.words.split(" ")[0].lower() in METRIC_VERBS:
+            continue  # "how many orders did web bring in": a verb, not a second metric
         label = vocab.metric_labels.get(match.term.name, match.term.name).lower()
         if match.term.name in status_metrics:
             reading.conflicts.append(
@@ -153,11 +156,23 @@ def _acquired(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabula
         return
     [counted], [won] = customers, new
     said_new = any(m.term.name == won and "customer" not in m.words for m in matches)
-    if not any(t.stem in ACQUIRING for t in tokens) and not said_new:
+    if not any(_winning(tokens, i) for i in range(len(tokens))) and not said_new:
         return
     for match in matches:
         if match.term.kind == "metric" and match.term.name == counted:
             match.term = Term("metric", won)
+
+
+def _winning(tokens: Sequence[Token], index: int) -> bool:
+    """A verb of winning customers; one that is also a change word ("gain")
+    only with its subject before it ("did we gain", not "customers gained")."""
+    stem = tokens[index].stem
+    if stem not in ACQUIRING:
+        return False
+    return stem not in CHANGE_WORDS or (index > 0 and tokens[index - 1].stem in _SUBJECTS)
+
+
+_SUBJECTS = frozenset({"we", "they", "you", "i"})
 
 
 def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary) -> None:

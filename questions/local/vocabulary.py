@@ -98,6 +98,10 @@ class Token:
     plural: bool = False
 
 
+#: Words a period may start with ("in March"): see ``ending_in_prepositions``.
+_PREPOSITIONS = frozenset({"in", "during", "for", "over", "within", "on", "of"})
+
+
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
@@ -176,6 +180,7 @@ class Vocabulary:
     without_target: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _candidates: dict[int, list[str]] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
+    _phrasal: frozenset[tuple[str, str]] | None = field(default=None, repr=False)
     #: Metrics a question can name (not those reached only through another).
     askable_metrics: frozenset[str] = frozenset()
     #: Metrics that are amounts of money (``meta.unit``): "how much" asks for one.
@@ -205,6 +210,15 @@ class Vocabulary:
         if found is None:
             found = frozenset(w for key in self.phrases for w in key)
             self._words = found
+        return found
+
+    def ending_in_prepositions(self) -> frozenset[tuple[str, str]]:
+        """Two-word phrases that end with a period's preposition ("bring in"):
+        the calendar leaves that word to them ("bring in last quarter")."""
+        found = self._phrasal
+        if found is None:
+            found = frozenset(k for k in self.phrases if len(k) == 2 and k[1] in _PREPOSITIONS)
+            self._phrasal = found
         return found
 
     def fuzzy_candidates(self, words: int) -> list[str]:
