@@ -190,6 +190,9 @@ _YEAR_NUMBER = _rx(
     r"(?<![\w.,$€£])(?:fy\s{0,4})?(" + _YEAR + r")(?![\w.,]|\s{0,4}(?:%|usd\b|eur\b|gbp\b|"
     r"dollars?\b|euros?\b|units?\b|items?\b|rows?\b|k\b))"
 )
+# "...in 2025 than 2024": a year after "than" that ends the question is the
+# other side of a comparison ("more than 2024 orders" is a number).
+_THAN_YEAR = _rx(r"(?<=\bthan )(" + _YEAR + r")(?=\s{0,4}(?:$|[?.!;)]))")
 _YEAR_BEFORE_LAST = _rx(r"\b(?:the" + _S + r")?year" + _S + r"before" + _S + r"last\b")
 
 
@@ -543,6 +546,7 @@ _RULES: tuple[
     (_YEAR_QUARTER, _year_quarter),
     (_MONTH_NAME, _month_name),
     (_YEAR_NUMBER, _year_number),
+    (_THAN_YEAR, _year_number),
     (_YEAR_BEFORE_LAST, _year_before_last),
     (_YESTERDAY, _yesterday),
     (_TODAY, _today),

@@ -47,7 +47,7 @@ def read_periods(
     ``text`` with them blanked out. (``known``: the vocabulary's words, never
     corrected into the engine's English cue words; ``phrasal``: two-word
     phrases whose preposition a period must leave them, "bring in".)"""
-    text = _cues_spelt_right(text, reading, known)
+    text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
     changed = any(word in CHANGE_WORDS for word in text.split())
     if changed:
@@ -199,6 +199,29 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
     return re.sub(r"[a-z]+", fix, text)
 
 
+#: Words before a unit that say which one; three letters of one with a letter
+#: missing ("lst month", "ths week") is that word when only one is that close.
+_UNIT_CUES = ("last", "past", "this", "next")
+_SHORT_BEFORE_UNIT = re.compile(
+    r"\b([a-z]{3})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?|wks?"
+    r"|mths?)\b)"
+)
+
+
+def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in STOPWORDS or word in known or word in CUE_WORDS:
+            return word
+        close = [c for c in _UNIT_CUES if edit_distance(word, c, 1) == 1]
+        if len(close) != 1:
+            return word
+        reading.fuzzy.append((word, close[0]))
+        return close[0]
+
+    return _SHORT_BEFORE_UNIT.sub(fix, text)
+
+
 def _months_spelt_right(text: str, reading: Reading) -> str:
     """ "Febuary", "Septmber": a misspelt month name, corrected when one month
     is that close (and the correction said)."""
@@ -321,7 +344,9 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         following = tokens[index + 1].stem if index + 1 < len(tokens) else ""
         previous = tokens[index - 1].stem if index else ""
         before = tokens[index - 2].stem if index > 1 else ""
-        if token.stem in {"up", "down"} and previous in _PHRASAL:
+        if token.text in {"%", "pct"} and following in CHANGE_WORDS:
+            used.add(index)  # "% change": the change in %, which a change has
+        elif token.stem in {"up", "down"} and previous in _PHRASAL:
             # "ended up buying", "broken down by": a verb and its particle
             used.update((index - 1, index))
         elif token.stem in ACQUIRING and previous in {"we", "they", "you", "i"}:

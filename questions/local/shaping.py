@@ -81,11 +81,14 @@ def _ordering(
     return [], None
 
 
-def _trend_grain(period: Period | None) -> str:
+def _trend_grain(period: Period | None, compared: bool = False) -> str:
+    """The breakdown of a trend: days for a month, weeks for a quarter, else
+    months. Set against another period, a quarter goes by months: its weeks
+    would seldom be a whole number of weeks from the other period's."""
     if period is None or period.start is None or period.end is None:
         return "month"
     days = (period.end - period.start).days + 1
-    return "day" if days <= 31 else "week" if days <= 92 else "month"
+    return "day" if days <= 31 else "week" if days <= 92 and not compared else "month"
 
 
 def _singular_question(question: str, reading: Reading, grouped: Sequence[str]) -> bool:

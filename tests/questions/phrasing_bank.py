@@ -1334,11 +1334,16 @@ _SESSION_28: list[LanguageQuestion] = [
         period=_THIS_YEAR,
         compare=VS("2025-01-01", "2025-06-15"),
     ),
-    clarify(
+    ask(
         "how are sales trending vs last quarter",
+        JUN15,
+        ["revenue"],
         kind="compare",
-        mentions=("weeks",),
-        note="weekly buckets of quarters 13 weeks and 6 days apart cannot be set side by side",
+        by=(MONTH,),
+        period=P("2026-04-01", "2026-06-15"),
+        compare=VS("2026-01-01", "2026-03-31"),
+        note="a trend set against another period goes by months: quarters 13 weeks and"
+        " 6 days apart have no weeks to set side by side (session 29; it was a clarify)",
     ),
     ask(
         "what was our best month for revenue in 2025",
@@ -1843,6 +1848,42 @@ _SESSION_29: list[LanguageQuestion] = [
         ["returned_orders"],
         kind="metric",
         period=_LAST_MONTH,
+    ),
+    ask(
+        "how much more revenue did we make in 2025 than 2024",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        period=_Y2025,
+        compare=VS("2024-01-01", "2024-12-31"),
+    ),
+    ask(
+        "% change in units sold vs last month",
+        JUN15,
+        ["units_sold"],
+        kind="compare",
+        period=_THIS_MONTH,
+        compare=VS("2026-05-01", "2026-05-31"),
+    ),
+    ask(
+        "revenue trend last quarter vs the quarter before",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        by=(MONTH,),
+        period=_Q1,
+        compare=VS("2025-10-01", "2025-12-31"),
+    ),
+    ask(
+        "revenue lst month", JUN15, ["revenue"], kind="typo", period=_LAST_MONTH, mentions=("lst",)
+    ),
+    ask(
+        "orders pst 30 days",
+        JUN15,
+        ["orders"],
+        kind="typo",
+        period=P("2026-05-16", "2026-06-14"),
+        mentions=("pst",),
     ),
     ask(
         "how many customers ended up buying in May",
