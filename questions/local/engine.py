@@ -457,8 +457,8 @@ class LocalQuestionEngine:
                 )
         grain = reading.grain
         if grain is None and reading.trend:
-            compared = reading.change or reading.compared or bool(reading.relation)
-            grain = _trend_grain(reading.period, compared)
+            against = reading.change or reading.compared or bool(reading.relation)
+            grain = _trend_grain(reading.period, against)
         if grain is not None and uses_targets and grain in {"day", "week"}:
             return self._clarify(
                 question, "Targets are monthly: ask by month, quarter or year.", reading=reading
