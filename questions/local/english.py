@@ -75,7 +75,7 @@ average avg mean typical per each every respectively both either neither
 excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 shopped shopping logged registered processed process handled
-someone somebody people folks everything everyone everybody
+someone somebody people folks everything everyone everybody everywhere non but
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring

@@ -34,9 +34,6 @@ from questions.local.english import (
     FOLLOW_UP,
     GRAIN_NOUNS,
     GROUP_CUES,
-    INCLUDING,
-    NEGATION_CUES,
-    SKIPPED,
     STOPWORDS,
     TOP_WORDS,
     TREND_WORDS,
@@ -54,12 +51,11 @@ from questions.local.roles import (
     _status_left_out,
     _without_qualifiers,
     _without_verbs,
-    _word_before,
     clashing_values,
 )
+from questions.local.values import read_filters
 from questions.local.vocabulary import (
     Match,
-    Term,
     Token,
     Vocabulary,
     edit_distance,
@@ -170,7 +166,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     read_cues(tokens, reading, used)
     if reading.share:
         reading.share_of = share_of(tokens, matches)
-    _read_filters(tokens, matches, reading)
+    read_filters(tokens, matches, reading)
     _read_group_by(tokens, matches, reading)
     _asked_where(tokens, reading, vocab, used)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
@@ -363,32 +359,6 @@ def _count_before_plural(tokens: Sequence[Token], used: set[int]) -> tuple[int |
     return None, None
 
 
-def _read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
-    """Values: filters (or comparisons), negated after "excluding" and the like;
-    not after "including" (all rows, those too) or a subject ("did we book":
-    a verb, not the value "books")."""
-    for match in matches:
-        if match.term.kind != "value":
-            continue
-        cue = _word_before(tokens, match.start)
-        if cue is not None and tokens[cue].stem in INCLUDING:
-            reading.notes.append(f"“{match.words}” included, not a filter")
-            continue
-        if match.start and tokens[match.start - 1].stem in _SUBJECTS:
-            reading.notes.append(f"“{match.words}” read as a verb")
-            continue
-        term = _disambiguate(match, matches)
-        negated = _negated(tokens, match.start)
-        key = (term.name, "not in" if negated else "in")
-        values = reading.filters.setdefault(key, [])
-        if term.value and term.value not in values:
-            values.append(term.value)
-
-
-#: Pronouns before a word that make it their verb ("did we book").
-_SUBJECTS = frozenset({"we", "they", "you", "i"})
-
-
 def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: Reading) -> None:
     """Dimensions: grouped when cued ("by region", "which channel", "top 5
     products", "regions")."""
@@ -519,32 +489,6 @@ def _listed_after_by(tokens: Sequence[Token], index: int) -> bool:
         t.stem in {"by", "per", "each", "every", "across"}
         for t in tokens[max(0, index - 5) : index - 1]
     )
-
-
-def _negated(tokens: Sequence[Token], start: int) -> bool:
-    """Whether the value starting at ``start`` is excluded ("excluding the
-    partner channel", "except store", "other than web")."""
-    index = start - 1
-    while index >= 0 and tokens[index].stem in SKIPPED and start - index <= 3:
-        index -= 1
-    if index < 0:
-        return False
-    word = tokens[index].stem
-    if word in NEGATION_CUES:
-        return True
-    return word == "than" and index > 0 and tokens[index - 1].stem == "other"
-
-
-def _disambiguate(match: Match, matches: Sequence[Match]) -> Term:
-    """A value spelled the same in several dimensions (``unknown``): the one
-    whose dimension the question also names, else the first."""
-    if not match.alternatives:
-        return match.term
-    named = {m.term.name for m in matches if m.term.kind == "dimension"}
-    for term in (match.term, *match.alternatives):
-        if term.name in named:
-            return term
-    return match.term
 
 
 # --- follow-ups ---------------------------------------------------------------------
