@@ -5,6 +5,7 @@ relations (:mod:`analytics_core.periods`)."""
 from __future__ import annotations
 
 import datetime
+import itertools
 
 from analytics_core.periods.calendar import (
     ONE_DAY,
@@ -88,6 +89,42 @@ def _ranges(
             out.append(first)
             index += 1
     return out
+
+
+def _one_year(chosen: list[_Candidate], text: str) -> None:
+    """ "Q1 and Q2 2025", "March vs April 2025", "from Q1 to Q2 2025": two
+    periods side by side, one named without a year, are in the other's year
+    (the year said once for both), unless that makes them one period ("May vs
+    May 2025" is this May against last)."""
+    for first, second in itertools.pairwise(chosen):
+        if _PAIRED.fullmatch(text[first.end : second.start]) is None:
+            continue
+        for bare, dated in ((first, second), (second, first)):
+            period = dated.period
+            if (
+                bare.in_year is None
+                or dated.in_year is not None
+                or period is None
+                or period.start is None
+                or period.end is None
+                or period.start.year != period.end.year
+                or dated.error is not None
+                or dated.relation is not None
+                or bare.relation is not None
+            ):
+                continue
+            try:
+                same_year = bare.in_year(period.start.year)
+            except PeriodError:
+                continue
+            if _bounds(same_year) != _bounds(period):  # "May vs May 2025": this May
+                bare.period, bare.in_year = same_year, None
+
+
+_PAIRED = _rx(
+    r"\s{0,4}(?:,|-|\u2013|vs\.?|versus|and|to|or|against|over|compared\s{1,4}(?:to|with))"
+    r"\s{0,4}(?:the\s{1,4})?"
+)
 
 
 def _same_units(first: _Candidate, second: _Candidate) -> bool:
@@ -380,6 +417,7 @@ def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) ->
     chosen = _within(chosen, text)
     _prefixed(chosen, text, as_of)
     _relations(chosen, text)
+    _one_year(chosen, text)
     found: list[FoundPeriod] = []
     for candidate in chosen:
         if candidate.error is not None:

@@ -73,9 +73,31 @@ def derived_comparison(
     period: Period | None,
     ratios: frozenset[str],
     labels: str,
+    against: Comparison | None = None,
 ) -> tuple[Comparison | None, list[str]]:
     """The ratio, share or average ``reading`` asks for (None if none) and the
-    group-by it needs; raises :class:`CompareError` when it cannot be read."""
+    group-by it needs; raises :class:`CompareError` when it cannot be read, or
+    when the question sets two periods against each other (``against``) too:
+    one answer cannot be both."""
+    found, group_by = _derived(reading, metrics, filters, group_by, period, ratios, labels)
+    if found is not None and against is not None:
+        said = {"share": "a share of a total", "ratio": "a ratio of two metrics"}
+        raise CompareError(
+            f"the question asks for {said.get(found.kind, 'an average')} and for a"
+            " comparison of two periods at once; ask for one of them"
+        )
+    return found, group_by
+
+
+def _derived(
+    reading: Reading,
+    metrics: Sequence[str],
+    filters: dict[tuple[str, str], list[Any]],
+    group_by: list[str],
+    period: Period | None,
+    ratios: frozenset[str],
+    labels: str,
+) -> tuple[Comparison | None, list[str]]:
     if reading.ratio is not None:
         numerator, denominator = reading.ratio
         return Comparison("ratio", numerator=numerator, denominator=denominator), group_by

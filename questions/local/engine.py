@@ -485,7 +485,7 @@ class LocalQuestionEngine:
         try:
             ratio_metrics, said = self.vocabulary.ratio_metrics, self.words.metrics(metrics)
             derived, group_by = derived_comparison(
-                reading, metrics, filters, group_by, period, ratio_metrics, said
+                reading, metrics, filters, group_by, period, ratio_metrics, said, compare
             )
         except CompareError as exc:
             return self._clarify(question, f"{str(exc)[0].upper()}{str(exc)[1:]}.", reading=reading)

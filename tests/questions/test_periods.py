@@ -334,6 +334,31 @@ FORMS: list[tuple[str, datetime.date, tuple[datetime.date, datetime.date], str]]
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("q1 vs q2 2025", (D(2025, 1, 1), D(2025, 3, 31)), (D(2025, 4, 1), D(2025, 6, 30))),
+        ("q1 2025 vs q2", (D(2025, 1, 1), D(2025, 3, 31)), (D(2025, 4, 1), D(2025, 6, 30))),
+        ("march and april 2025", (D(2025, 3, 1), D(2025, 3, 31)), (D(2025, 4, 1), D(2025, 4, 30))),
+        # one period if both took the year: the bare one keeps its own
+        ("may vs may 2025", (D(2026, 5, 1), D(2026, 5, 31)), (D(2025, 5, 1), D(2025, 5, 31))),
+        # not side by side: each its own
+        (
+            "q1 revenue, orders in q2 2025",
+            (D(2026, 1, 1), D(2026, 3, 31)),
+            (D(2025, 4, 1), D(2025, 6, 30)),
+        ),
+    ],
+)
+def test_a_year_said_once_is_both_periods(
+    text: str,
+    first: tuple[datetime.date, datetime.date],
+    second: tuple[datetime.date, datetime.date],
+) -> None:
+    a, b = find_periods(text, A, join_units=False)
+    assert ((a.period.start, a.period.end), (b.period.start, b.period.end)) == (first, second)
+
+
 @pytest.mark.parametrize(("text", "as_of", "dates", "kind"), FORMS)
 def test_every_form_reads_as_one_period(
     text: str, as_of: datetime.date, dates: tuple[datetime.date, datetime.date], kind: str
