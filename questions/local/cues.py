@@ -47,6 +47,7 @@ def read_periods(
     ``text`` with them blanked out. (``known``: the vocabulary's words, never
     corrected into the engine's English cue words; ``phrasal``: two-word
     phrases whose preposition a period must leave them, "bring in".)"""
+    text = _run_together(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
     changed = any(word in CHANGE_WORDS for word in text.split())
@@ -220,6 +221,33 @@ def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -
         return close[0]
 
     return _SHORT_BEFORE_UNIT.sub(fix, text)
+
+
+def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
+    """ "lastweek", "grossmargin", "newcustomers": two words with the space
+    left out, split when exactly one split makes two words the engine knows
+    (of the layer's phrases, or a unit and the word saying which one), and
+    said."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in known or word in STOPWORDS or word in CUE_WORDS or word in MONTHS:
+            return word
+        if stem(word) in known or stem(word) in STOPWORDS:
+            return word
+        splits = [
+            (word[:i], word[i:])
+            for i in range(2, len(word) - 1)
+            if (word[:i] in known and stem(word[i:]) in known)
+            or (word[:i] in _UNIT_CUES and word[i:] in _UNIT_WORDS)
+        ]
+        if len(splits) != 1:
+            return word
+        split = " ".join(splits[0])
+        reading.fuzzy.append((word, split))
+        return split
+
+    return re.sub(r"[a-z]{6,}", fix, text)
 
 
 def _months_spelt_right(text: str, reading: Reading) -> str:
