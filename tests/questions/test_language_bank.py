@@ -54,7 +54,7 @@ pytestmark = pytest.mark.slow
 #: 86/92 (0.935).
 TARGET = 0.97
 DEVELOPMENT_FLOOR = 1.0
-HELD_OUT_FLOOR = 0.93
+HELD_OUT_FLOOR = 0.94
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}
