@@ -66,6 +66,9 @@ def money_and_counts(
             if before in _AVERAGE and (after in _VALUE_WORDS or _single(tokens, match, after)):
                 match.term = Term("metric", ratio)
                 used.update([cue] if cue is not None else [])
+            elif _value_of(tokens, match) and _averaged_value(tokens, match):
+                # "the average value of an order", "the value of an order"
+                match.term = Term("metric", ratio)
             elif before not in _AVERAGE and (after in _TOTAL_WORDS or _value_of(tokens, match)):
                 match.term = Term("metric", money)
         elif match.term.name in count_of and _counted(tokens, match, after):
@@ -155,12 +158,21 @@ def _single(tokens: Sequence[Token], match: Match, after: str) -> bool:
 
 
 def _value_of(tokens: Sequence[Token], match: Match) -> bool:
-    """ "the value of orders", "the total amount of our orders"."""
+    """ "the value of orders", "the worth of an order"."""
     index = match.start - 1
-    while index >= 0 and tokens[index].stem in {"the", "our", "all", "those", "these"}:
+    while index >= 0 and tokens[index].stem in {"the", "our", "all", "those", "these", "a", "an"}:
         index -= 1
     # not "amount": "the amount of orders" is said of a number as well
     return index > 0 and tokens[index].stem == "of" and tokens[index - 1].stem in {"value", "worth"}
+
+
+def _averaged_value(tokens: Sequence[Token], match: Match) -> bool:
+    """Whether "value of" before the count asks for one of it: averaged ("the
+    average value of our orders") or said of one ("the value of an order",
+    "of each order")."""
+    index = next(i for i in range(match.start - 1, -1, -1) if tokens[i].stem == "of")
+    one = {t.stem for t in tokens[index + 1 : match.start]} & {"a", "an", "each", "every", "one"}
+    return bool(one) or (index >= 2 and tokens[index - 2].stem in _AVERAGE)
 
 
 def _counted(tokens: Sequence[Token], match: Match, after: str) -> bool:

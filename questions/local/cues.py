@@ -384,6 +384,10 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         ):
             reading.change = True
             used.add(index)
+        elif token.stem == "often" and previous == "how":
+            # "how often were orders cancelled": the part of orders, a rate
+            reading.share = True
+            used.add(index)
         elif token.stem in SHARE_WORDS and before == "as" and previous in {"a", "an"}:
             # "... as a percentage"
             reading.share = True

@@ -76,6 +76,7 @@ excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 shopped shopping logged registered processed process handled
 someone somebody people folks everything everyone everybody everywhere non but
+unique distinct individual separate
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 whether toward towards ship go goes went gone going track tracking tracked fare faring
@@ -96,12 +97,14 @@ METRIC_VERBS = frozenset(
 AGAINST_PLAN_WORDS = """
     against vs versus hitting hit meeting meet met reaching reach reached beating beat
     missing miss missed achieving achieve exceed exceeded exceeding close closer near
+    ahead behind far
 """
 #: Verbs of winning customers: with them, customers counted are new ones
 #: ("how many customers did we acquire"); fillers otherwise.
 _ACQUIRING = """
     acquire acquired acquiring win won onboard onboarded attract attracted sign signed
-    recruit recruited open opened acquisition acquisitions gain gained gaining
+    recruit recruited open opened acquisition acquisitions gain gained gaining join joined
+    joining
 """
 ACQUIRING = frozenset(_ACQUIRING.split())
 STOPWORDS = frozenset(_STOPWORDS.split()) | frozenset(AGAINST_PLAN_WORDS.split()) | ACQUIRING

@@ -220,8 +220,9 @@ def _against_plans(
             continue
         fraction = (
             tokens[cue].stem in {"to", "of"} and cue > 0 and (tokens[cue - 1].text in _FRACTION_OF)
-        ) or (  # "how close are we to target"
-            tokens[cue].stem == "to" and any(t.stem in {"close", "closer", "near"} for t in tokens)
+        ) or (  # "how close are we to target", "how far from plan", "ahead of budget"
+            tokens[cue].stem in {"to", "from", "of"}
+            and any(t.stem in {"close", "closer", "near", "far", "ahead"} for t in tokens)
         )
         if tokens[cue].stem not in _AGAINST_PLAN and not fraction:
             continue
