@@ -51,9 +51,8 @@ from questions.local.roles import (
     _status_left_out,
     _without_qualifiers,
     _without_verbs,
-    clashing_values,
 )
-from questions.local.values import read_filters
+from questions.local.values import clashing_values, read_filters, top_within, which_of
 from questions.local.vocabulary import (
     Match,
     Token,
@@ -136,7 +135,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_grain(tokens, reading, used)
     _read_trend(tokens, reading)
     _read_top(tokens, reading, used, vocab)
-    matches = match_phrases(tokens, vocab, used)
+    matches = which_of(tokens, match_phrases(tokens, vocab, used), vocab)
     matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
     matches = _counted(tokens, matches, vocab)
     for match in matches:
@@ -184,6 +183,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
                 reading.change = False
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
+        top_within(tokens, matches, reading, vocab)
     clashing_values(reading, vocab)
     read_average(tokens, reading, used)
     reading.unknown.extend(_unknown_words(tokens, used, reading))

@@ -12,21 +12,31 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from analytics_core.periods import NUMBER_WORDS
 from questions.local.cues import dedupe
 from questions.local.english import (
     ACQUIRING,
     AGAINST_PLAN_WORDS,
+    BOTTOM_WORDS,
     CHANGE_WORDS,
     METRIC_VERBS,
     SHARE_WORDS,
     SHARE_WORDS_WITH_OF,
+    TOP_WORDS,
     VERB_FORMS,
-    join,
 )
 from questions.local.vocabulary import Match, Term, Token, Vocabulary, base_forms, stem
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
+
+
+def _ranked(tokens: Sequence[Token], start: int) -> bool:
+    """Whether a rank ("top 3", "the best", "bottom five") comes right before."""
+    index = start - 1
+    if index >= 0 and (tokens[index].text.isdigit() or tokens[index].stem in NUMBER_WORDS):
+        index -= 1
+    return index >= 0 and (tokens[index].stem in TOP_WORDS or tokens[index].stem in BOTTOM_WORDS)
 
 
 def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
@@ -96,8 +106,8 @@ def _counted(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -
             continue
         noun = tokens[match.start]
         after = tokens[match.end].stem if match.end < len(tokens) else ""
-        if not noun.plural or after != "per":
-            continue
+        if not noun.plural or after != "per" or _ranked(tokens, match.start):
+            continue  # not "top 3 products per region": the ranked slice
         terms = vocab.phrases.get(("how", "many", noun.stem))
         if terms and terms[0].kind == "metric":
             out[index] = Match(terms[0], terms[1:], match.start, match.end, words=noun.text)
@@ -537,58 +547,3 @@ def _without_qualifiers(
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):
         return [m for m in matches if m not in qualifiers]
     return matches
-
-
-def clashing_values(reading: Reading, vocab: Vocabulary) -> None:
-    """Filters that no row meets: values of two dimensions that never go
-    together ("Japan" with "EMEA": Japan's region is APAC), or a status's own
-    metric limited to another status ("shipped orders that were cancelled")."""
-    chosen = {d: values for (d, op), values in reading.filters.items() if op == "in" and values}
-    labels = vocab.dimension_labels
-    for (dimension, op), values in reading.filters.items():
-        kept = chosen.get(dimension)
-        if op == "not in" and kept and set(kept) <= set(values):
-            # "orders for web only excluding web"
-            reading.conflicts.append(
-                f"the question both keeps and leaves out {labels.get(dimension, dimension).lower()}"
-                f" {join(kept, 'and')}; ask for one"
-            )
-    for (a, b), pairs in vocab.value_pairs.items():
-        if a not in chosen or b not in chosen:
-            continue
-        if any((x, y) in pairs for x in chosen[a] for y in chosen[b]):
-            continue
-        partners = sorted({y for x, y in pairs if x in chosen[a]})
-        reading.conflicts.append(
-            f"no rows have {labels.get(a, a).lower()} {join(chosen[a], 'or')} with"
-            f" {labels.get(b, b).lower()} {join(chosen[b], 'or')}"
-            + (f" ({join(chosen[a])} goes with {join(partners, 'or')})" if partners else "")
-            + "; ask about one of them"
-        )
-    for (dimension, value), metric in vocab.value_metrics.items():
-        if metric in reading.metrics and value not in chosen.get(dimension, [value]):
-            rates = [r for (n, _d), r in vocab.ratios.items() if n == metric]
-            if reading.share and len(rates) == 1:
-                # "what percentage of delivered orders were returned": the rate
-                # the layer defines for the status, over its own orders.
-                _as_rate(reading, vocab, metric, rates[0], dimension)
-                continue
-            label = vocab.metric_labels.get(metric, metric).lower()
-            reading.conflicts.append(
-                f"{label} are the orders that are {value}, not"
-                f" {join(chosen[dimension], 'or')}; ask for one of them"
-            )
-
-
-def _as_rate(reading: Reading, vocab: Vocabulary, metric: str, rate: str, dimension: str) -> None:
-    """``metric`` asked as a part of orders of other statuses: the layer's rate
-    of it, which says over which orders."""
-    said = join(reading.filters.pop((dimension, "in")), "or")
-    reading.metrics = [rate if m == metric else m for m in reading.metrics]
-    reading.share = False
-    denominator = next(d for (n, d) in vocab.ratios if n == metric)
-    labels = vocab.metric_labels
-    reading.notes.append(
-        f"read as the {labels.get(rate, rate).lower()}: {labels.get(metric, metric).lower()}"
-        f" over {labels.get(denominator, denominator).lower()}, not over {said} orders only"
-    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from questions.local.english import INCLUDING, NEGATION_CUES, SKIPPED
+from questions.local.english import GRAIN_NOUNS, INCLUDING, NEGATION_CUES, SKIPPED, join
 from questions.local.roles import _word_before
-from questions.local.vocabulary import Match, Term, Token
+from questions.local.vocabulary import Match, Term, Token, Vocabulary
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -96,3 +96,111 @@ def _disambiguate(match: Match, matches: Sequence[Match]) -> Term:
         if term.name in named:
             return term
     return match.term
+
+
+def which_of(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
+    """ "Which products sold the least": a metric's phrase whose first word is a
+    dimension's noun, right after "which" or "what", asks which values of the
+    dimension, by the metric the phrase names ("products sold" is units sold):
+    the noun is the slice, the rest still the metric."""
+    out = list(matches)
+    for index, match in enumerate(matches):
+        start = match.start
+        if match.term.kind != "metric" or match.end - start < 2 or start == 0:
+            continue
+        if tokens[start - 1].stem not in {"which", "what"}:
+            continue
+        noun = [t for t in vocab.phrases.get((tokens[start].stem,), []) if t.kind == "dimension"]
+        if not noun:
+            continue
+        words = match.words.split(" ", 1)
+        out[index] = Match(noun[0], [], start, start + 1, words=words[0])
+        out.insert(index + 1, Match(match.term, [], start + 1, match.end, words=words[-1]))
+        return out
+    return out
+
+
+def top_within(
+    tokens: Sequence[Token], matches: Sequence[Match], reading: Reading, vocab: Vocabulary
+) -> None:
+    """ "The top product in each category": a top N within every value of
+    another dimension is one ranking per value, which one semantic query does
+    not give; said, not answered as one ranking over both."""
+    if reading.top is None:
+        return
+    sliced = [g for g in reading.group_by if not g.startswith("metric_time__")]
+    for index, token in enumerate(tokens[1:], 1):
+        grain = GRAIN_NOUNS.get(token.stem)
+        if grain and sliced and tokens[index - 1].stem in {"each", "every", "per"}:
+            # "the best region each month": one ranking per month
+            reading.conflicts.append(
+                f"the top or bottom within each {grain} is one ranking per {grain}, which one"
+                f" question here does not give; ask for one {grain} or rank over the period"
+            )
+            return
+    for match in matches:
+        if match.term.kind != "dimension" or match.start == 0:
+            continue
+        if tokens[match.start - 1].stem in {"each", "every", "per"} and len(reading.group_by) > 1:
+            label = vocab.dimension_labels.get(match.term.name, match.term.name).lower()
+            reading.conflicts.append(
+                f"the top or bottom within each {label} is one ranking per {label}, which one"
+                f" question here does not give; ask for one {label} (“top products in"
+                f" electronics”) or rank them all together"
+            )
+            return
+
+
+def clashing_values(reading: Reading, vocab: Vocabulary) -> None:
+    """Filters that no row meets: values of two dimensions that never go
+    together ("Japan" with "EMEA": Japan's region is APAC), or a status's own
+    metric limited to another status ("shipped orders that were cancelled")."""
+    chosen = {d: values for (d, op), values in reading.filters.items() if op == "in" and values}
+    labels = vocab.dimension_labels
+    for (dimension, op), values in reading.filters.items():
+        kept = chosen.get(dimension)
+        if op == "not in" and kept and set(kept) <= set(values):
+            # "orders for web only excluding web"
+            reading.conflicts.append(
+                f"the question both keeps and leaves out {labels.get(dimension, dimension).lower()}"
+                f" {join(kept, 'and')}; ask for one"
+            )
+    for (a, b), pairs in vocab.value_pairs.items():
+        if a not in chosen or b not in chosen:
+            continue
+        if any((x, y) in pairs for x in chosen[a] for y in chosen[b]):
+            continue
+        partners = sorted({y for x, y in pairs if x in chosen[a]})
+        reading.conflicts.append(
+            f"no rows have {labels.get(a, a).lower()} {join(chosen[a], 'or')} with"
+            f" {labels.get(b, b).lower()} {join(chosen[b], 'or')}"
+            + (f" ({join(chosen[a])} goes with {join(partners, 'or')})" if partners else "")
+            + "; ask about one of them"
+        )
+    for (dimension, value), metric in vocab.value_metrics.items():
+        if metric in reading.metrics and value not in chosen.get(dimension, [value]):
+            rates = [r for (n, _d), r in vocab.ratios.items() if n == metric]
+            if reading.share and len(rates) == 1:
+                # "what percentage of delivered orders were returned": the rate
+                # the layer defines for the status, over its own orders.
+                _as_rate(reading, vocab, metric, rates[0], dimension)
+                continue
+            label = vocab.metric_labels.get(metric, metric).lower()
+            reading.conflicts.append(
+                f"{label} are the orders that are {value}, not"
+                f" {join(chosen[dimension], 'or')}; ask for one of them"
+            )
+
+
+def _as_rate(reading: Reading, vocab: Vocabulary, metric: str, rate: str, dimension: str) -> None:
+    """``metric`` asked as a part of orders of other statuses: the layer's rate
+    of it, which says over which orders."""
+    said = join(reading.filters.pop((dimension, "in")), "or")
+    reading.metrics = [rate if m == metric else m for m in reading.metrics]
+    reading.share = False
+    denominator = next(d for (n, d) in vocab.ratios if n == metric)
+    labels = vocab.metric_labels
+    reading.notes.append(
+        f"read as the {labels.get(rate, rate).lower()}: {labels.get(metric, metric).lower()}"
+        f" over {labels.get(denominator, denominator).lower()}, not over {said} orders only"
+    )
