@@ -129,6 +129,7 @@ CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
 SHARE_WORDS = frozenset(
     {"share", "proportion", "fraction", "portion", "mix", "percentage", "contribution"}
+    | {"distribution", "distributed"}
 )
 SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct", "part"})
 #: "Month over month", "MoM", "WoW": each period against the one before (the

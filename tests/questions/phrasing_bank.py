@@ -2080,6 +2080,15 @@ _SESSION_29: list[LanguageQuestion] = [
     ),
     clarify("best region each month this year", kind="dimension", mentions=("each month",)),
     ask(
+        "how is revenue distributed across regions this year",
+        JUN15,
+        ["revenue"],
+        kind="share",
+        by=(REGION,),
+        period=_THIS_YEAR,
+        compare=SHARE(REGION),
+    ),
+    ask(
         "how many customers ended up buying in May",
         JUN15,
         ["active_customers"],
