@@ -129,6 +129,22 @@ def _day_in_year(month: int, day: int, text: str) -> Callable[[int], Period]:
     return build
 
 
+#: "last year", "the previous year", "a year ago", "one year earlier": a year
+#: back from what comes before it (the same month last year, this month last
+#: year).
+YEAR_BACK = (
+    r"(?:(?:the"
+    + _S
+    + r")?(?:last|previous|prior)"
+    + _S
+    + r"year|(?:a|one)"
+    + _S
+    + r"year"
+    + _S
+    + r"(?:ago|earlier|before))\b"
+)
+
+
 # ISO dates: 2026-06-03, 2026/06/03, 2026.06.03.
 _ISO_DAY = _rx(r"(?<![\w./-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\w/]|[.-]\d)")
 # ISO months: 2026-06 (not part of a date).

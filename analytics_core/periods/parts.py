@@ -28,6 +28,7 @@ from analytics_core.periods.days import (
     _S,
     _YEAR,
     _YEAR_SUFFIX,
+    YEAR_BACK,
     _Candidate,
     _dated,
     _month_number,
@@ -257,15 +258,8 @@ _THIS_UNIT_YEAR_AGO = _rx(
     + _S
     + r"(?:of"
     + _S
-    + r")?(?:(?:the"
-    + _S
-    + r")?(?:last|previous|prior)"
-    + _S
-    + r"year|(?:a|one)"
-    + _S
-    + r"year"
-    + _S
-    + r"(?:ago|earlier|before))\b"
+    + r")?"
+    + YEAR_BACK
 )
 
 

@@ -46,6 +46,7 @@ from analytics_core.periods.days import (
     _WEEKDAY,
     _YEAR,
     _YEAR_SUFFIX,
+    YEAR_BACK,
     _Candidate,
     _dated,
     _day_month,
@@ -462,19 +463,7 @@ _SAME_LAST_YEAR = _rx(
     + r")?same"
     + _S
     + r"(?:day|week|month|quarter|half|period|time|year|days|dates)"
-    r"(?:"
-    + _S
-    + r"(?:of|as|in))?"
-    + _S
-    + r"(?:(?:the"
-    + _S
-    + r")?(?:last|previous|prior)"
-    + _S
-    + r"year|(?:a|one)"
-    + _S
-    + r"year"
-    + _S
-    + r"(?:ago|earlier|before))\b"
+    r"(?:" + _S + r"(?:of|as|in))?" + _S + YEAR_BACK
 )
 _YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year)(?![\w])")
 _UNIT_BEFORE = _rx(
