@@ -63,7 +63,9 @@ def money_and_counts(
         after = tokens[match.end].stem if match.end < len(tokens) else ""
         if name in money_of:
             money, ratio = money_of[name]
-            if before in _AVERAGE and (after in _VALUE_WORDS or _single(tokens, match, after)):
+            if before in _AVERAGE and _how_many_before(matches, match):
+                pass  # "how many items does the average order have": items per order
+            elif before in _AVERAGE and (after in _VALUE_WORDS or _single(tokens, match, after)):
                 match.term = Term("metric", ratio)
                 used.update([cue] if cue is not None else [])
             elif _value_of(tokens, match) and _averaged_value(tokens, match):
@@ -82,6 +84,17 @@ def money_and_counts(
                 f" for them; ask for {label.lower()}, or for revenue"
             )
     return _compounds(tokens, matches, vocab, text)
+
+
+def _how_many_before(matches: Sequence[Match], match: Match) -> bool:
+    """Whether a count asked for with "how many" or "number of" comes before
+    ``match`` (whose averaging word then makes it the denominator)."""
+    return any(m.term.kind == "metric" and m.end <= match.start and is_how_many(m) for m in matches)
+
+
+def is_how_many(match: Match) -> bool:
+    """Whether ``match`` is a count said as "how many ..." or "number of ..."."""
+    return match.words.lower().startswith(("how many ", "number of "))
 
 
 #: Words for a fraction after "as a" or "in" ("as a percentage", "in %").

@@ -26,7 +26,8 @@ from questions.local.english import (
     TOP_WORDS,
     TREND_WORDS,
 )
-from questions.local.vocabulary import Match, Token, Vocabulary, edit_distance, stem, word_close
+from questions.local.spelling import edit_distance, word_close
+from questions.local.vocabulary import Match, Token, Vocabulary, stem
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -192,7 +193,15 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
             for c in CUE_WORDS
             if (len(word) >= 5 or (four and len(c) == 4)) and word_close(word, c)
         ]
-        if len(close) != 1:
+        if len(close) != 1 or any(
+            k[0] == word[0]
+            and k not in CUE_WORDS
+            and abs(len(k) - len(word)) <= 2
+            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+            for k in known
+        ):
+            # none, several, or a slip of a vocabulary word too ("untis": units
+            # or until): the vocabulary's own reading, or none, decides
             return word
         reading.fuzzy.append((word, close[0]))
         return close[0]
@@ -215,7 +224,15 @@ def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -
         if word in STOPWORDS or word in known or word in CUE_WORDS:
             return word
         close = [c for c in _UNIT_CUES if edit_distance(word, c, 1) == 1]
-        if len(close) != 1:
+        if len(close) != 1 or any(
+            k[0] == word[0]
+            and k not in CUE_WORDS
+            and abs(len(k) - len(word)) <= 2
+            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+            for k in known
+        ):
+            # none, several, or a slip of a vocabulary word too ("untis": units
+            # or until): the vocabulary's own reading, or none, decides
             return word
         reading.fuzzy.append((word, close[0]))
         return close[0]
@@ -363,6 +380,15 @@ def _blanked(text: str, span: tuple[int, int]) -> str:
     return text[:a] + " " * (b - a) + text[b:]
 
 
+#: Verbs of becoming before "worse"/"better" ("getting worse").
+_BECOMING = frozenset({"getting", "get", "gets", "got", "gotten", "becoming", "became", "grown"})
+
+
+_MORE_OR_LESS = frozenset(
+    {"worse", "better", "more", "less", "fewer", "higher", "lower", "bigger", "smaller"}
+)
+
+
 def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
     """Words asking how a metric moved ("growth") or for a part of a total
     ("share of", "percentage of", "% of")."""
@@ -384,6 +410,11 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         ):
             reading.change = True
             used.add(index)
+        elif token.stem in _MORE_OR_LESS and previous in _BECOMING:
+            # "is the cancellation rate getting worse", "are we getting more
+            # orders": how it moved
+            reading.change = True
+            used.update((index - 1, index))
         elif token.stem == "often" and previous == "how":
             # "how often were orders cancelled": the part of orders, a rate
             reading.share = True
@@ -442,11 +473,14 @@ def read_ratio(
 
 
 def ratio_of(tokens: Sequence[Token], matches: Sequence[Match]) -> tuple[Match, Match] | None:
-    """ "The ratio of returned orders to orders", "returns to orders ratio": the
-    first metric over the second, as (numerator, denominator)."""
+    """ "The ratio of returned orders to orders", "returns to orders ratio",
+    "cancelled orders out of all orders": the first metric over the second, as
+    (numerator, denominator)."""
     metrics = [m for m in matches if m.term.kind == "metric"]
     for left, right in itertools.pairwise(metrics):
         between = [t.stem for t in tokens[left.end : right.start]]
+        if between in (["out", "of"], ["out", "of", "the"], ["out", "of", "all"]):
+            return left, right  # "cancelled orders out of all orders"
         if between not in (["to"], ["vs"], ["versus"], ["over"], ["against"]):
             continue
         before = [t.stem for t in tokens[max(0, left.start - 2) : left.start]]

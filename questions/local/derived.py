@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from analytics_core.periods import Period, units_in
 from questions.answers import Comparison
 from questions.local.comparing import CompareError
-from questions.local.cues import dedupe
-from questions.local.vocabulary import Token
+from questions.local.cues import dedupe, set_ratio
+from questions.local.vocabulary import Token, Vocabulary
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -32,6 +32,48 @@ _ADJECTIVES = {"day": "daily", "week": "weekly", "month": "monthly"}
 _ADJECTIVES |= {"quarter": "quarterly", "year": "yearly"}
 #: Words that ask for an average ("average", "avg", "mean", "typical").
 AVERAGE_WORDS = frozenset({"average", "avg", "mean", "typical", "averaged"})
+
+
+#: Words asking how often ("purchase frequency", "how frequently").
+_FREQUENCY = frozenset({"frequency", "frequently", "frequent"})
+
+
+def read_frequency(
+    tokens: Sequence[Token], reading: Reading, vocab: Vocabulary, used: set[int]
+) -> None:
+    """ "How often do customers buy", "purchase frequency by segment", "how
+    frequently do shoppers order": a count per one of the things a metric
+    counts (``meta.how_often``: orders per active customer). With another
+    count named ("how often do customers return orders") that count is the
+    one per customer. "How often were orders cancelled" names no one who
+    does it: a part of the orders (a rate), read by :func:`read_cues`."""
+    cues = [
+        i
+        for i, t in enumerate(tokens)
+        if i not in used
+        and ((t.stem == "often" and i and tokens[i - 1].stem == "how") or t.stem in _FREQUENCY)
+    ]
+    if not cues or reading.ratio is not None:
+        return
+    people = [m for m in reading.metrics if m in vocab.how_often]
+    if people:
+        who = people[0]
+        others = [m for m in reading.metrics if m != who and m not in vocab.ratio_metrics]
+        counted = others[0] if others and others[0] not in vocab.money_metrics else None
+        what = counted or vocab.how_often[who]
+    elif any(tokens[i].stem in _FREQUENCY for i in cues):
+        # "order frequency": the things counted, per whoever does them
+        doers = [
+            w for w, m in vocab.how_often.items() if m in reading.metrics or not reading.metrics
+        ]
+        if len(doers) != 1:
+            return
+        who, what = doers[0], vocab.how_often[doers[0]]
+    else:
+        return
+    reading.metrics = dedupe([what, who, *(m for m in reading.metrics if m not in (what, who))])
+    set_ratio(reading, vocab, (what, who))
+    used.update(cues)
 
 
 def read_average(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:

@@ -429,7 +429,9 @@ class LocalQuestionEngine:
         hiding = [
             d
             for (d, op), values in filters.items()
-            if op != "in" or set(values) & self.vocabulary.value_metrics_of(d)
+            if op != "in"
+            or set(values) & self.vocabulary.value_metrics_of(d)
+            or (d in self.vocabulary.flags and "false" in values)
         ]
         metrics = self._sliced(metrics, [*group_by, *hiding, *reading.all_of], reading)
         self._say_missing_rows(metrics, group_by, reading)
@@ -493,7 +495,7 @@ class LocalQuestionEngine:
         if uses_targets and period is not None:
             reading.notes.append(target_months_note(period, metrics, self.vocabulary))
         stand_ins = self.vocabulary.stand_ins if uses_targets else {}
-        order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins)
+        order_by, limit = _ordering(question, reading, metrics, group_by, stand_ins, compare)
         interpretation = Interpretation(
             metrics=tuple(metrics),
             group_by=tuple(group_by),

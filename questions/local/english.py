@@ -30,7 +30,7 @@ GROUP_CUES = frozenset(
 )
 TOP_WORDS = frozenset(
     {"top", "best", "highest", "largest", "biggest", "leading", "most", "max", "maximum"}
-    | {"busiest", "strongest", "peak"}
+    | {"busiest", "strongest", "peak", "fastest", "quickest"}
 )
 BOTTOM_WORDS = frozenset(
     {"bottom", "worst", "lowest", "smallest", "least", "fewest", "min", "minimum", "weakest"}
@@ -85,6 +85,7 @@ count counts counting regardless irrespective whatever moved
 drove drive drives driving driven drivers driver behind cause caused causes causing
 reason reasons explain explains explanation factor factors contributed contribute
 higher lower greater bigger smaller better worse fewer larger
+saw see seen sees seeing experience experienced experiencing getting gotten becoming became
 """
 #: Verbs that name a metric only when no other metric is named ("how much did we
 #: sell" is revenue; "how many items did we sell" is units sold).
@@ -97,7 +98,7 @@ METRIC_VERBS = frozenset(
 AGAINST_PLAN_WORDS = """
     against vs versus hitting hit meeting meet met reaching reach reached beating beat
     missing miss missed achieving achieve exceed exceeded exceeding close closer near
-    ahead behind far
+    ahead behind far short
 """
 #: Verbs of winning customers: with them, customers counted are new ones
 #: ("how many customers did we acquire"); fillers otherwise.
@@ -262,3 +263,22 @@ def join(items: Sequence[str], word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+#: The letters of a QWERTY keyboard's rows: a finger slipping to a neighbour
+#: ("raye" for "rate", "feom" for "from") is the most common changed letter.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    row[i]: {row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)}
+    for row in _ROWS
+    for i in range(len(row))
+}
+
+
+def neighbour_slip(said: str, known: str) -> bool:
+    """Whether ``said`` is ``known`` with one letter (not the first) typed as
+    the key next to it."""
+    if len(said) != len(known) or said[0] != known[0]:
+        return False
+    changed = [(a, b) for a, b in zip(said, known, strict=True) if a != b]
+    return len(changed) == 1 and changed[0][0] in _NEIGHBOURS.get(changed[0][1], set())

@@ -26,7 +26,7 @@ from questions.local.cues import (
     set_ratio,
     share_of,
 )
-from questions.local.derived import read_average
+from questions.local.derived import read_average, read_frequency
 from questions.local.english import (
     ADDING,
     BOTTOM_WORDS,
@@ -38,6 +38,7 @@ from questions.local.english import (
     TOP_WORDS,
     TREND_WORDS,
 )
+from questions.local.ranking import read_rank_change
 from questions.local.roles import (
     _acquired,
     _actuals,
@@ -52,15 +53,15 @@ from questions.local.roles import (
     _without_qualifiers,
     _without_verbs,
 )
-from questions.local.values import clashing_values, read_filters, top_within, which_of
-from questions.local.vocabulary import (
-    Match,
-    Token,
-    Vocabulary,
-    edit_distance,
-    match_phrases,
-    tokenize,
+from questions.local.spelling import edit_distance, single_letters
+from questions.local.values import (
+    clashing_values,
+    read_filters,
+    read_flags,
+    top_within,
+    which_of,
 )
+from questions.local.vocabulary import Match, Token, Vocabulary, match_phrases, tokenize
 
 
 @dataclass
@@ -92,7 +93,12 @@ class Reading:
     #: A named period after the as-of date (only targets may be asked for it).
     future: Period | None = None
     top: tuple[bool, int] | None = None  # (descending, n)
+    #: Where the word asking for the top or bottom is (``top``).
+    top_at: int | None = None
     rank_metric: str | None = None
+    #: "Which region grew the most": rank by the change (``change``) or the
+    #: change in % (``change_pct``), not by the metric.
+    rank_change: str | None = None
     grain: str | None = None
     #: "average daily revenue": the grain the metrics are averaged per.
     average: str | None = None
@@ -162,10 +168,12 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         set_ratio(reading, vocab, (averaged[0].term.name, averaged[1].term.name))
     else:
         read_ratio(tokens, matches, vocab, reading, used)
+    read_frequency(tokens, reading, vocab, used)
     read_cues(tokens, reading, used)
     if reading.share:
         reading.share_of = share_of(tokens, matches)
     read_filters(tokens, matches, reading)
+    read_flags(tokens, matches, reading, vocab, used)
     _read_group_by(tokens, matches, reading)
     _asked_where(tokens, reading, vocab, used)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
@@ -184,6 +192,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
         top_within(tokens, matches, reading, vocab)
+        read_rank_change(tokens, reading, used)
     clashing_values(reading, vocab)
     read_average(tokens, reading, used)
     reading.unknown.extend(_unknown_words(tokens, used, reading))
@@ -236,10 +245,22 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
             used.update(range(own, index + 1))
         elif grain and (
             previous in {"by", "per", "each", "every"}
+            or (previous in {"across", "into"} and token.plural)
             or (previous == "and" and _listed_after_by(tokens, index))
         ):
             reading.set_grain(grain)
             used.update({index - 1, index})
+        elif (
+            grain
+            and previous == "the"
+            and index > 1
+            and (
+                tokens[index - 2].stem in {"by", "per"}
+                or (token.plural and tokens[index - 2].stem == "across")
+            )
+        ):
+            reading.set_grain(grain)  # "new customers by the month they first bought"
+            used.update({index - 2, index - 1, index})
         elif (
             grain
             and index + 2 < len(tokens)
@@ -291,6 +312,8 @@ _OWN_TIME = frozenset(
 #: engine does not have ("revenue by currency": all money is USD).
 _NO_SLICE = frozenset(
     {"currency", "type", "kind", "company", "business", "firm", "people", "level"}
+    | {"stat", "stats", "statistic", "statistics", "detail", "details", "info", "information"}
+    | {"group", "metric", "kpi", "figure", "number", "performance", "basis", "folk", "data"}
 )
 
 
@@ -309,8 +332,12 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int], vocab: 
     found: list[tuple[int, bool, int | None]] = []
     for index, token in enumerate(tokens):
         word = token.stem
-        if (word in TOP_WORDS or word in BOTTOM_WORDS) and not _in_value(tokens, index, vocab):
-            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+        nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+        if word in _FURTHEST and nxt is not None and nxt.stem in _SIDES:
+            # "the region furthest behind plan": the bottom by how far ahead it is
+            found.append((index, _SIDES[nxt.stem], None))
+            used.add(index)
+        elif (word in TOP_WORDS or word in BOTTOM_WORDS) and not _in_value(tokens, index, vocab):
             n = number(nxt)
             if n is not None:
                 used.add(index + 1)
@@ -334,17 +361,23 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int], vocab: 
         if at is not None:
             used.add(at)
     reading.top = (descending, n if n is not None else 0)
+    reading.top_at = first_index
 
 
 def _in_value(tokens: Sequence[Token], index: int, vocab: Vocabulary) -> bool:
-    """Whether the word at ``index`` is inside a value's name of two words or more."""
+    """Whether the word at ``index`` is inside a name of two words or more (a
+    value's, "Kaka Max Jeans"; a metric's, "top line")."""
     for size in range(min(vocab.max_words, len(tokens)), 1, -1):
         for start in range(max(0, index - size + 1), min(index, len(tokens) - size) + 1):
             terms = vocab.phrases.get(tuple(t.stem for t in tokens[start : start + size]))
-            if terms and terms[0].kind == "value":
+            if terms and terms[0].kind in {"value", "metric", "dimension"}:
                 return True
     return False
 
+
+#: "Furthest behind/ahead": a ranking whose direction the next word gives.
+_FURTHEST = frozenset({"furthest", "farthest", "most"})
+_SIDES = {"behind": False, "below": False, "under": False, "ahead": True, "above": True}
 
 #: Words that rank in either direction ("top 3 worst", "bottom 5 best").
 _RANK_WORDS = frozenset({"top", "bottom", "first", "last"})
@@ -457,18 +490,30 @@ def _unknown_words(
 
 
 def _filler_slip(word: str) -> str | None:
-    """The one short filler ``word`` is a slip of (a letter missing, or two
-    neighbours swapped), if exactly one; never for a word that has digits."""
-    if not 2 <= len(word) <= 4 or not word.isalpha():
+    """The short filler ``word`` is a slip of (a letter missing, two neighbours
+    swapped, a letter doubled, from five letters one more), if any: fillers
+    mean nothing, so which of several it is changes nothing, and the first is
+    said. Never a changed
+    letter ("lost" is no slip of "list": it means something the engine does
+    not have), never for a word with digits."""
+    if not 2 <= len(word) <= 5 or not word.isalpha():
         return None
-    close = [
+    close = {
         w
         for w in _SHORT_FILLERS
         if w[0] == word[0]
-        and (len(w) == len(word) + 1 or (len(w) == len(word) and sorted(w) == sorted(word)))
-        and edit_distance(word, w, 1) == 1
-    ]
-    return close[0] if len(close) == 1 else None
+        and (
+            (len(w) == len(word) + 1 and edit_distance(word, w, 1) == 1)
+            or (
+                len(w) == len(word) and sorted(w) == sorted(word) and edit_distance(word, w, 1) == 1
+            )
+            or (single_letters(word) == w != word)
+            # a letter more, from five letters ("frpom", "ferom")
+            or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
+        )
+    }
+    # All fillers alike ("frm": from or firm): a filler whichever it is.
+    return min(close) if close and (len(close) == 1 or len(word) >= 3) else None
 
 
 _SHORT_FILLERS = tuple(sorted(w for w in STOPWORDS if w.isalpha() and 2 <= len(w) <= 5))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from analytics_core.periods import NUMBER_WORDS
+from questions.local.amounts import is_how_many
 from questions.local.cues import dedupe
 from questions.local.english import (
     ACQUIRING,
@@ -216,6 +217,24 @@ _AGAINST_PLAN = frozenset(AGAINST_PLAN_WORDS.split())
 _FRACTION_OF = frozenset({"percent", "%", "percentage", "pct", "progress", "share", "fraction"})
 
 
+#: Words saying on which side of a plan the actuals are, right before it
+#: ("above target", "over or under budget", "short of plan"): fillers only
+#: there ("orders over 100" is no plan).
+_PLAN_SIDES = frozenset({"above", "below", "over", "under", "beyond", "short", "exceeding"})
+
+
+def _sides_said(tokens: Sequence[Token], cue: int) -> list[int]:
+    """The side words before a plan, back over "or" ("over or under")."""
+    said = [cue]
+    if tokens[cue].stem == "of":
+        said.append(cue - 1)
+    at = min(said)
+    while at >= 2 and tokens[at - 1].stem == "or" and tokens[at - 2].stem in _PLAN_SIDES:
+        said += [at - 1, at - 2]
+        at -= 2
+    return said
+
+
 def _against_plans(
     tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary, used: set[int]
 ) -> None:
@@ -234,13 +253,18 @@ def _against_plans(
             tokens[cue].stem in {"to", "from", "of"}
             and any(t.stem in {"close", "closer", "near", "far", "ahead"} for t in tokens)
         )
-        if tokens[cue].stem not in _AGAINST_PLAN and not fraction:
+        side = tokens[cue].stem in _PLAN_SIDES or (
+            tokens[cue].stem == "of" and cue > 0 and tokens[cue - 1].stem == "short"
+        )
+        if tokens[cue].stem not in _AGAINST_PLAN and not fraction and not side:
             continue
         over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
         if len(over) == 1:
             match.term = Term("metric", over[0])
             if fraction:  # "% of plan" is the ratio, not a share of something
                 used.update((cue - 1, cue))
+            if side:  # "above or below target", "short of plan": where actuals stand
+                used.update(_sides_said(tokens, cue))
 
 
 def _actuals(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
@@ -427,14 +451,17 @@ def _averaged(
     tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
 ) -> tuple[Match, Match] | None:
     """ "How much did the average customer spend", "how much does each customer
-    spend on average": the amount a verb names over the count the averaging
-    word qualifies, as (numerator, denominator)."""
+    spend on average", "how many items does the average order have": the
+    amount a verb (or "how many") names over the count the averaging word
+    qualifies, as (numerator, denominator)."""
     if any(t.stem == "per" for t in tokens):
         return None  # "per" says the ratio itself (read_ratio)
     on_average = any(a.stem == "on" and b.stem == "average" for a, b in itertools.pairwise(tokens))
     _split_subject(tokens, matches, vocab, on_average)
     verbs = [
-        m for m in matches if m.term.kind == "metric" and m.words.split(" ")[0] in METRIC_VERBS
+        m
+        for m in matches
+        if m.term.kind == "metric" and (m.words.split(" ")[0] in METRIC_VERBS or is_how_many(m))
     ]
     counts = [
         m

@@ -10,7 +10,7 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 
-from questions.answers import OrderBy, Period
+from questions.answers import Comparison, OrderBy, Period
 from questions.local.cues import dedupe
 from questions.local.reading import Reading
 from questions.local.vocabulary import Vocabulary, normalize
@@ -58,15 +58,19 @@ def _ordering(
     metrics: Sequence[str],
     group_by: Sequence[str],
     stand_ins: Mapping[str, str],
+    compare: Comparison | None = None,
 ) -> tuple[list[OrderBy], int | None]:
-    """Order and limit: a top/bottom N by its metric, else by time, else the
-    first metric's largest slices first."""
+    """Order and limit: a top/bottom N by its metric (by its change when the
+    words rank how it moved and two periods are compared), else by time, else
+    the first metric's largest slices first."""
     time_group = next((g for g in group_by if g.startswith("metric_time__")), None)
     if reading.top is not None:
         descending, n = reading.top
         rank = reading.rank_metric or metrics[0]
         rank = rank if rank in metrics else metrics[0]
         rank = stand_ins.get(rank, rank)
+        if reading.rank_change and compare is not None and compare.kind == "period":
+            rank = f"{rank}__{reading.rank_change}"
         categorical = [g for g in group_by if not g.startswith("metric_time")]
         ranked = categorical or ([time_group] if time_group else [])
         if ranked:

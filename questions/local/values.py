@@ -52,6 +52,40 @@ def read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Rea
 _SUBJECTS = frozenset({"we", "they", "you", "i"})
 
 
+#: Words denying the quality after them ("not revenue-bearing", "orders that
+#: don't count toward revenue").
+_DENIALS = NEGATION_CUES | {"non", "never", "no", "don't", "doesn't", "didn't", "isn't", "aren't"}
+_DENIALS |= {"wasn't", "weren't", "won't", "dont", "doesnt", "didnt", "isnt", "arent"}
+#: Words before a yes/no dimension that ask for both answers ("split by
+#: whether they count toward revenue").
+_BOTH_WAYS = frozenset({"by", "per", "whether", "if", "split", "across", "each"})
+
+
+def read_flags(
+    tokens: Sequence[Token],
+    matches: Sequence[Match],
+    reading: Reading,
+    vocab: Vocabulary,
+    used: set[int],
+) -> None:
+    """A yes/no dimension named as a quality ("revenue-bearing orders", "orders
+    that count toward revenue") keeps the rows that have it, or, denied ("not
+    revenue-bearing", "don't count toward revenue"), those that do not. After
+    "by" or "whether" it is a breakdown, both answers side by side."""
+    for match in matches:
+        if match.term.kind != "dimension" or match.term.name not in vocab.flags:
+            continue
+        window = range(max(0, match.start - 3), match.start)
+        if any(tokens[i].stem in _BOTH_WAYS for i in window):
+            continue
+        denied = [i for i in window if tokens[i].stem in _DENIALS or tokens[i].text in _DENIALS]
+        used.update(denied)
+        value = "false" if denied else "true"
+        values = reading.filters.setdefault((match.term.name, "in"), [])
+        if value not in values:
+            values.append(value)
+
+
 def _negated(tokens: Sequence[Token], start: int) -> bool:
     """Whether the value starting at ``start`` is excluded ("excluding the
     partner channel", "except store", "other than web", "non-EMEA",

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS
+from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS, neighbour_slip
+from questions.local.spelling import edit_distance, single_letters, word_close
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -188,6 +189,13 @@ class Vocabulary:
     #: A question word that asks for a dimension (``meta.question_words``):
     #: ``{"where": "customer__country"}`` ("where do our customers come from").
     asked_by: dict[str, str] = field(default_factory=dict)
+    #: How often one of a metric's counted things does something
+    #: (``meta.how_often``): ``{"active_customers": "orders"}``, so "how often
+    #: do customers buy" is orders per active customer.
+    how_often: dict[str, str] = field(default_factory=dict)
+    #: Yes/no dimensions (their sample values are true and false): named as a
+    #: quality ("revenue-bearing orders") they filter, not slice.
+    flags: frozenset[str] = frozenset()
     #: Values of two dimensions that go together, where not all do
     #: (:func:`questions.local.opening.read_value_pairs`).
     value_pairs: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
@@ -252,6 +260,8 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             vocab.sliced_by[(metric.name, dimension)] = instead
         if metric.meta.get("stands_for"):
             vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
+        if metric.meta.get("how_often"):
+            vocab.how_often[metric.name] = str(metric.meta["how_often"])
         if metric.meta.get("internal"):
             continue  # reached through another metric (regional_revenue via revenue)
         vocab.askable_metrics = vocab.askable_metrics | {metric.name}
@@ -304,6 +314,13 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             # toward revenue"): its values (US, true) are too short or too common
             # to be read as filters in a sentence.
             _add_dimension(vocab, info, ())
+            if sorted(map(str, info.meta.get("sample_values") or ())) == ["false", "true"]:
+                vocab.flags = vocab.flags | {info.name}
+    for key, terms in list(vocab.phrases.items()):
+        if len(key) > 1 and key[0] in {"percentage", "percent"}:
+            # "percentage returned" is "% returned", "pct returned" too
+            for word in ("%", "pct"):
+                vocab.add(" ".join((word, *key[1:])), terms[0])
     for word, grain in GRAIN_WORDS.items():
         vocab.add(word, Term("grain", grain))
     return vocab
@@ -464,10 +481,13 @@ def _fuzzy(
             continue
         words = [tokens[j] for j in range(i, i + size)]
         fillers = [w.stem in STOPWORDS or w.text in STOPWORDS for w in words]
-        if all(fillers) or fillers[0] or any(w.text.isdigit() for w in words):
+        if all(fillers) or (fillers[0] and size == 1) or any(w.text.isdigit() for w in words):
             continue
         text = " ".join(w.stem for w in words)
         said = " ".join(w.text for w in words)
+        # A misspelt word's stem may have lost a letter that was no plural's
+        # ("groas": "groa"): the words as written are tried too.
+        written = said.lower()
         if len(said) < 4:
             continue
         # Longer words may be two edits off; the first letter is never wrong. A
@@ -488,16 +508,33 @@ def _fuzzy(
             # the meaningful words are corrected.
             if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
                 continue
-            distance = edit_distance(text, candidate, allowed)
+            distance = min(
+                edit_distance(text, candidate, allowed),
+                edit_distance(written, candidate, allowed),
+                # the plural of a stem ("untis": "units", whose key is "unit")
+                edit_distance(written, f"{candidate}s", allowed)
+                if written.endswith("s")
+                else allowed + 1,
+            )
             if distance > allowed and single_letters(text) == single_letters(candidate):
                 # "chanell", "adresss": letters doubled or not, the one slip
                 # people make most, counts as one edit whatever the length.
                 distance = 1
             if distance == 0 or distance > allowed:
                 continue
-            if short and len(candidate) == len(text) and sorted(candidate) != sorted(text):
-                continue  # a changed letter; two neighbours swapped ("emae") are kept
-            if size > 1 and not all(map(word_close, (w.stem for w in words), parts)):
+            if (
+                short
+                and len(candidate) == len(text)
+                and sorted(candidate) != sorted(text)
+                and not neighbour_slip(written, candidate)
+            ):
+                # a changed letter, unless the key next to it ("raye"); two
+                # neighbours swapped ("emae") are kept
+                continue
+            if size > 1 and not all(
+                word_close(w.stem, k) or word_close(w.text.lower(), k)
+                for w, k in zip(words, parts, strict=True)
+            ):
                 continue  # "num customers" is not "new customers": each word its own slip
             if distance < best_distance:
                 best, best_distance = [candidate], distance
@@ -514,49 +551,3 @@ def _fuzzy(
                 words=" ".join(w.text for w in words),
             )
     return None
-
-
-def word_close(said: str, known: str) -> bool:
-    """Whether one word of a phrase is a slip of the known word, by the rules
-    for a word alone: none under four letters, a letter more or less in four,
-    one edit up to eight letters, two beyond (a doubled letter is one). In a
-    phrase, a word of three or four letters may miss or add one ("rte rate") or
-    swap two ("nwe new")."""
-    if said == known:
-        return True
-    if len(said) < 3 or said[0] != known[0]:
-        return False
-    if single_letters(said) == single_letters(known):
-        return True
-    if len(said) <= 4 and len(known) == len(said):
-        # only two neighbours swapped ("nwe new"), never a letter changed
-        return sorted(said) == sorted(known) and edit_distance(said, known, 1) == 1
-    allowed = 1 if len(said) < 9 else 2
-    return edit_distance(said, known, allowed) <= allowed
-
-
-def single_letters(word: str) -> str:
-    """``word`` with each run of one letter written once ("channel": "chanel")."""
-    return _RUNS.sub(r"\1", word)
-
-
-_RUNS = re.compile(r"(.)\1+")
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (insert, delete, replace, swap two
-    neighbours), or ``limit + 1`` once it is certainly more than ``limit``."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]

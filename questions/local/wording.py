@@ -63,8 +63,7 @@ class Wording:
         if interpretation.limit is not None and interpretation.order_by:
             first = interpretation.order_by[0]
             kind = "top" if first.descending else "bottom"
-            label = self.vocabulary.metric_labels.get(first.by, first.by)
-            text += f"; {kind} {interpretation.limit} by {label}"
+            text += f"; {kind} {interpretation.limit} by {self._ranked_by(first.by)}"
         text += "."
         if reading is not None:
             if reading.fuzzy:
@@ -72,6 +71,13 @@ class Wording:
             for note in reading.notes:
                 text += f" {note[0].upper()}{note[1:]}."
         return text
+
+    def _ranked_by(self, column: str) -> str:
+        """What a ranking column is, in words ("the change in Revenue")."""
+        metric, _, suffix = column.partition("__")
+        label = self.vocabulary.metric_labels.get(metric, metric)
+        said = {"change": f"the change in {label}", "change_pct": f"the change in % of {label}"}
+        return said.get(suffix, label if not suffix else column)
 
     def suggestions(
         self,

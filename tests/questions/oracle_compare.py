@@ -279,6 +279,14 @@ def compare_differences(
     top/bottom N against the oracle's whole sorted list, as
     :func:`oracle_sql.oracle_differences`."""
     expected_columns, expected_rows = answer_with_compare(con, {**interpretation, "limit": None})
+    if interpretation.get("limit") is not None:
+        # the whole list in the ranking's order, empty values last either way
+        # ("the region that grew fastest": by revenue__change_pct)
+        for order in reversed(interpretation.get("order_by") or []):
+            at = expected_columns.index(order["by"])
+            present = [r for r in expected_rows if r[at] is not None]
+            present.sort(key=lambda r, i=at: r[i], reverse=bool(order["descending"]))
+            expected_rows = [*present, *(r for r in expected_rows if r[at] is None)]
     return answer_differences(
         columns,
         rows,

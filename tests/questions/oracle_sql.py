@@ -230,7 +230,13 @@ _FAMILIES: dict[str, _Family] = {
     # lines of revenue-bearing orders
     "sales": _Family(
         "revenue_lines",
-        {**_CUSTOMER_DIMENSIONS, **_ORDER_DIMENSIONS, **_PRODUCT_DIMENSIONS},
+        {
+            **_CUSTOMER_DIMENSIONS,
+            **_ORDER_DIMENSIONS,
+            **_PRODUCT_DIMENSIONS,
+            # every line here is of a revenue-bearing order, by definition
+            "order__is_revenue_bearing": "true",
+        },
         {
             "revenue": "sum(net_usd)",
             "orders": "count(distinct order_id)",
