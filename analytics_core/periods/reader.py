@@ -16,6 +16,7 @@ from analytics_core.periods.calendar import (
     _bounds,
     _range_label,
     day_period,
+    month_end,
     week_period,
 )
 from analytics_core.periods.days import _S, _Candidate, _joined_properly, _rx
@@ -326,7 +327,11 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
         seen_period = True
 
 
-_SO_FAR = _rx(r"^,?" + _S + r"(?:so" + _S + r"far|to" + _S + r"date|until" + _S + r"now)\b")
+_SO_FAR = _rx(
+    r"^,?" + _S + r"(?:so" + _S + r"far|to" + _S + r"date|until" + _S + r"now|(ytd|qtd|mtd|wtd))\b"
+)
+#: The unit each abbreviation runs to date ("2025 YTD": 2025 up to today's place in a year).
+_ABBREVIATED = {"ytd": "year", "qtd": "quarter", "mtd": "month", "wtd": "week"}
 
 
 def _same_order(chosen: list[_Candidate]) -> None:
@@ -346,23 +351,56 @@ def _same_order(chosen: list[_Candidate]) -> None:
             candidate.form = "day"
 
 
-def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> None:
+def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> list[_Candidate]:
     """ "The second quarter so far", "June to date", "2026 so far": a period
-    holding the as-of date, cut at it."""
+    holding the as-of date, cut at it. A whole unit before it ("2025 YTD",
+    "last month MTD") is cut at the as-of date's place in its unit (2025 to
+    June 15 on 2026-06-15), so the two can be set side by side; said in words
+    ("2025 to date") it runs from its start to the as-of date."""
+    extended: list[tuple[int, int]] = []
     for candidate in chosen:
         period = candidate.period
         if period is None or candidate.relation is not None or candidate.error is not None:
             continue
-        if period.start is None or period.end is None or not period.start <= as_of < period.end:
+        if period.start is None or period.end is None:
             continue
         match = _SO_FAR.match(text[candidate.end :])
         if match is None:
             continue
         unit = period.kind if period.kind in _WHOLE_UNITS else period.unit
-        label = f"{period.label} to date"
-        candidate.period = Period(period.start, as_of, label, "to_date", unit)
+        said = match.group(1)
+        if said is not None and _ABBREVIATED[said.lower()] != unit:
+            continue  # "2025 MTD": not a unit that runs to date
+        if period.start <= as_of < period.end:
+            end, label = as_of, f"{period.label} to date"
+        elif said is not None and period.end < as_of and period.kind in _WHOLE_UNITS:
+            end = _same_place(period.start, period.kind, as_of)
+            label = f"{period.label} to {end.isoformat()}"
+        elif said is None and period.end < as_of:
+            # "2025 to date", "since March so far": from its start until now
+            end, label, unit = as_of, f"{period.label} to date", None
+        else:
+            continue
+        candidate.period = Period(period.start, end, label, "to_date", unit)
         candidate.end += match.end()
         candidate.in_year = None
+        extended.append((candidate.start, candidate.end))
+    return [
+        c
+        for c in chosen
+        if not any(a <= c.start and c.end <= b and (c.start, c.end) != (a, b) for a, b in extended)
+    ]
+
+
+def _same_place(start: datetime.date, unit: str, as_of: datetime.date) -> datetime.date:
+    """The day of the unit starting ``start`` that is where ``as_of`` is in its
+    own unit (the same day of the year, quarter, month or week), clipped to
+    the unit's last day."""
+    if unit == "week":
+        return start + datetime.timedelta(days=as_of.weekday())
+    months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[unit]
+    month = start.month + (as_of.month - 1) % months
+    return datetime.date(start.year, month, min(as_of.day, month_end(start.year, month).day))
 
 
 def _within(chosen: list[_Candidate], text: str) -> list[_Candidate]:
@@ -413,7 +451,7 @@ def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) ->
     chosen = _choose(_candidates(text, as_of))
     _same_order(chosen)
     chosen = _ranges(chosen, text, as_of, join_units)
-    _so_far(chosen, text, as_of)
+    chosen = _so_far(chosen, text, as_of)
     chosen = _within(chosen, text)
     _prefixed(chosen, text, as_of)
     _relations(chosen, text)

@@ -79,8 +79,10 @@ def period_comparison(
             )
         _need_dates(first, second)
         base = second
-        if relation == "year_ago" or _contains_year_ago(second, first):
+        if relation == "year_ago":
             base = _calendar(year_ago, first)
+        elif (earlier := _same_span_in(second, first)) is not None:
+            base = earlier
         return first, Comparison("period", base=base)
     if len(periods) == 1 and against and not relation and periods[0].kind in _UNITS:
         # "Cancelled orders vs last month": this month so far against last month;
@@ -173,12 +175,27 @@ def _need_dates(*periods: Period) -> None:
             )
 
 
-def _contains_year_ago(container: Period, period: Period) -> bool:
-    """ "May compared with last year": the year holds May a year earlier."""
+def _same_span_in(container: Period, period: Period) -> Period | None:
+    """ "May compared with last year", "this year vs 2024": a longer period
+    of an earlier year that holds the same dates whole years before is set
+    against them (May 2025; 2024-01-01 to 2024-06-15), not against itself."""
     if None in (container.start, container.end, period.start, period.end):
-        return False
-    before = year_ago(period)
-    first, last, start, end = container.start, container.end, before.start, before.end
-    if first is None or last is None or start is None or end is None:
-        return False
-    return (last - first) > (end - start) and first <= start and end <= last
+        return None
+    first, last = container.start, container.end
+    if first is None or last is None or period.start is None or period.end is None:
+        return None
+    years = period.start.year - first.year
+    if years < 1 or (last - first) <= (period.end - period.start):
+        return None
+    start, end = add_months(period.start, -12 * years), add_months(period.end, -12 * years)
+    if not (first <= start and end <= last):
+        return None
+    return _calendar(lambda p: _years_back(p, years), period)
+
+
+def _years_back(period: Period, years: int) -> Period:
+    """``period`` ``years`` whole years earlier, by the calendar's rule for a
+    year back applied that many times."""
+    for _ in range(years):
+        period = year_ago(period)
+    return period

@@ -55,6 +55,8 @@ def read_periods(
     if changed:
         # "How much has revenue grown since last year": this year against last.
         text = _SINCE_LAST.sub(lambda m: f"this {m.group(1)} vs last {m.group(1)}", text)
+        # "How much has revenue grown since 2024": this year against that one.
+        text = _SINCE_YEAR.sub(lambda m: f"this year vs {m.group(1)}", text)
         # "revenue increase in 2025 over 2024": "over" sets the years side by side
         # (elsewhere "over 2024" may be a threshold, which the calendar leaves alone).
         text = re.sub(r"\bover (?=(?:19|20)\d\d\b)", "vs   ", text)
@@ -70,6 +72,10 @@ def read_periods(
     reading.compared = bool(
         re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
     )
+    side = _SIDE_BY_SIDE.search(blank)
+    if side is not None:  # "2025 and 2024 side by side", "web and mobile side by side"
+        reading.compared = True
+        blank = _blanked(blank, side.span())
     # With a change word, "from April to May" is May against April, not one range
     # (a range of days stays one: "growth between March 3 and March 9").
     found_periods = find_periods(blank, as_of, join_units=not changed)
@@ -124,6 +130,8 @@ _UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _UP_DOWN = re.compile(r"\b(?:up|down)\s*$")
 _ON = re.compile(r"(?:on|from)\b")
 _SINCE_LAST = re.compile(r"\bsince (?:the )?(?:last|previous|prior) (week|month|quarter|year)\b")
+_SIDE_BY_SIDE = re.compile(r"\bside[\s-]+by[\s-]+side\b")
+_SINCE_YEAR = re.compile(r"\bsince ((?:19|20)\d\d)\b(?![-/.]\d)")
 _YEAR_OVER_YEAR = re.compile(r"\b(?:yoy|y/y|year[\s-]+(?:over|on)[\s-]+year)\b")
 _FROM = re.compile(r"\b(?:from|between)\s+(?:the\s+)?$")
 _TO = re.compile(r"^\s*(?:-|\u2013|to|and|until|till|through|thru)\s+(?:the\s+)?$")
@@ -196,6 +204,8 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
         if len(close) != 1 or any(
             k[0] == word[0]
             and k not in CUE_WORDS
+            and k not in STOPWORDS
+            and len(k) >= 3
             and abs(len(k) - len(word)) <= 2
             and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
             for k in known
@@ -209,24 +219,33 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
     return re.sub(r"[a-z]+", fix, text)
 
 
-#: Words before a unit that say which one; three letters of one with a letter
-#: missing ("lst month", "ths week") is that word when only one is that close.
+#: Words before a unit that say which one. A slip of one right before a unit
+#: ("lst month", "ths week", "thhis quarter", "lsat year", "ladt month") is
+#: that word when only one is that close: otherwise the unit alone would be
+#: read as no period at all.
 _UNIT_CUES = ("last", "past", "this", "next")
 _SHORT_BEFORE_UNIT = re.compile(
-    r"\b([a-z]{3})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?|wks?"
-    r"|mths?)\b)"
+    r"\b([a-z]{3,5})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?"
+    r"|wks?|mths?)\b)"
 )
 
 
 def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
     def fix(match: re.Match[str]) -> str:
         word = match.group(1)
-        if word in STOPWORDS or word in known or word in CUE_WORDS:
+        if word in STOPWORDS or word in known or word in CUE_WORDS or word in _UNIT_CUES:
             return word
-        close = [c for c in _UNIT_CUES if edit_distance(word, c, 1) == 1]
+        close = [
+            c
+            for c in _UNIT_CUES
+            if (len(word) == 3 and edit_distance(word, c, 1) == 1)
+            or (len(word) > 3 and word_close(word, c))
+        ]
         if len(close) != 1 or any(
             k[0] == word[0]
             and k not in CUE_WORDS
+            and k not in STOPWORDS
+            and len(k) >= 3
             and abs(len(k) - len(word)) <= 2
             and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
             for k in known
@@ -433,6 +452,10 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             used.add(index)
 
 
+#: Verbs of being between a whole and its part ("of revenue was margin").
+_BEING = frozenset({"was", "is", "were", "are", "been"})
+
+
 def read_ratio(
     tokens: Sequence[Token],
     matches: Sequence[Match],
@@ -465,6 +488,18 @@ def read_ratio(
             (m for m in metrics if m.start >= cue_end and _fillers(tokens, cue_end, m.start)),
             None,
         )
+        if left is None and right is not None:
+            # "what fraction of our revenue was margin": the metric said after
+            # the whole, over the whole
+            left = next(
+                (
+                    m
+                    for m in metrics
+                    if m.start > right.end
+                    and {t.stem for t in tokens[right.end : m.start]} <= _BEING
+                ),
+                None,
+            )
         if left is None or right is None or left.term.name == right.term.name:
             continue
         used.update(range(index, cue_end))

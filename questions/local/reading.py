@@ -38,11 +38,10 @@ from questions.local.english import (
     TOP_WORDS,
     TREND_WORDS,
 )
+from questions.local.plans import _actuals, _against_plans
 from questions.local.ranking import read_rank_change
 from questions.local.roles import (
     _acquired,
-    _actuals,
-    _against_plans,
     _averaged,
     _counted,
     _distribute,
@@ -53,7 +52,7 @@ from questions.local.roles import (
     _without_qualifiers,
     _without_verbs,
 )
-from questions.local.spelling import edit_distance, single_letters
+from questions.local.spelling import edit_distance, single_letters, word_close
 from questions.local.values import (
     clashing_values,
     read_filters,
@@ -61,7 +60,7 @@ from questions.local.values import (
     top_within,
     which_of,
 )
-from questions.local.vocabulary import Match, Token, Vocabulary, match_phrases, tokenize
+from questions.local.vocabulary import Match, Token, Vocabulary, match_phrases, stem, tokenize
 
 
 @dataclass
@@ -157,7 +156,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     counted_values(tokens, matches, vocab, reading.conflicts, used)
     averaged = _averaged(tokens, matches, vocab) or ratio_of(tokens, matches)
     kept = _without_qualifiers(tokens, matches, keep=averaged, verb_ends=reading.verb_ends)
-    _status_left_out(matches, kept, vocab, reading)
+    _status_left_out(tokens, matches, kept, vocab, reading)
     matches = kept
     for match in matches:
         if match.term.kind == "metric" and match.term.name not in reading.metrics:
@@ -178,7 +177,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _asked_where(tokens, reading, vocab, used)
     # "EMEA vs AMER": the compared values side by side. ("Japan and Germany"
     # is one total over both, as the words say.)
-    compared = any(t.stem in COMPARE_CUES for t in tokens)
+    compared = reading.compared or any(t.stem in COMPARE_CUES for t in tokens)
     between = _between_values(tokens, matches)
     for (dimension, operator), values in reading.filters.items():
         side_by_side = compared or dimension in between
@@ -235,6 +234,12 @@ def _read_grain(tokens: Sequence[Token], reading: Reading, used: set[int]) -> No
         if index in used:
             continue
         previous = tokens[index - 1].stem if index else ""
+        if grain is None and previous in {"by", "per", "each", "every"}:
+            # "by monh", "per wek": a slip of a grain where a grain goes
+            close = [g for g in GRAIN_NOUNS if g != "date" and word_close(token.stem, g)]
+            if len(close) == 1:
+                grain = GRAIN_NOUNS[close[0]]
+                reading.fuzzy.append((token.text, close[0]))
         own = index - 1
         while own >= 0 and index - own <= 2 and tokens[own].stem in _OWN_TIME:
             own -= 1
@@ -516,7 +521,18 @@ def _filler_slip(word: str) -> str | None:
     return min(close) if close and (len(close) == 1 or len(word) >= 3) else None
 
 
-_SHORT_FILLERS = tuple(sorted(w for w in STOPWORDS if w.isalpha() and 2 <= len(w) <= 5))
+#: Fillers a slip may be read as: not those that mean something where they
+#: stand ("by monh" is no filler: a month is a breakdown, a period's unit).
+_SHORT_FILLERS = tuple(
+    sorted(
+        w
+        for w in STOPWORDS
+        if w.isalpha()
+        and 2 <= len(w) <= 5
+        and stem(w) not in GRAIN_NOUNS
+        and w not in TOP_WORDS | BOTTOM_WORDS
+    )
+)
 
 
 def number(token: Token | None) -> int | None:

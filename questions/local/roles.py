@@ -17,7 +17,6 @@ from questions.local.amounts import is_how_many
 from questions.local.cues import dedupe
 from questions.local.english import (
     ACQUIRING,
-    AGAINST_PLAN_WORDS,
     BOTTOM_WORDS,
     CHANGE_WORDS,
     METRIC_VERBS,
@@ -116,7 +115,11 @@ def _counted(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -
 
 
 def _status_left_out(
-    matches: Sequence[Match], kept: Sequence[Match], vocab: Vocabulary, reading: Reading
+    tokens: Sequence[Token],
+    matches: Sequence[Match],
+    kept: Sequence[Match],
+    vocab: Vocabulary,
+    reading: Reading,
 ) -> None:
     """ "Revenue from returned orders": the status's orders only say which, but
     the metric named leaves them out: say so rather than answer the total."""
@@ -128,6 +131,14 @@ def _status_left_out(
         if match.words.split(" ")[0].lower() in METRIC_VERBS:
             continue  # "how many orders did web bring in": a verb, not a second metric
         label = vocab.metric_labels.get(match.term.name, match.term.name).lower()
+        if _sliced_by_metric(tokens, kept, match) and _plain_count(match, vocab):
+            # "orders by revenue", "revenue by units": a metric where a breakdown goes
+            reading.conflicts.append(
+                f"“{match.words}” is a metric ({label}), not a breakdown; ask for"
+                f" {_label_metrics(vocab, kept)} and {label} side by side, one per the"
+                f" other, or {_label_metrics(vocab, kept)} by a dimension"
+            )
+            continue
         if match.term.name in status_metrics:
             reading.conflicts.append(
                 f"{label} are not counted in {_label_metrics(vocab, kept)}; ask for {label} instead"
@@ -142,10 +153,21 @@ def _status_left_out(
             )
 
 
+def _sliced_by_metric(tokens: Sequence[Token], kept: Sequence[Match], match: Match) -> bool:
+    """Whether ``match`` comes right after "by" that comes right after a kept
+    metric ("revenue by orders"): no verb between says who or which."""
+    by = match.start - 1
+    if by < 1 or tokens[by].stem != "by" or tokens[by - 1].stem in METRIC_VERBS:
+        return False  # "total spent by customers": who spent it
+    return any(m.term.kind == "metric" and m.end == by for m in kept)
+
+
 def _plain_count(match: Match, vocab: Vocabulary) -> bool:
     """Whether a metric said as who or which rows is all of its noun's rows:
     one of its words alone names the same metric ("orders placed", "active
     customers"), unlike "new customers" or "first-time buyers"."""
+    if match.fuzzy and match.end - match.start == 1:
+        return True  # one misspelt word read as one word that names the metric
     words = match.words.replace("-", " ").split()
     return any(
         any(
@@ -209,87 +231,6 @@ def _much_or_many(tokens: Sequence[Token], matches: Sequence[Match], vocab: Voca
         wanted = [n for n in named if (n in vocab.money_metrics) == much]
         if len(wanted) == 1:
             match.term = Term("metric", wanted[0])
-
-
-#: Words setting a plan against actuals ("vs budget", "hitting our targets").
-_AGAINST_PLAN = frozenset(AGAINST_PLAN_WORDS.split())
-#: Words before "to"/"of" a plan that make it a fraction of it ("percent to goal").
-_FRACTION_OF = frozenset({"percent", "%", "percentage", "pct", "progress", "share", "fraction"})
-
-
-#: Words saying on which side of a plan the actuals are, right before it
-#: ("above target", "over or under budget", "short of plan"): fillers only
-#: there ("orders over 100" is no plan).
-_PLAN_SIDES = frozenset({"above", "below", "over", "under", "beyond", "short", "exceeding"})
-
-
-def _sides_said(tokens: Sequence[Token], cue: int) -> list[int]:
-    """The side words before a plan, back over "or" ("over or under")."""
-    said = [cue]
-    if tokens[cue].stem == "of":
-        said.append(cue - 1)
-    at = min(said)
-    while at >= 2 and tokens[at - 1].stem == "or" and tokens[at - 2].stem in _PLAN_SIDES:
-        said += [at - 1, at - 2]
-        at -= 2
-    return said
-
-
-def _against_plans(
-    tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary, used: set[int]
-) -> None:
-    """ "Tracking against their sales targets", "revenue vs budget", "percent to
-    goal": a plan set against is the layer's ratio over that plan (target
-    attainment)."""
-    for match in matches:
-        if match.term.kind != "metric" or match.term.name not in vocab.plan_metrics:
-            continue
-        cue = _word_before(tokens, match.start)
-        if cue is None:
-            continue
-        fraction = (
-            tokens[cue].stem in {"to", "of"} and cue > 0 and (tokens[cue - 1].text in _FRACTION_OF)
-        ) or (  # "how close are we to target", "how far from plan", "ahead of budget"
-            tokens[cue].stem in {"to", "from", "of"}
-            and any(t.stem in {"close", "closer", "near", "far", "ahead"} for t in tokens)
-        )
-        side = tokens[cue].stem in _PLAN_SIDES or (
-            tokens[cue].stem == "of" and cue > 0 and tokens[cue - 1].stem == "short"
-        )
-        if tokens[cue].stem not in _AGAINST_PLAN and not fraction and not side:
-            continue
-        over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
-        if len(over) == 1:
-            match.term = Term("metric", over[0])
-            if fraction:  # "% of plan" is the ratio, not a share of something
-                used.update((cue - 1, cue))
-            if side:  # "above or below target", "short of plan": where actuals stand
-                used.update(_sides_said(tokens, cue))
-
-
-def _actuals(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
-    """ "Revenue target vs actual", "budget and actuals by region": a plan with
-    the word "actual" is the plan set against what it plans (as "revenue vs
-    target"): the metric the ratio's numerator stands for, then the ratio."""
-    said = [i for i, t in enumerate(tokens) if t.stem in {"actual", "actuals"}]
-    if not said:
-        return matches
-    stands_for = {instead: name for name, instead in vocab.stand_ins.items()}
-    out = list(matches)
-    for index, match in enumerate(matches):
-        if match.term.kind != "metric" or match.term.name not in vocab.plan_metrics:
-            continue
-        over = [(num, name) for (num, den), name in vocab.ratios.items() if den == match.term.name]
-        actual = stands_for.get(over[0][0], over[0][0]) if len(over) == 1 else None
-        if actual is None or actual not in vocab.askable_metrics:
-            continue
-        at = said[0]
-        first = Match(Term("metric", actual), [], at, at + 1, words=tokens[at].text)
-        ratio = Term("metric", over[0][1])
-        out[index] = Match(ratio, [], match.start, match.end, words=match.words)
-        out.insert(index, first)
-        return out
-    return matches
 
 
 def _without_verbs(

@@ -199,6 +199,9 @@ class Vocabulary:
     #: Values of two dimensions that go together, where not all do
     #: (:func:`questions.local.opening.read_value_pairs`).
     value_pairs: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
+    #: Verb forms a status is read from ("deliver", "delivere"): every spelling
+    #: the rule could mean, some no word, so never a misspelling's correction.
+    verb_forms: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -236,7 +239,7 @@ class Vocabulary:
             found = [
                 " ".join(key)
                 for key in self.phrases
-                if len(key) == words and len(" ".join(key)) >= 3
+                if len(key) == words and len(" ".join(key)) >= 3 and key not in self.verb_forms
             ]
             self._candidates[words] = found
         return found
@@ -316,7 +319,18 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             _add_dimension(vocab, info, ())
             if sorted(map(str, info.meta.get("sample_values") or ())) == ["false", "true"]:
                 vocab.flags = vocab.flags | {info.name}
+    # "client type", "buyer segment": a customer's dimension said with another
+    # of the one-word names the layer gives its customers (``meta.how_often``'s).
+    people = {
+        key[0]
+        for key, terms in vocab.phrases.items()
+        if len(key) == 1 and terms[0].kind == "metric" and terms[0].name in vocab.how_often
+    }
     for key, terms in list(vocab.phrases.items()):
+        if terms[0].kind == "dimension" and len(key) > 1 and key[0] == "customer":
+            for noun in people - {"customer", "people"}:
+                if (noun, *key[1:]) not in vocab.phrases:
+                    vocab.add(" ".join((noun, *key[1:])), terms[0])
         if len(key) > 1 and key[0] in {"percentage", "percent"}:
             # "percentage returned" is "% returned", "pct returned" too
             for word in ("%", "pct"):
@@ -360,6 +374,8 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
         if value.endswith("ed"):
             # "did customers cancel", "did we deliver": a status's verb in any form.
             for form in base_forms(value):
+                if phrase_key(form) not in vocab.phrases:
+                    vocab.verb_forms.add(phrase_key(form))
                 vocab.add(form, value_term)
 
 
@@ -540,7 +556,9 @@ def _fuzzy(
                 best, best_distance = [candidate], distance
             elif distance == best_distance:
                 best.append(candidate)
-        if len(best) == 1:
+        if len({vocab.phrases[tuple(b.split(" "))][0] for b in best}) == 1:
+            # one phrase, or forms of one word that all mean the same ("deliverd":
+            # delivered, deliver)
             terms = vocab.phrases[tuple(best[0].split(" "))]
             return Match(
                 terms[0],

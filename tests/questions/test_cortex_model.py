@@ -673,7 +673,8 @@ def test_the_semantic_view_has_everything_of_the_model(model: dict[str, Any], dd
     )
     assert (
         "customers.region AS region WITH SYNONYMS = ('area', 'market', 'sales region',"
-        " 'geography') COMMENT = 'Sales region of the customer''s country" in ddl
+        " 'geography', 'territory', 'sales territory') COMMENT = 'Sales region of the"
+        " customer''s country" in ddl
     )
     assert (
         "gross_margin_pct AS order_item_margins.gross_margin / NULLIF(order_items.revenue, 0)"

@@ -31,7 +31,7 @@ from tests.questions.language_bank import (
     LanguageQuestion,
     held_out_questions,
 )
-from tests.questions.oracle_compare import compare_differences
+from tests.questions.oracle_compare import compare_differences, value_columns
 from tests.questions.phrasing_bank import PHRASING_BANK
 from tests.questions.test_question_bank import _comparable as regression_comparable
 
@@ -139,7 +139,10 @@ def test_the_entry_is_well_formed(entry: LanguageQuestion) -> None:
     else:
         assert compare["kind"] == "ratio"
         assert [compare["numerator"], compare["denominator"]] == metrics[:2]
-    assert interpretation["limit"] is None, "the compare oracle has no top N"
+    if interpretation["limit"] is not None:
+        # the compare oracle ranks its whole answer by one of its own columns
+        columns = value_columns(interpretation)
+        assert all(o["by"] in columns for o in interpretation["order_by"])
 
 
 # --- scoring ---------------------------------------------------------------------------

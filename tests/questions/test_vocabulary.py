@@ -58,8 +58,8 @@ def changed_layer(tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
     _edit(metrics, "synonyms: [sales, turnover,", "synonyms: [gmv, sales, turnover,")
     _edit(
         models,
-        "              AMER: [americas, the americas]\n",
-        "              AMER: [americas, the americas]\n              EMEA: [the old world]\n",
+        "              EMEA: [europe middle east and africa,",
+        "              EMEA: [the old world, europe middle east and africa,",
     )
     _edit(
         models,
