@@ -79,6 +79,8 @@ someone somebody people folks everything everyone everybody everywhere non but
 unique distinct individual separate
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
+incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
+way among amongst under
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
 count counts counting regardless irrespective whatever moved
@@ -130,7 +132,7 @@ CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
 SHARE_WORDS = frozenset(
     {"share", "proportion", "fraction", "portion", "mix", "percentage", "contribution"}
-    | {"distribution", "distributed"}
+    | {"distribution", "distributed", "composition", "makeup", "breakup"}
 )
 SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct", "part"})
 #: "Month over month", "MoM", "WoW": each period against the one before (the

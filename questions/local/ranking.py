@@ -43,6 +43,43 @@ _PERCENT = frozenset({"%", "percent", "percentage", "pct", "relative", "relative
 _REACH = 5
 
 
+#: Words that sort without cutting ("highest first", "in descending order",
+#: "from lowest to highest"): True sorts the largest first.
+_SORTS = {
+    "descending": True,
+    "desc": True,
+    "ascending": False,
+    "asc": False,
+}
+_FIRST = {"highest": True, "largest": True, "biggest": True, "most": True, "lowest": False}
+_FIRST |= {"smallest": False, "least": False, "fewest": False}
+_ENDS = frozenset({"high", "low", *_FIRST})
+
+
+def read_sort(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
+    """A sort order said in words, read before any top or bottom: "revenue by
+    region, highest first", "orders by channel ascending", "from highest to
+    lowest", "high to low". Not a ranking: every row is kept."""
+    stems = [t.stem for t in tokens]
+    for i, word in enumerate(stems):
+        nxt = stems[i + 1] if i + 1 < len(stems) else ""
+        if word in _SORTS:
+            reading.sort = _SORTS[word]
+            used.update(
+                j for j in (i - 1, i, i + 1) if 0 <= j < len(stems) and stems[j] in {"in", "order"}
+            )
+            used.add(i)
+        elif word in _FIRST and nxt == "first":
+            reading.sort = _FIRST[word]
+            used.update((i, i + 1))
+        elif i + 2 < len(stems) and nxt == "to" and {word, stems[i + 2]} <= _ENDS:
+            # "from highest to lowest", "high to low"
+            reading.sort = _FIRST.get(word, word == "high")
+            used.update((i, i + 1, i + 2))
+            if i and stems[i - 1] == "from":
+                used.add(i - 1)
+
+
 def read_rank_change(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None:
     """Rank by the change when the rank word goes with a change word: the two
     at most a few words apart with only read words or grammar between."""

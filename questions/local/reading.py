@@ -39,7 +39,7 @@ from questions.local.english import (
     TREND_WORDS,
 )
 from questions.local.plans import _actuals, _against_plans
-from questions.local.ranking import read_rank_change
+from questions.local.ranking import read_rank_change, read_sort
 from questions.local.roles import (
     _acquired,
     _averaged,
@@ -52,15 +52,16 @@ from questions.local.roles import (
     _without_qualifiers,
     _without_verbs,
 )
-from questions.local.spelling import edit_distance, single_letters, word_close
+from questions.local.spelling import filler_slip, word_close
 from questions.local.values import (
     clashing_values,
     read_filters,
     read_flags,
     top_within,
+    values_together,
     which_of,
 )
-from questions.local.vocabulary import Match, Token, Vocabulary, match_phrases, stem, tokenize
+from questions.local.vocabulary import Match, Token, Vocabulary, match_phrases, tokenize
 
 
 @dataclass
@@ -95,6 +96,8 @@ class Reading:
     #: Where the word asking for the top or bottom is (``top``).
     top_at: int | None = None
     rank_metric: str | None = None
+    #: A sort order said without a ranking ("highest first"): True is largest first.
+    sort: bool | None = None
     #: "Which region grew the most": rank by the change (``change``) or the
     #: change in % (``change_pct``), not by the metric.
     rank_change: str | None = None
@@ -139,10 +142,11 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     used: set[int] = set()
     _read_grain(tokens, reading, used)
     _read_trend(tokens, reading)
+    read_sort(tokens, reading, used)
     _read_top(tokens, reading, used, vocab)
     matches = which_of(tokens, match_phrases(tokens, vocab, used), vocab)
     matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
-    matches = _counted(tokens, matches, vocab)
+    matches = values_together(tokens, _counted(tokens, matches, vocab), vocab)
     for match in matches:
         used.update(range(match.start, match.end))
         if match.fuzzy:
@@ -338,6 +342,8 @@ def _read_top(tokens: Sequence[Token], reading: Reading, used: set[int], vocab: 
     for index, token in enumerate(tokens):
         word = token.stem
         nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+        if index in used:
+            continue  # a sort order's words ("highest first")
         if word in _FURTHEST and nxt is not None and nxt.stem in _SIDES:
             # "the region furthest behind plan": the bottom by how far ahead it is
             found.append((index, _SIDES[nxt.stem], None))
@@ -401,8 +407,8 @@ def _read_group_by(tokens: Sequence[Token], matches: Sequence[Match], reading: R
     """Dimensions: grouped when cued ("by region", "which channel", "top 5
     products", "regions")."""
     for match in matches:
-        if match.term.kind != "dimension":
-            continue
+        if match.term.kind != "dimension" or match.term.name in reading.all_of:
+            continue  # "not just revenue-bearing ones": all of them, together
         previous = tokens[match.start - 1].stem if match.start else ""
         has_value = any(dim == match.term.name for dim, _ in reading.filters)
         if _group_cued(tokens, match) and not (has_value and previous not in GROUP_CUES):
@@ -482,7 +488,7 @@ def _unknown_words(
     for index, token in enumerate(tokens):
         if index in used or token.stem in STOPWORDS or token.text in STOPWORDS:
             continue
-        filler = _filler_slip(token.text)
+        filler = filler_slip(token.text)
         if filler is not None and reading is not None:
             reading.fuzzy.append((token.text, filler))
             continue
@@ -492,47 +498,6 @@ def _unknown_words(
         if token.text not in unknown:
             unknown.append(token.text)
     return unknown
-
-
-def _filler_slip(word: str) -> str | None:
-    """The short filler ``word`` is a slip of (a letter missing, two neighbours
-    swapped, a letter doubled, from five letters one more), if any: fillers
-    mean nothing, so which of several it is changes nothing, and the first is
-    said. Never a changed
-    letter ("lost" is no slip of "list": it means something the engine does
-    not have), never for a word with digits."""
-    if not 2 <= len(word) <= 5 or not word.isalpha():
-        return None
-    close = {
-        w
-        for w in _SHORT_FILLERS
-        if w[0] == word[0]
-        and (
-            (len(w) == len(word) + 1 and edit_distance(word, w, 1) == 1)
-            or (
-                len(w) == len(word) and sorted(w) == sorted(word) and edit_distance(word, w, 1) == 1
-            )
-            or (single_letters(word) == w != word)
-            # a letter more, from five letters ("frpom", "ferom")
-            or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
-        )
-    }
-    # All fillers alike ("frm": from or firm): a filler whichever it is.
-    return min(close) if close and (len(close) == 1 or len(word) >= 3) else None
-
-
-#: Fillers a slip may be read as: not those that mean something where they
-#: stand ("by monh" is no filler: a month is a breakdown, a period's unit).
-_SHORT_FILLERS = tuple(
-    sorted(
-        w
-        for w in STOPWORDS
-        if w.isalpha()
-        and 2 <= len(w) <= 5
-        and stem(w) not in GRAIN_NOUNS
-        and w not in TOP_WORDS | BOTTOM_WORDS
-    )
-)
 
 
 def number(token: Token | None) -> int | None:

@@ -81,7 +81,8 @@ def _ordering(
     if time_group:
         return [OrderBy(time_group, False)], None
     if group_by:
-        return [OrderBy(metrics[0], True)], None
+        descending = True if reading.sort is None else reading.sort
+        return [OrderBy(metrics[0], descending)], None
     return [], None
 
 

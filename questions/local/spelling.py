@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from questions.local.english import neighbour_slip
+from questions.local.english import BOTTOM_WORDS, GRAIN_NOUNS, STOPWORDS, TOP_WORDS, neighbour_slip
 
 
 def word_close(said: str, known: str) -> bool:
@@ -56,3 +56,44 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+def filler_slip(word: str) -> str | None:
+    """The short filler ``word`` is a slip of (a letter missing, two neighbours
+    swapped, a letter doubled, from five letters one more), if any: fillers
+    mean nothing, so which of several it is changes nothing, and the first is
+    said. Never a changed
+    letter ("lost" is no slip of "list": it means something the engine does
+    not have), never for a word with digits."""
+    if not 2 <= len(word) <= 5 or not word.isalpha():
+        return None
+    close = {
+        w
+        for w in _SHORT_FILLERS
+        if w[0] == word[0]
+        and (
+            (len(w) == len(word) + 1 and edit_distance(word, w, 1) == 1)
+            or (
+                len(w) == len(word) and sorted(w) == sorted(word) and edit_distance(word, w, 1) == 1
+            )
+            or (single_letters(word) == w != word)
+            # a letter more, from five letters ("frpom", "ferom")
+            or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
+        )
+    }
+    # All fillers alike ("frm": from or firm): a filler whichever it is.
+    return min(close) if close and (len(close) == 1 or len(word) >= 3) else None
+
+
+#: Fillers a slip may be read as: not those that mean something where they
+#: stand ("by monh" is no filler: a month is a breakdown, a period's unit).
+_SHORT_FILLERS = tuple(
+    sorted(
+        w
+        for w in STOPWORDS
+        if w.isalpha()
+        and 2 <= len(w) <= 5
+        and w.removesuffix("s") not in GRAIN_NOUNS
+        and w not in TOP_WORDS | BOTTOM_WORDS
+    )
+)

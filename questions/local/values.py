@@ -26,12 +26,24 @@ def read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Rea
     a verb, not the value "books"). A negation covers the values listed after
     it ("excluding web and mobile", "other than books or toys")."""
     negated_ends: dict[str, int] = {}
+    included_ends: dict[str, int] = {}
+    value_at = {i for m in matches if m.term.kind == "value" for i in range(m.start, m.end)}
     for match in matches:
         if match.term.kind != "value":
             continue
         cue = _word_before(tokens, match.start)
-        if cue is not None and tokens[cue].stem in INCLUDING:
+        if (
+            (cue is not None and tokens[cue].stem in INCLUDING)
+            or _listed_after(tokens, match.start, included_ends.get(match.term.name))
+            or _included_after(tokens, match.end, value_at)
+        ):
+            # "orders including cancelled (and returned) ones", "cancelled
+            # included": every value of the dimension, so a metric that leaves
+            # some out is swapped for the one that counts them all
             reading.notes.append(f"“{match.words}” included, not a filter")
+            included_ends[match.term.name] = match.end
+            if match.term.name not in reading.all_of:
+                reading.all_of.append(match.term.name)
             continue
         if match.start and tokens[match.start - 1].stem in _SUBJECTS:
             reading.notes.append(f"“{match.words}” read as a verb")
@@ -46,6 +58,17 @@ def read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Rea
         values = reading.filters.setdefault(key, [])
         if term.value and term.value not in values:
             values.append(term.value)
+
+
+def _included_after(tokens: Sequence[Token], end: int, values: set[int]) -> bool:
+    """Whether "included" follows the value ending at ``end``, past the values
+    listed with it ("cancelled and returned included")."""
+    for index in range(end, min(end + 6, len(tokens))):
+        if tokens[index].stem in {"included", "inclusive", "incl"}:
+            return True
+        if index not in values and tokens[index].stem not in {"and", "or", "one", "ones"}:
+            return False
+    return False
 
 
 #: Pronouns before a word that make it their verb ("did we book").
@@ -79,11 +102,68 @@ def read_flags(
         if any(tokens[i].stem in _BOTH_WAYS for i in window):
             continue
         denied = [i for i in window if tokens[i].stem in _DENIALS or tokens[i].text in _DENIALS]
+        if denied and tokens[denied[-1] + 1].stem in {"just", "only", "merely", "simply"}:
+            # "orders, not just revenue-bearing ones": every value, together
+            used.update((denied[-1], denied[-1] + 1))
+            reading.all_of.append(match.term.name)
+            continue
         used.update(denied)
         value = "false" if denied else "true"
         values = reading.filters.setdefault((match.term.name, "in"), [])
         if value not in values:
             values.append(value)
+
+
+#: Words joining values said together ("delivered or returned", "delivered
+#: and returned", "delivered plus returned"; "+" and "&" are read as "and").
+_TOGETHER = frozenset({"or", "and", "plus", "either", "both"})
+
+
+def values_together(
+    tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
+) -> list[Match]:
+    """ "Orders that were delivered or returned", "delivered and returned
+    orders": values of one dimension said together, when a metric counts
+    exactly their rows (``meta.counts_values``), are that metric; the order
+    count they say which of goes (``meta.value_metrics_replace``). A value
+    with a metric of its own counts as that value ("returned orders")."""
+    own = {metric: key for key, metric in vocab.value_metrics.items()}
+
+    def value_of(match: Match) -> tuple[str, str] | None:
+        if match.term.kind == "value" and match.term.value is not None:
+            return match.term.name, match.term.value
+        return own.get(match.term.name) if match.term.kind == "metric" else None
+
+    for i in range(len(matches) - 1):
+        chain = [i]
+        while chain[-1] + 1 < len(matches):
+            a, b = matches[chain[-1]], matches[chain[-1] + 1]
+            between = {t.stem for t in tokens[a.end : b.start]}
+            if (
+                not between
+                or not between <= _TOGETHER
+                or value_of(a) is None
+                or value_of(b) is None
+            ):
+                break
+            chain.append(chain[-1] + 1)
+        said = [value_of(matches[j]) for j in chain]
+        dimensions = {d for d, _ in filter(None, said)}
+        if len(chain) < 2 or len(dimensions) != 1:
+            continue
+        key = (dimensions.pop(), frozenset(v for _, v in filter(None, said)))
+        metric = vocab.value_set_metrics.get(key)
+        if metric is None:
+            continue
+        first, last = matches[chain[0]], matches[chain[-1]]
+        words = " ".join(t.text for t in tokens[first.start : last.end])
+        joined = Match(Term("metric", metric), [], first.start, last.end, words=words)
+        rest = [m for j, m in enumerate(matches) if j not in chain]
+        rest = [
+            m for m in rest if not (m.term.kind == "metric" and m.term.name in vocab.status_counted)
+        ]
+        return sorted([*rest, joined], key=lambda m: m.start)
+    return matches
 
 
 def _negated(tokens: Sequence[Token], start: int) -> bool:

@@ -41,6 +41,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bu\.s\.a?\.?(?=\s|$)", "usa ", text)
     text = re.sub(r"\bu\.k\.(?=\s|$)", "uk ", text)
     text = re.sub(r"(?<=\w)'s\b", "", text)
+    # "delivered + returned", "web & mobile": the sign said as a word
+    text = re.sub(r"(?<=[a-z])\s*[&+]\s*(?=[a-z])", " and ", text)
     text = re.sub(r"[^\w\s\-.%'/]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -193,6 +195,10 @@ class Vocabulary:
     #: (``meta.how_often``): ``{"active_customers": "orders"}``, so "how often
     #: do customers buy" is orders per active customer.
     how_often: dict[str, str] = field(default_factory=dict)
+    #: Metrics that count the rows of several values of a dimension together
+    #: (``meta.counts_values``): ``{("order__order_status", {"delivered",
+    #: "returned"}): "delivered_or_returned_orders"}``.
+    value_set_metrics: dict[tuple[str, frozenset[str]], str] = field(default_factory=dict)
     #: Yes/no dimensions (their sample values are true and false): named as a
     #: quality ("revenue-bearing orders") they filter, not slice.
     flags: frozenset[str] = frozenset()
@@ -265,6 +271,9 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             vocab.stand_ins[str(metric.meta["stands_for"])] = metric.name
         if metric.meta.get("how_often"):
             vocab.how_often[metric.name] = str(metric.meta["how_often"])
+        for dimension, counted in (metric.meta.get("counts_values") or {}).items():
+            together = (str(dimension), frozenset(str(v) for v in counted))
+            vocab.value_set_metrics[together] = metric.name
         if metric.meta.get("internal"):
             continue  # reached through another metric (regional_revenue via revenue)
         vocab.askable_metrics = vocab.askable_metrics | {metric.name}

@@ -51,10 +51,13 @@ pytestmark = pytest.mark.slow
 #: to date, abbreviations, each word's own typo limit, relative clauses,
 #: predicates, thirds and parts of months and years, the latest whole unit,
 #: conflicts named, values side by side, weeks 52 weeks back), 217/217 and
-#: 86/92 (0.935).
+#: 86/92 (0.935). After session 30's classes (rankings by a change, how
+#: often, statuses said together, values included, yes/no dimensions as
+#: qualities, sorts in words, slips of stems, keys and fillers), 217/217 and
+#: 89/92 (0.967).
 TARGET = 0.97
 DEVELOPMENT_FLOOR = 1.0
-HELD_OUT_FLOOR = 0.94
+HELD_OUT_FLOOR = 0.96
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}

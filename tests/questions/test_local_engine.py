@@ -125,6 +125,31 @@ def test_top_n_orders_and_limits(engine: LocalQuestionEngine) -> None:
     assert len(units) == 2 and units == sorted(units)
 
 
+@pytest.mark.parametrize(
+    ("question", "descending"),
+    [
+        ("revenue by country, lowest first, this year", False),
+        ("revenue by country ascending this year", False),
+        ("revenue by country from lowest to highest this year", False),
+        ("revenue by country, highest first, this year", True),
+        ("revenue by country in descending order this year", True),
+        ("revenue by country from highest to lowest this year", True),
+    ],
+)
+def test_a_sort_said_in_words_orders_every_row(
+    engine: LocalQuestionEngine, question: str, descending: bool
+) -> None:
+    """ "Highest first", "ascending": the rows in that order, none cut (no top
+    N, no conflict of top and bottom)."""
+    answer = engine.ask(question, as_of=AS_OF)
+    assert answer.status == "answered", answer.explanation
+    assert answer.interpretation is not None and answer.interpretation.limit is None
+    every = engine.ask("revenue by country this year", as_of=AS_OF)
+    revenues = [float(row[-1]) for row in answer.rows]
+    assert len(revenues) == len(every.rows) > 3
+    assert revenues == sorted(revenues, reverse=descending)
+
+
 def test_fuzzy_values_and_synonyms(engine: LocalQuestionEngine) -> None:
     answer = engine.interpret("turnover in germany for electroncs in 2026", as_of=AS_OF)
     assert answer.status == "answered", answer.explanation
