@@ -51,6 +51,7 @@ def read_periods(
     text = _run_together(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
+    text = _ELIDED_UNIT.sub(_unit_said_again, text)
     changed = any(word in CHANGE_WORDS for word in text.split())
     if changed:
         # "How much has revenue grown since last year": this year against last.
@@ -70,7 +71,11 @@ def read_periods(
         reading.change = True
         blank = _blanked(blank, over.span())
     reading.compared = bool(
-        re.search(r"\b(?:vs|versus|compared|compare|against|than|relative to)\b", text)
+        re.search(
+            r"\b(?:vs|versus|compared|compare|against|than|relative to|contrast|contrasted"
+            r"|benchmark|benchmarked)\b",
+            text,
+        )
     )
     side = _SIDE_BY_SIDE.search(blank)
     if side is not None:  # "2025 and 2024 side by side", "web and mobile side by side"
@@ -130,6 +135,22 @@ _UNIT_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _UP_DOWN = re.compile(r"\b(?:up|down)\s*$")
 _ON = re.compile(r"(?:on|from)\b")
 _SINCE_LAST = re.compile(r"\bsince (?:the )?(?:last|previous|prior) (week|month|quarter|year)\b")
+#: "This year than last", "this month vs the previous": the unit said once,
+#: for both periods.
+_ELIDED_UNIT = re.compile(
+    r"\b(?:this|last|previous|prior)\s+(?P<unit>week|month|quarter|year)\b.{0,40}?"
+    r"\b(?:than|vs|versus|against|to|with)\s+(?:the\s+)?(?:last|previous|prior|one\s+before)"
+    r"(?!\s+(?:\d|weeks?|months?|quarters?|years?|days?|one|few|couple)\b)"
+)
+
+
+def _unit_said_again(match: re.Match[str]) -> str:
+    said, unit = match.group(0), match.group("unit")
+    if said.endswith("before"):  # "last month vs the one before"
+        return re.sub(r"one\s+before$", f"{unit} before", said)
+    return f"{said} {unit}"
+
+
 _SIDE_BY_SIDE = re.compile(r"\bside[\s-]+by[\s-]+side\b")
 _SINCE_YEAR = re.compile(r"\bsince ((?:19|20)\d\d)\b(?![-/.]\d)")
 _YEAR_OVER_YEAR = re.compile(r"\b(?:yoy|y/y|year[\s-]+(?:over|on)[\s-]+year)\b")

@@ -37,6 +37,7 @@ BOTTOM_WORDS = frozenset(
     | {"slowest", "quietest"}
 )
 COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or", "than"})
+COMPARE_CUES |= {"contrast", "contrasted", "benchmark", "benchmarked"}
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})
 
 #: Words that carry no meaning for the semantic query: grammar, politeness,
@@ -80,7 +81,8 @@ unique distinct individual separate
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
-way among amongst under
+way among amongst under contrast contrasted benchmark benchmarked
+gimme lemme u ur r w thx thnx ty cheers btw fyi asap lmk tia q
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
 count counts counting regardless irrespective whatever moved
@@ -124,7 +126,10 @@ _CHANGE_WORDS = """
     increasing decrease decreased decreasing decline declined declining drop dropped
     dropping fall fell fallen falling rise rose risen rising delta difference differ jump
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
-    gain gained movement development evolve evolved variance swing
+    gain gained movement development evolve evolved variance swing uplift lift lifted
+    spike spiked plunge plunged slump slumped surge surged climb climbed rebound rebounded
+    diff outpace outpaced outperform outperformed outperforming lag lagged lagging momentum
+    trajectory sequential sequentially bump soar soared tank tanked recover recovered
 """
 # Not "lost"/"loss": "revenue lost to cancellations" asks for an amount the
 # metrics do not hold (revenue leaves cancelled orders out), not a change.
@@ -219,12 +224,14 @@ PERSONAL = re.compile(
     r"ip address(?:es)?|"
     r"personal (?:data|information|details)|pii|individual customers?|"
     r"(?:top|best|biggest|largest) (?:\d+ )?customers|customer ids?|customer (?:\d+|#\d+)|"
-    # "revenue by customer": one row per person (not "by customer segment",
-    # nor "by customer segmnt": an attribute is known by its first letters, so
-    # a misspelt one is left to the spelling correction).
+    # "revenue by customer": one row per person, unless a word after says an
+    # attribute of the customer ("by customer segment", "by customer market",
+    # misspelt or not: the vocabulary reads it). Period words and grammar
+    # after are no attribute ("by customer last month").
     # ("spent by customers in APAC" is who spent, in aggregate.)
     r"(?:by|for each|for every) (?:individual |single )?(?:customer|client|buyer|shopper)"
-    r"(?!s|'| (?:seg|typ|gro|cou|reg|tie|bas|cat|fir|acq|coh)))\b"
+    r"(?!s|'| (?!(?:last|this|past|previous|in|on|for|during|over|from|since|between|"
+    r"yesterday|today|ytd|mtd|qtd|wtd|and|with|where|who|that|please|pls|so|far)\b)[a-z]))\b"
 )
 
 #: A question that starts like a follow-up ("and orders?", "what about AOV?").

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _FALLING = """
     decrease decreased decreasing decline declined declining drop dropped dropping
     fall fell fallen falling dip dipped shrink shrank shrunk worsen worsened down
+    plunge plunged slump slumped tank tanked lag lagged lagging
 """
 FALLING = frozenset(_FALLING.split())
 #: Rank words that judge rather than measure: the best growth is the largest

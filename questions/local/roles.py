@@ -159,6 +159,9 @@ def _sliced_by_metric(tokens: Sequence[Token], kept: Sequence[Match], match: Mat
     by = match.start - 1
     if by < 1 or tokens[by].stem != "by" or tokens[by - 1].stem in METRIC_VERBS:
         return False  # "total spent by customers": who spent it
+    after = next((m for m in kept if m.term.kind == "dimension" and m.start == match.end), None)
+    if after is not None and not after.term.name.startswith(("customer__", "product__")):
+        return False  # "by purchase channel": the word says which channel
     return any(m.term.kind == "metric" and m.end == by for m in kept)
 
 

@@ -328,7 +328,20 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
             _add_dimension(vocab, info, ())
             if sorted(map(str, info.meta.get("sample_values") or ())) == ["false", "true"]:
                 vocab.flags = vocab.flags | {info.name}
-    # "client type", "buyer segment": a customer's dimension said with another
+    # "customer region", "type of customer", "category of the product": a
+    # dimension of an entity said with the entity's name before it, or its
+    # name's last word "of" the entity after it.
+    for key, terms in list(vocab.phrases.items()):
+        term = terms[0]
+        entity = term.name.split("__")[0] if term.kind == "dimension" else ""
+        if entity not in {"customer", "product", "order"}:
+            continue
+        if key[0] != entity and len(key) <= 2:
+            vocab.add(" ".join((entity, *key)), term)
+        if len(key) == 2 and key[0] == entity:
+            vocab.add(f"{key[1]} of {entity}", term)
+            vocab.add(f"{key[1]} of the {entity}", term)
+        # "client type", "buyer segment": a customer's dimension said with another
     # of the one-word names the layer gives its customers (``meta.how_often``'s).
     people = {
         key[0]
