@@ -337,7 +337,7 @@ _LAST_N = _rx(
     + _S
     + r"(days?|weeks?|months?|quarters?|years?)\b"
 )
-_TTM = _rx(r"\b(?:ttm|ltm)\b")
+_TTM = _rx(r"\b(?:ttm|ltm|l12m)\b")
 
 
 def last_n(count: int, unit: str, as_of: datetime.date, label: str | None = None) -> Period:
@@ -371,10 +371,17 @@ def _last_n(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     yield _Candidate(*match.span(), period, form="last_n", word=match.group(1).lower())
 
 
-# "vs last YTD", "prior year to date": the same span a unit earlier.
+# "vs last YTD", "prior year to date", "prior TTM": the same span a unit earlier.
 _LAST_TO_DATE = _rx(
-    r"\b(?:the" + _S + r")?(?:last|prior|previous)" + _S + r"(?:ytd|qtd|mtd|year" + _S + r"to"
-    r"" + _S + r"date)\b"
+    r"\b(?:the"
+    + _S
+    + r")?(?:last|prior|previous)"
+    + _S
+    + r"(?:ttm|ltm|ytd|qtd|mtd|year"
+    + _S
+    + r"to"
+    + _S
+    + r"date)\b"
 )
 
 

@@ -51,6 +51,8 @@ def read_periods(
     text = _run_together(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
+    text = _UNIT_INITIALS.sub(lambda m: _INITIALS[m.group(1)], text)
+    text = _INITIALS_AFTER_VS.sub(lambda m: m.group(1) + "last month", text)
     text = _ELIDED_UNIT.sub(_unit_said_again, text)
     changed = any(word in CHANGE_WORDS for word in text.split())
     if changed:
@@ -142,6 +144,14 @@ _ELIDED_UNIT = re.compile(
     r"\b(?:than|vs|versus|against|to|with)\s+(?:the\s+)?(?:last|previous|prior|one\s+before)"
     r"(?!\s+(?:\d|weeks?|months?|quarters?|years?|days?|one|few|couple)\b)"
 )
+
+
+#: Initials of a previous period, as reports write them ("vs LY", "PY", "LM").
+_INITIALS = {"ly": "last year", "py": "last year", "lm": "last month", "lw": "last week"}
+_INITIALS |= {"lq": "last quarter", "pq": "last quarter", "pw": "last week"}
+_UNIT_INITIALS = re.compile(r"\b(ly|py|lm|lw|lq|pq|pw)\b")
+#: "PM" is also the afternoon: the previous month only right after "vs".
+_INITIALS_AFTER_VS = re.compile(r"(\b(?:vs|versus|against)\s+)pm\b")
 
 
 def _unit_said_again(match: re.Match[str]) -> str:
@@ -365,7 +375,8 @@ _UNIT_AFTER = re.compile(
 )
 #: A comparison word right before a period ("vs last month", "up on last year").
 _AGAINST = re.compile(
-    r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|(?:up|down) (?:on|from))"
+    r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|(?:up|down) (?:on|from)"
+    r"|ahead(?: of)?|behind|contrasted with|benchmarked against)"
     r"(?: the)?\s*$"
 )
 #: Verbs whose "up"/"down" is part of the verb ("broken down by region", "sum
@@ -440,6 +451,8 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         before = tokens[index - 2].stem if index > 1 else ""
         if token.text in {"%", "pct"} and following in CHANGE_WORDS:
             used.add(index)  # "% change": the change in %, which a change has
+        elif token.text in {"%", "pct"} and reading.relation and following != "of":
+            used.add(index)  # "revenue YoY %": the change in %, which it has
         elif token.stem in {"up", "down"} and previous in _PHRASAL:
             # "ended up buying", "broken down by": a verb and its particle
             used.update((index - 1, index))

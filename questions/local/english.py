@@ -82,7 +82,7 @@ segmented grouped bucketed categorised categorized organised organized arranged 
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
 way among amongst under contrast contrasted benchmark benchmarked
-gimme lemme u ur r w thx thnx ty cheers btw fyi asap lmk tia q
+pacing paced
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
 count counts counting regardless irrespective whatever moved
@@ -242,6 +242,10 @@ ADDING = re.compile(r"^(?:and|also|plus)\b")
 #: Words that ask for a time series ("revenue trend", "orders over time").
 TREND_WORDS = frozenset({"trend", "trending", "trended", "timeline", "evolution", "history"})
 STOPWORDS = STOPWORDS | TREND_WORDS
+#: Chat shorthand ("gimme", "thx", "btw"): fillers, but never what a slip of
+#: another word is read as ("lm" is no "lmk").
+CHAT_WORDS = frozenset("gimme lemme u ur r w thx thnx ty cheers btw fyi asap lmk tia q".split())
+STOPWORDS = STOPWORDS | CHAT_WORDS
 #: Numbers spelled out that may follow "top" or "bottom" come from
 #: :data:`analytics_core.periods.NUMBER_WORDS`.
 

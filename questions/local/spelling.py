@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import re
 
-from questions.local.english import BOTTOM_WORDS, GRAIN_NOUNS, STOPWORDS, TOP_WORDS, neighbour_slip
+from questions.local.english import (
+    BOTTOM_WORDS,
+    CHAT_WORDS,
+    GRAIN_NOUNS,
+    STOPWORDS,
+    TOP_WORDS,
+    neighbour_slip,
+)
 
 
 def word_close(said: str, known: str) -> bool:
@@ -94,6 +101,6 @@ _SHORT_FILLERS = tuple(
         if w.isalpha()
         and 2 <= len(w) <= 5
         and w.removesuffix("s") not in GRAIN_NOUNS
-        and w not in TOP_WORDS | BOTTOM_WORDS
+        and w not in TOP_WORDS | BOTTOM_WORDS | CHAT_WORDS
     )
 )
