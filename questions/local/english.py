@@ -244,7 +244,8 @@ TREND_WORDS = frozenset({"trend", "trending", "trended", "timeline", "evolution"
 STOPWORDS = STOPWORDS | TREND_WORDS
 #: Chat shorthand ("gimme", "thx", "btw"): fillers, but never what a slip of
 #: another word is read as ("lm" is no "lmk").
-CHAT_WORDS = frozenset("gimme lemme u ur r w thx thnx ty cheers btw fyi asap lmk tia q".split())
+_CHAT = "gimme lemme u ur r w thx thnx ty cheers btw fyi asap lmk tia q"
+CHAT_WORDS = frozenset(_CHAT.split())
 STOPWORDS = STOPWORDS | CHAT_WORDS
 #: Numbers spelled out that may follow "top" or "bottom" come from
 #: :data:`analytics_core.periods.NUMBER_WORDS`.
