@@ -29,6 +29,8 @@ def word_close(said: str, known: str) -> bool:
         return False
     if single_letters(said) == single_letters(known):
         return True
+    if moved_letter(said, known):
+        return True
     if len(said) <= 4 and len(known) == len(said):
         # two neighbours swapped ("nwe new") or a key next to the right one
         # ("raye rate"), never any other letter changed
@@ -36,6 +38,26 @@ def word_close(said: str, known: str) -> bool:
         return swapped or neighbour_slip(said, known)
     allowed = 1 if len(said) < 9 else 2
     return edit_distance(said, known, allowed) <= allowed
+
+
+def moved_letter(said: str, known: str) -> bool:
+    """Whether ``said`` is ``known`` (six letters or more) with one letter
+    moved elsewhere ("maring" for "margin", "reveune" for "revenue"): the
+    same letters, two edits apart, the first in place."""
+    return (
+        len(said) >= 6
+        and len(said) == len(known)
+        and said[0] == known[0]
+        and sorted(said) == sorted(known)
+        and edit_distance(said, known, 2) == 2
+    )
+
+
+def _vowel_lost(said: str, known: str) -> bool:
+    """Whether the one letter ``said`` changed of ``known`` was a vowel typed
+    as a consonant."""
+    changed = [(a, b) for a, b in zip(said, known, strict=True) if a != b]
+    return len(changed) == 1 and changed[0][1] in "aeiou" and changed[0][0] not in "aeiouy"
 
 
 def single_letters(word: str) -> str:
@@ -84,6 +106,10 @@ def filler_slip(word: str) -> str | None:
                 len(w) == len(word) and sorted(w) == sorted(word) and edit_distance(word, w, 1) == 1
             )
             or (single_letters(word) == w != word)
+            # a vowel typed as the consonant key next to it ("frpm"): no word
+            # is left with its vowel turned a consonant that way, unlike a
+            # vowel for a vowel ("lost" is no slip of "list")
+            or (len(word) >= 4 and neighbour_slip(word, w) and _vowel_lost(word, w))
             # a letter more, from five letters ("frpom", "ferom")
             or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS, neighbour_slip
-from questions.local.spelling import edit_distance, single_letters, word_close
+from questions.local.spelling import edit_distance, moved_letter, single_letters, word_close
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -558,6 +558,8 @@ def _fuzzy(
                 # "chanell", "adresss": letters doubled or not, the one slip
                 # people make most, counts as one edit whatever the length.
                 distance = 1
+            elif distance > allowed and moved_letter(written, candidate):
+                distance = 1  # "maring": a letter moved, one slip
             if distance == 0 or distance > allowed:
                 continue
             if (
