@@ -49,6 +49,7 @@ def read_periods(
     corrected into the engine's English cue words; ``phrasal``: two-word
     phrases whose preposition a period must leave them, "bring in".)"""
     text = _run_together(text, reading, known)
+    text = _both_spelt_right(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
     text = _UNIT_INITIALS.sub(lambda m: _INITIALS[m.group(1)], text)
@@ -259,6 +260,41 @@ _SHORT_BEFORE_UNIT = re.compile(
     r"\b([a-z]{3,5})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?"
     r"|wks?|mths?)\b)"
 )
+
+
+def _both_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    """ "lsat monh", "tihs quuarter": a unit's cue word and the unit both
+    misspelt (each alone is read by the passes after this one), corrected
+    together when each is a slip of exactly one."""
+
+    def slip_of(word: str, words: Sequence[str]) -> str | None:
+        if word in words:
+            return word
+        if word in STOPWORDS or word in known:
+            return None
+        close = [
+            w
+            for w in words
+            if (len(word) == 3 and edit_distance(word, w, 1) == 1)
+            or (len(word) > 3 and word_close(word, w))
+        ]
+        return close[0] if len(close) == 1 else None
+
+    words = list(re.finditer(r"[a-z]+", text))
+    out, at = [], 0
+    for first, second in itertools.pairwise(words):
+        cue, unit = first.group(0), second.group(0)
+        if first.start() < at or text[first.end() : second.start()].strip():
+            continue
+        if cue in _UNIT_CUES or unit in _UNIT_WORDS:
+            continue  # one of them right: the passes after read the other
+        right_cue, right_unit = slip_of(cue, _UNIT_CUES), slip_of(unit, _UNIT_WORDS)
+        if right_cue is None or right_unit is None:
+            continue
+        reading.fuzzy.extend([(cue, right_cue), (unit, right_unit)])
+        out += [text[at : first.start()], f"{right_cue} {right_unit}"]
+        at = second.end()
+    return "".join([*out, text[at:]])
 
 
 def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
