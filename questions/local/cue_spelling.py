@@ -1,0 +1,255 @@
+"""The spelling of the English words that say periods, changes, shares and
+ranks ("yestreday", "grwoth", "lsat monh", "Febuary", "this yr", "lastweek"),
+corrected before the calendar reads the text, each correction said.
+
+Used by :func:`questions.local.cues.read_periods`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from analytics_core.periods import MONTHS
+from analytics_core.periods.calendar import WEEKDAYS
+from questions.local.english import (
+    BOTTOM_WORDS,
+    CHANGE_WORDS,
+    GRAIN_WORDS,
+    SHARE_WORDS,
+    STOPWORDS,
+    TOP_WORDS,
+    TREND_WORDS,
+)
+from questions.local.spelling import edit_distance, word_close
+from questions.local.vocabulary import stem
+
+if TYPE_CHECKING:
+    from questions.local.reading import Reading
+
+_MONTH_NAMES = tuple(MONTHS)
+
+
+#: The English words the engine reads besides the vocabulary's (a change, a
+#: share, a rank, a trend, a grain, a period, a comparison): a misspelling of
+#: one ("grwoth", "yestreday", "percantage", "yaer") is corrected like any
+#: other, when exactly one of them is that close, and said.
+_MORE_CUES = """
+    yesterday today weekend fortnight week month quarter year compared compare comparison
+    versus previous percent average between since through during before after until
+"""
+CUE_WORDS = frozenset(
+    w
+    for w in (
+        CHANGE_WORDS
+        | SHARE_WORDS
+        | TOP_WORDS
+        | BOTTOM_WORDS
+        | TREND_WORDS
+        | frozenset(GRAIN_WORDS)
+        | frozenset(WEEKDAYS)
+        | frozenset(_MORE_CUES.split())
+    )
+    if len(w) >= 4
+)
+#: Real words a letter away from a cue word, never corrected into it.
+_REAL_WORDS = frozenset(
+    {"last", "lost", "worse", "better", "lower", "higher", "lesser", "latest", "later"}
+    | {"greater", "grower", "drops"}
+)
+
+
+def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in CUE_WORDS or word in STOPWORDS or word in known or word in _REAL_WORDS:
+            return word
+        if word in MONTHS or stem(word) in known or stem(word) in STOPWORDS:
+            return word
+        if word.endswith("s") and (word[:-1] in CUE_WORDS or stem(word) in CUE_WORDS):
+            return word  # "mondays" is a plural, not a misspelt "monday"
+        # Four letters: only two neighbours swapped ("yaer"); five or more: one slip.
+        four = len(word) == 4
+        close = [
+            c
+            for c in CUE_WORDS
+            if (len(word) >= 5 or (four and len(c) == 4)) and word_close(word, c)
+        ]
+        if len(close) != 1 or any(
+            k[0] == word[0]
+            and k not in CUE_WORDS
+            and k not in STOPWORDS
+            and len(k) >= 3
+            and abs(len(k) - len(word)) <= 2
+            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+            for k in known
+        ):
+            # none, several, or a slip of a vocabulary word too ("untis": units
+            # or until): the vocabulary's own reading, or none, decides
+            return word
+        reading.fuzzy.append((word, close[0]))
+        return close[0]
+
+    return re.sub(r"[a-z]+", fix, text)
+
+
+#: Words before a unit that say which one. A slip of one right before a unit
+#: ("lst month", "ths week", "thhis quarter", "lsat year", "ladt month") is
+#: that word when only one is that close: otherwise the unit alone would be
+#: read as no period at all.
+_UNIT_CUES = ("last", "past", "this", "next")
+_SHORT_BEFORE_UNIT = re.compile(
+    r"\b([a-z]{3,5})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?"
+    r"|wks?|mths?)\b)"
+)
+
+
+def _both_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    """ "lsat monh", "tihs quuarter": a unit's cue word and the unit both
+    misspelt (each alone is read by the passes after this one), corrected
+    together when each is a slip of exactly one."""
+
+    def slip_of(word: str, words: Sequence[str]) -> str | None:
+        if word in words:
+            return word
+        if word in STOPWORDS or word in known:
+            return None
+        close = [
+            w
+            for w in words
+            if (len(word) == 3 and edit_distance(word, w, 1) == 1)
+            or (len(word) > 3 and word_close(word, w))
+        ]
+        return close[0] if len(close) == 1 else None
+
+    words = list(re.finditer(r"[a-z]+", text))
+    out, at = [], 0
+    for first, second in itertools.pairwise(words):
+        cue, unit = first.group(0), second.group(0)
+        if first.start() < at or text[first.end() : second.start()].strip():
+            continue
+        if cue in _UNIT_CUES or unit in _UNIT_WORDS:
+            continue  # one of them right: the passes after read the other
+        right_cue, right_unit = slip_of(cue, _UNIT_CUES), slip_of(unit, _UNIT_WORDS)
+        if right_cue is None or right_unit is None:
+            continue
+        reading.fuzzy.extend([(cue, right_cue), (unit, right_unit)])
+        out += [text[at : first.start()], f"{right_cue} {right_unit}"]
+        at = second.end()
+    return "".join([*out, text[at:]])
+
+
+def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in STOPWORDS or word in known or word in CUE_WORDS or word in _UNIT_CUES:
+            return word
+        close = [
+            c
+            for c in _UNIT_CUES
+            if (len(word) == 3 and edit_distance(word, c, 1) == 1)
+            or (len(word) > 3 and word_close(word, c))
+        ]
+        if len(close) != 1 or any(
+            k[0] == word[0]
+            and k not in CUE_WORDS
+            and k not in STOPWORDS
+            and len(k) >= 3
+            and abs(len(k) - len(word)) <= 2
+            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+            for k in known
+        ):
+            # none, several, or a slip of a vocabulary word too ("untis": units
+            # or until): the vocabulary's own reading, or none, decides
+            return word
+        reading.fuzzy.append((word, close[0]))
+        return close[0]
+
+    return _SHORT_BEFORE_UNIT.sub(fix, text)
+
+
+def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
+    """ "lastweek", "grossmargin", "newcustomers": two words with the space
+    left out, split when exactly one split makes two words the engine knows
+    (of the layer's phrases, or a unit and the word saying which one), and
+    said."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in known or word in STOPWORDS or word in CUE_WORDS or word in MONTHS:
+            return word
+        if stem(word) in known or stem(word) in STOPWORDS:
+            return word
+        splits = [
+            (word[:i], word[i:])
+            for i in range(2, len(word) - 1)
+            if (word[:i] in known and stem(word[i:]) in known)
+            or (word[:i] in _UNIT_CUES and word[i:] in _UNIT_WORDS)
+        ]
+        if len(splits) != 1:
+            return word
+        split = " ".join(splits[0])
+        reading.fuzzy.append((word, split))
+        return split
+
+    return re.sub(r"[a-z]{6,}", fix, text)
+
+
+def _months_spelt_right(text: str, reading: Reading) -> str:
+    """ "Febuary", "Septmber": a misspelt month name, corrected when one month
+    is that close (and the correction said)."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in MONTHS or word in STOPWORDS or len(word) < 5:
+            return word
+        allowed = 1 if len(word) < 8 else 2
+        close = [
+            m
+            for m in _MONTH_NAMES
+            if m[0] == word[0] and edit_distance(word, m, allowed) <= allowed
+        ]
+        if len(close) != 1:
+            return word
+        reading.fuzzy.append((word, close[0].capitalize()))
+        return close[0]
+
+    text = re.sub(r"[a-z]+", fix, text)
+
+    def fix_unit(match: re.Match[str]) -> str:
+        cue, word = match.group(1), match.group(2)
+        if word in _UNIT_WORDS or word in STOPWORDS:
+            return match.group(0)
+        close = [u for u in _UNIT_WORDS if u[0] == word[0] and edit_distance(word, u, 1) <= 1]
+        if len(close) != 1:
+            return match.group(0)
+        reading.fuzzy.append((word, close[0]))
+        return f"{cue} {close[0]}"
+
+    def unabbreviate(match: re.Match[str]) -> str:
+        word = match.group(2)
+        plural = word.endswith("s")
+        unit = _UNIT_ABBREVIATIONS[word[:-1] if plural else word] + ("s" if plural else "")
+        reading.fuzzy.append((word, unit))
+        return match.group(1) + unit
+
+    # "this yr", "3 mths", "last qtr": a unit's abbreviation (after a number or
+    # a word that wants a unit, for the short ones that are other words too).
+    text = _MONTHS_ABBREVIATED.sub(unabbreviate, _UNIT_ABBREVIATED.sub(unabbreviate, text))
+    # "last weak", "this mnth": a misspelt unit after a word that wants one.
+    return _UNIT_AFTER.sub(fix_unit, text)
+
+
+_UNIT_WORDS: tuple[str, ...] = ("day", "days", "week", "weeks", "month", "months")
+_UNIT_WORDS += ("quarter", "quarters", "year", "years")
+_UNIT_ABBREVIATIONS = {"yr": "year", "wk": "week", "qtr": "quarter", "mth": "month"}
+_UNIT_ABBREVIATIONS |= {"mnth": "month", "mo": "month"}
+_UNIT_ABBREVIATED = re.compile(r"()\b(yrs?|wks?|qtrs?|mths?|mnths?)\b")
+_MONTHS_ABBREVIATED = re.compile(
+    r"(\b(?:last|this|next|past|previous|prior|per|each|every|a|one|\d+)\s*)(mos?)\b"
+)
+_UNIT_AFTER = re.compile(
+    r"\b(last|this|next|past|previous|prior|per|each|every|the)\s+([a-z]{3,9})\b"
+)
