@@ -61,6 +61,20 @@ _REAL_WORDS = frozenset(
 )
 
 
+def _slip_of_known(word: str, known: frozenset[str]) -> bool:
+    """Whether ``word`` is also a slip of one of the vocabulary's own words
+    (or of its plural), grammar and cue words aside."""
+    return any(
+        k[0] == word[0]
+        and k not in CUE_WORDS
+        and k not in STOPWORDS
+        and len(k) >= 3
+        and abs(len(k) - len(word)) <= 2
+        and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+        for k in known
+    )
+
+
 def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -77,15 +91,7 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
             for c in CUE_WORDS
             if (len(word) >= 5 or (four and len(c) == 4)) and word_close(word, c)
         ]
-        if len(close) != 1 or any(
-            k[0] == word[0]
-            and k not in CUE_WORDS
-            and k not in STOPWORDS
-            and len(k) >= 3
-            and abs(len(k) - len(word)) <= 2
-            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
-            for k in known
-        ):
+        if len(close) != 1 or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
             # or until): the vocabulary's own reading, or none, decides
             return word
@@ -152,15 +158,7 @@ def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -
             if (len(word) == 3 and edit_distance(word, c, 1) == 1)
             or (len(word) > 3 and word_close(word, c))
         ]
-        if len(close) != 1 or any(
-            k[0] == word[0]
-            and k not in CUE_WORDS
-            and k not in STOPWORDS
-            and len(k) >= 3
-            and abs(len(k) - len(word)) <= 2
-            and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
-            for k in known
-        ):
+        if len(close) != 1 or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
             # or until): the vocabulary's own reading, or none, decides
             return word
