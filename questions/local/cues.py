@@ -22,6 +22,7 @@ from questions.local.cue_spelling import (
 )
 from questions.local.english import (
     ACQUIRING,
+    BEING,
     CHANGE_WORDS,
     OVER_PERIOD,
     SHARE_WORDS,
@@ -299,10 +300,6 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             used.add(index)
 
 
-#: Verbs of being between a whole and its part ("of revenue was margin").
-_BEING = frozenset({"was", "is", "were", "are", "been"})
-
-
 def read_ratio(
     tokens: Sequence[Token],
     matches: Sequence[Match],
@@ -343,7 +340,7 @@ def read_ratio(
                     m
                     for m in metrics
                     if m.start > right.end
-                    and {t.stem for t in tokens[right.end : m.start]} <= _BEING
+                    and {t.stem for t in tokens[right.end : m.start]} <= BEING
                 ),
                 None,
             )

@@ -36,6 +36,8 @@ BOTTOM_WORDS = frozenset(
     {"bottom", "worst", "lowest", "smallest", "least", "fewest", "min", "minimum", "weakest"}
     | {"slowest", "quietest"}
 )
+#: Forms of "to be" ("revenue was", "orders that were cancelled").
+BEING = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or", "than"})
 COMPARE_CUES |= {"contrast", "contrasted", "benchmark", "benchmarked"}
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})

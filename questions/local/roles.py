@@ -17,6 +17,7 @@ from questions.local.amounts import is_how_many
 from questions.local.cues import dedupe
 from questions.local.english import (
     ACQUIRING,
+    BEING,
     BOTTOM_WORDS,
     CHANGE_WORDS,
     METRIC_VERBS,
@@ -64,9 +65,6 @@ def _distribute(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     return sorted(out, key=lambda m: m.start)
 
 
-_BEING = frozenset({"is", "are", "was", "were", "be", "been", "being"})
-
-
 def _predicates(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -> list[Match]:
     """ "How many orders were valid", "customers that are new": a word said of
     a metric's noun after a form of "be", when the two make a metric of the
@@ -74,7 +72,7 @@ def _predicates(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary
     out = list(matches)
     for index, match in enumerate(matches):
         be = match.end
-        if match.term.kind != "metric" or be + 1 >= len(tokens) or tokens[be].stem not in _BEING:
+        if match.term.kind != "metric" or be + 1 >= len(tokens) or tokens[be].stem not in BEING:
             continue
         said = [t.stem for t in tokens[match.start : match.end]]
         found = None
