@@ -76,12 +76,38 @@ from analytics_core.periods.reader import (
 )
 from analytics_core.periods.words import last_n
 
+
+def _words_read() -> frozenset[str]:
+    """Every word a period rule names: the words of the rules' patterns and of
+    their word tables ("yoy", "eve", "fortnight", "trailing"). A caller that
+    corrects misspellings leaves these alone: the calendar reads them."""
+    import re
+
+    from analytics_core.periods import calendar, days, named, reader, words
+
+    found: set[str] = set()
+    for module in (calendar, days, named, reader, words):
+        for name, value in vars(module).items():
+            if name.startswith("__"):
+                continue
+            if isinstance(value, re.Pattern):
+                # letters not after a backslash (escapes: \b, \d, \s, \w)
+                found |= set(re.findall(r"(?<![\\a-z])[a-z]{2,}", value.pattern.lower()))
+            elif isinstance(value, dict):
+                found |= {k for k in value if isinstance(k, str) and k.isalpha() and k.islower()}
+    return frozenset(found)
+
+
+#: Every word the calendar reads (see :func:`_words_read`).
+PERIOD_WORDS = _words_read()
+
 __all__ = [
     "KINDS",
     "MAX_COUNT",
     "MAX_PHRASE_CHARS",
     "MONTHS",
     "NUMBER_WORDS",
+    "PERIOD_WORDS",
     "RELATIONS",
     "WEEKDAYS",
     "AmbiguousDate",

@@ -474,8 +474,22 @@ _SAME_LAST_YEAR = _rx(
 )
 _YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year)(?![\w])")
 _UNIT_BEFORE = _rx(
-    r"\b(?:the" + _S + r")?(day|week|month|quarter|year|period)" + _S + r"before\b"
+    r"\b(?:the" + _S + r")?(day|week|month|quarter|year|period)" + _S + r"(?:before|prior)\b"
     r"(?!" + _S + r"(?:last|yesterday)\b)"
+)
+#: "the same period last month", "same days of the previous quarter": the
+#: dates asked, that many units earlier.
+_SAME_LAST_UNIT = _rx(
+    r"\b(?:the" + _S + r")?same" + _S + r"(?:period|time|days|dates)"
+    r"(?:"
+    + _S
+    + r"(?:of|in))?"
+    + _S
+    + r"(?:the"
+    + _S
+    + r")?(?:last|previous|prior|preceding)"
+    + _S
+    + r"(week|month|quarter)\b"
 )
 _PREVIOUS_PERIOD = _rx(r"\b(?:the" + _S + r")?(?:previous|prior|preceding)" + _S + r"period\b")
 
@@ -487,6 +501,10 @@ def _same_last_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Can
 def _unit_before(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     unit = match.group(1).lower()
     yield _Candidate(*match.span(), relation="previous" if unit == "period" else f"{unit}_ago")
+
+
+def _same_last_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
+    yield _Candidate(*match.span(), relation=f"{match.group(1).lower()}_ago")
 
 
 def _previous_period(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
@@ -557,6 +575,7 @@ _RULES: tuple[
     (_SAME_LAST_YEAR, _same_last_year),
     (_YOY, _same_last_year),
     (_UNIT_BEFORE, _unit_before),
+    (_SAME_LAST_UNIT, _same_last_unit),
     (_PREVIOUS_PERIOD, _previous_period),
     (_NEXT_UNIT, _next_unit),
     (_FUTURE, _future),

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from analytics_core.periods import MONTHS
+from analytics_core.periods import MONTHS, PERIOD_WORDS
 from analytics_core.periods.calendar import WEEKDAYS
 from questions.local.english import (
     BOTTOM_WORDS,
@@ -22,8 +22,9 @@ from questions.local.english import (
     STOPWORDS,
     TOP_WORDS,
     TREND_WORDS,
+    neighbour_slip,
 )
-from questions.local.spelling import edit_distance, word_close
+from questions.local.spelling import edit_distance, filler_slip, is_english, word_close
 from questions.local.vocabulary import stem
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ _MONTH_NAMES = tuple(MONTHS)
 _MORE_CUES = """
     yesterday today weekend fortnight week month quarter year compared compare comparison
     versus previous percent average between since through during before after until
+    against same half first second
 """
 CUE_WORDS = frozenset(
     w
@@ -75,22 +77,52 @@ def _slip_of_known(word: str, known: frozenset[str]) -> bool:
     )
 
 
+def _spelt_right(word: str, known: frozenset[str]) -> bool:
+    """Whether ``word`` is one the engine knows as it is (a cue word, a filler,
+    a month, the vocabulary's, or a real word close to a cue)."""
+    return (
+        word in CUE_WORDS
+        or word in STOPWORDS
+        or word in known
+        or word in _REAL_WORDS
+        or word in MONTHS
+        or stem(word) in known
+        or stem(word) in STOPWORDS
+    )
+
+
 def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word in CUE_WORDS or word in STOPWORDS or word in known or word in _REAL_WORDS:
-            return word
-        if word in MONTHS or stem(word) in known or stem(word) in STOPWORDS:
+        if _spelt_right(word, known):
             return word
         if word.endswith("s") and (word[:-1] in CUE_WORDS or stem(word) in CUE_WORDS):
             return word  # "mondays" is a plural, not a misspelt "monday"
-        # Four letters: only two neighbours swapped ("yaer"); five or more: one slip.
+        # Four letters: only two neighbours swapped ("yaer"), or, in no English
+        # word, one letter changed ("wrek"); five or more: one slip.
         four = len(word) == 4
         close = [
             c
             for c in CUE_WORDS
-            if (len(word) >= 5 or (four and len(c) == 4)) and word_close(word, c)
+            if (len(word) >= 5 and word_close(word, c))
+            or (four and len(c) == 4 and word_close(word, c))
+            or (
+                four
+                and len(c) == 4
+                and c[0] == word[0]
+                and edit_distance(word, c, 1) == 1
+                and not is_english(word)
+                and filler_slip(word) is None  # "weee": week or were, so neither
+            )
         ]
+        if len(close) > 1:
+            # "percentae": percentage (one letter) before percent (two); then
+            # the key next to the right one ("comparef": compared, not compare)
+            distances = {c: edit_distance(word, c, 3) for c in close}
+            nearest = min(distances.values())
+            close = [c for c in close if distances[c] == nearest]
+            keyed = [c for c in close if neighbour_slip(word, c)]
+            close = keyed if len(keyed) == 1 else close
         if len(close) != 1 or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
             # or until): the vocabulary's own reading, or none, decides
@@ -201,13 +233,19 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word in MONTHS or word in STOPWORDS or len(word) < 5:
+        if word in MONTHS or word in STOPWORDS or len(word) < 4:
             return word
+        filler = filler_slip(word) if len(word) == 4 else None
+        if len(word) == 4 and (is_english(word) or (filler and neighbour_slip(word, filler))):
+            return word  # "mach", "jane": words; "mamy": many (n next to m), not May
         allowed = 1 if len(word) < 8 else 2
         close = [
             m
             for m in _MONTH_NAMES
-            if m[0] == word[0] and edit_distance(word, m, allowed) <= allowed
+            if m[0] == word[0]
+            and edit_distance(word, m, allowed) <= allowed
+            # four letters: a letter missing ("mrch") or two swapped ("jnue")
+            and (len(word) > 4 or len(m) > 4 or sorted(m) == sorted(word))
         ]
         if len(close) != 1:
             return word
@@ -224,7 +262,7 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
         if len(close) != 1:
             return match.group(0)
         reading.fuzzy.append((word, close[0]))
-        return f"{cue} {close[0]}"
+        return f"{cue}{close[0]}"
 
     def unabbreviate(match: re.Match[str]) -> str:
         word = match.group(2)
@@ -242,12 +280,47 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
 
 _UNIT_WORDS: tuple[str, ...] = ("day", "days", "week", "weeks", "month", "months")
 _UNIT_WORDS += ("quarter", "quarters", "year", "years")
+_CUES_AND_UNITS = CUE_WORDS | frozenset(_UNIT_WORDS)
 _UNIT_ABBREVIATIONS = {"yr": "year", "wk": "week", "qtr": "quarter", "mth": "month"}
 _UNIT_ABBREVIATIONS |= {"mnth": "month", "mo": "month"}
 _UNIT_ABBREVIATED = re.compile(r"()\b(yrs?|wks?|qtrs?|mths?|mnths?)\b")
 _MONTHS_ABBREVIATED = re.compile(
     r"(\b(?:last|this|next|past|previous|prior|per|each|every|a|one|\d+)\s*)(mos?)\b"
 )
+_WANTS_UNIT = "last|this|next|past|previous|prior|per|each|every|the|same"
+#: A word that wants a unit, then maybe a number, then the word that may be a
+#: misspelt unit (never itself a word that wants one: "the last wek").
 _UNIT_AFTER = re.compile(
-    r"\b(last|this|next|past|previous|prior|per|each|every|the)\s+([a-z]{3,9})\b"
+    rf"\b((?:{_WANTS_UNIT})\s+(?:\d{{1,4}}\s+)?)(?!(?:{_WANTS_UNIT})\b)([a-z]{{3,9}})\b"
 )
+
+
+def _fillers_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str:
+    """ "brek down", "that wre returned", "compared wuth": a slip of a filler
+    (:func:`questions.local.spelling.filler_slip`) corrected before anything
+    reads the text, so that the phrases it belongs to read as they would spelt
+    right ("brek down" is no "down"); never a word of the vocabulary's, a cue
+    word, a month, a word the calendar reads, an English word (what reads it
+    decides: "three" is no "there") or a slip of one of the vocabulary's
+    words."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if _spelt_right(word, known) or word in PERIOD_WORDS:
+            return word  # "yoy", "eve": the calendar's
+        filler = filler_slip(word)
+        if filler is None or is_english(word) or _slip_of_known(word, known):
+            return word  # "three" is no "there": a word is left to what reads it
+        if filler in known or stem(filler) in known:
+            return word  # "shoq": show, or shop (a store), so left to the end
+        cues = [c for c in _CUES_AND_UNITS if c[0] == word[0] and edit_distance(word, c, 1) <= 1]
+        if cues and not (
+            neighbour_slip(word, filler) and not any(neighbour_slip(word, c) for c in cues)
+        ):
+            # "dats": days or data, so neither; but "weee" is were (the key
+            # next to r), not week
+            return word
+        reading.fuzzy.append((word, filler))
+        return filler
+
+    return re.sub(r"(?<![\w'-])[a-z]+(?![\w'-])", fix, text)

@@ -16,6 +16,7 @@ from analytics_core.periods import FoundPeriod, find_periods
 from questions.local.cue_spelling import (
     _both_spelt_right,
     _cues_spelt_right,
+    _fillers_spelt_right,
     _months_spelt_right,
     _run_together,
     _unit_cues_spelt_right,
@@ -54,6 +55,8 @@ def read_periods(
     text = _both_spelt_right(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
     text = _months_spelt_right(text, reading)
+    text = _fillers_spelt_right(text, reading, known)
+    text = _COMPARE_IDIOMS.sub("vs", text)
     text = _UNIT_INITIALS.sub(lambda m: _INITIALS[m.group(1)], text)
     text = _INITIALS_AFTER_VS.sub(lambda m: m.group(1) + "last month", text)
     text = _ELIDED_UNIT.sub(_unit_said_again, text)
@@ -91,6 +94,11 @@ def read_periods(
     found_periods = find_periods(blank, as_of, join_units=not changed)
     if changed and _from_to(blank, found_periods):
         found_periods = [found_periods[1], found_periods[0]]
+    elif _either_or(blank, text, found_periods):
+        # "was revenue higher in 2025 or 2024", "April or May: which was better":
+        # one against the other, the later one first (its change from the earlier)
+        reading.compared = True
+        found_periods = sorted(found_periods, key=lambda f: f.period.start or as_of, reverse=True)
     for found in found_periods:
         if _AGAINST.search(blank[: found.span[0]]) or (
             _UP_DOWN.search(blank[: found.span[0]]) and _ON.match(text[found.span[0] :])
@@ -164,7 +172,16 @@ def _unit_said_again(match: re.Match[str]) -> str:
     return f"{said} {unit}"
 
 
-_SIDE_BY_SIDE = re.compile(r"\bside[\s-]+by[\s-]+side\b")
+_SIDE_BY_SIDE = re.compile(
+    r"\bside[\s-]+by[\s-]+side\b|\b(?:next to|alongside) (?:each other|one another)\b"
+)
+#: Ways of saying "vs" ("as opposed to 2024", "how does May stack up against
+#: April"), read as "vs".
+_COMPARE_IDIOMS = re.compile(
+    r"\b(?:in comparison (?:to|with)|in relation to|as opposed to|as compared (?:to|with)"
+    r"|stack(?:s|ed)? up (?:against|to|with)|measure[sd]? up (?:against|to)"
+    r"|next to(?! (?:each other|one another)\b))\b"
+)
 _SINCE_YEAR = re.compile(r"\bsince ((?:19|20)\d\d)\b(?![-/.]\d)")
 _YEAR_OVER_YEAR = re.compile(r"\b(?:yoy|y/y|year[\s-]+(?:over|on)[\s-]+year)\b")
 _FROM = re.compile(r"\b(?:from|between)\s+(?:the\s+)?$")
@@ -185,6 +202,22 @@ def _from_to(text: str, found: Sequence[FoundPeriod]) -> bool:
         and second.period.start is not None
         and first.period.start < second.period.start
     )
+
+
+def _either_or(blank: str, text: str, found: Sequence[FoundPeriod]) -> bool:
+    """Whether ``found`` is two periods offered as a choice with a word asking
+    which is more ("higher in 2025 or 2024", "Q1 or Q2, which was better")."""
+    if len(found) != 2 or any(f.relation is not None or f.period.start is None for f in found):
+        return False
+    first, second = found
+    return bool(_OR.match(blank[first.span[1] : second.span[0]]) and _WHICH_MORE.search(text))
+
+
+_OR = re.compile(r"^\s*,?\s*or\s+(?:in\s+|during\s+|for\s+)?(?:the\s+)?$")
+_WHICH_MORE = re.compile(
+    r"\b(?:which|whichever|higher|lower|more|less|better|worse|bigger|smaller|greater|larger"
+    r"|best|worst|most|least|stronger|weaker)\b"
+)
 
 
 #: A comparison word right before a period ("vs last month", "up on last year").

@@ -79,7 +79,9 @@ excluding except without exclude excludes not outside other
 buy buys bought buying purchased ordered spend spent spending something anything anyone
 shopped shopping logged registered processed process handled
 someone somebody people folks everything everyone everybody everywhere non but
-unique distinct individual separate
+unique distinct individual separate separately individually respective various
+pivot pivoted crosstab cross tab matrix row rows column columns tabulate itemize itemise
+itemized itemised categorize categorise drill drilled vary varies varied variation
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
@@ -126,7 +128,7 @@ VERB_FORMS = (frozenset({"sell", "sold", "selling", "sells"}),)
 _CHANGE_WORDS = """
     growth grow grew grown growing change changed changing changes increase increased
     increasing decrease decreased decreasing decline declined declining drop dropped
-    dropping fall fell fallen falling rise rose risen rising delta difference differ jump
+    dropping fall fell fallen falling rise rose risen rising delta difference differ gap jump
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
     gain gained movement development evolve evolved variance swing uplift lift lifted
     spike spiked plunge plunged slump slumped surge surged climb climbed rebound rebounded
@@ -139,7 +141,7 @@ CHANGE_WORDS = frozenset(_CHANGE_WORDS.split())
 #: Words that ask for a part of a total ("share of revenue from mobile").
 SHARE_WORDS = frozenset(
     {"share", "proportion", "fraction", "portion", "mix", "percentage", "contribution"}
-    | {"distribution", "distributed", "composition", "makeup", "breakup"}
+    | {"distribution", "distributed", "composition", "makeup", "breakup", "spread"}
 )
 SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct", "part"})
 #: "Month over month", "MoM", "WoW": each period against the one before (the

@@ -144,13 +144,18 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_trend(tokens, reading)
     read_sort(tokens, reading, used)
     _read_top(tokens, reading, used, vocab)
-    matches = which_of(tokens, match_phrases(tokens, vocab, used), vocab)
-    matches = _predicates(tokens, _distribute(tokens, matches, vocab), vocab)
+    found = which_of(tokens, match_phrases(tokens, vocab, used), vocab)
+    matches = _predicates(tokens, _distribute(tokens, found, vocab), vocab)
     matches = values_together(tokens, _counted(tokens, matches, vocab), vocab)
     for match in matches:
         used.update(range(match.start, match.end))
-        if match.fuzzy:
-            reading.fuzzy.append((match.words, _said(vocab, match.term)))
+    # A misspelling is said even when what it named was read again ("how msny
+    # orders were returned": returned orders): every corrected phrase kept.
+    reading.fuzzy.extend(
+        (match.words, _said(vocab, match.term))
+        for match in found
+        if match.fuzzy and any(i in used for i in range(match.start, match.end))
+    )
     matches = _without_verbs(tokens, matches, vocab, reading)
     _against_plans(tokens, matches, vocab, used)
     matches = _actuals(tokens, matches, vocab)

@@ -6,6 +6,7 @@ vocabulary's fuzzy matching and by the English cue words' spelling."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from questions.local.english import (
     BOTTOM_WORDS,
@@ -68,6 +69,34 @@ def single_letters(word: str) -> str:
 _RUNS = re.compile(r"(.)\1+")
 
 
+def plurals(phrase: str) -> tuple[str, ...]:
+    """The ways the last word of ``phrase`` may be made plural."""
+    if phrase.endswith("y"):
+        return (f"{phrase}s", f"{phrase[:-1]}ies")
+    return (f"{phrase}s", f"{phrase}es")
+
+
+def slip_distance(stem: str, written: str, known: str, allowed: int) -> int:
+    """How many slips a word (its ``stem`` and as ``written``) is from the
+    ``known`` phrase, or more than ``allowed``: compared with the plural too
+    ("untis": units, "categoriees": categories); letters doubled or not
+    ("chanell", "adresss"), the slip people make most, and one letter moved
+    ("maring") count as one whatever the length."""
+    forms = plurals(known) if written.endswith("s") else ()
+    distance = min(
+        edit_distance(stem, known, allowed),
+        edit_distance(written, known, allowed),
+        *(edit_distance(written, p, allowed) for p in forms),
+    )
+    if distance > allowed and (
+        single_letters(stem) == single_letters(known)
+        or any(single_letters(written) == single_letters(p) for p in forms)
+        or moved_letter(written, known)
+    ):
+        return 1
+    return distance
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (insert, delete, replace, swap two
     neighbours), or ``limit + 1`` once it is certainly more than ``limit``."""
@@ -87,16 +116,47 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+@cache
+def _english_words() -> frozenset[str]:
+    # Loaded on the first word that needs it (about 0.3 s, once a process): a
+    # question spelt right never pays for it.
+    from spellchecker import SpellChecker
+
+    words = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    return frozenset(w for w in words if w.isalpha())
+
+
+def is_english(word: str) -> bool:
+    """Whether ``word`` is an English word at all (of a word list with every
+    form: "shipped", "lost", "fist"), the engine's vocabulary aside. A slip
+    that makes another real word may mean that word, and is corrected only by
+    the strictest rules; one that makes no word ("wuth", "whoch") may be
+    corrected by one changed letter."""
+    return word in _english_words()
+
+
 def filler_slip(word: str) -> str | None:
     """The short filler ``word`` is a slip of (a letter missing, two neighbours
     swapped, a letter doubled, from five letters one more), if any: fillers
     mean nothing, so which of several it is changes nothing, and the first is
-    said. Never a changed
-    letter ("lost" is no slip of "list": it means something the engine does
-    not have), never for a word with digits."""
-    if not 2 <= len(word) <= 5 or not word.isalpha():
+    said. A changed letter only in a word that is no English word ("wuth",
+    "feom"; "lost" is no slip of "list": it means something the engine does
+    not have), never for a word with digits. A filler's form with "s"
+    ("cmes": comes) is one too, when it is a word."""
+    if not 2 <= len(word) <= 6 or not word.isalpha():
         return None
-    close = {
+    close = _close_fillers(word)
+    if not close and len(word) >= 4 and word.endswith("s") and not is_english(word):
+        close = {f"{w}s" for w in _close_fillers(word[:-1]) if is_english(f"{w}s")}
+    if not close or (len(close) > 1 and len(word) < 3):
+        return None
+    # All fillers alike ("frm": from or firm): a filler whichever it is, the
+    # nearest first ("weee": were, a letter off, before we, two).
+    return min(close, key=lambda w: (edit_distance(word, w, 3), w))
+
+
+def _close_fillers(word: str) -> set[str]:
+    return {
         w
         for w in _SHORT_FILLERS
         if w[0] == word[0]
@@ -112,10 +172,15 @@ def filler_slip(word: str) -> str | None:
             or (len(word) >= 4 and neighbour_slip(word, w) and _vowel_lost(word, w))
             # a letter more, from five letters ("frpom", "ferom")
             or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
+            # any one letter changed, in a word that is no word ("wuth", "eaxh")
+            or (
+                len(word) >= 3
+                and len(w) == len(word)
+                and edit_distance(word, w, 1) == 1
+                and not is_english(word)
+            )
         )
     }
-    # All fillers alike ("frm": from or firm): a filler whichever it is.
-    return min(close) if close and (len(close) == 1 or len(word) >= 3) else None
 
 
 #: Fillers a slip may be read as: not those that mean something where they

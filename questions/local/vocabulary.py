@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS, neighbour_slip
-from questions.local.spelling import edit_distance, moved_letter, single_letters, word_close
+from questions.local.spelling import plurals, slip_distance, word_close
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -546,20 +546,7 @@ def _fuzzy(
             # the meaningful words are corrected.
             if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
                 continue
-            distance = min(
-                edit_distance(text, candidate, allowed),
-                edit_distance(written, candidate, allowed),
-                # the plural of a stem ("untis": "units", whose key is "unit")
-                edit_distance(written, f"{candidate}s", allowed)
-                if written.endswith("s")
-                else allowed + 1,
-            )
-            if distance > allowed and single_letters(text) == single_letters(candidate):
-                # "chanell", "adresss": letters doubled or not, the one slip
-                # people make most, counts as one edit whatever the length.
-                distance = 1
-            elif distance > allowed and moved_letter(written, candidate):
-                distance = 1  # "maring": a letter moved, one slip
+            distance = slip_distance(text, written, candidate, allowed)
             if distance == 0 or distance > allowed:
                 continue
             if (
@@ -572,7 +559,9 @@ def _fuzzy(
                 # neighbours swapped ("emae") are kept
                 continue
             if size > 1 and not all(
-                word_close(w.stem, k) or word_close(w.text.lower(), k)
+                any(
+                    word_close(w.stem, f) or word_close(w.text.lower(), f) for f in (k, *plurals(k))
+                )
                 for w, k in zip(words, parts, strict=True)
             ):
                 continue  # "num customers" is not "new customers": each word its own slip

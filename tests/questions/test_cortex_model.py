@@ -674,7 +674,8 @@ def test_the_semantic_view_has_everything_of_the_model(model: dict[str, Any], dd
     assert (
         "customers.region AS region WITH SYNONYMS = ('area', 'market', 'sales region',"
         " 'geography', 'territory', 'sales territory', 'geographic region', 'geographic area',"
-        " 'geographical region', 'geographical area') COMMENT = 'Sales region of the"
+        " 'geographical region', 'geographical area', 'continent', 'world region', 'regional',"
+        " 'regionally') COMMENT = 'Sales region of the"
         " customer''s country" in ddl
     )
     assert (
