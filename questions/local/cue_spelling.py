@@ -77,6 +77,35 @@ def _slip_of_known(word: str, known: frozenset[str]) -> bool:
     )
 
 
+def _nearest(word: str, close: Sequence[str], many: bool = False) -> str | None:
+    """The one of ``close`` that ``word`` is a slip of: the nearest ("percentae":
+    percentage, a letter off, before percent, two), then the key next to the
+    right one ("comparef": compared), then forms of one word ("compard":
+    compare or compared, the same cue); with ``many`` (after a number above
+    one) the plural ("30 dasy": days, not day). None when still several."""
+    if len(close) > 1:
+        distances = {c: edit_distance(word, c, 3) for c in close}
+        close = [c for c in close if distances[c] == min(distances.values())]
+    if len(close) > 1:
+        keyed = [c for c in close if neighbour_slip(word, c)]
+        close = keyed if len(keyed) == 1 else close
+    if len(close) > 1 and many:
+        plural = [c for c in close if c.endswith("s")]
+        close = plural if len(plural) == 1 else close
+    if len(close) > 1 and _forms_of_one(close):
+        close = [min(close, key=len)]
+    return close[0] if len(close) == 1 else None
+
+
+def _forms_of_one(words: Sequence[str]) -> bool:
+    """Whether ``words`` are forms of one word ("compare", "compared")."""
+    base = min(words, key=len).removesuffix("e")
+    return all(w.startswith(base) and w[len(base) :] in _ENDINGS for w in words)
+
+
+_ENDINGS = frozenset({"", "e", "d", "ed", "s", "es", "ing"})
+
+
 def _spelt_right(word: str, known: frozenset[str]) -> bool:
     """Whether ``word`` is one the engine knows as it is (a cue word, a filler,
     a month, the vocabulary's, or a real word close to a cue)."""
@@ -115,20 +144,13 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
                 and filler_slip(word) is None  # "weee": week or were, so neither
             )
         ]
-        if len(close) > 1:
-            # "percentae": percentage (one letter) before percent (two); then
-            # the key next to the right one ("comparef": compared, not compare)
-            distances = {c: edit_distance(word, c, 3) for c in close}
-            nearest = min(distances.values())
-            close = [c for c in close if distances[c] == nearest]
-            keyed = [c for c in close if neighbour_slip(word, c)]
-            close = keyed if len(keyed) == 1 else close
-        if len(close) != 1 or _slip_of_known(word, known):
+        right = _nearest(word, close)
+        if right is None or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
             # or until): the vocabulary's own reading, or none, decides
             return word
-        reading.fuzzy.append((word, close[0]))
-        return close[0]
+        reading.fuzzy.append((word, right))
+        return right
 
     return re.sub(r"[a-z]+", fix, text)
 
@@ -138,6 +160,7 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
 #: that word when only one is that close: otherwise the unit alone would be
 #: read as no period at all.
 _UNIT_CUES = ("last", "past", "this", "next")
+_NUMBER_GAP = re.compile(r"\s+(?:(\d{1,4})\s+)?")
 _SHORT_BEFORE_UNIT = re.compile(
     r"\b([a-z]{3,5})(?=\s+(?:\d{1,4}\s+)?(?:days?|weeks?|months?|quarters?|years?|qtrs?|yrs?"
     r"|wks?|mths?)\b)"
@@ -149,7 +172,7 @@ def _both_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
     misspelt (each alone is read by the passes after this one), corrected
     together when each is a slip of exactly one."""
 
-    def slip_of(word: str, words: Sequence[str]) -> str | None:
+    def slip_of(word: str, words: Sequence[str], many: bool) -> str | None:
         if word in words:
             return word
         if word in STOPWORDS or word in known:
@@ -160,21 +183,24 @@ def _both_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
             if (len(word) == 3 and edit_distance(word, w, 1) == 1)
             or (len(word) > 3 and word_close(word, w))
         ]
-        return close[0] if len(close) == 1 else None
+        return _nearest(word, close, many)
 
     words = list(re.finditer(r"[a-z]+", text))
     out, at = [], 0
     for first, second in itertools.pairwise(words):
         cue, unit = first.group(0), second.group(0)
-        if first.start() < at or text[first.end() : second.start()].strip():
-            continue
+        gap = _NUMBER_GAP.fullmatch(text[first.end() : second.start()])
+        if first.start() < at or gap is None:
+            continue  # "lsat monh", "ladst 30 dyas": nothing else between
         if cue in _UNIT_CUES or unit in _UNIT_WORDS:
             continue  # one of them right: the passes after read the other
-        right_cue, right_unit = slip_of(cue, _UNIT_CUES), slip_of(unit, _UNIT_WORDS)
+        many = gap.group(1) is not None and int(gap.group(1)) > 1
+        right_cue = slip_of(cue, _UNIT_CUES, False)
+        right_unit = slip_of(unit, _UNIT_WORDS, many)
         if right_cue is None or right_unit is None:
             continue
         reading.fuzzy.extend([(cue, right_cue), (unit, right_unit)])
-        out += [text[at : first.start()], f"{right_cue} {right_unit}"]
+        out += [text[at : first.start()], f"{right_cue}{gap.group(0)}{right_unit}"]
         at = second.end()
     return "".join([*out, text[at:]])
 
@@ -190,12 +216,13 @@ def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -
             if (len(word) == 3 and edit_distance(word, c, 1) == 1)
             or (len(word) > 3 and word_close(word, c))
         ]
-        if len(close) != 1 or _slip_of_known(word, known):
+        right = _nearest(word, close)
+        if right is None or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
             # or until): the vocabulary's own reading, or none, decides
             return word
-        reading.fuzzy.append((word, close[0]))
-        return close[0]
+        reading.fuzzy.append((word, right))
+        return right
 
     return _SHORT_BEFORE_UNIT.sub(fix, text)
 
@@ -259,10 +286,12 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
         if word in _UNIT_WORDS or word in STOPWORDS:
             return match.group(0)
         close = [u for u in _UNIT_WORDS if u[0] == word[0] and edit_distance(word, u, 1) <= 1]
-        if len(close) != 1:
+        number = re.search(r"\d+", cue)
+        right = _nearest(word, close, number is not None and int(number.group(0)) > 1)
+        if right is None:
             return match.group(0)
-        reading.fuzzy.append((word, close[0]))
-        return f"{cue}{close[0]}"
+        reading.fuzzy.append((word, right))
+        return f"{cue}{right}"
 
     def unabbreviate(match: re.Match[str]) -> str:
         word = match.group(2)

@@ -172,13 +172,9 @@ def _close_fillers(word: str) -> set[str]:
             or (len(word) >= 4 and neighbour_slip(word, w) and _vowel_lost(word, w))
             # a letter more, from five letters ("frpom", "ferom")
             or (len(word) >= 5 and len(word) == len(w) + 1 and edit_distance(word, w, 1) == 1)
-            # any one letter changed, in a word that is no word ("wuth", "eaxh")
-            or (
-                len(word) >= 3
-                and len(w) == len(word)
-                and edit_distance(word, w, 1) == 1
-                and not is_english(word)
-            )
+            # one letter typed as the key next to it, in a word that is no
+            # word ("wuth", "eaxh"; "mst" is no "met": s is not next to e)
+            or (len(word) >= 3 and neighbour_slip(word, w) and not is_english(word))
         )
     }
 

@@ -48,9 +48,10 @@ def test_a_slip_of_a_filler_is_that_filler(slip: str, filler: str) -> None:
     assert filler_slip(slip) == filler
 
 
-@pytest.mark.parametrize("word", ["lost", "fist", "mot", "sales", "12th", "x"])
+@pytest.mark.parametrize("word", ["lost", "fist", "mot", "mst", "sales", "12th", "x"])
 def test_a_word_is_no_slip_of_a_filler(word: str) -> None:
-    """A real word ("lost" is no "list") and anything with digits stay as said."""
+    """A real word ("lost" is no "list"), a letter changed for one not next
+    to it ("mst" is no "met") and anything with digits stay as said."""
     assert filler_slip(word) is None
 
 
