@@ -464,15 +464,18 @@ def _weekday(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
 
 # Relations: "the same month last year", "same period a year ago", "YoY",
 # "the month before", "the previous period".
+#: Words for "the same" before a period's unit ("the corresponding month").
+_SAME = r"(?:same|corresponding|equivalent|comparable|matching)"
 _SAME_LAST_YEAR = _rx(
     r"\b(?:the"
     + _S
-    + r")?same"
+    + r")?"
+    + _SAME
     + _S
     + r"(?:day|week|month|quarter|half|period|time|year|days|dates)"
     r"(?:" + _S + r"(?:of|as|in))?" + _S + YEAR_BACK
 )
-_YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year)(?![\w])")
+_YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year|year-ago)(?![\w])")
 _UNIT_BEFORE = _rx(
     r"\b(?:the" + _S + r")?(day|week|month|quarter|year|period)" + _S + r"(?:before|prior)\b"
     r"(?!" + _S + r"(?:last|yesterday)\b)"
@@ -480,7 +483,7 @@ _UNIT_BEFORE = _rx(
 #: "the same period last month", "same days of the previous quarter": the
 #: dates asked, that many units earlier.
 _SAME_LAST_UNIT = _rx(
-    r"\b(?:the" + _S + r")?same" + _S + r"(?:period|time|days|dates)"
+    r"\b(?:the" + _S + r")?" + _SAME + _S + r"(?:period|time|days|dates)"
     r"(?:"
     + _S
     + r"(?:of|in))?"

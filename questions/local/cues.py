@@ -74,14 +74,16 @@ def read_periods(
     if over is not None:
         # "month over month", "MoM": each period against the one before; the
         # words ask for the change, as "growth" does.
-        reading.relation = f"{_OVER_UNITS.get(over.group(0)[:1], 'month')}_ago"
+        # "period over period", "PoP": each period against the one before it
+        unit = _OVER_UNITS.get(over.group(0)[:1], "month")
+        reading.relation = "previous" if over.group(0)[:1] == "p" else f"{unit}_ago"
         reading.relation_words = over.group(0)
         reading.change = True
         blank = _blanked(blank, over.span())
     reading.compared = bool(
         re.search(
             r"\b(?:vs|versus|compared|compare|against|than|relative to|contrast|contrasted"
-            r"|benchmark|benchmarked)\b",
+            r"|benchmark|benchmarked|juxtapose|juxtaposed|minus)\b",
             text,
         )
     )
@@ -91,7 +93,10 @@ def read_periods(
         blank = _blanked(blank, side.span())
     # With a change word, "from April to May" is May against April, not one range
     # (a range of days stays one: "growth between March 3 and March 9").
-    found_periods = find_periods(blank, as_of, join_units=not changed)
+    # "compare this month to last", "compare April to May": with the verb
+    # alone, "to" sets one period against the other, as a change word does.
+    comparing = bool(_COMPARE_VERB.search(text)) and not _OTHER_COMPARE.search(text)
+    found_periods = find_periods(blank, as_of, join_units=not (changed or comparing))
     if changed and _from_to(blank, found_periods):
         found_periods = [found_periods[1], found_periods[0]]
     elif _either_or(blank, text, found_periods):
@@ -177,8 +182,11 @@ _SIDE_BY_SIDE = re.compile(
 )
 #: Ways of saying "vs" ("as opposed to 2024", "how does May stack up against
 #: April"), read as "vs".
+_COMPARE_VERB = re.compile(r"\bcompar(?:e|es|ing)\b")
+_OTHER_COMPARE = re.compile(r"\b(?:vs|versus|against|than|compared|from|between|since)\b")
 _COMPARE_IDIOMS = re.compile(
-    r"\b(?:in comparison (?:to|with)|in relation to|as opposed to|as compared (?:to|with)"
+    r"(?<=\s)v\.?(?=\s)"
+    r"|\b(?:in comparison (?:to|with)|in relation to|as opposed to|as compared (?:to|with)"
     r"|stack(?:s|ed)? up (?:against|to|with)|measure[sd]? up (?:against|to)"
     r"|next to(?! (?:each other|one another)\b))\b"
 )
@@ -222,7 +230,7 @@ _WHICH_MORE = re.compile(
 
 #: A comparison word right before a period ("vs last month", "up on last year").
 _AGAINST = re.compile(
-    r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|(?:up|down) (?:on|from)"
+    r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|minus|(?:up|down) (?:on|from)"
     r"|ahead(?: of)?|behind|contrasted with|benchmarked against)"
     r"(?: the)?\s*$"
 )
@@ -303,6 +311,12 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
         elif token.stem in {"up", "down"} and previous in _PHRASAL:
             # "ended up buying", "broken down by": a verb and its particle
             used.update((index - 1, index))
+        elif (
+            token.stem in {"up", "down"}
+            and following in {"by", "into", "per", "across"}
+            and any(t.text in _PHRASAL for t in tokens[max(0, index - 4) : index - 1])
+        ):
+            used.add(index)  # "break revenue down by region": the verb's, apart
         elif token.stem in ACQUIRING and previous in {"we", "they", "you", "i"}:
             continue  # "did we gain customers": a verb of winning them, no change
         elif token.stem in CHANGE_WORDS or (

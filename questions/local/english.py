@@ -39,7 +39,7 @@ BOTTOM_WORDS = frozenset(
 #: Forms of "to be" ("revenue was", "orders that were cancelled").
 BEING = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 COMPARE_CUES = frozenset({"vs", "versus", "compared", "compare", "against", "or", "than"})
-COMPARE_CUES |= {"contrast", "contrasted", "benchmark", "benchmarked"}
+COMPARE_CUES |= {"contrast", "contrasted", "benchmark", "benchmarked", "juxtapose", "juxtaposed"}
 NEGATION_CUES = frozenset({"excluding", "except", "without", "exclude", "not", "outside"})
 
 #: Words that carry no meaning for the semantic query: grammar, politeness,
@@ -82,6 +82,7 @@ someone somebody people folks everything everyone everybody everywhere non but
 unique distinct individual separate separately individually respective various
 pivot pivoted crosstab cross tab matrix row rows column columns tabulate itemize itemise
 itemized itemised categorize categorise drill drilled vary varies varied variation
+juxtapose juxtaposed weigh weighed pit pitted fast minus
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
@@ -129,6 +130,7 @@ _CHANGE_WORDS = """
     growth grow grew grown growing change changed changing changes increase increased
     increasing decrease decreased decreasing decline declined declining drop dropped
     dropping fall fell fallen falling rise rose risen rising delta difference differ gap jump
+    shift shifted
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
     gain gained movement development evolve evolved variance swing uplift lift lifted
     spike spiked plunge plunged slump slumped surge surged climb climbed rebound rebounded
@@ -150,7 +152,7 @@ SHARE_WORDS_WITH_OF = frozenset({"percent", "%", "pct", "part"})
 OVER_PERIOD = re.compile(
     r"\b(?:(?:month|week|quarter|day)[- ]over[- ](?:month|week|quarter|day)"
     r"|(?:month|week|quarter|day)[- ]on[- ](?:month|week|quarter|day)"
-    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q|m/m|w/w|q/q)(?![\w/])"
+    r"|mom|wow|qoq|dod|m-o-m|w-o-w|q-o-q|m/m|w/w|q/q|period[- ]over[- ]period|pop)(?![\w/])"
 )
 #: Phrases said one way and read as another, applied to the normalized text
 #: before anything else reads it: "mean" as an adjective is "average" ("mean

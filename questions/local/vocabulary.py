@@ -339,8 +339,11 @@ def build_vocabulary(layer: SemanticLayer, values: Mapping[str, Sequence[str]]) 
         if key[0] != entity and len(key) <= 2:
             vocab.add(" ".join((entity, *key)), term)
         if len(key) == 2 and key[0] == entity:
-            vocab.add(f"{key[1]} of {entity}", term)
-            vocab.add(f"{key[1]} of the {entity}", term)
+            # "kinds of products", "what sort of customers": a type in other words
+            for word in (key[1], *(("kind", "sort") if key[1] == "type" else ())):
+                vocab.add(f"{word} of {entity}", term)
+                vocab.add(f"{word} of the {entity}", term)
+                vocab.add(f"{entity} {word}", term)
         # "client type", "buyer segment": a customer's dimension said with another
     # of the one-word names the layer gives its customers (``meta.how_often``'s).
     people = {
@@ -542,9 +545,12 @@ def _fuzzy(
             parts = candidate.split(" ")
             if any(parts[k] != words[k].stem for k in range(kept)):
                 continue
-            # A filler in the phrase must be spelt right ("retrun rate"): only
-            # the meaningful words are corrected.
-            if any(f and parts[k] != words[k].stem for k, f in enumerate(fillers)):
+            # A filler in the phrase must be spelt right ("retrun rate"), and a
+            # word the layer knows is no slip ("the status" is no "the states").
+            if any(
+                parts[k] != words[k].stem and (f or (words[k].stem,) in vocab.phrases)
+                for k, f in enumerate(fillers)
+            ):
                 continue
             distance = slip_distance(text, written, candidate, allowed)
             if distance == 0 or distance > allowed:
