@@ -49,7 +49,11 @@ _YEAR_SUFFIX = (
     r"(last|this|previous|prior|current)" + _S + r"year\b))?"
 )
 _RANGE_JOIN = (
-    r"(?:\s{0,4}(?:-|\u2013|\u2014)\s{0,4}|" + _S + r"(?:to|until|till|through|thru|and)" + _S + ")"
+    r"(?:\s{0,4}(?:-|\u2013|\u2014|\.\.)\s{0,4}|"
+    + _S
+    + r"(?:to|until|till|through|thru|and)"
+    + _S
+    + ")"
 )
 _FLAGS = re.IGNORECASE
 

@@ -37,10 +37,12 @@ from analytics_core.periods.days import (
     _suffix_year,
 )
 
+#: Other words for the first and the last part ("the final week of May").
+_EDGES = {"final": "last", "closing": "last", "opening": "first", "initial": "first"}
 _MONTH_PART = _rx(
     r"\b(the"
     + _S
-    + r")?(first|last|second|2nd|third|3rd|fourth|4th)"
+    + r")?(first|last|final|closing|opening|initial|second|2nd|third|3rd|fourth|4th)"
     + _S
     + r"(?:("
     + _NUM
@@ -79,7 +81,7 @@ def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
     """ "The first week of June" (days 1-7), "the second week of May" (8-14),
     "the first 2 weeks of June" (1-14), "the last 10 days of May", "the last
     day of last month": days counted within one month."""
-    the, edge = match.group(1), match.group(2).lower()
+    the, edge = match.group(1), _EDGES.get(match.group(2).lower(), match.group(2).lower())
     count_text, unit = match.group(3), (match.group(6) or "").lower()
     if not the and re.search(r"\sin\s", match.group(0).lower()):
         return  # "orders last week in January": two periods, not a part of one
@@ -122,7 +124,7 @@ def _month_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candida
 _YEAR_PART = _rx(
     r"\b(?:the"
     + _S
-    + r")?(?P<edge>first|last)"
+    + r")?(?P<edge>first|last|final|closing|opening|initial)"
     + _S
     + r"(?P<count>"
     + _NUM
@@ -145,7 +147,8 @@ _YEAR_PART = _rx(
 
 
 def _year_part(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    edge, unit = match.group("edge").lower(), match.group("unit").lower()
+    edge = _EDGES.get(match.group("edge").lower(), match.group("edge").lower())
+    unit = match.group("unit").lower()
     months = _number(match.group("count")) * (3 if unit == "quarters" else 1)
     year = _suffix_year(match.group("year"), match.group("rel"), as_of) or as_of.year
     if not 1 <= months <= 12:

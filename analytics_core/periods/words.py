@@ -69,7 +69,7 @@ from analytics_core.periods.named import NAMED_RULES
 _HALF = _rx(
     r"\b(?:the"
     + _S
-    + r")?(?:(first|1st|second|2nd)"
+    + r")?(?:(first|1st|second|2nd|front|back|latter|former)"
     + _S
     + r"half(?:"
     + _S
@@ -88,12 +88,17 @@ _HALF = _rx(
     + r"|month|week|quarter|q[1-4]\b|day))"
     + _YEAR_SUFFIX
 )
+#: Halves said as front and back ("the back half of 2025").
+_HALF_WORDS = {"front": 1, "former": 1, "back": 2, "latter": 2}
 _YEAR_HALF = _rx(r"(?<![\w-])(" + _YEAR + r")\s{0,4}-?\s{0,4}h([12])(?![\w-])")
 
 
 def _half(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     word, h_first, first_h = match.group(1), match.group(2), match.group(3)
-    half = _ORDINALS[word.lower()] if word else int(h_first or first_h)
+    if word:
+        half = _HALF_WORDS.get(word.lower()) or _ORDINALS[word.lower()]
+    else:
+        half = int(h_first or first_h)
     year = _suffix_year(match.group(4), match.group(5), as_of)
     yield _dated(match, as_of, lambda y: half_period(y, half), year)
 
@@ -333,7 +338,13 @@ _LAST_N = _rx(
     r"\b(?:(?:in|over|during|for|within)" + _S + r")?(?:the" + _S + r")?"
     r"(last|past|previous|prior|preceding|trailing|rolling)"
     + _S
+    + r"(?:a"
+    + _S
+    + r")?(?:"
     + _NUM
+    + r"|(couple)"
+    + _S
+    + r"of)"
     + _S
     + r"(days?|weeks?|months?|quarters?|years?)\b"
 )
@@ -363,7 +374,9 @@ def last_n(count: int, unit: str, as_of: datetime.date, label: str | None = None
 
 def _last_n(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     try:
-        period = last_n(_number(match.group(2)), match.group(3), as_of)
+        # "the last couple of weeks": two
+        count = 2 if match.group(3) else _number(match.group(2))
+        period = last_n(count, match.group(4), as_of)
     except PeriodError as exc:
         yield _Candidate(*match.span(), error=exc)
         return
