@@ -59,7 +59,9 @@ def _against_plans(
         side = tokens[cue].stem in _PLAN_SIDES or (
             tokens[cue].stem == "of" and cue > 0 and tokens[cue - 1].stem == "short"
         )
-        if tokens[cue].stem not in _AGAINST_PLAN and not fraction and not side:
+        # "are we on target", "on plan", "on budget": where actuals stand too
+        on = tokens[cue].stem == "on" and cue == match.start - 1
+        if tokens[cue].stem not in _AGAINST_PLAN and not fraction and not side and not on:
             continue
         over = [name for (_, den), name in vocab.ratios.items() if den == match.term.name]
         if len(over) == 1:
