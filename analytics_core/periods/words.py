@@ -199,7 +199,9 @@ _YEAR_NUMBER = _rx(
 # "...in 2025 than 2024": a year after "than" that ends the question is the
 # other side of a comparison ("more than 2024 orders" is a number).
 _THAN_YEAR = _rx(r"(?<=\bthan )(" + _YEAR + r")(?=\s{0,4}(?:$|[?.!;)]))")
-_YEAR_BEFORE_LAST = _rx(r"\b(?:the" + _S + r")?year" + _S + r"before" + _S + r"last\b")
+_YEAR_BEFORE_LAST = _rx(
+    r"\b(?:the" + _S + r")?year" + _S + r"(?:before|prior" + _S + r"to)" + _S + r"last\b"
+)
 
 
 def _year_number(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
@@ -308,7 +310,18 @@ _LAST_UNIT = _rx(
     + r"(day|week|month|quarter|year)\b"
     r"(?!" + _S + r"(?:to|so)" + _S + r"(?:date|far)\b)"
 )
-_BEFORE_LAST = _rx(r"\b(?:the" + _S + r")?(week|month|quarter)" + _S + r"before" + _S + r"last\b")
+#: "the month before last", "the week prior to last"
+_BEFORE_LAST = _rx(
+    r"\b(?:the"
+    + _S
+    + r")?(week|month|quarter)"
+    + _S
+    + r"(?:before|prior"
+    + _S
+    + r"to)"
+    + _S
+    + r"last\b"
+)
 
 
 def _last_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:

@@ -83,6 +83,11 @@ unique distinct individual separate separately individually respective various
 pivot pivoted crosstab cross tab matrix row rows column columns tabulate itemize itemise
 itemized itemised categorize categorise drill drilled vary varies varied variation
 juxtapose juxtaposed weigh weighed pit pitted fast minus
+am anybody anyhow anyway basically cannot check checking determine done etc having he
+she him his her hers herself himself help helps hence however indeed itself lets love
+might moreover myself namely ourselves perhaps seem seemed seems shall simply somehow
+therefore very well whom whose wonder wondering yours yourself yourselves theirs
+themselves whoever furthermore curious interested ordering
 segmented grouped bucketed categorised categorized organised organized arranged aggregated
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
@@ -96,6 +101,7 @@ reason reasons explain explains explanation factor factors contributed contribut
 higher lower greater bigger smaller better worse fewer larger
 saw see seen sees seeing experience experienced experiencing getting gotten becoming became
 """
+#: (Not "thus", "must" or "mine": slips of "this", "most" and "min".)
 #: Verbs that name a metric only when no other metric is named ("how much did we
 #: sell" is revenue; "how many items did we sell" is units sold).
 METRIC_VERBS = frozenset(

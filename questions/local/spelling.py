@@ -10,8 +10,10 @@ from functools import cache
 
 from questions.local.english import (
     BOTTOM_WORDS,
+    CHANGE_WORDS,
     CHAT_WORDS,
     GRAIN_NOUNS,
+    SHARE_WORDS,
     STOPWORDS,
     TOP_WORDS,
     neighbour_slip,
@@ -145,6 +147,8 @@ def filler_slip(word: str) -> str | None:
     ("cmes": comes) is one too, when it is a word."""
     if not 2 <= len(word) <= 6 or not word.isalpha():
         return None
+    if any(w[0] == word[0] and edit_distance(word, w, 1) <= 1 for w in _MEANINGFUL):
+        return None  # "mst": must, or most (a rank), so neither
     close = _close_fillers(word)
     if not close and len(word) >= 4 and word.endswith("s") and not is_english(word):
         close = {f"{w}s" for w in _close_fillers(word[:-1]) if is_english(f"{w}s")}
@@ -179,6 +183,11 @@ def _close_fillers(word: str) -> set[str]:
     }
 
 
+#: Short words that mean something (a rank, a change, a share): a slip as
+#: close to one of them as to a filler is neither.
+_MEANINGFUL = tuple(
+    w for w in TOP_WORDS | BOTTOM_WORDS | CHANGE_WORDS | SHARE_WORDS if 3 <= len(w) <= 7
+)
 #: Fillers a slip may be read as: not those that mean something where they
 #: stand ("by monh" is no filler: a month is a breakdown, a period's unit).
 _SHORT_FILLERS = tuple(

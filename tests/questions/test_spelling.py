@@ -124,3 +124,23 @@ def test_every_one_key_slip_of_a_filler_reads_as_spelt_right(bank_engine: Any) -
                         wrong.append(f"{asked}: {answer.explanation}")
     assert tried > 100
     assert wrong == []
+
+
+def test_no_filler_is_a_slip_of_a_word_that_says_a_period_or_a_rank() -> None:
+    """A filler one letter from "this", "last", "most" or a unit would swallow
+    that word's slips ("thus year" read as no period at all); the only ones
+    are real words the engine reads as themselves."""
+    from questions.local.cue_spelling import _UNIT_CUES, _UNIT_WORDS
+    from questions.local.english import BOTTOM_WORDS, TOP_WORDS
+    from questions.local.spelling import edit_distance
+
+    meaning = {*_UNIT_CUES, *_UNIT_WORDS, *(w for w in TOP_WORDS | BOTTOM_WORDS if len(w) >= 3)}
+    close = {
+        filler
+        for filler in STOPWORDS
+        if filler.isalpha()
+        and len(filler) >= 3
+        and filler not in meaning
+        and any(m[0] == filler[0] and edit_distance(filler, m, 1) == 1 for m in meaning)
+    }
+    assert close == {"beat", "list", "net", "worse"}
