@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS, neighbour_slip
-from questions.local.spelling import plurals, slip_distance, word_close
+from questions.local.spelling import is_english, plurals, slip_distance, word_close
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -556,13 +556,14 @@ def _fuzzy(
             if distance == 0 or distance > allowed:
                 continue
             if (
-                short
+                (short or (size == 1 and is_english(written)))
                 and len(candidate) == len(text)
                 and sorted(candidate) != sorted(text)
                 and not neighbour_slip(written, candidate)
             ):
                 # a changed letter, unless the key next to it ("raye"); two
-                # neighbours swapped ("emae") are kept
+                # neighbours swapped ("emae") are kept; the same for a real
+                # word ("shoes" is no slip of "shops")
                 continue
             if size > 1 and not all(
                 any(

@@ -3098,6 +3098,12 @@ _SESSION_31: list[LanguageQuestion] = [
         kind="verb",
         where=(IN(CHANNEL, "mobile"),),
     ),
+    clarify(
+        "revenue for clothing and shoes",
+        kind="unknown",
+        mentions=("shoes",),
+        note="a real word is corrected only by a slip of typing: 'shoes' is no 'shops'",
+    ),
     ask("revenue on a regional basis", JUN15, ["revenue"], kind="dimension", by=(REGION,)),
     ask(
         "regional distribution of revenue",
