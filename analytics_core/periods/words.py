@@ -1,6 +1,7 @@
 """Reading the other periods: halves, quarters, months, years, to date, last
-N, weekdays, the words that shift another period and forecasts; and the list
-of every rule (:mod:`analytics_core.periods`)."""
+N, weekdays and forecasts; and the list of every rule, with the words that
+shift another period (:mod:`analytics_core.periods.relations`) and named
+days (:mod:`analytics_core.periods.named`)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,6 @@ from analytics_core.periods.days import (
     _WEEKDAY,
     _YEAR,
     _YEAR_SUFFIX,
-    YEAR_BACK,
     _Candidate,
     _dated,
     _day_month,
@@ -64,6 +64,7 @@ from analytics_core.periods.days import (
     _week_number,
 )
 from analytics_core.periods.named import NAMED_RULES
+from analytics_core.periods.relations import RELATION_RULES
 
 # Halves: "first half", "H1", "1H", "second half of 2025", "H2 last year", "2026 H1".
 _HALF = _rx(
@@ -488,58 +489,6 @@ def _weekday(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
     yield _Candidate(*match.span(), day_period(day, f"{name} {day}"), form="day")
 
 
-# Relations: "the same month last year", "same period a year ago", "YoY",
-# "the month before", "the previous period".
-#: Words for "the same" before a period's unit ("the corresponding month").
-_SAME = r"(?:same|corresponding|equivalent|comparable|matching)"
-_SAME_LAST_YEAR = _rx(
-    r"\b(?:the"
-    + _S
-    + r")?"
-    + _SAME
-    + _S
-    + r"(?:day|week|month|quarter|half|period|time|year|days|dates)"
-    r"(?:" + _S + r"(?:of|as|in))?" + _S + YEAR_BACK
-)
-_YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year|year-ago)(?![\w])")
-_UNIT_BEFORE = _rx(
-    r"\b(?:the" + _S + r")?(day|week|month|quarter|year|period)" + _S + r"(?:before|prior)\b"
-    r"(?!" + _S + r"(?:last|yesterday)\b)"
-)
-#: "the same period last month", "same days of the previous quarter": the
-#: dates asked, that many units earlier.
-_SAME_LAST_UNIT = _rx(
-    r"\b(?:the" + _S + r")?" + _SAME + _S + r"(?:period|time|days|dates)"
-    r"(?:"
-    + _S
-    + r"(?:of|in))?"
-    + _S
-    + r"(?:the"
-    + _S
-    + r")?(?:last|previous|prior|preceding)"
-    + _S
-    + r"(week|month|quarter)\b"
-)
-_PREVIOUS_PERIOD = _rx(r"\b(?:the" + _S + r")?(?:previous|prior|preceding)" + _S + r"period\b")
-
-
-def _same_last_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    yield _Candidate(*match.span(), relation="year_ago")
-
-
-def _unit_before(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    unit = match.group(1).lower()
-    yield _Candidate(*match.span(), relation="previous" if unit == "period" else f"{unit}_ago")
-
-
-def _same_last_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    yield _Candidate(*match.span(), relation=f"{match.group(1).lower()}_ago")
-
-
-def _previous_period(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    yield _Candidate(*match.span(), relation="previous")
-
-
 # Forecasts: "next month", "the coming weeks", "tomorrow", "next March", "next Q1".
 _FUTURE = _rx(
     r"\b(?:next|coming|upcoming|following)" + _S + r"(?:\d{1,4}" + _S + r")?"
@@ -601,11 +550,7 @@ _RULES: tuple[
     (_TTM, _ttm),
     (_AGO, _ago),
     (_WEEKDAY_NAME, _weekday),
-    (_SAME_LAST_YEAR, _same_last_year),
-    (_YOY, _same_last_year),
-    (_UNIT_BEFORE, _unit_before),
-    (_SAME_LAST_UNIT, _same_last_unit),
-    (_PREVIOUS_PERIOD, _previous_period),
+    *RELATION_RULES,
     (_NEXT_UNIT, _next_unit),
     (_FUTURE, _future),
     *NAMED_RULES,
