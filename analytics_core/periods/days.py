@@ -95,6 +95,10 @@ class _Candidate:
         return self.end - self.start
 
 
+#: A rule of the calendar: a pattern and what a match of it names.
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]]
+
+
 def _default_year(in_year: Callable[[int], Period], as_of: datetime.date) -> Period:
     """The most recent such period that has started by ``as_of``."""
     this = in_year(as_of.year)

@@ -46,6 +46,7 @@ from analytics_core.periods.days import (
     _WEEKDAY,
     _YEAR,
     _YEAR_SUFFIX,
+    Rule,
     _Candidate,
     _dated,
     _day_in_year,
@@ -384,9 +385,7 @@ def _calendar_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Cand
     yield _Candidate(*match.span(), year_period(year))
 
 
-PART_RULES: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
-] = (
+PART_RULES: tuple[Rule, ...] = (
     *MONTH_AND_YEAR_PARTS,
     (_FORTNIGHT, _fortnight),
     (_WEEKDAY_OF_WEEK, _weekday_of_week),
@@ -395,9 +394,7 @@ PART_RULES: tuple[
 )
 
 
-NAMED_RULES: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
-] = (
+NAMED_RULES: tuple[Rule, ...] = (
     (_WEEKEND, _weekend),
     (_HOLIDAY, _holiday),
     (_SEASON, _season),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from analytics_core.periods.calendar import (
     _ORDINALS,
@@ -29,6 +29,7 @@ from analytics_core.periods.days import (
     _YEAR,
     _YEAR_SUFFIX,
     YEAR_BACK,
+    Rule,
     _Candidate,
     _dated,
     _month_number,
@@ -271,9 +272,7 @@ def _this_unit_year_ago(match: re.Match[str], as_of: datetime.date) -> Iterator[
     yield _Candidate(*match.span(), _whole(before.kind, _bounds(before)[0]))
 
 
-MONTH_AND_YEAR_PARTS: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
-] = (
+MONTH_AND_YEAR_PARTS: tuple[Rule, ...] = (
     (_MONTH_PART, _month_part),
     (_MONTH_THIRD, _month_third),
     (_MONTHS_TO, _months_to),

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from analytics_core.periods.days import _S, YEAR_BACK, _Candidate, _rx
+from analytics_core.periods.days import _S, YEAR_BACK, Rule, _Candidate, _rx
 
 # Relations: "the same month last year", "same period a year ago", "YoY",
 # "the month before", "the previous period".
@@ -63,9 +63,7 @@ def _previous_period(match: re.Match[str], as_of: datetime.date) -> Iterator[_Ca
     yield _Candidate(*match.span(), relation="previous")
 
 
-RELATION_RULES: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
-] = (
+RELATION_RULES: tuple[Rule, ...] = (
     (_SAME_LAST_YEAR, _same_last_year),
     (_YOY, _same_last_year),
     (_UNIT_BEFORE, _unit_before),

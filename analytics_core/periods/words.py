@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from analytics_core.periods.calendar import (
     _ORDINALS,
@@ -47,6 +47,7 @@ from analytics_core.periods.days import (
     _WEEKDAY,
     _YEAR,
     _YEAR_SUFFIX,
+    Rule,
     _Candidate,
     _dated,
     _day_month,
@@ -519,9 +520,7 @@ def _next_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidat
     yield _Candidate(*match.span(), period, future=True)
 
 
-_RULES: tuple[
-    tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], Iterator[_Candidate]]], ...
-] = (
+_RULES: tuple[Rule, ...] = (
     (_ISO_DAY, _iso_day),
     (_ISO_MONTH, _iso_month),
     (_SLASHED, _slashed),

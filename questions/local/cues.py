@@ -180,10 +180,12 @@ def _unit_said_again(match: re.Match[str]) -> str:
 _SIDE_BY_SIDE = re.compile(
     r"\bside[\s-]+by[\s-]+side\b|\b(?:next to|alongside) (?:each other|one another)\b"
 )
-#: Ways of saying "vs" ("as opposed to 2024", "how does May stack up against
-#: April"), read as "vs".
+#: The verb "compare", and the other words that set one period against
+#: another (with the verb alone, "compare April to May" is no range).
 _COMPARE_VERB = re.compile(r"\bcompar(?:e|es|ing)\b")
 _OTHER_COMPARE = re.compile(r"\b(?:vs|versus|against|than|compared|from|between|since)\b")
+#: Ways of saying "vs" ("as opposed to 2024", "how does May stack up against
+#: April"), read as "vs".
 _COMPARE_IDIOMS = re.compile(
     r"(?<=\s)v\.?(?=\s)"
     r"|\b(?:in comparison (?:to|with)|in relation to|as opposed to|as compared (?:to|with)"
