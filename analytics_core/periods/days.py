@@ -89,6 +89,9 @@ class _Candidate:
     #: for "last/previous <unit>", "ago" for "a <unit> ago".
     form: str = ""
     word: str = ""
+    #: For a period of a year that may be named in any year (a holiday, a
+    #: month): the same period in a given year, even when the year was said.
+    of_year: Callable[[int], Period] | None = None
 
     @property
     def length(self) -> int:
@@ -127,7 +130,8 @@ def _dated(
         period = in_year(year) if year is not None else _default_year(in_year, as_of)
     except PeriodError as exc:
         return _Candidate(start, end, error=exc)
-    return _Candidate(start, end, period, in_year=None if year is not None else in_year, form=form)
+    bare = None if year is not None else in_year
+    return _Candidate(start, end, period, in_year=bare, form=form, of_year=in_year)
 
 
 def _day_in_year(month: int, day: int, text: str) -> Callable[[int], Period]:

@@ -80,6 +80,13 @@ def _weekend(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
         saturday -= datetime.timedelta(days=7)
         sunday -= datetime.timedelta(days=7)
     label = "last weekend"
+    if cue in {"previous", "prior"}:
+        # "last weekend vs the previous weekend": after another period, a week
+        # before it; alone, last weekend
+        yield _Candidate(
+            *match.span(), Period(saturday, sunday, label, "range"), relation="week_ago", form="ago"
+        )
+        return
     yield _Candidate(*match.span(), Period(saturday, sunday, label, "range"))
 
 

@@ -19,7 +19,7 @@ from analytics_core.periods.calendar import (
     month_end,
     week_period,
 )
-from analytics_core.periods.days import _S, _Candidate, _joined_properly, _rx
+from analytics_core.periods.days import _S, YEAR_BACK, _Candidate, _joined_properly, _rx
 from analytics_core.periods.words import _RULES
 
 # --- putting the readings together ----------------------------------------------------------
@@ -287,6 +287,7 @@ _COMPARE_CUE = _rx(
 
 
 _THE = _rx(r"(?<!\S)the" + _S + r"$")
+_YEAR_BACK = _rx(YEAR_BACK)
 
 
 def _relations(chosen: list[_Candidate], text: str) -> None:
@@ -294,6 +295,7 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
     was named: "March vs the previous month", "this year vs last year",
     "Q1 and a quarter before"."""
     seen_period = False
+    named: list[tuple[datetime.date | None, datetime.date | None]] = []
     for candidate in chosen:
         if candidate.relation is not None and candidate.period is None:
             continue
@@ -323,8 +325,23 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
             if candidate.form == "ago" and candidate.relation is not None:
                 candidate.period = None
                 continue
+            if (candidate.period.start, candidate.period.end) in named and _YEAR_BACK.search(
+                text, candidate.start, candidate.end
+            ):
+                # "Black Friday vs Black Friday last year": the same day again,
+                # said a year back, is the one a year before the first (the
+                # holiday's own date that year, else the dates a year back)
+                if candidate.of_year is None or candidate.period.start is None:
+                    candidate.relation, candidate.period = "year_ago", None
+                    continue
+                try:
+                    candidate.period = candidate.of_year(candidate.period.start.year - 1)
+                except PeriodError:
+                    candidate.relation, candidate.period = "year_ago", None
+                    continue
         candidate.relation = None
         seen_period = True
+        named.append((candidate.period.start, candidate.period.end))
 
 
 _SO_FAR = _rx(
@@ -409,6 +426,8 @@ def _within(chosen: list[_Candidate], text: str) -> list[_Candidate]:
     that month of that period (else two periods, which conflict)."""
     out: list[_Candidate] = []
     for candidate in chosen:
+        if out and _possessed(out[-1], candidate, text):
+            continue
         inner = out[-1] if out else None
         outer = candidate.period
         if (
@@ -440,6 +459,32 @@ def _within(chosen: list[_Candidate], text: str) -> list[_Candidate]:
     return out
 
 
+def _possessed(year: _Candidate, inner: _Candidate, text: str) -> bool:
+    """ "last year's March", "2025's Black Friday", "this year's Q1": a period
+    named without a year, said as a year's, is that period of that year; the
+    year's candidate becomes it (True), else nothing changes (False)."""
+    period = year.period
+    if (
+        inner.in_year is None
+        or period is None
+        or period.start is None
+        or period.start.year != (period.end or period.start).year
+        or (period.start.month, period.start.day) != (1, 1)
+        or year.error is not None
+        or year.relation is not None
+        or _POSSESSIVE.fullmatch(text[year.end : inner.start]) is None
+    ):
+        return False
+    try:
+        year.period = inner.in_year(period.start.year)
+    except PeriodError:
+        return False
+    year.end, year.in_year, year.future = inner.end, None, inner.future
+    year.of_year = inner.in_year
+    return True
+
+
+_POSSESSIVE = _rx(r"(?:'s|s'|s)?\s{1,4}(?:the\s{1,4})?")
 _WITHIN_GAP = _rx(r"\s{1,4}(?:(?:of|in|during)\s{1,4})?(?:the\s{1,4})?")
 
 

@@ -26,7 +26,11 @@ _SAME_LAST_YEAR = _rx(
 )
 _YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year|year-ago)(?![\w])")
 _UNIT_BEFORE = _rx(
-    r"\b(?:the" + _S + r")?(day|week|month|quarter|year|period)" + _S + r"(?:before|prior)\b"
+    r"\b(?:the"
+    + _S
+    + r")?(day|week|weekend|month|quarter|year|period)"
+    + _S
+    + r"(?:before|prior)\b"
     r"(?!" + _S + r"(?:last|yesterday)\b)"
 )
 #: "the same period last month", "same days of the previous quarter": the
@@ -52,7 +56,9 @@ def _same_last_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Can
 
 def _unit_before(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     unit = match.group(1).lower()
-    yield _Candidate(*match.span(), relation="previous" if unit == "period" else f"{unit}_ago")
+    # "the weekend before": the weekend a week earlier
+    unit = {"period": "previous", "weekend": "week_ago"}.get(unit, f"{unit}_ago")
+    yield _Candidate(*match.span(), relation=unit)
 
 
 def _same_last_unit(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:

@@ -26,6 +26,7 @@ from analytics_core.periods.calendar import (
     half_period,
     iso_week_start,
     month_period,
+    previous_period,
     quarter_period,
     week_period,
     year_period,
@@ -399,22 +400,36 @@ def _last_n(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     yield _Candidate(*match.span(), period, form="last_n", word=match.group(1).lower())
 
 
-# "vs last YTD", "prior year to date", "prior TTM": the same span a unit earlier.
+# "vs last YTD", "prior year to date", "last year so far", "prior TTM": the
+# same span a unit earlier.
 _LAST_TO_DATE = _rx(
     r"\b(?:the"
     + _S
     + r")?(?:last|prior|previous)"
     + _S
-    + r"(?:ttm|ltm|ytd|qtd|mtd|year"
+    + r"(?:ttm|ltm|ytd|qtd|mtd|(?:year|quarter|month|week)"
     + _S
-    + r"to"
+    + r"(?:to"
     + _S
-    + r"date)\b"
+    + r"date|so"
+    + _S
+    + r"far))\b"
 )
 
 
 def _last_to_date(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    yield _Candidate(*match.span(), relation="previous")
+    # After another period, the same span a unit before it; alone ("revenue
+    # last year so far"), this unit to date a unit earlier.
+    said = re.sub(r"\s+", " ", match.group(0).lower()).split(" ")
+    if {"ttm", "ltm"} & set(said):
+        base = last_n(12, "months", as_of)
+    else:
+        unit = {"ytd": "year", "qtd": "quarter", "mtd": "month"}.get(said[-1]) or said[-3]
+        start = iso_week_start(as_of) if unit == "week" else _unit_start(as_of, unit)
+        base = Period(start, as_of, f"this {unit} to date", "to_date", unit)
+    before = previous_period(base)
+    period = Period(before.start, before.end, " ".join(said), before.kind, before.unit)
+    yield _Candidate(*match.span(), period, relation="previous", form="ago")
 
 
 def _ttm(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:

@@ -24,7 +24,7 @@ from questions.local.english import (
     TREND_WORDS,
     neighbour_slip,
 )
-from questions.local.spelling import edit_distance, filler_slip, is_english, word_close
+from questions.local.spelling import edit_distance, filler_slip, is_english, plurals, word_close
 from questions.local.vocabulary import stem
 
 if TYPE_CHECKING:
@@ -71,8 +71,8 @@ def _slip_of_known(word: str, known: frozenset[str]) -> bool:
         and k not in CUE_WORDS
         and k not in STOPWORDS
         and len(k) >= 3
-        and abs(len(k) - len(word)) <= 2
-        and (word_close(word, k) or word_close(word, f"{k}s") or word_close(stem(word), k))
+        and abs(len(k) - len(word)) <= 3
+        and (any(word_close(word, form) for form in (k, *plurals(k))) or word_close(stem(word), k))
         for k in known
     )
 
@@ -144,6 +144,16 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
                 and filler_slip(word) is None  # "weee": week or were, so neither
             )
         ]
+        if len(word) >= 5:
+            # "sprnig", "thanksgivng": the calendar's other words, in no English
+            # word, or two neighbours swapped ("trialing 12 months")
+            english = is_english(word)
+            close += [
+                c
+                for c in _PERIOD_CUES
+                if word_close(word, c)
+                and (not english or (sorted(c) == sorted(word) and edit_distance(word, c, 1) == 1))
+            ]
         right = _nearest(word, close)
         if right is None or _slip_of_known(word, known):
             # none, several, or a slip of a vocabulary word too ("untis": units
@@ -153,6 +163,12 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
         return right
 
     return re.sub(r"[a-z]+", fix, text)
+
+
+#: The calendar's words beyond the cues (holidays, seasons, parts, ordinals).
+_PERIOD_CUES = frozenset(
+    w for w in PERIOD_WORDS - CUE_WORDS - STOPWORDS if len(w) >= 5 and w not in MONTHS
+)
 
 
 #: Words before a unit that say which one. A slip of one right before a unit

@@ -83,7 +83,8 @@ def read_periods(
     reading.compared = bool(
         re.search(
             r"\b(?:vs|versus|compared|compare|against|than|relative to|contrast|contrasted"
-            r"|benchmark|benchmarked|juxtapose|juxtaposed|minus)\b",
+            r"|benchmark|benchmarked|juxtapose|juxtaposed|minus|beat|beats|outperform|outperformed"
+            r"|outpace|outpaced|outdo|outdid|surpass|surpassed)\b",
             text,
         )
     )
@@ -156,8 +157,10 @@ _SINCE_LAST = re.compile(r"\bsince (?:the )?(?:last|previous|prior) (week|month|
 #: "This year than last", "this month vs the previous": the unit said once,
 #: for both periods.
 _ELIDED_UNIT = re.compile(
-    r"\b(?:this|last|previous|prior)\s+(?P<unit>week|month|quarter|year)\b.{0,40}?"
-    r"\b(?:than|vs|versus|against|to|with)\s+(?:the\s+)?(?:last|previous|prior|one\s+before)"
+    r"\b(?:this|last|previous|prior)\s+(?:(?:full|whole|complete|completed)\s+)?"
+    r"(?P<unit>week|month|quarter|year)\b.{0,40}?"
+    r"\b(?:than|vs|versus|against|to|with)\s+(?:the\s+)?"
+    r"(?P<said>(?:last|previous|prior|preceding)(?:\s+one\b)?|one\s+(?:before|prior|earlier))"
     r"(?!\s+(?:\d|weeks?|months?|quarters?|years?|days?|one|few|couple)\b)"
 )
 
@@ -171,10 +174,12 @@ _INITIALS_AFTER_VS = re.compile(r"(\b(?:vs|versus|against)\s+)pm\b")
 
 
 def _unit_said_again(match: re.Match[str]) -> str:
-    said, unit = match.group(0), match.group("unit")
-    if said.endswith("before"):  # "last month vs the one before"
-        return re.sub(r"one\s+before$", f"{unit} before", said)
-    return f"{said} {unit}"
+    whole, unit, said = match.group(0), match.group("unit"), match.group("said")
+    head = whole[: match.start("said") - match.start()]
+    if said.startswith("one"):  # "last month vs the one before": the month before
+        return f"{head}{unit} before"
+    # "vs the previous one", "vs last": the previous month
+    return f"{head}{said.split()[0]} {unit}"
 
 
 _SIDE_BY_SIDE = re.compile(
@@ -233,7 +238,8 @@ _WHICH_MORE = re.compile(
 #: A comparison word right before a period ("vs last month", "up on last year").
 _AGAINST = re.compile(
     r"\b(?:vs|versus|compared (?:to|with)|against|than|relative to|minus|(?:up|down) (?:on|from)"
-    r"|ahead(?: of)?|behind|contrasted with|benchmarked against)"
+    r"|ahead(?: of)?|behind|contrasted with|benchmarked against|beat|beats|outperform(?:ed)?"
+    r"|outpace[d]?|outdo|outdid|surpass(?:ed)?)"
     r"(?: the)?\s*$"
 )
 #: Verbs whose "up"/"down" is part of the verb ("broken down by region", "sum
@@ -288,6 +294,8 @@ def _blanked(text: str, span: tuple[int, int]) -> str:
     return text[:a] + " " * (b - a) + text[b:]
 
 
+#: Words after "how" that ask for an amount ("how big", "how large").
+_SIZE = frozenset({"big", "large", "high", "low", "small", "strong", "good", "bad"})
 #: Verbs of becoming before "worse"/"better" ("getting worse").
 _BECOMING = frozenset({"getting", "get", "gets", "got", "gotten", "becoming", "became", "grown"})
 
@@ -331,6 +339,8 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             # orders": how it moved
             reading.change = True
             used.update((index - 1, index))
+        elif token.stem in _SIZE and previous == "how":
+            used.add(index)  # "how big was revenue", "how large were sales": how much
         elif token.stem == "often" and previous == "how":
             # "how often were orders cancelled": the part of orders, a rate
             reading.share = True

@@ -92,7 +92,7 @@ segmented grouped bucketed categorised categorized organised organized arranged 
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
 way among amongst under contrast contrasted benchmark benchmarked
-pacing paced
+pacing paced sitting sits
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
 count counts counting regardless irrespective whatever moved

@@ -9,10 +9,14 @@ Used by :func:`questions.local.reading.read_question`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from questions.local.english import AGAINST_PLAN_WORDS
+from questions.local.english import AGAINST_PLAN_WORDS, CHANGE_WORDS
 from questions.local.roles import _word_before
 from questions.local.vocabulary import Match, Term, Token, Vocabulary
+
+if TYPE_CHECKING:
+    from questions.local.reading import Reading
 
 #: Words setting a plan against actuals ("vs budget", "hitting our targets").
 _AGAINST_PLAN = frozenset(AGAINST_PLAN_WORDS.split())
@@ -95,3 +99,28 @@ def _actuals(tokens: Sequence[Token], matches: list[Match], vocab: Vocabulary) -
         out.insert(index, first)
         return out
     return matches
+
+
+#: Change words that also say how far actuals are from a plan ("the gap
+#: between revenue and target", "variance to budget").
+_DISTANCE_WORDS = frozenset({"gap", "difference", "differ", "delta", "diff", "variance"})
+
+
+def distance_to_plan(tokens: Sequence[Token], reading: Reading, vocab: Vocabulary) -> None:
+    """ "The gap between actual revenue and target this year", "variance to
+    target by region": with a plan asked about and one period, the distance
+    is to the plan (actual, plan and attainment side by side), not a change
+    from the period before."""
+    planned = set(vocab.plan_metrics)
+    planned |= {name for (_, den), name in vocab.ratios.items() if den in vocab.plan_metrics}
+    said = {t.stem for t in tokens}
+    if (
+        reading.change
+        and reading.relation is None
+        and len(reading.periods) <= 1
+        and not reading.against_period
+        and planned & set(reading.metrics)
+        and said & _DISTANCE_WORDS
+        and not said & (CHANGE_WORDS - _DISTANCE_WORDS)
+    ):
+        reading.change = False

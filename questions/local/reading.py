@@ -38,7 +38,7 @@ from questions.local.english import (
     TOP_WORDS,
     TREND_WORDS,
 )
-from questions.local.plans import _actuals, _against_plans
+from questions.local.plans import _actuals, _against_plans, distance_to_plan
 from questions.local.ranking import read_rank_change, read_sort
 from questions.local.roles import (
     _acquired,
@@ -58,6 +58,7 @@ from questions.local.values import (
     read_filters,
     read_flags,
     top_within,
+    value_nouns,
     values_together,
     which_of,
 )
@@ -144,7 +145,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
     _read_trend(tokens, reading)
     read_sort(tokens, reading, used)
     _read_top(tokens, reading, used, vocab)
-    found = which_of(tokens, match_phrases(tokens, vocab, used), vocab)
+    found = which_of(tokens, value_nouns(tokens, match_phrases(tokens, vocab, used), vocab), vocab)
     matches = _predicates(tokens, _distribute(tokens, found, vocab), vocab)
     matches = values_together(tokens, _counted(tokens, matches, vocab), vocab)
     for match in matches:
@@ -178,6 +179,7 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         read_ratio(tokens, matches, vocab, reading, used)
     read_frequency(tokens, reading, vocab, used)
     read_cues(tokens, reading, used)
+    distance_to_plan(tokens, reading, vocab)
     if reading.share:
         reading.share_of = share_of(tokens, matches)
     read_filters(tokens, matches, reading)
@@ -209,6 +211,8 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
             index not in used
             and token.stem in _NO_SLICE
             and tokens[index - 1].stem in {"by", "per"}
+            # "by number of buyers": a metric's count, not a slice
+            and not (index + 1 < len(tokens) and tokens[index + 1].stem == "of")
         ):
             reading.unknown.append(token.text)
     return reading

@@ -346,6 +346,8 @@ _QUALIFYING = frozenset(
 _DETERMINERS = frozenset({"the", "our", "their", "a", "an", "its", "those", "these", "any"})
 #: Auxiliaries that put the metric after them as the subject of a question's verb.
 _ASKING = frozenset({"did", "do", "doe", "have", "had", "will", "would"})
+#: Words before a metric that make it what is counted ("how many customers").
+_COUNTED = frozenset({"many", "of", "number", "count", "total", "unique", "distinct"})
 #: Verbs of buying and of what happens to an order, after their subject.
 _BUYING_VERBS = """
     place placed buy bought purchase purchased order ordered return returned cancel
@@ -355,14 +357,33 @@ _BUYING_VERBS = """
 _BUYING = frozenset(_BUYING_VERBS.split())
 
 
-def _past_values(matches: Sequence[Match], start: int) -> int:
+def _per_after(tokens: Sequence[Token], end: int) -> bool:
+    """Whether "per" comes after ``end``, past a rank ("spent the most per
+    order": a metric per another, not a verb of it)."""
+    while end < len(tokens) and tokens[end].stem in _RANKED_BY:
+        end += 1
+    return end < len(tokens) and tokens[end].stem == "per"
+
+
+#: Words between a metric's verb and "per" ("spent the most per order").
+_RANKED_BY = TOP_WORDS | BOTTOM_WORDS | {"the", "on", "average"}
+
+
+def _past_values(tokens: Sequence[Token], matches: Sequence[Match], start: int) -> int:
     """Where the values right before ``start`` begin ("from delivered orders": the
-    word before "delivered")."""
+    word before "delivered"; "for marketplace or web orders": before
+    "marketplace")."""
+    values = [m for m in matches if m.term.kind == "value"]
     moved = True
     while moved:
         moved = False
-        for match in matches:
-            if match.term.kind == "value" and match.end == start:
+        for match in values:
+            joined = (
+                match.end + 1 == start
+                and tokens[match.end].stem in {"or", "and", ","}
+                and any(v.start == start for v in values)
+            )
+            if match.end == start or joined:
                 start, moved = match.start, True
     return start
 
@@ -471,9 +492,12 @@ def _without_qualifiers(
             # "revenue from orders placed in April", "customers who placed an order":
             # the count only says which, the metric named before it says what.
             or (
-                (cue := _qualifying_word(tokens, _past_values(matches, m.start))) is not None
+                (cue := _qualifying_word(tokens, _past_values(tokens, matches, m.start)))
+                is not None
                 # "margin as a percentage of revenue": the metric a ratio is over
-                and not (cue > 0 and tokens[cue - 1].text in _COUNT_NOUNS)
+                and not (
+                    cue > 0 and tokens[cue].stem == "of" and tokens[cue - 1].text in _COUNT_NOUNS
+                )
                 and any(o.term.kind == "metric" and o.end <= m.start for o in matches)
             )
             # "how many customers placed orders": the verb's object only says which.
@@ -490,11 +514,16 @@ def _without_qualifiers(
                 and m.end < len(tokens)
                 and (tokens[m.end].stem in METRIC_VERBS or tokens[m.end].stem in _BUYING)
             )
-            # "how many orders did customers place", "how much did customers spend":
-            # the subject of the verb says who, the other metric says what.
+            # "how many orders did customers place", "how much did customers spend",
+            # "which region's customers spent the most per order": the subject
+            # of the verb says who, the other metric says what.
             or (
-                (cue := _word_before(tokens, _past_values(matches, m.start))) is not None
-                and tokens[cue].stem in _ASKING
+                (cue := _word_before(tokens, _past_values(tokens, matches, m.start))) is not None
+                and (
+                    tokens[cue].stem in _ASKING
+                    # not those counted: "how many customers bought"
+                    or (m.term.name == "active_customers" and tokens[cue].stem not in _COUNTED)
+                )
                 and m.end < len(tokens)
                 and (tokens[m.end].stem in METRIC_VERBS or tokens[m.end].stem in _BUYING)
                 and any(o.term.kind == "metric" and o is not m for o in matches)
@@ -510,7 +539,7 @@ def _without_qualifiers(
         and m not in (keep or ())
         and m not in qualifiers
         and m.words.split(" ")[0] in METRIC_VERBS
-        and not (m.end < len(tokens) and tokens[m.end].stem == "per")
+        and not _per_after(tokens, m.end)
         and any(o.term.kind == "metric" and o is not m and o not in qualifiers for o in matches)
     ]
     if any(m.term.kind == "metric" and m not in qualifiers for m in matches):

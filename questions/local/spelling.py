@@ -145,6 +145,13 @@ def filler_slip(word: str) -> str | None:
     "feom"; "lost" is no slip of "list": it means something the engine does
     not have), never for a word with digits. A filler's form with "s"
     ("cmes": comes) is one too, when it is a word."""
+    if len(word) >= 6 and word.isalpha() and not is_english(word):
+        # "realtive", "borken", "aquire": a long filler's slip, by the rules
+        # for any word, in a word that is no English word
+        long = [w for w in _LONG_FILLERS if word_close(word, w)]
+        meaning = TOP_WORDS | BOTTOM_WORDS | CHANGE_WORDS | SHARE_WORDS
+        if long and not any(word_close(word, w) for w in meaning - set(long) if len(w) >= 6):
+            return min(long, key=lambda w: (edit_distance(word, w, 3), w))
     if not 2 <= len(word) <= 6 or not word.isalpha():
         return None
     if any(w[0] == word[0] and edit_distance(word, w, 1) <= 1 for w in _MEANINGFUL):
@@ -187,6 +194,11 @@ def _close_fillers(word: str) -> set[str]:
 #: close to one of them as to a filler is neither.
 _MEANINGFUL = tuple(
     w for w in TOP_WORDS | BOTTOM_WORDS | CHANGE_WORDS | SHARE_WORDS if 3 <= len(w) <= 7
+)
+#: Fillers of six letters or more ("relative", "broken", "acquire"), a slip of
+#: which is one by the rules for any word.
+_LONG_FILLERS = tuple(
+    sorted(w for w in STOPWORDS if w.isalpha() and len(w) >= 6 and w not in CHAT_WORDS)
 )
 #: Fillers a slip may be read as: not those that mean something where they
 #: stand ("by monh" is no filler: a month is a breakdown, a period's unit).

@@ -56,8 +56,43 @@ def read_filters(tokens: Sequence[Token], matches: Sequence[Match], reading: Rea
             negated_ends[term.name] = match.end
         key = (term.name, "not in" if negated else "in")
         values = reading.filters.setdefault(key, [])
-        if term.value and term.value not in values:
-            values.append(term.value)
+        for value in (term.value, *term.also):
+            if value and value not in values:
+                values.append(value)
+
+
+def value_nouns(
+    tokens: Sequence[Token], matches: Sequence[Match], vocab: Vocabulary
+) -> list[Match]:
+    """A value named with the people it counts ("enterprise customers", "retail
+    customers"): the value, and the last word the metric it is alone ("how many
+    enterprise customers": active customers of that segment; "revenue from
+    enterprise customers": a qualifier, dropped when another metric says what)."""
+    split: list[Match] = []
+    people = vocab.phrases.get(("customer",))
+    for match in matches:
+        last = match.end - 1
+        if (
+            match.term.kind == "value"
+            and match.term.name.startswith("customer__")
+            and tokens[last].plural
+            and match.start >= 2
+            and (tokens[match.start - 2].stem, tokens[match.start - 1].stem) == ("how", "many")
+            and people
+            and not any(m.term.kind == "metric" for m in matches)
+        ):
+            # "how many consumers", "how many small businesses": the customers
+            # of that value, counted
+            many = match.start - 1
+            split.append(Match(people[0], [], many, many + 1, words=tokens[many].text))
+        terms = vocab.phrases.get((tokens[last].stem,)) if last > match.start else None
+        if match.term.kind != "value" or not terms or terms[0].kind != "metric":
+            split.append(match)
+            continue
+        words = " ".join(t.text for t in tokens[match.start : last])
+        split.append(Match(match.term, match.alternatives, match.start, last, match.fuzzy, words))
+        split.append(Match(terms[0], list(terms[1:]), last, match.end, words=tokens[last].text))
+    return split
 
 
 def _included_after(tokens: Sequence[Token], end: int, values: set[int]) -> bool:
@@ -101,6 +136,13 @@ def read_flags(
         window = range(max(0, match.start - 3), match.start)
         if any(tokens[i].stem in _BOTH_WAYS for i in window):
             continue
+        other = _other_way(tokens, match.end)
+        if other:
+            # "how many counted toward revenue and how many didn't": both answers
+            used.update(other)
+            if match.term.name not in reading.group_by:
+                reading.group_by.append(match.term.name)
+            continue
         denied = [i for i in window if tokens[i].stem in _DENIALS or tokens[i].text in _DENIALS]
         if denied and tokens[denied[-1] + 1].stem in {"just", "only", "merely", "simply"}:
             # "orders, not just revenue-bearing ones": every value, together
@@ -112,6 +154,25 @@ def read_flags(
         values = reading.filters.setdefault((match.term.name, "in"), [])
         if value not in values:
             values.append(value)
+
+
+def _other_way(tokens: Sequence[Token], end: int) -> list[int]:
+    """The words after a yes/no quality asking for the rest too ("... and how
+    many didn't", "and which did not", "or not"), if there are."""
+    at = end
+    while at < len(tokens) and at - end < 4 and tokens[at].stem not in {"and", "or"}:
+        at += 1
+    words = []
+    for index in range(at, min(at + 5, len(tokens))):
+        words.append(index)
+        if tokens[index].stem in _DENIALS or tokens[index].text in _DENIALS:
+            rest = {t.stem for t in tokens[at + 1 : index]}
+            return words if rest <= _ASKING_AGAIN else []
+    return []
+
+
+#: Words between "and" and the denial asking for the rest ("and how many didn't").
+_ASKING_AGAIN = frozenset({"how", "many", "much", "which", "those", "that", "did", "do"})
 
 
 #: Words joining values said together ("delivered or returned", "delivered

@@ -128,6 +128,7 @@ class Term:
     name: str  # metric name, dimension name, or grain
     value: str | None = None  # for kind value: the warehouse spelling
     exact: bool = True
+    also: tuple[str, ...] = ()  # for kind value: the other values a name means
 
 
 @dataclass
@@ -388,6 +389,13 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
         vocab.asked_by[str(word)] = info.name
     counted = info.meta.get("value_metrics_replace") or ()
     vocab.status_counted = vocab.status_counted | frozenset(str(m) for m in counted)
+    for group in info.meta.get("value_groups") or ():
+        # "business customers", "b2b": one name for several values, all kept
+        members = [str(v) for v in group.get("values") or () if str(v) in values]
+        if members:
+            term = Term("value", info.name, members[0], also=tuple(members[1:]))
+            for alias in group.get("names") or ():
+                vocab.add(str(alias), term)
     for value in values:
         vocab.values.setdefault(info.name, []).append(value)
         value_term = Term("value", info.name, value)
@@ -560,6 +568,7 @@ def _fuzzy(
                 and len(candidate) == len(text)
                 and sorted(candidate) != sorted(text)
                 and not neighbour_slip(written, candidate)
+                and not neighbour_slip(text, candidate)  # "sakes": sales, by its stem
             ):
                 # a changed letter, unless the key next to it ("raye"); two
                 # neighbours swapped ("emae") are kept; the same for a real

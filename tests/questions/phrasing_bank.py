@@ -3416,6 +3416,256 @@ _SESSION_31: list[LanguageQuestion] = [
 ]
 
 #: Nothing is held out here: these are development questions.
+
+
+# Session 32: phrasings a helper wrote from the glossary alone (never from the
+# engine's vocabulary), by class: several values said as one ("business
+# customers"), a value named with the people it counts, long fillers, holiday
+# and season words misspelt, weekends and "the one before", a period said as
+# a year's ("last year's March"), the same holiday a year back, "last year so
+# far", "beat"/"outperform" as comparisons, the distance to a plan, a verb's
+# rank before "per", "how big", both answers of a yes/no quality.
+_B2B = IN(SEGMENT, "small_business", "enterprise")
+_MAY = P("2026-05-01", "2026-05-31")
+_SESSION_32: list[LanguageQuestion] = [
+    ask(
+        "revenue from business customers last month",
+        JUN15,
+        ["revenue"],
+        kind="dimension",
+        where=(_B2B,),
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "how many b2b customers ordered in May",
+        JUN15,
+        ["active_customers"],
+        kind="dimension",
+        where=(_B2B,),
+        period=_MAY,
+    ),
+    ask(
+        "how many enterprise customers bought something last month",
+        JUN15,
+        ["active_customers"],
+        kind="dimension",
+        where=(IN(SEGMENT, "enterprise"),),
+        period=_LAST_MONTH,
+    ),
+    ask(
+        "excluding corporate clients, what was revenue this year",
+        JUN15,
+        ["revenue"],
+        kind="dimension",
+        where=(NOT_IN(SEGMENT, "small_business", "enterprise"),),
+        period=_THIS_YEAR,
+    ),
+    ask(
+        "revenue from retail customers in Q1",
+        JUN15,
+        ["revenue"],
+        kind="dimension",
+        where=(IN(SEGMENT, "consumer"),),
+        period=_Q1,
+    ),
+    ask(
+        "how many consumers bought last week",
+        JUN15,
+        ["active_customers"],
+        kind="dimension",
+        where=(IN(SEGMENT, "consumer"),),
+        period=_LAST_WEEK,
+    ),
+    ask(
+        "orders last week relatvie to the week before",
+        JUN15,
+        ["orders"],
+        kind="typo",
+        period=_LAST_WEEK,
+        compare=VS("2026-06-01", "2026-06-07"),
+        mentions=("relatvie",),
+    ),
+    ask(
+        "monthly orders for 2025 borken down by region",
+        JUN15,
+        ["orders"],
+        kind="typo",
+        by=(REGION, MONTH),
+        period=_Y2025,
+        mentions=("borken",),
+    ),
+    ask(
+        "how many new customers did we aqcuire in Q1",
+        JUN15,
+        ["new_customers"],
+        kind="typo",
+        period=_Q1,
+        mentions=("aqcuire",),
+    ),
+    ask(
+        "what were sakes in France last month",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        where=(IN(COUNTRY, "France"),),
+        period=_LAST_MONTH,
+        mentions=("sakes",),
+    ),
+    ask(
+        "revenue on thanksgivng",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        period=P("2025-11-27", "2025-11-27"),
+        mentions=("thanksgivng",),
+    ),
+    ask(
+        "revenue over the trialing 3 months",
+        JUN15,
+        ["revenue"],
+        kind="typo",
+        period=P("2026-03-01", "2026-05-31"),
+        mentions=("trialing",),
+    ),
+    ask(
+        "units sold last weekend vs the previous weekend",
+        JUN15,
+        ["units_sold"],
+        kind="compare",
+        period=P("2026-06-13", "2026-06-14"),
+        compare=VS("2026-06-06", "2026-06-07"),
+    ),
+    ask(
+        "black friday orders vs black friday last year",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=P("2025-11-28", "2025-11-28"),
+        compare=VS("2024-11-29", "2024-11-29"),
+    ),
+    ask(
+        "revenue in last year's march",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2025-03-01", "2025-03-31"),
+    ),
+    ask(
+        "2025's first quarter revenue",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2025-01-01", "2025-03-31"),
+    ),
+    ask(
+        "orders this year vs last year so far",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=_THIS_YEAR,
+        compare=VS("2025-01-01", "2025-06-15"),
+    ),
+    ask(
+        "revenue last year so far",
+        JUN15,
+        ["revenue"],
+        kind="period",
+        period=P("2025-01-01", "2025-06-15"),
+    ),
+    ask(
+        "orders last week vs the previous one",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=_LAST_WEEK,
+        compare=VS("2026-06-01", "2026-06-07"),
+    ),
+    ask(
+        "revenue in the last full month versus the one before",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        period=_LAST_MONTH,
+        compare=VS("2026-04-01", "2026-04-30"),
+    ),
+    ask(
+        "did orders in April beat March",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=P("2026-04-01", "2026-04-30"),
+        compare=VS("2026-03-01", "2026-03-31"),
+    ),
+    ask(
+        "did Q1 outperform Q4 on revenue",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        period=_Q1,
+        compare=VS("2025-10-01", "2025-12-31"),
+    ),
+    ask(
+        "the gap between revenue and target by region this year",
+        JUN15,
+        ["regional_revenue", "target_revenue"],
+        kind="compare",
+        by=(SALES_REGION,),
+        where=(NO_UNKNOWN,),
+        period=_THIS_YEAR,
+    ),
+    ask(
+        "gross margin % for web orders last month",
+        JUN15,
+        ["gross_margin_pct"],
+        kind="dimension",
+        where=(IN(CHANNEL, "web"),),
+        period=_LAST_MONTH,
+        oracle=False,
+    ),
+    ask(
+        "which segment spent the most per order last quarter",
+        JUN15,
+        ["average_order_value"],
+        kind="ratio",
+        by=(SEGMENT,),
+        period=_Q1,
+        top=("average_order_value", 1),
+    ),
+    ask(
+        "which channels are biggest by number of buyers",
+        JUN15,
+        ["active_customers"],
+        kind="dimension",
+        by=(CHANNEL,),
+        top=("active_customers", 10),
+    ),
+    ask("how big was revenue in May", JUN15, ["revenue"], kind="metric", period=_MAY),
+    ask(
+        "how much revenue is sitting in EMEA",
+        JUN15,
+        ["revenue"],
+        kind="dimension",
+        where=(IN(REGION, "EMEA"),),
+    ),
+    ask(
+        "how many orders counted toward revenue and how many didn't in May",
+        JUN15,
+        ["valid_orders"],
+        kind="dimension",
+        by=(REVENUE_BEARING,),
+        period=_MAY,
+    ),
+    ask(
+        "orders not counting toward revenue last month",
+        JUN15,
+        ["valid_orders"],
+        kind="dimension",
+        where=(IN(REVENUE_BEARING, "false"),),
+        period=_LAST_MONTH,
+    ),
+]
+
+
 PHRASING_BANK: list[LanguageQuestion] = [
     replace(entry, held_out=False)
     for entry in _assemble(
@@ -3432,6 +3682,7 @@ PHRASING_BANK: list[LanguageQuestion] = [
             *_SESSION_29,
             *_SESSION_30,
             *_SESSION_31,
+            *_SESSION_32,
         ]
     )
 ]
