@@ -9,6 +9,7 @@ import datetime
 import re
 from collections.abc import Iterator
 
+from analytics_core.periods.calendar import WEEKDAYS
 from analytics_core.periods.days import _S, YEAR_BACK, Rule, _Candidate, _rx
 
 # Relations: "the same month last year", "same period a year ago", "YoY",
@@ -28,7 +29,9 @@ _YOY = _rx(r"(?<![\w])(?:yoy|y/y|year[\s-]{1,3}(?:over|on)[\s-]{1,3}year|year-ag
 _UNIT_BEFORE = _rx(
     r"\b(?:the"
     + _S
-    + r")?(day|week|weekend|month|quarter|year|period)"
+    + r")?(day|week|weekend|month|quarter|year|period|"
+    + "|".join(WEEKDAYS)
+    + r")"
     + _S
     + r"(?:before|prior)\b"
     r"(?!" + _S + r"(?:last|yesterday)\b)"
@@ -57,6 +60,8 @@ def _same_last_year(match: re.Match[str], as_of: datetime.date) -> Iterator[_Can
 def _unit_before(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
     unit = match.group(1).lower()
     # "the weekend before": the weekend a week earlier
+    # "Cyber Monday vs the Monday before": that weekday a week earlier
+    unit = "weekend" if unit in WEEKDAYS else unit
     unit = {"period": "previous", "weekend": "week_ago"}.get(unit, f"{unit}_ago")
     yield _Candidate(*match.span(), relation=unit)
 

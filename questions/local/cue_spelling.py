@@ -24,7 +24,14 @@ from questions.local.english import (
     TREND_WORDS,
     neighbour_slip,
 )
-from questions.local.spelling import edit_distance, filler_slip, is_english, plurals, word_close
+from questions.local.spelling import (
+    edit_distance,
+    filler_slip,
+    is_english,
+    plurals,
+    single_letters,
+    word_close,
+)
 from questions.local.vocabulary import stem
 
 if TYPE_CHECKING:
@@ -144,6 +151,9 @@ def _cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -> str
                 and filler_slip(word) is None  # "weee": week or were, so neither
             )
         ]
+        if len(word) == 3 and not is_english(word):
+            # "latest ful quarter": a doubled letter typed once
+            close += [c for c in PERIOD_WORDS | CUE_WORDS if single_letters(c) == word != c]
         if len(word) >= 5:
             # "sprnig", "thanksgivng": the calendar's other words, in no English
             # word, or two neighbours swapped ("trialing 12 months")
@@ -258,8 +268,10 @@ def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
         splits = [
             (word[:i], word[i:])
             for i in range(2, len(word) - 1)
-            if (word[:i] in known and stem(word[i:]) in known)
+            if (len(word) >= 6 and word[:i] in known and stem(word[i:]) in known)
             or (word[:i] in _UNIT_CUES and word[i:] in _UNIT_WORDS)
+            # "onthe", "forthe": two fillers, in no English word
+            or (word[:i] in STOPWORDS and word[i:] in STOPWORDS and not is_english(word))
         ]
         if len(splits) != 1:
             return word
@@ -267,7 +279,7 @@ def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
         reading.fuzzy.append((word, split))
         return split
 
-    return re.sub(r"[a-z]{6,}", fix, text)
+    return re.sub(r"[a-z]{4,}", fix, text)
 
 
 def _months_spelt_right(text: str, reading: Reading) -> str:
@@ -276,6 +288,9 @@ def _months_spelt_right(text: str, reading: Reading) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
+        if len(word) == 3 and sorted(word) == sorted("may") and word[0] == "m" and word != "may":
+            reading.fuzzy.append((word, "May"))  # "mya": the one three-letter month
+            return "may"
         if word in MONTHS or word in STOPWORDS or len(word) < 4:
             return word
         filler = filler_slip(word) if len(word) == 4 else None

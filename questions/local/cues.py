@@ -60,6 +60,7 @@ def read_periods(
     text = _UNIT_INITIALS.sub(lambda m: _INITIALS[m.group(1)], text)
     text = _INITIALS_AFTER_VS.sub(lambda m: m.group(1) + "last month", text)
     text = _ELIDED_UNIT.sub(_unit_said_again, text)
+    text = _ELIDED_COUNT.sub(_count_said_again, text)
     changed = any(word in CHANGE_WORDS for word in text.split())
     if changed:
         # "How much has revenue grown since last year": this year against last.
@@ -171,6 +172,25 @@ _INITIALS |= {"lq": "last quarter", "pq": "last quarter", "pw": "last week"}
 _UNIT_INITIALS = re.compile(r"\b(ly|py|lm|lw|lq|pq|pw)\b")
 #: "PM" is also the afternoon: the previous month only right after "vs".
 _INITIALS_AFTER_VS = re.compile(r"(\b(?:vs|versus|against)\s+)pm\b")
+
+
+#: "the last 3 months vs the 3 before (that)", "last 90 days vs the previous
+#: 90": the unit said once, for both spans.
+_ELIDED_COUNT = re.compile(
+    r"\b(?:last|past|previous|trailing)\s+\d{1,3}\s+(?P<unit>days|weeks|months|quarters)\b"
+    r".{0,40}?\b(?:than|vs|versus|against|to|with)\s+(?:the\s+)?"
+    r"(?:(?:previous|prior|preceding)\s+(?P<n>\d{1,3})\b|(?P<m>\d{1,3})\s+(?:before|prior|earlier))"
+    r"(?!\s+(?:days|weeks|months|quarters|years)\b)(?:\s+that\b)?"
+)
+
+
+def _count_said_again(match: re.Match[str]) -> str:
+    whole, unit = match.group(0), match.group("unit")
+    if match.group("n") is not None:  # "the previous 90": the previous 90 days
+        cut = match.end("n") - match.start()
+        return f"{whole[:cut]} {unit}{whole[cut:]}"
+    cut = match.end("m") - match.start()  # "the 3 before that": the 3 months before
+    return f"{whole[:cut]} {unit} before"
 
 
 def _unit_said_again(match: re.Match[str]) -> str:
@@ -339,6 +359,13 @@ def read_cues(tokens: Sequence[Token], reading: Reading, used: set[int]) -> None
             # orders": how it moved
             reading.change = True
             used.update((index - 1, index))
+        elif (
+            token.stem == "same"
+            and following in {"day", "days", "date", "dates", "period"}
+            and (reading.compared or reading.relation is not None)
+        ):
+            # "this year vs last year, same days": how they are set side by side
+            used.update((index, index + 1))
         elif token.stem in _SIZE and previous == "how":
             used.add(index)  # "how big was revenue", "how large were sales": how much
         elif token.stem == "often" and previous == "how":

@@ -92,7 +92,7 @@ segmented grouped bucketed categorised categorized organised organized arranged 
 win won winning whatever through via different including include includes included ones
 incl inclusive sliced slice slices cut cuts separated tabulated according terms respect
 way among amongst under contrast contrasted benchmark benchmarked
-pacing paced sitting sits
+pacing paced sitting sits specifically specific still if shaping shape bucket buckets moment
 whether toward towards ship go goes went gone going track tracking tracked fare faring
 net kind kinds type types sort move
 count counts counting regardless irrespective whatever moved
@@ -106,7 +106,7 @@ saw see seen sees seeing experience experienced experiencing getting gotten beco
 #: sell" is revenue; "how many items did we sell" is units sold).
 METRIC_VERBS = frozenset(
     {"sell", "sold", "selling", "spend", "spent", "spending", "bring", "brought", "take"}
-    | {"took", "turn", "turned", "make", "made", "making", "earn", "earned"}
+    | {"took", "turn", "turned", "make", "made", "making", "earn", "earned", "earning"}
 )
 #: Words setting a plan against actuals ("vs budget", "hitting our targets"):
 #: fillers here, read by the engine next to a plan metric.
@@ -140,7 +140,8 @@ _CHANGE_WORDS = """
     jumped dip dipped shrink shrank shrunk improve improved improvement worsen worsened
     gain gained movement development evolve evolved variance swing uplift lift lifted
     spike spiked plunge plunged slump slumped surge surged climb climbed rebound rebounded
-    diff outpace outpaced outperform outperformed outperforming lag lagged lagging momentum
+    diff outpace outpaced outpacing outperform outperformed outperforming lag lagged lagging
+    momentum
     trajectory sequential sequentially bump soar soared tank tanked recover recovered
 """
 # Not "lost"/"loss": "revenue lost to cancellations" asks for an amount the
@@ -164,6 +165,10 @@ OVER_PERIOD = re.compile(
 #: before anything else reads it: "mean" as an adjective is "average" ("mean
 #: order value"); a price averaged over what was sold is revenue per unit
 #: ("average selling price", "ASP"); "X divided by Y" is "X per Y".
+_COMPARATIVES = (
+    r"better|worse|more|less|fewer|higher|lower|bigger|smaller|greater|larger|stronger|weaker"
+    r"|busier|quieter|different|faster|slower|rather|other"
+)
 PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bmean\b(?=\s+(?!by\b|that\b|the\b|what\b|it\b|for\b|to\b)[a-z])"), "average"),
     (
@@ -174,6 +179,15 @@ PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
         "revenue per unit",
     ),
     (re.compile(r"\bdivided\s+by\b"), "per"),
+    # Slips that make another word, read by the words around them: "thru";
+    # "better then February" (then for than after a comparative); "compared
+    # too May" (too for to after a comparison); "2025 YDT" (letters swapped in
+    # a to-date abbreviation); "inQ2", "in2025" (the space left out).
+    (re.compile(r"\bthru\b"), "through"),
+    (re.compile(rf"\b({_COMPARATIVES})\s+then\b"), r"\1 than"),
+    (re.compile(r"\b(compared?|comparing|relative|versus|vs)\s+too\b"), r"\1 to"),
+    (re.compile(r"\b([yqmw])dt\b"), r"\1td"),
+    (re.compile(r"\b(in|for|during|since|of|vs|over)(q[1-4]|h[12]|(?:19|20)\d\d)\b"), r"\1 \2"),
 )
 #: Words skipped between a negation cue and the value it negates.
 SKIPPED = frozenset({"the", "any", "all", "our", "of", "from", "in", "through", "via", "on", "by"})

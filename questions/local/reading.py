@@ -195,9 +195,11 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         if side_by_side and operator == "in" and len(values) > 1:
             if dimension not in reading.group_by:
                 reading.group_by.append(dimension)
-            if dimension in between and len(reading.periods) <= 1:
-                # "the difference in orders between web and mobile": the values
-                # side by side, not a period against the one before.
+            outdone = any(t.stem.startswith(("outperform", "outpac", "outdo")) for t in tokens)
+            if (dimension in between or outdone) and len(reading.periods) <= 1:
+                # "the difference in orders between web and mobile", "did the UK
+                # outperform Germany": the values side by side, not a period
+                # against the one before.
                 reading.change = False
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)

@@ -26,7 +26,8 @@ from questions.local.english import (
     TOP_WORDS,
     VERB_FORMS,
 )
-from questions.local.vocabulary import Match, Term, Token, Vocabulary, base_forms, stem
+from questions.local.spelling import base_forms, word_close
+from questions.local.vocabulary import Match, Term, Token, Vocabulary, stem
 
 if TYPE_CHECKING:
     from questions.local.reading import Reading
@@ -357,6 +358,15 @@ _BUYING_VERBS = """
 _BUYING = frozenset(_BUYING_VERBS.split())
 
 
+def _verb_said(match: Match) -> bool:
+    """Whether ``match`` is a metric's verb ("sold", "making"), or a slip of one
+    ("makng")."""
+    first = match.words.split(" ")[0].lower()
+    return first in METRIC_VERBS or (
+        match.fuzzy and any(word_close(first, verb) for verb in METRIC_VERBS if len(verb) > 4)
+    )
+
+
 def _per_after(tokens: Sequence[Token], end: int) -> bool:
     """Whether "per" comes after ``end``, past a rank ("spent the most per
     order": a metric per another, not a verb of it)."""
@@ -538,7 +548,7 @@ def _without_qualifiers(
         if m.term.kind == "metric"
         and m not in (keep or ())
         and m not in qualifiers
-        and m.words.split(" ")[0] in METRIC_VERBS
+        and _verb_said(m)
         and not _per_after(tokens, m.end)
         and any(o.term.kind == "metric" and o is not m and o not in qualifiers for o in matches)
     ]

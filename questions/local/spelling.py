@@ -157,6 +157,10 @@ def filler_slip(word: str) -> str | None:
     if any(w[0] == word[0] and edit_distance(word, w, 1) <= 1 for w in _MEANINGFUL):
         return None  # "mst": must, or most (a rank), so neither
     close = _close_fillers(word)
+    if not close and len(word) >= 3 and not is_english(word):
+        # the first two letters swapped ("iwth", "hte"): the one slip that
+        # changes the first letter
+        close = {w for w in _SHORT_FILLERS if w == word[1] + word[0] + word[2:]}
     if not close and len(word) >= 4 and word.endswith("s") and not is_english(word):
         close = {f"{w}s" for w in _close_fillers(word[:-1]) if is_english(f"{w}s")}
     if not close or (len(close) > 1 and len(word) < 3):
@@ -212,3 +216,13 @@ _SHORT_FILLERS = tuple(
         and w not in TOP_WORDS | BOTTOM_WORDS | CHAT_WORDS
     )
 )
+
+
+def base_forms(participle: str) -> set[str]:
+    """ "cancelled" -> cancel, "returned" -> return, "shipped" -> ship, "placed" ->
+    place, "delivered" -> deliver (every spelling the rule could mean)."""
+    stem = participle.removesuffix("ed")
+    forms = {stem, participle.removesuffix("d")}
+    if len(stem) > 3 and stem[-1] == stem[-2]:
+        forms.add(stem[:-1])
+    return {f for f in forms if len(f) > 2}

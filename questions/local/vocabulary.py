@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from questions.local.english import GRAIN_WORDS, PARAPHRASES, STOPWORDS, neighbour_slip
-from questions.local.spelling import is_english, plurals, slip_distance, word_close
+from questions.local.spelling import base_forms, is_english, plurals, slip_distance, word_close
 from questions.semantic import DimensionInfo, MetricInfo, SemanticLayer, SemanticLayerError
 
 _Info = TypeVar("_Info", MetricInfo, DimensionInfo)
@@ -412,16 +412,6 @@ def _add_dimension(vocab: Vocabulary, info: DimensionInfo, values: Sequence[str]
                 vocab.add(form, value_term)
 
 
-def base_forms(participle: str) -> set[str]:
-    """ "cancelled" -> cancel, "returned" -> return, "shipped" -> ship, "placed" ->
-    place, "delivered" -> deliver (every spelling the rule could mean)."""
-    stem = participle.removesuffix("ed")
-    forms = {stem, participle.removesuffix("d")}
-    if len(stem) > 3 and stem[-1] == stem[-2]:
-        forms.add(stem[:-1])
-    return {f for f in forms if len(f) > 2}
-
-
 def question_dimensions(layer: SemanticLayer) -> tuple[str, ...]:
     """The categorical dimensions questions may slice or filter by
     (``meta.question_order``), in that order."""
@@ -502,6 +492,13 @@ def match_phrases(tokens: Sequence[Token], vocab: Vocabulary, used: set[int]) ->
     return found
 
 
+def _rest_exact(parts: list[str], words: list[Token], fillers: list[bool], k: int) -> bool:
+    """Whether every word of the phrase but the ``k``th is the question's own,
+    one of them no filler ("united stats": a slip of the states' name)."""
+    others = [j for j in range(len(parts)) if j != k]
+    return all(parts[j] == words[j].stem for j in others) and any(not fillers[j] for j in others)
+
+
 def _exact(tokens: Sequence[Token], i: int, vocab: Vocabulary, used: set[int]) -> Match | None:
     """The longest phrase of the vocabulary starting at token ``i``."""
     for size in range(min(vocab.max_words, len(tokens) - i), 0, -1):
@@ -556,7 +553,9 @@ def _fuzzy(
             # A filler in the phrase must be spelt right ("retrun rate"), and a
             # word the layer knows is no slip ("the status" is no "the states").
             if any(
-                parts[k] != words[k].stem and (f or (words[k].stem,) in vocab.phrases)
+                parts[k] != words[k].stem
+                and (f or (words[k].stem,) in vocab.phrases)
+                and not (f and len(parts[k]) > 4 and _rest_exact(parts, words, fillers, k))
                 for k, f in enumerate(fillers)
             ):
                 continue
