@@ -250,11 +250,14 @@ def _months_to(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidat
     yield _dated(match, as_of, in_year, year or None)
 
 
-# "This month last year", "the current quarter a year ago": the whole unit
+# "This month last year", "the current quarter a year ago", "last week last
+# year": the whole unit
 # holding the as-of date, a year back (a week 52 weeks back, on the same
 # weekdays). Said alone, the whole unit: it has ended.
 _THIS_UNIT_YEAR_AGO = _rx(
-    r"\b(?:this|the"
+    r"\b(?:(?:the"
+    + _S
+    + r")?(last|previous|prior)|this|the"
     + _S
     + r"current)"
     + _S
@@ -268,7 +271,12 @@ _THIS_UNIT_YEAR_AGO = _rx(
 
 
 def _this_unit_year_ago(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]:
-    before = year_ago(_whole(match.group(1).lower(), as_of))
+    # "last week last year": the week before this one, a year back
+    unit = match.group(2).lower()
+    now = _whole(unit, as_of)
+    if match.group(1) and now.start is not None:
+        now = _whole(unit, now.start - ONE_DAY)
+    before = year_ago(now)
     yield _Candidate(*match.span(), _whole(before.kind, _bounds(before)[0]))
 
 

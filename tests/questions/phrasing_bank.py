@@ -3809,6 +3809,29 @@ _SESSION_32: list[LanguageQuestion] = [
         kind="dimension",
         where=(IN(STATUS, "placed"),),
     ),
+    ask(
+        "revenue last week vs last week last year",
+        JUN15,
+        ["revenue"],
+        kind="compare",
+        period=_LAST_WEEK,
+        compare=VS("2025-06-09", "2025-06-15"),
+    ),
+    ask(
+        "orders last month vs LM last year",
+        JUN15,
+        ["orders"],
+        kind="compare",
+        period=_LAST_MONTH,
+        compare=VS("2025-05-01", "2025-05-31"),
+    ),
+    ask(
+        "units sold last week last year",
+        JUN15,
+        ["units_sold"],
+        kind="period",
+        period=P("2025-06-09", "2025-06-15"),
+    ),
 ]
 
 
