@@ -83,10 +83,19 @@ def _words_read() -> frozenset[str]:
     corrects misspellings leaves these alone: the calendar reads them."""
     import re
 
-    from analytics_core.periods import calendar, days, named, parts, reader, relations, words
+    from analytics_core.periods import (
+        calendar,
+        days,
+        named,
+        parts,
+        reader,
+        relations,
+        to_date,
+        words,
+    )
 
     found: set[str] = set()
-    for module in (calendar, days, named, parts, reader, relations, words):
+    for module in (calendar, days, named, parts, reader, relations, to_date, words):
         for name, value in vars(module).items():
             if name.startswith("__"):
                 continue

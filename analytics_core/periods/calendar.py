@@ -5,6 +5,7 @@ comparison rules (growth: :func:`previous_period`; year over year:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,9 @@ class Period:
     label: str = ""
     kind: str = field(default="range", compare=False)
     unit: str | None = field(default=None, compare=False)
+    #: A period with a name of its own each year (a holiday): the same-named
+    #: period in a given year, so that a year back is its own date that year.
+    yearly: Callable[[int], Period] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -382,7 +386,13 @@ def year_ago(period: Period) -> Period:
     """The base of "year over year": ``period`` shifted back 12 months, day for
     day (whole months stay whole: February 2024 -> February 2023); a week, or a
     week so far, 52 weeks back, so that its days are the same weekdays (the
-    week of 2026-06-15 -> the week of 2025-06-16)."""
+    week of 2026-06-15 -> the week of 2025-06-16); a holiday, its own date the
+    year before (Easter Monday 2026 -> Easter Monday 2025)."""
+    if period.yearly is not None and period.start is not None:
+        try:
+            return period.yearly(period.start.year - 1)
+        except PeriodError:
+            pass
     if period.kind == "week" or period.unit == "week":
         return _shift(period, "week", 52)
     return _shift(period, "year")

@@ -15,7 +15,9 @@ Decisions (the glossary's "Relative periods" says them to readers):
   (Thanksgiving, the fourth Thursday of November; Black Friday and Cyber
   Monday after it). Without a year, the most recent one on or before the
   as-of date. "The holidays" or "the holiday season" is not a period: it
-  means different days to different readers.
+  means different days to different readers. "<holiday> weekend" is the
+  holiday joined to its nearest weekend; Easter's is Good Friday to Easter
+  Monday. "<holiday> week" is the week, Monday to Sunday, that holds it.
 - **Seasons** are meteorological, northern hemisphere: spring is March to
   May, summer June to August, autumn ("fall") September to November; the
   label names the months. Winter spans two years and is refused with a hint.
@@ -25,6 +27,7 @@ Decisions (the glossary's "Relative periods" says them to readers):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Callable, Iterator
@@ -154,7 +157,13 @@ _HOLIDAY = _rx(
     + _S
     + r")?(?:"
     + "|".join(f"(?P<{key}>{pattern})" for pattern, key in _HOLIDAY_NAMES)
-    + r")(?![\w'])(?:,?"
+    + r")(?P<weekend>"
+    + _S
+    + r"(?:long"
+    + _S
+    + r")?week-?end)?(?P<week>"
+    + _S
+    + r"week)?(?![\w'])(?:,?"
     + _S
     + r"(?:of"
     + _S
@@ -181,7 +190,17 @@ def _holiday(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
             day = date_in(year)
         except ValueError as exc:  # pragma: no cover - every rule gives a real date
             raise PeriodError(f"{name} {year} is not a date") from exc
-        return day_period(day, f"{name} {year}")
+        if match.group("weekend"):
+            period = _holiday_weekend(key, name, day)
+        elif match.group("week"):
+            # "Christmas week", "Black Friday week": the week (Monday to Sunday) holding it
+            monday = day - day.weekday() * ONE_DAY
+            short = name.removesuffix(" Day").removesuffix(" Sunday")
+            said = f"{short} week {year}, {monday:%a %d %b} to {monday + 6 * ONE_DAY:%a %d %b}"
+            period = Period(monday, monday + 6 * ONE_DAY, said, "range", "week")
+        else:
+            period = day_period(day, f"{name} {year}")
+        return dataclasses.replace(period, yearly=in_year)
 
     year: int | None = None
     if year_text:
@@ -193,7 +212,32 @@ def _holiday(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
     elif relative:
         # "last Christmas": the most recent one before the as-of date.
         year = as_of.year if date_in(as_of.year) < as_of else as_of.year - 1
-    yield _dated(match, as_of, in_year, year, form="day")
+    whole_day = not (match.group("weekend") or match.group("week"))
+    yield _dated(match, as_of, in_year, year, form="day" if whole_day else "")
+
+
+#: Days from a holiday to the Saturday and to the Sunday of its weekend, by the
+#: holiday's weekday (Monday 0): the nearest weekend joined to the holiday
+#: ("Thanksgiving weekend" Thursday to Sunday, a Monday holiday the Saturday
+#: to the Monday). A Wednesday has no weekend of its own.
+_TO_WEEKEND = {0: (-2, 0), 1: (-3, 0), 3: (0, 3), 4: (0, 2), 5: (0, 1), 6: (-1, 0)}
+
+
+def _holiday_weekend(key: str, name: str, day: datetime.date) -> Period:
+    """ "Easter weekend", "Thanksgiving weekend": the holiday and its weekend.
+    Easter's is the long weekend from Good Friday to Easter Monday."""
+    label = f"{name.removesuffix(' Day').removesuffix(' Sunday')} weekend {day.year}"
+    if key == "easter":
+        return Period(
+            day - 2 * ONE_DAY, day + ONE_DAY, f"{label}, Good Friday to Easter Monday", "range"
+        )
+    if day.weekday() not in _TO_WEEKEND:
+        raise PeriodError(
+            f"{name} {day.year} is a Wednesday; name the days of the weekend you mean"
+        )
+    before, after = _TO_WEEKEND[day.weekday()]
+    start, end = day + before * ONE_DAY, day + after * ONE_DAY
+    return Period(start, end, f"{label}, {start:%a %d %b} to {end:%a %d %b}", "range")
 
 
 # --- seasons -------------------------------------------------------------------------------

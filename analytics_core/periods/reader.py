@@ -16,10 +16,10 @@ from analytics_core.periods.calendar import (
     _bounds,
     _range_label,
     day_period,
-    month_end,
     week_period,
 )
 from analytics_core.periods.days import _S, YEAR_BACK, _Candidate, _joined_properly, _rx
+from analytics_core.periods.to_date import _WHOLE_UNITS, _so_far
 from analytics_core.periods.words import _RULES
 
 # --- putting the readings together ----------------------------------------------------------
@@ -53,10 +53,6 @@ _JOIN = _rx(
     + _S
     + r")$"
 )
-
-
-#: Whole calendar units a comparison may set side by side ("from April to May").
-_WHOLE_UNITS = frozenset({"week", "month", "quarter", "half", "year"})
 
 
 def _ranges(
@@ -137,6 +133,12 @@ def _same_units(first: _Candidate, second: _Candidate) -> bool:
         return False
     if a.kind == b.kind and a.kind in _WHOLE_UNITS:
         return True
+    if a.kind == b.kind == "range" and None not in (a.start, a.end, b.start, b.end):
+        # "from the first week of June to the second": spans of days alike in
+        # length (a day or two apart, as parts of months are) set side by side
+        days = [(p.end - p.start).days + 1 for p in (a, b)]  # type: ignore[operator]
+        if min(days) > 1 and abs(days[0] - days[1]) <= 3:
+            return True
     units = _WHOLE_UNITS | {"to_date"}
     return a.kind in units and b.kind in units and a.kind != b.kind
 
@@ -344,13 +346,6 @@ def _relations(chosen: list[_Candidate], text: str) -> None:
         named.append((candidate.period.start, candidate.period.end))
 
 
-_SO_FAR = _rx(
-    r"^,?" + _S + r"(?:so" + _S + r"far|to" + _S + r"date|until" + _S + r"now|(ytd|qtd|mtd|wtd))\b"
-)
-#: The unit each abbreviation runs to date ("2025 YTD": 2025 up to today's place in a year).
-_ABBREVIATED = {"ytd": "year", "qtd": "quarter", "mtd": "month", "wtd": "week"}
-
-
 def _same_order(chosen: list[_Candidate]) -> None:
     """ "From 01/03/2026 to 31/03/2026": a slashed date that reads two ways is read
     the way another slashed date of the same text can only be read (31/03 is day
@@ -366,58 +361,6 @@ def _same_order(chosen: list[_Candidate]) -> None:
             candidate.error = None
             candidate.period = day_period(day)
             candidate.form = "day"
-
-
-def _so_far(chosen: list[_Candidate], text: str, as_of: datetime.date) -> list[_Candidate]:
-    """ "The second quarter so far", "June to date", "2026 so far": a period
-    holding the as-of date, cut at it. A whole unit before it ("2025 YTD",
-    "last month MTD") is cut at the as-of date's place in its unit (2025 to
-    June 15 on 2026-06-15), so the two can be set side by side; said in words
-    ("2025 to date") it runs from its start to the as-of date."""
-    extended: list[tuple[int, int]] = []
-    for candidate in chosen:
-        period = candidate.period
-        if period is None or candidate.relation is not None or candidate.error is not None:
-            continue
-        if period.start is None or period.end is None:
-            continue
-        match = _SO_FAR.match(text[candidate.end :])
-        if match is None:
-            continue
-        unit = period.kind if period.kind in _WHOLE_UNITS else period.unit
-        said = match.group(1)
-        if said is not None and _ABBREVIATED[said.lower()] != unit:
-            continue  # "2025 MTD": not a unit that runs to date
-        if period.start <= as_of < period.end:
-            end, label = as_of, f"{period.label} to date"
-        elif said is not None and period.end < as_of and period.kind in _WHOLE_UNITS:
-            end = _same_place(period.start, period.kind, as_of)
-            label = f"{period.label} to {end.isoformat()}"
-        elif said is None and period.end < as_of:
-            # "2025 to date", "since March so far": from its start until now
-            end, label, unit = as_of, f"{period.label} to date", None
-        else:
-            continue
-        candidate.period = Period(period.start, end, label, "to_date", unit)
-        candidate.end += match.end()
-        candidate.in_year = None
-        extended.append((candidate.start, candidate.end))
-    return [
-        c
-        for c in chosen
-        if not any(a <= c.start and c.end <= b and (c.start, c.end) != (a, b) for a, b in extended)
-    ]
-
-
-def _same_place(start: datetime.date, unit: str, as_of: datetime.date) -> datetime.date:
-    """The day of the unit starting ``start`` that is where ``as_of`` is in its
-    own unit (the same day of the year, quarter, month or week), clipped to
-    the unit's last day."""
-    if unit == "week":
-        return start + datetime.timedelta(days=as_of.weekday())
-    months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[unit]
-    month = start.month + (as_of.month - 1) % months
-    return datetime.date(start.year, month, min(as_of.day, month_end(start.year, month).day))
 
 
 def _within(chosen: list[_Candidate], text: str) -> list[_Candidate]:
@@ -488,12 +431,36 @@ _POSSESSIVE = _rx(r"(?:'s|s'|s)?\s{1,4}(?:the\s{1,4})?")
 _WITHIN_GAP = _rx(r"\s{1,4}(?:(?:of|in|during)\s{1,4})?(?:the\s{1,4})?")
 
 
+_WEEKDAY_THEN_DATE = _rx(r",?" + _S + r"(?:the" + _S + r")?$")
+
+
+def _dated_weekdays(chosen: list[_Candidate], text: str) -> list[_Candidate]:
+    """ "Monday 8 June", "Monday, June 8": a weekday said with its date is that
+    date (the date decides), not the weekday of this week and a date."""
+    out: list[_Candidate] = []
+    for candidate in chosen:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.word == "weekday"
+            and candidate.form == "day"
+            and candidate.word != "weekday"
+            and candidate.error is None
+            and _WEEKDAY_THEN_DATE.match(text[previous.end : candidate.start])
+        ):
+            candidate.start = previous.start
+            out[-1] = candidate
+            continue
+        out.append(candidate)
+    return out
+
+
 def find_periods(text: str, as_of: datetime.date, *, join_units: bool = True) -> list[FoundPeriod]:
     """Every period ``text`` names, left to right, with its span (see the module
     docstring). Raises :class:`PeriodError` (or :class:`AmbiguousDate`) for the
     first period that names an impossible or ambiguous date. Without
     ``join_units``, "from April to May" is two periods (a comparison's)."""
-    chosen = _choose(_candidates(text, as_of))
+    chosen = _dated_weekdays(_choose(_candidates(text, as_of)), text)
     _same_order(chosen)
     chosen = _ranges(chosen, text, as_of, join_units)
     chosen = _so_far(chosen, text, as_of)

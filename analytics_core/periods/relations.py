@@ -36,10 +36,10 @@ _UNIT_BEFORE = _rx(
     + r"(?:before|prior)\b"
     r"(?!" + _S + r"(?:last|yesterday)\b)"
 )
-#: "the same period last month", "same days of the previous quarter": the
-#: dates asked, that many units earlier.
+#: "the same period last month", "same days of the previous quarter", "the
+#: same day last week": the dates asked, that many units earlier.
 _SAME_LAST_UNIT = _rx(
-    r"\b(?:the" + _S + r")?" + _SAME + _S + r"(?:period|time|days|dates)"
+    r"\b(?:the" + _S + r")?" + _SAME + _S + r"(?:period|time|days|dates|day|weekday)"
     r"(?:"
     + _S
     + r"(?:of|in))?"

@@ -502,7 +502,7 @@ def _weekday(match: re.Match[str], as_of: datetime.date) -> Iterator[_Candidate]
         if back == 0 and cue in {"last", "previous", "prior"}:
             back = 7
         day = as_of - datetime.timedelta(days=back)
-    yield _Candidate(*match.span(), day_period(day, f"{name} {day}"), form="day")
+    yield _Candidate(*match.span(), day_period(day, f"{name} {day}"), form="day", word="weekday")
 
 
 # Forecasts: "next month", "the coming weeks", "tomorrow", "next March", "next Q1".

@@ -7,6 +7,7 @@ Used by :func:`questions.local.cues.read_periods`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from questions.local.english import (
     BOTTOM_WORDS,
     CHANGE_WORDS,
     GRAIN_WORDS,
+    REAL_WORD_SLIPS,
     SHARE_WORDS,
     STOPWORDS,
     TOP_WORDS,
@@ -253,6 +255,26 @@ def _unit_cues_spelt_right(text: str, reading: Reading, known: frozenset[str]) -
     return _SHORT_BEFORE_UNIT.sub(fix, text)
 
 
+def real_word_slips(text: str, reading: Reading) -> str:
+    """Real words typed for others (``english.REAL_WORD_SLIPS``: "the passed
+    week", "sails by category"), corrected by the words around them, and said."""
+
+    for pattern, replacement in REAL_WORD_SLIPS:
+        text = pattern.sub(functools.partial(_slip_fixed, replacement, reading), text)
+    return text
+
+
+def _slip_fixed(replacement: str, reading: Reading, match: re.Match[str]) -> str:
+    new = match.expand(replacement)
+    said = [(a, b) for a, b in zip(match.group(0).split(), new.split(), strict=False) if a != b]
+    reading.fuzzy.extend(said)
+    return new
+
+
+#: Short words that run into the next or the one before ("byregion", "inmay").
+_JOINERS = frozenset({"by", "in", "per", "for", "of", "on", "vs", "and"})
+
+
 def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
     """ "lastweek", "grossmargin", "newcustomers": two words with the space
     left out, split when exactly one split makes two words the engine knows
@@ -272,6 +294,15 @@ def _run_together(text: str, reading: Reading, known: frozenset[str]) -> str:
             or (word[:i] in _UNIT_CUES and word[i:] in _UNIT_WORDS)
             # "onthe", "forthe": two fillers, in no English word
             or (word[:i] in STOPWORDS and word[i:] in STOPWORDS and not is_english(word))
+            # "byregion", "inmay", "revenueby": a filler and a word the engine knows
+            or (
+                len(word) >= 5
+                and not is_english(word)
+                and (
+                    (word[:i] in _JOINERS and (stem(word[i:]) in known or word[i:] in MONTHS))
+                    or (len(word) - i <= 3 and word[:i] in known and word[i:] in _JOINERS)
+                )
+            )
         ]
         if len(splits) != 1:
             return word

@@ -20,6 +20,7 @@ from questions.local.cue_spelling import (
     _months_spelt_right,
     _run_together,
     _unit_cues_spelt_right,
+    real_word_slips,
 )
 from questions.local.english import (
     ACQUIRING,
@@ -51,6 +52,7 @@ def read_periods(
     ``text`` with them blanked out. (``known``: the vocabulary's words, never
     corrected into the engine's English cue words; ``phrasal``: two-word
     phrases whose preposition a period must leave them, "bring in".)"""
+    text = real_word_slips(text, reading)
     text = _run_together(text, reading, known)
     text = _both_spelt_right(text, reading, known)
     text = _cues_spelt_right(_unit_cues_spelt_right(text, reading, known), reading, known)
@@ -58,7 +60,7 @@ def read_periods(
     text = _fillers_spelt_right(text, reading, known)
     text = _COMPARE_IDIOMS.sub("vs", text)
     text = _UNIT_INITIALS.sub(lambda m: _INITIALS[m.group(1)], text)
-    text = _INITIALS_AFTER_VS.sub(lambda m: m.group(1) + "last month", text)
+    text = _INITIALS_AFTER_VS.sub(lambda m: m.group(1) + "previous month", text)
     text = _ELIDED_UNIT.sub(_unit_said_again, text)
     text = _ELIDED_COUNT.sub(_count_said_again, text)
     changed = any(word in CHANGE_WORDS for word in text.split())
@@ -167,8 +169,10 @@ _ELIDED_UNIT = re.compile(
 
 
 #: Initials of a previous period, as reports write them ("vs LY", "PY", "LM").
-_INITIALS = {"ly": "last year", "py": "last year", "lm": "last month", "lw": "last week"}
-_INITIALS |= {"lq": "last quarter", "pq": "last quarter", "pw": "last week"}
+#: The P- forms say "previous": after another period the unit before it ("LM vs
+#: PM": May against April), alone the last one.
+_INITIALS = {"ly": "last year", "py": "previous year", "lm": "last month", "lw": "last week"}
+_INITIALS |= {"lq": "last quarter", "pq": "previous quarter", "pw": "previous week"}
 _UNIT_INITIALS = re.compile(r"\b(ly|py|lm|lw|lq|pq|pw)\b")
 #: "PM" is also the afternoon: the previous month only right after "vs".
 _INITIALS_AFTER_VS = re.compile(r"(\b(?:vs|versus|against)\s+)pm\b")

@@ -65,7 +65,7 @@ annually compared comparison comparing vs. its it's what's how's hi hello hey th
 thank ok okay
 why know let want need i'd i'm we're we've you're id im kindly pls plz roughly
 approximately approx exactly precisely quick quickly quite really actually actual real
-altogether combined together whole entire grand ever far so-far across overall
+altogether combined together whole entire full grand ever far so-far across overall
 company business firm shop store's its our ours come came coming bring achieve achieved
 achieving hit reach reached record recorded book booked take took taken receive received
 pull fetch run calculate compute computed work working break broke show showing shown
@@ -169,6 +169,11 @@ _COMPARATIVES = (
     r"better|worse|more|less|fewer|higher|lower|bigger|smaller|greater|larger|stronger|weaker"
     r"|busier|quieter|different|faster|slower|rather|other"
 )
+_UNITS = r"(?:days?|weeks?|weekends?|fortnights?|months?|quarters?|years?)"
+_MONTH_NAMES = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+)
 PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bmean\b(?=\s+(?!by\b|that\b|the\b|what\b|it\b|for\b|to\b)[a-z])"), "average"),
     (
@@ -188,6 +193,21 @@ PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(compared?|comparing|relative|versus|vs)\s+too\b"), r"\1 to"),
     (re.compile(r"\b([yqmw])dt\b"), r"\1td"),
     (re.compile(r"\b(in|for|during|since|of|vs|over)(q[1-4]|h[12]|(?:19|20)\d\d)\b"), r"\1 \2"),
+    (re.compile(r"\b(top|bottom)(\d{1,3})\b"), r"\1 \2"),
+)
+#: Real words typed for others, read by the words around them and said as
+#: corrections: "the passed week", "profit four Q1", "over the weakened",
+#: "sails by category", "by reign", "AVO" (two letters of AOV swapped).
+REAL_WORD_SLIPS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\bpassed\s+(?=(?:\d+\s+|few\s+|couple\s+of\s+)?{_UNITS}\b)"), "past "),
+    (
+        re.compile(rf"\bfour\s+(?=(?:q[1-4]|h[12]|(?:19|20)\d\d|this|last|{_MONTH_NAMES})\b)"),
+        "for ",
+    ),
+    (re.compile(r"\b(the|this|last|past|previous|over)\s+weak(?:e)?ne?d\b"), r"\1 weekend"),
+    (re.compile(r"\bsails\b"), "sales"),
+    (re.compile(r"\b(by|per|each|every|which|what)\s+reigns?\b"), r"\1 region"),
+    (re.compile(r"\bavo\b"), "aov"),
 )
 #: Words skipped between a negation cue and the value it negates.
 SKIPPED = frozenset({"the", "any", "all", "our", "of", "from", "in", "through", "via", "on", "by"})

@@ -201,6 +201,9 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
                 # outperform Germany": the values side by side, not a period
                 # against the one before.
                 reading.change = False
+    if reading.change and len(reading.periods) <= 1 and _differs_across(tokens, matches):
+        # "how do orders differ between channels": the slices side by side
+        reading.change = False
     if reading.top is not None:
         reading.rank_metric = _rank_metric(tokens, matches)
         top_within(tokens, matches, reading, vocab)
@@ -218,6 +221,27 @@ def read_question(text: str, as_of: datetime.date, vocab: Vocabulary) -> Reading
         ):
             reading.unknown.append(token.text)
     return reading
+
+
+_DIFFER = frozenset({"differ", "difference", "differences", "diff", "vary", "varies", "variation"})
+_ACROSS = frozenset({"between", "across", "among", "amongst"})
+_BEFORE_SLICE = frozenset({"the", "our", "all", "each", "various", "different", "my", "its"})
+
+
+def _differs_across(tokens: Sequence[Token], matches: Sequence[Match]) -> bool:
+    """A difference said between the slices of a dimension ("how do orders
+    differ between channels", "the revenue difference across regions")."""
+    if not any(t.stem in _DIFFER or t.text in _DIFFER for t in tokens):
+        return False
+    for match in matches:
+        if match.term.kind != "dimension":
+            continue
+        at = match.start - 1
+        while at >= 0 and tokens[at].stem in _BEFORE_SLICE:
+            at -= 1
+        if at >= 0 and tokens[at].stem in _ACROSS:
+            return True
+    return False
 
 
 def _between_values(tokens: Sequence[Token], matches: Sequence[Match]) -> set[str]:

@@ -271,7 +271,15 @@ def _without_verbs(
         previous = tokens[match.start - 1].stem if match.start else ""
         before = matches[index - 1] if index else None
         after = matches[index + 1] if index + 1 < len(matches) else None
-        verb = (
+        # "are delivered vs shipped": statuses set side by side, not verbs
+        versus = (
+            after is not None
+            and after.term.kind == "value"
+            and after.term.name == term.name
+            and after.start == match.end + 1
+            and tokens[match.end].stem in {"vs", "versus"}
+        )
+        verb = not versus and (
             previous in _AUXILIARIES
             or (before is not None and before.term.kind == "metric" and before.end == match.start)
             # "did each region place": a status's base form is only ever a verb.

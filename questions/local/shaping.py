@@ -71,6 +71,9 @@ def _ordering(
         rank = stand_ins.get(rank, rank)
         if reading.rank_change and compare is not None and compare.kind == "period":
             rank = f"{rank}__{reading.rank_change}"
+        elif compare is not None and compare.kind == "ratio" and rank == compare.numerator:
+            # "the highest revenue per customer": the ratio ranks, not its numerator
+            rank = f"{compare.numerator}__per__{compare.denominator}"
         categorical = [g for g in group_by if not g.startswith("metric_time")]
         ranked = categorical or ([time_group] if time_group else [])
         if ranked:

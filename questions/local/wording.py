@@ -77,6 +77,9 @@ class Wording:
         metric, _, suffix = column.partition("__")
         label = self.vocabulary.metric_labels.get(metric, metric)
         said = {"change": f"the change in {label}", "change_pct": f"the change in % of {label}"}
+        if suffix.startswith("per__"):
+            per = self.vocabulary.metric_labels.get(suffix[5:], suffix[5:])
+            return f"{label} per {_singular(per.lower())}"
         return said.get(suffix, label if not suffix else column)
 
     def suggestions(

@@ -54,10 +54,12 @@ pytestmark = pytest.mark.slow
 #: 86/92 (0.935). After session 30's classes (rankings by a change, how
 #: often, statuses said together, values included, yes/no dimensions as
 #: qualities, sorts in words, slips of stems, keys and fillers), 217/217 and
-#: 89/92 (0.967).
+#: 89/92 (0.967). After session 33's classes (holidays a year back, holiday
+#: weekends and weeks, spans of days set side by side, the P- initials, real
+#: words typed for others), 217/217 and 90/92 (0.978).
 TARGET = 0.97
 DEVELOPMENT_FLOOR = 1.0
-HELD_OUT_FLOOR = 0.96
+HELD_OUT_FLOOR = 0.97
 
 ORACLE_ENTRIES = [entry for entry in BANK if entry.oracle]
 TARGET_METRICS = {"target_revenue"}

@@ -870,6 +870,13 @@ NAMED = [
     ("Thanksgiving 2025", A, (D(2025, 11, 27), D(2025, 11, 27))),
     ("Black Friday 2024", A, (D(2024, 11, 29), D(2024, 11, 29))),
     ("cyber monday", A, (D(2025, 12, 1), D(2025, 12, 1))),
+    # a holiday's weekend and week
+    ("Easter weekend 2026", A, (D(2026, 4, 3), D(2026, 4, 6))),
+    ("thanksgiving weekend 2025", A, (D(2025, 11, 27), D(2025, 11, 30))),
+    ("christmas weekend 2026", A, (D(2026, 12, 25), D(2026, 12, 27))),
+    ("christmas long weekend 2023", A, (D(2023, 12, 23), D(2023, 12, 25))),
+    ("christmas week 2025", A, (D(2025, 12, 22), D(2025, 12, 28))),
+    ("black friday week", A, (D(2025, 11, 24), D(2025, 11, 30))),
     # seasons, meteorological
     ("the summer of 2025", A, (D(2025, 6, 1), D(2025, 8, 31))),
     ("in the fall of 2025", A, (D(2025, 9, 1), D(2025, 11, 30))),
@@ -878,6 +885,9 @@ NAMED = [
     # so far, since the start of
     ("the second quarter so far", A, (D(2026, 4, 1), A)),
     ("June to date", A, (D(2026, 6, 1), A)),
+    ("so far in June", A, (D(2026, 6, 1), A)),
+    ("to date for Q2", A, (D(2026, 4, 1), A)),
+    ("so far in 2025", A, (D(2025, 1, 1), D(2025, 12, 31))),  # ended: all of it
     ("since the start of the year", A, (D(2026, 1, 1), A)),
     ("since the beginning of the month", A, (D(2026, 6, 1), A)),
     # parts of a month, fortnights
@@ -893,6 +903,8 @@ NAMED = [
     ("Monday last week", A, (D(2026, 6, 8), D(2026, 6, 8))),
     ("last week's Friday", A, (D(2026, 6, 12), D(2026, 6, 12))),
     ("this past Friday", A, (D(2026, 6, 12), D(2026, 6, 12))),
+    ("Monday 8 June", A, (D(2026, 6, 8), D(2026, 6, 8))),  # the date decides
+    ("Monday, June 8", A, (D(2026, 6, 8), D(2026, 6, 8))),
     ("the first of June", A, (D(2026, 6, 1), D(2026, 6, 1))),
     ("May the fifth 2025", A, (D(2025, 5, 5), D(2025, 5, 5))),
     ("calendar year 2025", A, (D(2025, 1, 1), D(2025, 12, 31))),
@@ -925,6 +937,30 @@ def test_words_that_are_not_named_periods(text: str) -> None:
     assert [f for f in find_periods(normalize(text), A) if f.relation is None] == []
 
 
+def test_a_holiday_on_a_wednesday_has_no_weekend() -> None:
+    with pytest.raises(PeriodError, match="Wednesday"):
+        find_periods("christmas weekend 2024", A)
+
+
+def test_a_year_back_from_a_holiday_is_its_own_date() -> None:
+    [easter] = find_periods("easter monday 2026", A)
+    assert year_ago(easter.period).start == D(2025, 4, 21)
+    assert resolve_relation(easter.period, "year_ago").label == "Easter Monday 2025"
+    [weekend] = find_periods("thanksgiving weekend 2025", A)
+    base = year_ago(weekend.period)
+    assert (base.start, base.end) == (D(2024, 11, 28), D(2024, 12, 1))
+    # a fixed date, a month: the same as a year back
+    [may] = find_periods("may 2026", A)
+    assert year_ago(may.period).start == D(2025, 5, 1)
+
+
+def test_the_same_day_last_week_is_a_relation() -> None:
+    [day, relation] = find_periods("yesterday vs the same day last week", A)
+    assert relation.relation == "week_ago"
+    shifted = resolve_relation(day.period, relation.relation)
+    assert (shifted.start, shifted.end) == (D(2026, 6, 7), D(2026, 6, 7))
+
+
 def test_fall_after_a_metric_is_a_verb() -> None:
     [found] = find_periods("did revenue fall in 2025", A)
     assert (found.period.start, found.period.end) == (D(2025, 1, 1), D(2025, 12, 31))
@@ -950,6 +986,14 @@ def test_with_a_change_two_whole_periods_stay_two() -> None:
     ]
     # a span of days stays one span
     assert len(find_periods("between march 3 and march 9", A, join_units=False)) == 1
+    # spans of days alike in length are two, set against each other
+    weeks = find_periods(
+        "from the first week of june to the second week of june", A, join_units=False
+    )
+    assert [(p.period.start, p.period.end) for p in weeks] == [
+        (D(2026, 6, 1), D(2026, 6, 7)),
+        (D(2026, 6, 8), D(2026, 6, 14)),
+    ]
 
 
 @pytest.mark.parametrize(
