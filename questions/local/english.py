@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from analytics_core.periods import MONTHS
+
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 GRAIN_WORDS = {
@@ -170,10 +172,8 @@ _COMPARATIVES = (
     r"|busier|quieter|different|faster|slower|rather|other"
 )
 _UNITS = r"(?:days?|weeks?|weekends?|fortnights?|months?|quarters?|years?)"
-_MONTH_NAMES = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
-)
+#: The calendar's month names and their three-letter (and "sept") short forms.
+_MONTH_NAMES = "(?:" + "|".join(sorted({*MONTHS, *(m[:3] for m in MONTHS), "sept"})) + ")"
 PARAPHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bmean\b(?=\s+(?!by\b|that\b|the\b|what\b|it\b|for\b|to\b)[a-z])"), "average"),
     (
