@@ -2,7 +2,8 @@
 # yourself; CI runs .ci/run (which calls .ci/lint, the same linters).
 #   make help    lists the targets
 
-UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+# uv from PATH, or the one bootstrap.py installs beside the project (.tools/).
+UV ?= $(shell python3 bootstrap.py --which-uv)
 # A small warehouse of its own, so the scratch build never touches .analytics/.
 SMALL_HOME ?= .analytics-small
 
@@ -12,7 +13,6 @@ help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 setup: ## install the locked dependencies (and uv, if missing) and the git hooks
-	command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --compile-bytecode
 	$(UV) run pre-commit install
 

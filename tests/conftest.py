@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from analytics_core.settings import Settings
+from tests.browsers import CHROMIUM, MISSING_CHROMIUM
 from tests.warehouses import BASE, WarehouseTemplates, templates_root
 from tests.warehouses import SMALL_WAREHOUSE_ARGS as SMALL_WAREHOUSE_ARGS
 
@@ -50,6 +51,7 @@ WAREHOUSE_FIXTURES = frozenset({"small_warehouse", "warehouse_templates", "hosti
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     refuse_unmarked_warehouse_users(items)
+    refuse_browser_tests_without_chromium(items)
     items[:] = longest_files_first(items)
 
 
@@ -65,6 +67,40 @@ def refuse_unmarked_warehouse_users(items: list[pytest.Item]) -> None:
             "these tests use a built warehouse but are not marked slow "
             f"(add pytestmark = pytest.mark.slow): {', '.join(unmarked)}"
         )
+
+
+def refuse_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
+    """Say at once that the browser tests need Chromium, not after the builds
+    that come before them (a whole run takes half an hour). Under xdist the
+    workers collect and the controller decides (below): an error raised in a
+    worker's collection reads as a crash."""
+    if CHROMIUM is not None or not items or hasattr(items[0].config, "workerinput"):
+        return
+    browser = [item for item in items if item.get_closest_marker("browser") is not None]
+    if browser:
+        raise pytest.UsageError(MISSING_CHROMIUM.format(count=len(browser)))
+
+
+_BROWSER_FILES: dict[str, bool] = {}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """The xdist controller's view of a worker's selected tests (node ids,
+    after -m and -k): a test file that marks itself ``pytest.mark.browser``
+    (the browser tests mark whole modules) needs Chromium."""
+    if CHROMIUM is not None:
+        return
+    rootdir = Path(node.config.rootpath)
+    count = 0
+    for nodeid in ids:
+        path = nodeid.split("::", 1)[0]
+        if path not in _BROWSER_FILES:
+            source = rootdir / path
+            _BROWSER_FILES[path] = source.is_file() and "pytest.mark.browser" in source.read_text()
+        count += _BROWSER_FILES[path]
+    if count:
+        pytest.exit(MISSING_CHROMIUM.format(count=count), returncode=4)
 
 
 def longest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:

@@ -19,32 +19,22 @@ import pytest
 
 from analytics_core.formatting import format_count
 from analytics_core.settings import PROJECT_ROOT, Settings
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS
 from tests.report_service import service as svc
 from tests.ui.ui_server import running_ui
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SCREENSHOTS = Path(
     os.environ.get("ANALYTICS_SCREENSHOTS", PROJECT_ROOT / "test-artifacts" / "screenshots")
 )
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (.ci/run installs Debian's)")
+    assert CHROMIUM is not None  # tests/conftest.py stops a run without one at collection
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

@@ -21,11 +21,11 @@ import pytest
 from analytics_core.settings import Settings
 from report_service.models import Job
 from report_service.stores.sqlite import SQLiteJobStore
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS
 from tests.report_service import service as svc
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.ui.ui_server import running_ui
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -71,8 +71,7 @@ def payload(port: int) -> str:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (.ci/run installs Debian's)")
+    assert CHROMIUM is not None  # tests/conftest.py stops a run without one at collection
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
