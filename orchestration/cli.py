@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -27,28 +27,89 @@ app = typer.Typer(
     help="Analytics platform: generate raw data, build the warehouse with dbt, serve it.",
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: it reflows paragraphs to the terminal and prints
+    # flags without a type (rich's panels printed "<bool>" for every flag and
+    # wrapped choices inside words).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-@app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        out.print(ctx.get_help())
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("analytics-platform")
+        except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+            installed = "unknown (not installed)"
+        out.print(f"analytics {installed}", markup=False)
         raise typer.Exit(0)
 
 
-app.command()(data.generate)
-app.command()(data.build)
-app.command()(data.docs)
-app.command()(serve.serve)
-app.command()(serve.schedules)
-app.command("snowflake-ddl")(snowflake.snowflake_ddl)
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the installed version and exit.",
+        ),
+    ] = False,
+) -> None:
+    if ctx.invoked_subcommand is None:
+        out.print(ctx.get_help(), markup=False)
+        raise typer.Exit(0)
+
+
+# (command, its function, the one line `analytics --help` lists it with)
+app.command(short_help="Write raw data for the warehouse to build from.")(data.generate)
+app.command(short_help="Build the warehouse with dbt, then publish it.")(data.build)
+app.command(short_help="Generate the dbt docs site of the published warehouse.")(data.docs)
+app.command(short_help="Run one component (report service, UI, scheduler, docs).")(serve.serve)
+app.command(short_help="The schedule: every job, its next runs, its last run.")(serve.schedules)
+app.command("snowflake-ddl", short_help="The Snowflake DDL: integration, functions, tasks.")(
+    snowflake.snowflake_ddl
+)
 app.add_typer(ci.ci_app, name="ci")
-app.command()(reports.report)
-app.command()(ask.ask)
-app.command("semantic-model")(ask.semantic_model)
-app.command()(serve.up)
+app.command(
+    short_help="Render one report now from the published warehouse.", cls=reports.ReportCommand
+)(reports.report)
+app.command(short_help="Answer a question in plain language.")(ask.ask)
+app.command("semantic-model", short_help="Print the Cortex Analyst semantic model.")(
+    ask.semantic_model
+)
+app.command(short_help="Everything at once: data, build, docs site, services.")(serve.up)
+
+
+def _plain_metavars(command: Any) -> Any:
+    """Click's own style for every value: ``--host HOST``, ``--format [yaml|sql]``,
+    an argument by its name alone (Typer 0.29 printed ``<str>``, ``<int range>``,
+    ``<list[str]>`` beside each)."""
+    ctx = type(command).context_class(command)
+    for param in command.params:
+        display = getattr(param, "display_type", None)
+        if display is None or getattr(param, "is_flag", False):
+            continue
+        shown = str(display(ctx) or "")
+        if not shown.startswith("<"):
+            continue  # a format of our own (YYYY-MM-DD)
+        # Typer carries its own copy of click: duck typing, not isinstance.
+        if "|" in shown:  # choices: Typer's <a|b>
+            plain = "[" + shown[1:-1] + "]"
+        elif param.param_type_name == "argument":
+            plain = ""
+        else:
+            longest = max(getattr(param, "opts", None) or [f"--{param.name}"], key=len)
+            plain = longest.lstrip("-").replace("-", "_").upper()
+        param.display_type = lambda _ctx, text=plain: text  # type: ignore[method-assign]
+    if hasattr(command, "commands"):
+        for sub in command.commands.values():
+            _plain_metavars(sub)
+    return command
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -66,7 +127,8 @@ def _unexpected(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``analytics`` script."""
     try:
-        code = app(args=argv, prog_name="analytics", standalone_mode=False)
+        command = _plain_metavars(typer.main.get_command(app))
+        code = command.main(args=argv, prog_name="analytics", standalone_mode=False)
     except typer.TyperException as exc:  # bad command line (click's UsageError and kin)
         _fail(exc.format_message().replace("Value error, ", ""), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

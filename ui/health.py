@@ -210,6 +210,56 @@ def last_build(builds: Section) -> dict[str, Any] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The top of the page: the last build and whether its sources are fresh."""
+
+    #: The newest build's status ("success", "error", ...), None before any build.
+    build_status: str | None
+    #: Source tables whose latest freshness check breached, of all checked.
+    sources_past_freshness: int
+    sources_checked: int
+    #: "success" (all well), "warning" (built, but stale or failing sources) or
+    #: "error" (the build failed); the page colours the message with it.
+    level: str
+    message: str
+
+
+def headline(sections: dict[str, Section]) -> Headline:
+    """What the page says first: a build that succeeded over sources past their
+    freshness thresholds is not "all well" (its reports show old data)."""
+    build = last_build(sections["builds"])
+    fresh = sections["freshness"]
+    checks = [dict(zip(fresh.columns, row, strict=True)) for row in fresh.rows]
+    breaching = [c for c in checks if c["is_breach"]]
+    errors = [c for c in breaching if c["status"] in ("error", "runtime error")]
+    status = None if build is None else str(build["status"])
+    if build is None:
+        level, message = "warning", "No build has been recorded yet."
+    elif status != "success":
+        level, message = "error", f"The last build ended with status {status}."
+    else:
+        level, message = "success", "The last build succeeded and every source is fresh."
+    if breaching:
+        newest = max((_day(c["max_loaded_at"]) for c in breaching), default=None, key=_orderable)
+        threshold = "error" if errors else "warning"
+        stale = (
+            f"{len(breaching)} of {len(checks)} source tables are past their freshness "
+            f"{threshold} threshold"
+            + (f" (the newest data among them is from {newest:%d %b %Y})" if newest else "")
+            + ": reports and answers show data that old."
+        )
+        if level == "success":
+            level, message = "warning", f"The last build succeeded, but {stale}"
+        else:
+            message = f"{message} {stale[0].upper()}{stale[1:]}"
+    return Headline(status, len(breaching), len(checks), level, message)
+
+
+def _orderable(day: datetime.date | None) -> datetime.date:
+    return day or datetime.date.min
+
+
 def relations() -> set[str]:
     """The reporting views this module reads (the UI's dbt exposure lists them)."""
     texts = [v for k, v in globals().items() if k.isupper() and isinstance(v, str)]

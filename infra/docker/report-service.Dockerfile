@@ -45,8 +45,9 @@ LABEL org.opencontainers.image.title="analytics-platform report service" \
       org.opencontainers.image.revision="${ANALYTICS_GIT_COMMIT}"
 
 # WeasyPrint (PDF reports) loads Pango, PangoFT2 and HarfBuzz's subsetter
-# through ffi; fonts for the templates' sans-serif stack (Liberation stands in
-# for Helvetica and Arial; DejaVu covers the rest of Unicode).
+# through ffi. The reports' typeface (Lato) comes with the Python packages
+# (report_service/reports/fonts.py: every page and PDF embeds it); DejaVu only
+# covers characters Lato lacks (scripts beyond Latin, Greek and Cyrillic).
 # DL3008 (apt versions not pinned): the pinned base image fixes the Debian
 # release; pinning package revisions breaks the build at every security update.
 # hadolint ignore=DL3008
@@ -55,7 +56,6 @@ RUN apt-get update \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
-        fonts-liberation \
         fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 app \

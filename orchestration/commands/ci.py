@@ -14,10 +14,12 @@ from orchestration.commands.common import (
     out,
 )
 
-ci_app = typer.Typer(help="What the CI/CD pipelines run.", no_args_is_help=True)
+ci_app = typer.Typer(
+    help="What the CI/CD pipelines run.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
-@ci_app.command("plan")
+@ci_app.command("plan", short_help="Which components changed and what to run for each.")
 def ci_plan(
     base: Annotated[str, typer.Option(help="The revision the change is compared with.")],
     head: Annotated[str, typer.Option(help="The changed revision.")] = "HEAD",
@@ -46,10 +48,14 @@ def ci_plan(
             out.print(f"  {command}", markup=False)
 
 
-@ci_app.command("execute")
+@ci_app.command("execute", short_help="Run the steps of a plan in order.")
 def ci_execute(
-    plan_file: Annotated[Path, typer.Argument(help="The JSON of `analytics ci plan --json`.")],
-    dry_run: Annotated[bool, typer.Option(help="Print the commands, run nothing.")] = False,
+    plan_file: Annotated[
+        Path, typer.Argument(help="The JSON that analytics ci plan --json printed.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the commands, run nothing.")
+    ] = False,
 ) -> None:
     """Run the steps of a plan in order (DOCS_URL, STATE_URL, IMAGE_REGISTRY and
     GIT_COMMIT fill its placeholders); stop at the first that fails."""
@@ -68,7 +74,7 @@ def ci_execute(
             out.print(" ".join(argv), markup=False)
 
 
-@ci_app.command("publish")
+@ci_app.command("publish", short_help="Publish production's dbt artifacts or the docs site.")
 def ci_publish(
     what: Annotated[str, typer.Argument(help="state (dbt artifacts) or docs (the docs site).")],
     to: Annotated[str, typer.Option("--to", help="s3://bucket/prefix or a local folder.")],
@@ -89,14 +95,14 @@ def ci_publish(
     out.print(f"published {len(marker['files'])} files of {folder} to {to}", markup=False)
 
 
-@ci_app.command("fetch-state")
+@ci_app.command("fetch-state", short_help="Fetch production's manifest for slim CI.")
 def ci_fetch_state(
     source: Annotated[str, typer.Option("--from", help="s3://bucket/prefix or a local folder.")],
     to: Annotated[Path, typer.Option("--to", help="Folder for dbt's --state.")] = Path(
         "prod-artifacts"
     ),
 ) -> None:
-    """Fetch production's manifest for slim CI (``dbt build --state``)."""
+    """Fetch production's manifest for slim CI (dbt build --state)."""
     from orchestration.ci_artifacts import fetch
 
     names = fetch(source, to)

@@ -42,13 +42,19 @@ class BuildTarget(StrEnum):
 # --------------------------------------------------------------------------- generate
 
 
+#: The size of a generated data set when none is asked for, for ``generate``
+#: and ``up`` alike: about 100,000 order lines over two years, built in under
+#: a minute on a laptop (scale 1 is ten times that).
+DEFAULT_SCALE = 0.1
+
+
 def generate(
     scale: Annotated[
         float | None,
         typer.Option(
-            help="Size: 1.0 is about 1,000,000 order items over two years.",
+            help="Size: 1.0 is about 1,000,000 order lines over two years.",
             callback=positive,
-            show_default="1.0",
+            show_default=str(DEFAULT_SCALE),
         ),
     ] = None,
     seed: Annotated[
@@ -125,7 +131,7 @@ def generate(
     if not increment:
         config = generator_config(
             seed=seed,
-            scale=scale,
+            scale=DEFAULT_SCALE if scale is None else scale,
             end_date=end_date.date() if end_date else None,
             defect_rate=defect_rate,
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
+from typer.core import TyperCommand
 
 from orchestration.commands.common import (
     UsageError,
@@ -14,8 +16,27 @@ from orchestration.commands.common import (
 )
 
 
+class ReportCommand(TyperCommand):
+    """``report --help`` lists the report types and their parameters from the
+    catalog itself, imported only when the help is asked for (it costs most
+    of a second)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from report_service.reports.catalog import CATALOG
+
+        rows = []
+        for name, definition in CATALOG.items():
+            params = ", ".join(definition.params_model.model_fields) or "no parameters"
+            rows.append((name, f"{definition.title} ({params})"))
+        with formatter.section("Report types"):
+            formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
 def report(
-    report_type: Annotated[str, typer.Argument(metavar="TYPE", help="A report type.")],
+    report_type: Annotated[
+        str, typer.Argument(metavar="TYPE", help="A report type (listed below).")
+    ],
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="A report parameter as KEY=VALUE (repeatable)."),

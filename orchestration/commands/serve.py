@@ -16,6 +16,7 @@ from rich.table import Table
 
 from analytics_core.settings import Settings
 from orchestration.commands.common import (
+    UsageError,
     checked_service_settings,
     err,
     load_settings,
@@ -23,6 +24,7 @@ from orchestration.commands.common import (
     positive,
 )
 from orchestration.commands.data import (
+    DEFAULT_SCALE,
     generator_config,
     generator_errors,
     print_build,
@@ -37,6 +39,11 @@ class Component(StrEnum):
     report_service = "report-service"
     ui = "ui"
     scheduler = "scheduler"
+    docs = "docs"
+
+
+#: The dbt docs site's port when none is given (``serve docs`` and ``up``).
+DOCS_PORT = 8080
 
 
 def serve(
@@ -45,11 +52,20 @@ def serve(
     port: Annotated[
         int | None,
         typer.Option(
-            min=0, max=65535, help="Port (report service 8000, UI 8501; the scheduler has none)."
+            min=0,
+            max=65535,
+            help="Port (report service 8000, UI 8501, docs 8080; the scheduler has none).",
         ),
     ] = None,
 ) -> None:
-    """Run one component in the foreground until Ctrl-C or SIGTERM."""
+    """Run one component in the foreground until Ctrl-C or SIGTERM.
+
+    docs serves the dbt docs site of the last build as it is (no build, no
+    scheduler): analytics build --docs or analytics docs makes it.
+    """
+    if component is Component.docs:
+        _serve_docs(host, port)
+        return
     if component is Component.ui:
         _serve_ui(host, port)
     if component is Component.scheduler:
@@ -64,6 +80,37 @@ def serve(
         err.print(f"API key (x-api-key) in {key_file}", markup=False)
     err.print(f"report service on http://{service.host}:{service.port}/docs", markup=False)
     serve_reports(service, settings, snowflake_from_env(service))
+
+
+def _serve_docs(host: str | None, port: int | None) -> None:
+    from orchestration.services import StaticSite
+
+    settings = load_settings()
+    if not (settings.docs_dir / "index.html").is_file():
+        raise UsageError(
+            f"there is no dbt docs site in {settings.docs_dir} yet: "
+            "run analytics build --docs (or analytics docs after a build)"
+        )
+    site = StaticSite(
+        "dbt docs",
+        settings.docs_dir,
+        host=host or "127.0.0.1",
+        port=DOCS_PORT if port is None else port,
+    )
+    site.start()
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    err.print(f"dbt docs site on {site.url} (Ctrl-C stops it)", markup=False)
+    try:
+        stop.wait()
+    finally:
+        site.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    err.print("stopped", markup=False)
 
 
 def _serve_ui(host: str | None, port: int | None) -> NoReturn:
@@ -198,12 +245,12 @@ def up(
     scale: Annotated[
         float,
         typer.Option(callback=positive, help="Scale of the first generated data set, if any."),
-    ] = 0.1,
+    ] = DEFAULT_SCALE,
     seed: Annotated[int | None, typer.Option(help="Seed of the first generated data set.")] = None,
     host: Annotated[str, typer.Option(help="Interface the services listen on.")] = "127.0.0.1",
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port of the dbt docs site (0: any free port).")
-    ] = 8080,
+    ] = DOCS_PORT,
     report_port: Annotated[
         int,
         typer.Option(min=0, max=65535, help="Port of the report service (0: any free port)."),

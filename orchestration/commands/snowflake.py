@@ -22,8 +22,8 @@ def snowflake_ddl(
     terraform_outputs: Annotated[
         Path | None,
         typer.Option(
-            help="`terraform output -json` of infra/terraform/aws (a file it wrote, or the"
-            " module's directory): the gateway URL and role ARN."
+            help="The output of terraform output -json for infra/terraform/aws (a file it"
+            " wrote, or the module's directory): the gateway URL and role ARN."
         ),
     ] = None,
     gateway_url: Annotated[
@@ -54,7 +54,7 @@ def snowflake_ddl(
         str | None,
         typer.Option(
             metavar="TARGET",
-            help="Apply it with `dbt run-operation apply_statements` on this dbt target.",
+            help="Apply it with dbt run-operation apply_statements on this dbt target.",
         ),
     ] = None,
 ) -> None:

@@ -12,9 +12,11 @@ world model are in the docstrings of :mod:`demand`, :mod:`customers`,
 :mod:`products`, :mod:`fx`, :mod:`orders`, :mod:`items`, :mod:`cdc` and
 :mod:`sync`.
 
-The ``sales_targets`` seed (``dbt_project/seeds/sales_targets.csv``) is sized
-for scale 1: about 5% above the revenue a scale-1 history produces (see
-:mod:`targets`).
+The ``sales_targets`` seed (``dbt_project/seeds/sales_targets.csv``) is the
+plan for scale 1: about 5% above the revenue a scale-1 history produces (see
+:mod:`targets`). The scale is recorded in ``_generator.state``, and the dbt
+build multiplies the plan by it (the seed's post-hook,
+``dbt_project/macros/data_scale.sql``), so attainment reads alike at any scale.
 """
 
 from orchestration.generator.config import DEFECTS, GeneratorConfig

@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from report_service.models import ReportError
+from report_service.reports import fonts
 
-_FONT = "Helvetica, Arial, sans-serif"
+#: Charts are measured and drawn in the reports' shipped typeface (fonts.py).
+_FONT = fonts.FAMILY
 _WIDTH = 560
 _HEIGHT = 220
 _BLUE = "#1f5fa8"
@@ -208,6 +210,8 @@ def _vl_convert() -> Any:
                 import vl_convert
             except ImportError as exc:  # pragma: no cover - a declared dependency
                 raise ReportError(f"chart rendering is unavailable: {exc}") from exc
+            # Measure labels with the typeface the pages embed (fonts.py).
+            vl_convert.register_font_directory(str(fonts.font_directory()))
             _vl_module = vl_convert
         return _vl_module
 

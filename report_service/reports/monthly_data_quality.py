@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -18,7 +16,21 @@ from report_service.reports.base import (
     IsoMonth,
     ReportDefinition,
     ReportQueries,
-    utc_today,
+)
+from report_service.reports.data_quality_tables import (
+    AnomalyRow,
+    DailyRow,
+    FreshnessRow,
+    MonthRow,
+    NodeRow,
+    QuarantineRow,
+    RunRow,
+    anomalies_table,
+    failed_run,
+    failures_table,
+    freshness_table,
+    quarantine_table,
+    run_durations,
 )
 from report_service.reports.document import (
     Chart,
@@ -27,7 +39,6 @@ from report_service.reports.document import (
     ReportDocument,
     Table,
     ratio,
-    to_float,
     to_int,
 )
 
@@ -41,8 +52,8 @@ class MonthlyDataQualityParams(BaseModel):
         default=None,
         description=(
             "The month to report (YYYY-MM, or a phrase: 'last month', 'this month', "
-            "'May 2026'); default: the last month before the current one with "
-            "data-quality records (else the current one)."
+            "'May 2026'); default: the latest month with activity (tests, dbt runs, "
+            "freshness checks or report jobs; the current month included)."
         ),
     )
 
@@ -113,10 +124,17 @@ RELATIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-LATEST_MONTH_BEFORE = """
+#: The latest month in which something ran. Quarantined rows and raw volumes
+#: are dated by the data (a generated history ends months ago), tests, runs,
+#: checks and report jobs by the clock: a month with only the former has no
+#: tests or runs to report, so it is not a default.
+LATEST_ACTIVE_MONTH = """
 select max(month_start) as month_start
 from {rpt_data_quality_monthly}
-where month_start < cast(:this_month as date)
+where coalesce(tests_run, 0) > 0
+   or coalesce(dbt_runs, 0) > 0
+   or coalesce(freshness_checks, 0) > 0
+   or coalesce(report_jobs, 0) > 0
 """
 
 LATEST_MONTH = "select max(month_start) as month_start from {rpt_data_quality_monthly}"
@@ -183,65 +201,6 @@ def _month_before(month: dt.date) -> dt.date:
     return (month - dt.timedelta(days=1)).replace(day=1)
 
 
-#: A number as the drivers return it (None: no value).
-Number = Decimal | float | int | None
-
-
-# -- rows: what the queries return ------------------------------------------------
-#: A row of ``rpt_data_quality_monthly``: every column of :data:`MONTHLY_COLUMNS`
-#: (``month_start`` a date, ``slowest_models`` text, the others counts or seconds).
-MonthRow = Mapping[str, Any]
-
-
-class NodeRow(TypedDict):
-    node_name: str
-    resource_type: str
-    last_status: str | None
-    is_failing: bool | None
-    last_failure_at: dt.datetime | None
-    last_failures: Number
-    failures_total: Number
-    last_message: str | None
-
-
-class QuarantineRow(TypedDict):
-    source_table: str
-    quarantine_rule: str
-    rows_quarantined: Number
-
-
-class FreshnessRow(TypedDict):
-    source_name: str
-    table_name: str
-    status: str | None
-    is_breach: bool | None
-    max_loaded_at: dt.datetime | None
-    checked_at: dt.datetime | None
-    age_seconds: Number
-
-
-class RunRow(TypedDict):
-    command: str
-    status: str | None
-    elapsed_seconds: Number
-
-
-class AnomalyRow(TypedDict):
-    source_table: str
-    load_date: dt.date
-    rows_loaded: Number
-    trailing_median: Number
-    robust_z_score: Number
-
-
-class DailyRow(TypedDict):
-    date_day: dt.date
-    tests_failed: Number
-    tests_errored: Number
-    rows_quarantined: Number
-    freshness_breaches: Number
-
-
 @dataclass(frozen=True)
 class MonthlyDataQualityRows:
     """Everything the report shows, as the warehouse returned it."""
@@ -258,12 +217,14 @@ class MonthlyDataQualityRows:
     anomalies: Sequence[AnomalyRow]
     #: The month's days that have a record.
     daily: Sequence[DailyRow]
+    #: The dbt invocations of the month before (the headline's comparison).
+    runs_before: Sequence[RunRow] = ()
 
 
 def default_month(q: ReportQueries) -> dt.date:
-    """The last month before the current one (UTC) with records, else the latest one."""
-    this_month = utc_today().replace(day=1)
-    month = q.scalar(LATEST_MONTH_BEFORE, this_month=this_month) or q.scalar(LATEST_MONTH)
+    """The latest month with activity (see :data:`LATEST_ACTIVE_MONTH`), else the
+    latest month with any record."""
+    month = q.scalar(LATEST_ACTIVE_MONTH) or q.scalar(LATEST_MONTH)
     if month is None:
         raise ReportError("there are no data-quality records in the warehouse yet")
     if not isinstance(month, dt.date):
@@ -292,61 +253,30 @@ def fetch(q: ReportQueries, params: Any) -> MonthlyDataQualityRows:
         runs=cast(list[RunRow], q.run(RUNS, **window).records()),
         anomalies=cast(list[AnomalyRow], q.run(ANOMALIES, **window).records()),
         daily=cast(list[DailyRow], q.run(DAILY, **window).records()),
+        runs_before=cast(list[RunRow], q.run(RUNS, **month_window(_month_before(month))).records()),
     )
 
 
 # -- assembling --------------------------------------------------------------------
-def _percentile(values: list[float], fraction: float) -> float | None:
-    """Linear-interpolated percentile (as ``percentile_cont``)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * fraction
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _run_durations(rows: Sequence[RunRow]) -> Table:
-    by_command: dict[str, list[RunRow]] = defaultdict(list)
-    for row in rows:
-        by_command[str(row["command"])].append(row)
-    table_rows = []
-    for command in sorted(by_command):
-        runs = by_command[command]
-        seconds = [float(r["elapsed_seconds"]) for r in runs if r["elapsed_seconds"] is not None]
-        failed = sum(1 for r in runs if str(r["status"]).lower() not in ("success", "pass"))
-        table_rows.append(
-            (
-                command,
-                len(runs),
-                failed,
-                _percentile(seconds, 0.5),
-                _percentile(seconds, 0.95),
-                max(seconds) if seconds else None,
-            )
-        )
-    return Table(
-        name="run_durations",
-        title="dbt run durations",
-        columns=(
-            Column("command", "Command"),
-            Column("runs", "Runs", "int"),
-            Column("runs_failed", "Failed", "int"),
-            Column("seconds_p50", "Median", "seconds"),
-            Column("seconds_p95", "95th percentile", "seconds"),
-            Column("seconds_max", "Slowest", "seconds"),
-        ),
-        rows=tuple(table_rows),
-    )
-
-
 def value(row: MonthRow, column: str) -> int | None:
     return to_int(row.get(column)) if row else None
 
 
-def kpis(this: MonthRow, before: MonthRow, month_before: dt.date) -> tuple[Kpi, ...]:
-    vs = f"{month_before:%Y-%m}"
+def kpis(rows: MonthlyDataQualityRows, this: MonthRow, before: MonthRow) -> tuple[Kpi, ...]:
+    """The headline, from the same numbers as the tables below it.
+
+    Tests come from the month's scorecard row (the *Test results* table);
+    quarantined rows, volume anomalies and failed dbt runs are the totals of
+    their tables (every dbt command, source freshness included, as the runs
+    table lists them); sources past freshness are the breaching rows of the
+    freshness table, the latest check of each source. The comparisons are the
+    same counts for the month before.
+    """
+    vs = f"{_month_before(rows.month):%Y-%m}"
+    quarantined = sum(to_int(r["rows_quarantined"]) or 0 for r in rows.quarantine)
+    breaching = sum(1 for r in rows.freshness if r["is_breach"])
+    runs_failed = sum(1 for r in rows.runs if failed_run(r))
+    runs_failed_before = sum(1 for r in rows.runs_before if failed_run(r))
     kpis = [
         Kpi.of(
             "tests_run",
@@ -363,25 +293,46 @@ def kpis(this: MonthRow, before: MonthRow, month_before: dt.date) -> tuple[Kpi, 
             ((vs, ratio(value(before, "tests_passed"), value(before, "tests_run"))),),
         ),
     ]
-    for name, label in (
-        ("tests_failed", "Tests failed"),
-        ("tests_errored", "Tests errored"),
-        ("rows_quarantined", "Rows quarantined"),
-        ("freshness_breaches", "Freshness breaches"),
-        ("dbt_runs_failed", "dbt runs failed"),
-        ("volume_anomalies", "Volume anomalies"),
-        ("report_job_failures", "Report job failures"),
-    ):
-        kpis.append(
-            Kpi.of(
-                name,
-                label,
-                value(this, name),
-                "int",
-                ((vs, value(before, name)),),
-                higher_is_better=False,
-            )
+    counts: tuple[tuple[str, str, int | None, int | None], ...] = (
+        (
+            "tests_failed",
+            "Tests failed",
+            value(this, "tests_failed"),
+            value(before, "tests_failed"),
+        ),
+        (
+            "tests_errored",
+            "Tests errored",
+            value(this, "tests_errored"),
+            value(before, "tests_errored"),
+        ),
+        ("rows_quarantined", "Rows quarantined", quarantined, value(before, "rows_quarantined")),
+        ("dbt_runs_failed", "dbt runs failed", runs_failed, runs_failed_before),
+        (
+            "volume_anomalies",
+            "Volume anomalies",
+            len(rows.anomalies),
+            value(before, "volume_anomalies"),
+        ),
+        (
+            "report_job_failures",
+            "Report job failures",
+            value(this, "report_job_failures"),
+            value(before, "report_job_failures"),
+        ),
+    )
+    for name, label, now, then in counts:
+        kpis.append(Kpi.of(name, label, now, "int", ((vs, then),), higher_is_better=False))
+    kpis.append(
+        Kpi.of(
+            "sources_past_freshness",
+            "Sources past freshness",
+            breaching,
+            "int",
+            (),
+            higher_is_better=False,
         )
+    )
     return tuple(kpis)
 
 
@@ -410,104 +361,6 @@ def summary_table(month: dt.date, this: MonthRow, before: MonthRow) -> Table:
             )
             for m, row in ((month, this), (_month_before(month), before))
             if row
-        ),
-    )
-
-
-def failures_table(records: Sequence[NodeRow]) -> Table:
-    return Table(
-        name="failures",
-        title="Failing now or failed this month",
-        columns=(
-            Column("node_name", "Node"),
-            Column("resource_type", "Type"),
-            Column("last_status", "Last status"),
-            Column("is_failing", "Failing now", "bool"),
-            Column("last_failure_at", "Last failure", "datetime"),
-            Column("last_failures", "Failing rows", "int"),
-            Column("failures_total", "Failures (all time)", "int"),
-            Column("last_message", "Message"),
-        ),
-        rows=tuple(
-            (
-                r["node_name"],
-                r["resource_type"],
-                r["last_status"],
-                bool(r["is_failing"]),
-                r["last_failure_at"],
-                to_int(r["last_failures"]),
-                to_int(r["failures_total"]),
-                r["last_message"],
-            )
-            for r in records
-        ),
-    )
-
-
-def quarantine_table(records: Sequence[QuarantineRow]) -> Table:
-    return Table(
-        name="quarantine",
-        title="Quarantine by table and rule",
-        columns=(
-            Column("source_table", "Table"),
-            Column("quarantine_rule", "Rule"),
-            Column("rows_quarantined", "Rows", "int"),
-        ),
-        rows=tuple(
-            (r["source_table"], r["quarantine_rule"], to_int(r["rows_quarantined"]))
-            for r in records
-        ),
-    )
-
-
-def freshness_table(records: Sequence[FreshnessRow]) -> Table:
-    return Table(
-        name="source_freshness",
-        title="Source freshness (latest check)",
-        columns=(
-            Column("source_name", "Source"),
-            Column("table_name", "Table"),
-            Column("status", "Status"),
-            Column("is_breach", "Breach", "bool"),
-            Column("max_loaded_at", "Latest data", "datetime"),
-            Column("checked_at", "Checked", "datetime"),
-            Column("age_hours", "Age (hours)", "number"),
-        ),
-        rows=tuple(
-            (
-                r["source_name"],
-                r["table_name"],
-                r["status"],
-                bool(r["is_breach"]),
-                r["max_loaded_at"],
-                r["checked_at"],
-                None if r["age_seconds"] is None else round(float(r["age_seconds"]) / 3600, 2),
-            )
-            for r in records
-        ),
-    )
-
-
-def anomalies_table(records: Sequence[AnomalyRow]) -> Table:
-    return Table(
-        name="volume_anomalies",
-        title="Raw volume anomalies",
-        columns=(
-            Column("source_table", "Table"),
-            Column("load_date", "Day", "date"),
-            Column("rows_loaded", "Rows loaded", "int"),
-            Column("trailing_median", "Trailing median", "number"),
-            Column("robust_z_score", "Robust z-score", "number"),
-        ),
-        rows=tuple(
-            (
-                r["source_table"],
-                r["load_date"],
-                to_int(r["rows_loaded"]),
-                to_float(r["trailing_median"]),
-                to_float(r["robust_z_score"]),
-            )
-            for r in records
         ),
     )
 
@@ -551,7 +404,7 @@ def assemble(rows: MonthlyDataQualityRows, generated_at: dt.datetime) -> ReportD
     this, before = months[month], months.get(month_before) or {}
     slowest = this.get("slowest_models")
     run_note = f"Slowest models this month: {slowest}" if slowest else None
-    runs = _run_durations(rows.runs)
+    runs = run_durations(rows.runs)
     runs = Table(runs.name, runs.title, runs.columns, runs.rows, note=run_note)
     return ReportDocument(
         report_type="monthly_data_quality",
@@ -561,7 +414,7 @@ def assemble(rows: MonthlyDataQualityRows, generated_at: dt.datetime) -> ReportD
         period_end=last_day,
         params={"month": f"{month:%Y-%m}"},
         generated_at=generated_at,
-        kpis=kpis(this, before, month_before),
+        kpis=kpis(rows, this, before),
         tables=(
             summary_table(month, this, before),
             failures_table(rows.failures),

@@ -46,6 +46,7 @@ from markupsafe import Markup
 
 from analytics_core.spreadsheet import escape_formula
 from report_service.models import ReportError
+from report_service.reports import fonts
 from report_service.reports.charts import to_svg
 from report_service.reports.document import ReportDocument, Table
 
@@ -189,7 +190,10 @@ def render_html_text(document: ReportDocument) -> str:
         svg = Markup(to_svg(chart.spec))  # noqa: S704
         charts.append({"name": chart.name, "title": chart.title, "svg": svg})
     template = environment().get_template("report.html.j2")
-    return template.render(document=document, charts=charts)
+    # Twice: the page's own characters choose the glyphs of the embedded font.
+    draft = template.render(document=document, charts=charts, font_css="")
+    font_css = Markup(fonts.font_face_css(draft))  # noqa: S704 - our base64 and names only
+    return template.render(document=document, charts=charts, font_css=font_css)
 
 
 def render_html(document: ReportDocument, path: Path) -> None:
@@ -203,12 +207,15 @@ def render_pdf(document: ReportDocument, path: Path, html: str | None = None) ->
         raise ReportError(f"PDF rendering is unavailable: {exc}") from exc
     text = html if html is not None else render_html_text(document)
 
-    def no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        raise ValueError(f"reports load no external resources ({url[:40]})")
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    # The embedded fonts are data: URIs; nothing else is ever loaded (no
+    # file, no network: a value in a report cannot make the renderer fetch).
+    data_only = URLFetcher(allowed_protocols=("data",))
 
     try:
         with _PDF_LOCK:
-            HTML(string=text, url_fetcher=no_fetch).write_pdf(str(path))
+            HTML(string=text, url_fetcher=data_only).write_pdf(str(path))
     except OSError as exc:
         raise ReportError(f"PDF rendering is unavailable: {exc}") from exc
 

@@ -64,7 +64,11 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "target_revenue_usd",
     ),
     "rpt_daily_sales": ("order_date",),
+    "rpt_return_settlement": ("settled_through", "settling_days"),
 }
+
+#: The last order day whose returns have all arrived (one row).
+SETTLEMENT = "select settled_through, settling_days from {rpt_return_settlement}"
 
 LATEST_SALES_DAY = "select max(order_date) as order_date from {rpt_daily_sales}"
 
@@ -147,6 +151,10 @@ class WeeklyExecutiveRows:
     weeks: Sequence[WeekRow]
     #: A row per region: the week and the week before.
     regions: Sequence[RegionRow]
+    #: Return rates of weeks ending after this day are not settled yet (None:
+    #: all are), and the days an order can still be returned.
+    settled_through: dt.date | None = None
+    settling_days: int | None = None
 
 
 # -- fetching ----------------------------------------------------------------------
@@ -187,7 +195,38 @@ def fetch(q: ReportQueries, params: Any) -> WeeklyExecutiveRows:
     if not isinstance(params, WeeklyExecutiveParams):
         raise TypeError("weekly_executive needs WeeklyExecutiveParams")
     week = params.week_start or default_week(q)
-    return WeeklyExecutiveRows(week=week, weeks=trend_weeks(q, week), regions=regions(q, week))
+    settlement = q.run(SETTLEMENT).records()
+    settled = settlement[0] if settlement else {}
+    return WeeklyExecutiveRows(
+        week=week,
+        weeks=trend_weeks(q, week),
+        regions=regions(q, week),
+        settled_through=settled.get("settled_through"),
+        settling_days=to_int(settled.get("settling_days")),
+    )
+
+
+def is_settled(week: dt.date, settled_through: dt.date | None) -> bool:
+    """Whether every return of the week's orders has arrived."""
+    return settled_through is not None and week + dt.timedelta(days=6) <= settled_through
+
+
+def latest_settled_week(settled_through: dt.date | None) -> dt.date | None:
+    """The Monday of the latest week whose return rate has settled."""
+    if settled_through is None:
+        return None
+    sunday = settled_through - dt.timedelta(days=(settled_through.weekday() + 1) % 7)
+    return sunday - dt.timedelta(days=6)
+
+
+def settling_note(rows: WeeklyExecutiveRows) -> str:
+    days = f"up to {rows.settling_days} days" if rows.settling_days else "weeks"
+    after = f"after {rows.settled_through:%d %b %Y}" if rows.settled_through else "in the data"
+    return (
+        f"Return rates of weeks ending {after} are left blank: they are not settled yet "
+        f"(an order can be returned {days} after it is placed, so a recent week's rate "
+        "only rises)."
+    )
 
 
 # -- assembling --------------------------------------------------------------------
@@ -223,6 +262,33 @@ def figures(row: WeekRow | None) -> dict[str, Any]:
     }
 
 
+def return_rate_kpi(rows: WeeklyExecutiveRows, weeks: dict[dt.date, WeekRow]) -> Kpi:
+    """The week's return rate once it has settled; before that, the latest
+    settled week's, labelled with its week (a recent week's 0% is returns not
+    yet arrived, not good news)."""
+    week = rows.week
+    label = "Return rate"
+    if not is_settled(week, rows.settled_through):
+        settled = latest_settled_week(rows.settled_through)
+        if settled is None or settled not in weeks:
+            return Kpi.of("return_rate", "Return rate (not settled yet)", None, "ratio")
+        week, label = settled, f"Return rate (week of {settled.isoformat()}, latest settled)"
+    week_before = week - dt.timedelta(days=7)
+    return Kpi.of(
+        "return_rate",
+        label,
+        figures(weeks.get(week))["return_rate"],
+        "ratio",
+        (
+            (
+                f"Week before ({week_before.isoformat()})",
+                figures(weeks.get(week_before))["return_rate"],
+            ),
+        ),
+        higher_is_better=False,
+    )
+
+
 def kpis(this: dict[str, Any], before: dict[str, Any], week_before: dt.date) -> tuple[Kpi, ...]:
     vs_before = f"Week before ({week_before.isoformat()})"
     return (
@@ -255,18 +321,10 @@ def kpis(this: dict[str, Any], before: dict[str, Any], week_before: dt.date) -> 
             "int",
             ((vs_before, before["new_customers"]),),
         ),
-        Kpi.of(
-            "return_rate",
-            "Return rate",
-            this["return_rate"],
-            "ratio",
-            ((vs_before, before["return_rate"]),),
-            higher_is_better=False,
-        ),
     )
 
 
-def region_rows(records: Sequence[RegionRow]) -> list[tuple[Any, ...]]:
+def region_rows(records: Sequence[RegionRow], settled: bool = True) -> list[tuple[Any, ...]]:
     rows = []
     for r in records:
         revenue = to_usd(r["revenue_usd"])
@@ -281,13 +339,17 @@ def region_rows(records: Sequence[RegionRow]) -> list[tuple[Any, ...]]:
                 change_pct(revenue, to_usd(r["revenue_week_before_usd"])),
                 to_int(r["orders"]),
                 to_int(r["new_customers"]),
-                ratio(to_int(r["returned_orders"]), to_int(r["delivered_or_returned_orders"])),
+                ratio(to_int(r["returned_orders"]), to_int(r["delivered_or_returned_orders"]))
+                if settled
+                else None,
             )
         )
     return rows
 
 
-def regions_table_and_chart(week: dt.date, rows: list[tuple[Any, ...]]) -> tuple[Table, Chart]:
+def regions_table_and_chart(
+    week: dt.date, rows: list[tuple[Any, ...]], note: str | None = None
+) -> tuple[Table, Chart]:
     table = Table(
         name="regions",
         title="Regions against target",
@@ -303,6 +365,7 @@ def regions_table_and_chart(week: dt.date, rows: list[tuple[Any, ...]]) -> tuple
             Column("return_rate", "Return rate", "ratio"),
         ),
         rows=tuple(rows),
+        note=note,
     )
     chart = Chart(
         name="regions",
@@ -319,12 +382,20 @@ def regions_table_and_chart(week: dt.date, rows: list[tuple[Any, ...]]) -> tuple
     return table, chart
 
 
-def trend_table_and_chart(week: dt.date, weeks: dict[dt.date, WeekRow]) -> tuple[Table, Chart]:
+def trend_table_and_chart(
+    week: dt.date,
+    weeks: dict[dt.date, WeekRow],
+    settled_through: dt.date | None = None,
+    note: str | None = None,
+) -> tuple[Table, Chart]:
     first_week = first_trend_week(week)
     trend = []
     for offset in range(TREND_WEEKS):
         start = first_week + dt.timedelta(days=7 * offset)
-        trend.append({"week_start": start, **figures(weeks.get(start))})
+        figures_of_week = figures(weeks.get(start))
+        if not is_settled(start, settled_through):
+            figures_of_week["return_rate"] = None
+        trend.append({"week_start": start, **figures_of_week})
     table = Table(
         name="weekly_trend",
         title=f"Last {TREND_WEEKS} weeks",
@@ -349,6 +420,7 @@ def trend_table_and_chart(week: dt.date, weeks: dict[dt.date, WeekRow]) -> tuple
             )
             for t in trend
         ),
+        note=note,
     )
     chart = Chart(
         name="weekly_trend",
@@ -373,9 +445,19 @@ def assemble(rows: WeeklyExecutiveRows, generated_at: dt.datetime) -> ReportDocu
     weeks = {r["week_start"]: r for r in rows.weeks}
     if week not in weeks:
         raise ReportError(f"there are no sales in the week of {week.isoformat()}")
-    report_kpis = kpis(figures(weeks[week]), figures(weeks.get(week_before)), week_before)
-    regions_table, region_chart = regions_table_and_chart(week, region_rows(rows.regions))
-    trend_table, trend_chart = trend_table_and_chart(week, weeks)
+    report_kpis = (
+        *kpis(figures(weeks[week]), figures(weeks.get(week_before)), week_before),
+        return_rate_kpi(rows, weeks),
+    )
+    settled = is_settled(week, rows.settled_through)
+    note = settling_note(rows)
+    regions_table, region_chart = regions_table_and_chart(
+        week, region_rows(rows.regions, settled), None if settled else note
+    )
+    # The report's week is the trend's last: when it has settled, every week has.
+    trend_table, trend_chart = trend_table_and_chart(
+        week, weeks, rows.settled_through, None if settled else note
+    )
     iso_year, iso_week, _ = week.isocalendar()
     return ReportDocument(
         report_type="weekly_executive",

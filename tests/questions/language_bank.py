@@ -23,7 +23,8 @@ at results. Development happens against the rest; both scores are reported.
 
 The data: the small warehouse (``tests/warehouses.py``: scale 0.01, seed 7,
 end date 2026-06-30) has orders from 2024-06-30 to 2026-06-30; the
-``sales_targets`` seed has targets per region and month for 2024-01..2028-12.
+``sales_targets`` seed has targets per region and month for 2024-01..2028-12
+(the scale-1 plan, built at the data's scale).
 The as-of dates below sit inside that window.
 
 Conventions of the spec (period ``X``, base ``Y``, as-of ``A``):

@@ -15,7 +15,8 @@ the models and than ``tests/warehouse/independent_sql.py``:
   country code null); an order is revenue-bearing when its status is placed,
   shipped or delivered and it has at least one valid line;
   country names and regions come from the ``countries`` seed CSV, targets from
-  the ``sales_targets`` seed CSV (read with ``read_csv``, not the seeded tables).
+  the ``sales_targets`` seed CSV (read with ``read_csv``, not the seeded tables)
+  times the scale the generator recorded in ``_generator.state``.
 
 One query is an interpretation in the shape of ``Interpretation.to_json()``
 (metrics, group_by, filters, period, order_by, limit); :func:`answer_from_raw`
@@ -191,7 +192,12 @@ targets as (
     select
         cast(region as varchar) as region,
         cast(target_month as date) as metric_date,
-        cast(target_revenue_usd as double) as target_usd
+        -- the plan at the generated data's scale (the seed's post-hook)
+        round(
+            cast(target_revenue_usd as double)
+            * coalesce((select max(scale) from _generator.state), 1),
+            0
+        ) as target_usd
     from read_csv('{targets_csv}', header = true, all_varchar = true)
 )
 """

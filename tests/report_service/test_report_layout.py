@@ -10,6 +10,7 @@ the shape ``fetch`` returns is checked against the built warehouse in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -161,9 +162,13 @@ def week_row(start: dt.date, revenue: Any, target: Any, **changes: Any) -> Any:
     return {**row, **changes}
 
 
-def weekly_rows() -> weekly_executive.WeeklyExecutiveRows:
+def weekly_rows(
+    settled_through: dt.date | None = dt.date(2026, 8, 31),
+) -> weekly_executive.WeeklyExecutiveRows:
     before = WEEK - dt.timedelta(days=7)
     return weekly_executive.WeeklyExecutiveRows(
+        settled_through=settled_through,
+        settling_days=42,
         week=WEEK,
         weeks=[
             week_row(before, Decimal("4000"), Decimal("5000"), new_customers=10),
@@ -184,6 +189,41 @@ def weekly_rows() -> weekly_executive.WeeklyExecutiveRows:
     )
 
 
+def test_an_unsettled_week_shows_the_latest_settled_return_rate_and_blanks() -> None:
+    """Returns arrive weeks after an order: a week ending after settled_through
+    has a low rate only because its returns are still to come."""
+    rows = weekly_rows(settled_through=dt.date(2026, 6, 24))  # a Wednesday
+    before = WEEK - dt.timedelta(days=7)
+    rows = dataclasses.replace(
+        rows,
+        weeks=[
+            week_row(before, Decimal("4000"), Decimal("5000"), returned_orders=4),
+            rows.weeks[1],
+        ],
+    )
+    document = weekly_executive.assemble(rows, AT)
+    rate = kpi(document, "return_rate")
+    assert rate.label == f"Return rate (week of {before}, latest settled)"
+    assert rate.value == pytest.approx(0.1)
+    trend = document.table("weekly_trend")
+    rates = {row[0]: row[-1] for row in trend.rows}
+    assert rates[WEEK] is None and rates[before] == pytest.approx(0.1)
+    assert trend.note and "not settled yet" in trend.note and "24 Jun 2026" in trend.note
+    assert "42 days" in trend.note
+    regions = document.table("regions")
+    assert [row[-1] for row in regions.rows] == [None]
+    assert regions.note == trend.note
+
+
+def test_a_report_with_no_settled_week_in_view_says_so() -> None:
+    document = weekly_executive.assemble(weekly_rows(settled_through=dt.date(2026, 6, 1)), AT)
+    rate = kpi(document, "return_rate")
+    assert rate.label == "Return rate (not settled yet)" and rate.value is None
+    without = weekly_executive.assemble(weekly_rows(settled_through=None), AT)
+    assert kpi(without, "return_rate").value is None
+    assert all(row[-1] is None for row in without.table("weekly_trend").rows)
+
+
 def test_weekly_executive_kpis_against_the_week_before_and_target() -> None:
     document = weekly_executive.assemble(weekly_rows(), AT)
     assert document.subtitle == "ISO week 2026-W26: 2026-06-22 to 2026-06-28"
@@ -196,6 +236,7 @@ def test_weekly_executive_kpis_against_the_week_before_and_target() -> None:
     assert kpi(document, "target_attainment").value == pytest.approx(1.1)
     assert kpi(document, "target_attainment").comparisons[0].value == pytest.approx(0.8)
     assert kpi(document, "return_rate").value == pytest.approx(0.05)
+    assert kpi(document, "return_rate").label == "Return rate"
     assert kpi(document, "return_rate").higher_is_better is False
     assert kpi(document, "new_customers").comparisons[0].change_pct == pytest.approx(-0.3)
 

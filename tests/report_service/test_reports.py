@@ -326,8 +326,28 @@ def test_weekly_executive_numbers(
         float(revenue / target)
     )
     assert json_kpi(document, "new_customers")["value"] == new_customers
-    assert json_kpi(document, "return_rate")["value"] == pytest.approx(returned / delivered)
+    # The default week is the latest: its returns have not all arrived, so the
+    # headline rate is the latest settled week's, said so, and the unsettled
+    # weeks' rates are blank with a note.
+    (settled_through, settling_days) = views.execute(
+        "select settled_through, settling_days from reporting.rpt_return_settlement"
+    ).fetchone()
+    assert settling_days == 42
+    assert settled_through == latest_day - dt.timedelta(days=42)
+    settled_week = settled_through - dt.timedelta(days=(settled_through.weekday() + 1) % 7 + 6)
+    assert settled_week.weekday() == 0 and settled_week + dt.timedelta(days=6) <= settled_through
+    s_returned, s_delivered = views.execute(
+        "select sum(returned_orders), sum(delivered_or_returned_orders)"
+        " from reporting.rpt_weekly_kpis where week_start = ?",
+        [settled_week],
+    ).fetchone()
+    return_kpi = json_kpi(document, "return_rate")
+    assert return_kpi["value"] == pytest.approx(s_returned / s_delivered)
+    assert return_kpi["value"] > 0.01, "a settled week has returns"
+    assert return_kpi["label"] == f"Return rate (week of {settled_week}, latest settled)"
+    assert returned / delivered < return_kpi["value"], "the unsettled week's rate is lower"
     regions = json_table(document, "regions")
+    assert all(r["return_rate"] is None for r in regions)
     assert {
         r["region"]: (money(r["revenue_usd"]), money(r["target_revenue_usd"])) for r in regions
     } == by_region
@@ -335,6 +355,12 @@ def test_weekly_executive_numbers(
     assert len(trend) == 12
     assert sum(1 for t in trend if t["revenue_usd"] is not None) == weeks_with_data
     assert money(trend[-1]["revenue_usd"]) == revenue
+    for t in trend:
+        week_end = dt.date.fromisoformat(str(t["week_start"])[:10]) + dt.timedelta(days=6)
+        assert (t["return_rate"] is None) == (week_end > settled_through), t
+    assert any(t["return_rate"] is not None for t in trend)
+    notes = [table.get("note") for table in document["tables"]]
+    assert all(note and "not settled yet" in note for note in notes), notes
 
     sections = csv_sections(paths["csv"])
     assert {r["region"]: Decimal(r["revenue_usd"]) for r in sections["regions"]} == {
@@ -356,11 +382,12 @@ def test_monthly_data_quality_numbers(
     paths = rendered["monthly_data_quality"]
     document = load_json(paths)
     month = dt.date.fromisoformat(document["params"]["month"] + "-01")
-    this_month = dt.datetime.now(dt.UTC).date().replace(day=1)
+    # The default month is the latest in which something ran (tests, dbt runs,
+    # freshness checks, report jobs): the generated data's quarantine months end
+    # long before the builds that tested them.
     (expected_month,) = views.execute(
-        "select coalesce(max(month_start) filter (where month_start < ?), max(month_start))"
-        " from reporting.rpt_data_quality_monthly",
-        [this_month],
+        "select max(month_start) from reporting.rpt_data_quality_monthly"
+        " where tests_run > 0 or dbt_runs > 0 or freshness_checks > 0 or report_jobs > 0"
     ).fetchone()
     assert month == expected_month
     end = (month + dt.timedelta(days=32)).replace(day=1)
@@ -387,10 +414,23 @@ def test_monthly_data_quality_numbers(
         [month, end],
     ).fetchone()
 
+    assert tests_run > 0, "the default month is one in which the tests ran"
     assert json_kpi(document, "tests_run")["value"] == tests_run
     assert json_kpi(document, "tests_failed")["value"] == tests_failed
-    assert json_kpi(document, "rows_quarantined")["value"] == rows_quarantined
-    assert json_kpi(document, "volume_anomalies")["value"] == anomalies
+    assert json_kpi(document, "rows_quarantined")["value"] == (rows_quarantined or 0)
+    assert json_kpi(document, "volume_anomalies")["value"] == (anomalies or 0)
+    # The headline and the tables are the same numbers.
+    runs = json_table(document, "run_durations")
+    assert json_kpi(document, "dbt_runs_failed")["value"] == sum(r["runs_failed"] for r in runs)
+    assert sum(r["runs"] for r in runs) > 0
+    freshness = json_table(document, "source_freshness")
+    assert json_kpi(document, "sources_past_freshness")["value"] == sum(
+        1 for r in freshness if r["is_breach"]
+    )
+    (test_rows,) = [
+        r for r in json_table(document, "test_results") if r["month"] == f"{month:%Y-%m}"
+    ]
+    assert test_rows["tests_run"] == json_kpi(document, "tests_run")["value"]
     assert {
         (r["source_table"], r["quarantine_rule"]): r["rows_quarantined"]
         for r in json_table(document, "quarantine")

@@ -17,7 +17,7 @@ from analytics_core.warehouse import DuckDBClient
 from questions.semantic import load_raw_semantic_manifest
 from tests.ui.test_app import app, texts
 from tests.warehouses import BROKEN_ORDERS, FAILED, FAILING_TEST, WarehouseTemplates
-from ui.health import health_sections, last_build, relations
+from ui.health import Section, headline, health_sections, last_build, relations
 
 pytestmark = pytest.mark.slow
 
@@ -105,6 +105,7 @@ def test_the_health_page_on_a_failed_build(
     assert not test.exception, test.exception
     assert texts(test.metric)[0] != "success"
     assert int(texts(test.metric)[2]) >= 1
+    assert "The last build ended with status" in test.error[0].value
     tables = [element.value for element in test.dataframe]
     assert any(FAILING_TEST in table.to_string() for table in tables)
     assert len(test.get("vega_lite_chart")) == 6, "a trend chart for each section"
@@ -120,3 +121,70 @@ def test_the_health_page_without_a_warehouse(
     assert not test.exception, test.exception
     assert "cannot be read" in test.error[0].value
     assert "Traceback" not in test.error[0].value
+
+
+def test_a_successful_build_over_stale_sources_says_so_first(small_warehouse: Settings) -> None:
+    """The small warehouse's data ends on 2026-06-30 and was checked months
+    later: every source is past its error threshold, and the headline says
+    so instead of "success"."""
+    sections = health_sections(DuckDBClient(small_warehouse.warehouse_path), 30)
+    top = headline(sections)
+    assert top.build_status == "success"
+    assert top.sources_checked >= 5
+    assert top.sources_past_freshness == top.sources_checked
+    assert top.level == "warning"
+    assert top.message.startswith("The last build succeeded, but ")
+    assert f"{top.sources_checked} of {top.sources_checked} source tables" in top.message
+    assert "error threshold" in top.message and "30 Jun 2026" in top.message
+
+
+def test_the_health_page_headline_names_stale_sources(
+    small_warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANALYTICS_HOME", str(small_warehouse.home))
+    st.cache_resource.clear()
+    test = app()
+    test.switch_page("views/health.py").run()
+    assert not test.exception, test.exception
+    assert "past their freshness error threshold" in test.warning[0].value
+    count, _, total = texts(test.metric)[3].partition(" of ")
+    assert count == total
+
+
+def _section(columns: list[str], rows: list[tuple[object, ...]]) -> Section:
+    day = datetime.date(2026, 12, 1)
+    return Section("t", columns, rows, ["date_day", "x"], [], day, day, "run")
+
+
+BUILDS = ["command", "status", "nodes_failed", "nodes_errored", "elapsed_seconds"]
+CHECKS = ["source_name", "table_name", "status", "is_breach", "max_loaded_at"]
+
+
+@pytest.mark.parametrize(
+    ("build", "checks", "level", "words"),
+    [
+        ("success", [("pass", False), ("pass", False)], "success", "every source is fresh"),
+        ("success", [("warn", True), ("pass", False)], "warning", "1 of 2 source tables"),
+        ("success", [("warn", True), ("error", True)], "warning", "error threshold"),
+        ("error", [("pass", False)], "error", "status error"),
+        ("error", [("runtime error", True)], "error", "status error. 1 of 1 source tables"),
+        (None, [], "warning", "No build has been recorded"),
+    ],
+)
+def test_headline_levels(
+    build: str | None, checks: list[tuple[str, bool]], level: str, words: str
+) -> None:
+    loaded = datetime.datetime(2026, 11, 30, 6, 0)
+    sections = {
+        "builds": _section(BUILDS, [("build", build, 0, 0, 1.0)] if build else []),
+        "freshness": _section(
+            CHECKS,
+            [
+                ("shop", f"t{n}", status, breach, loaded)
+                for n, (status, breach) in enumerate(checks)
+            ],
+        ),
+    }
+    top = headline(sections)
+    assert top.level == level
+    assert words in top.message, top.message

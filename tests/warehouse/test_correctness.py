@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics_core.settings import Settings
+from analytics_core.settings import PROJECT_ROOT, Settings
 from tests.conftest import run_cli
 from tests.warehouse.independent_sql import (
     MONTHLY_METRICS_FROM_RAW,
@@ -79,6 +79,40 @@ def test_monthly_revenue_orders_units_equal_independent_sql(scale_tenth: Setting
     assert {row[1] for row in expected} >= {"AMER", "EMEA", "APAC", "UNKNOWN"}
     mismatches = sorted(set(expected) ^ set(reported))
     assert not mismatches, f"reporting differs from raw for: {mismatches[:10]}"
+
+
+def test_targets_follow_the_generated_scale_so_attainment_reads_near_plan(
+    scale_tenth: Settings,
+) -> None:
+    """The seed is the plan for scale 1; at scale 0.1 each target is a tenth of
+    it, and a mature month's attainment is near 100% (it was about 10%)."""
+    seed = PROJECT_ROOT / "dbt_project" / "seeds" / "sales_targets.csv"
+    with duckdb.connect(str(scale_tenth.warehouse_path), read_only=True) as con:
+        mismatched = con.execute(
+            """
+            select count(*), count(*) filter (where t.target_revenue_usd
+                <> round(cast(p.target_revenue_usd as double) * 0.1, 0))
+            from processed_data.sales_targets as t
+            join read_csv(?, header = true) as p
+              on p.region = t.region and cast(p.target_month as date) = t.target_month
+            """,
+            [str(seed)],
+        ).fetchone()
+        attainment = dict(
+            con.execute(
+                """
+                select region, median(target_attainment)
+                from reporting.rpt_monthly_region_targets
+                where month_start between date '2024-08-01' and date '2026-04-01'
+                  and target_revenue_usd is not null
+                group by region
+                """
+            ).fetchall()
+        )
+    assert mismatched == (180, 0)
+    assert set(attainment) == {"AMER", "EMEA", "APAC"}
+    for region, median in attainment.items():
+        assert 0.8 < median < 1.1, f"{region}: median attainment {median:.1%}"
 
 
 def test_quarantine_holds_every_rule_the_generator_injects(scale_tenth: Settings) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics_core.errors import AnalyticsError
 from ui.charts import label, records, trend_chart
-from ui.health import health_sections, last_build
+from ui.health import headline, health_sections, last_build
 from ui.resources import ui_settings, warehouse
 from ui.safe_text import escape_markdown as md
 
@@ -18,15 +18,17 @@ except AnalyticsError as exc:
     st.error(f"The monitoring views cannot be read: {md(exc)}")
     st.stop()
 
-builds = sections["builds"]
-last = last_build(builds)
+top = headline(sections)
+{"success": st.success, "warning": st.warning, "error": st.error}[top.level](md(top.message))
+last = last_build(sections["builds"])
 if last is not None:
-    left, middle, right = st.columns(3)
+    left, middle, right, fourth = st.columns(4)
     left.metric("Last build", md(last["status"]))
     middle.metric("Duration", f"{float(last['elapsed_seconds'] or 0):.0f} s")
     right.metric("Failed nodes", int(last["nodes_failed"] or 0) + int(last["nodes_errored"] or 0))
-else:
-    st.info("No build has been recorded yet.")
+    fourth.metric(
+        "Sources past freshness", f"{top.sources_past_freshness} of {top.sources_checked}"
+    )
 
 for section in sections.values():
     st.subheader(md(section.title))
