@@ -105,7 +105,7 @@ def _plain_metavars(command: Any) -> Any:
         else:
             longest = max(getattr(param, "opts", None) or [f"--{param.name}"], key=len)
             plain = longest.lstrip("-").replace("-", "_").upper()
-        param.display_type = lambda _ctx, text=plain: text  # type: ignore[method-assign]
+        param.display_type = lambda _ctx, text=plain: text
     if hasattr(command, "commands"):
         for sub in command.commands.values():
             _plain_metavars(sub)

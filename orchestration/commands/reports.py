@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -21,7 +20,7 @@ class ReportCommand(TyperCommand):
     catalog itself, imported only when the help is asked for (it costs most
     of a second)."""
 
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
         from report_service.reports.catalog import CATALOG
 
         rows = []

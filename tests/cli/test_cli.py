@@ -148,3 +148,65 @@ def test_generate_into_the_snowflake_emulator(run_analytics, fakesnow_env) -> No
 def test_build_on_snowflake_names_the_missing_variable(run_analytics) -> None:
     proc = run_analytics("build", "--target", "snowflake")
     assert_one_error_line(proc, "SNOWFLAKE_ACCOUNT is not set")
+
+
+EVERY_HELP = [
+    (),
+    ("generate",),
+    ("build",),
+    ("docs",),
+    ("serve",),
+    ("schedules",),
+    ("snowflake-ddl",),
+    ("report",),
+    ("ask",),
+    ("semantic-model",),
+    ("up",),
+    ("ci",),
+    ("ci", "plan"),
+    ("ci", "execute"),
+    ("ci", "publish"),
+    ("ci", "fetch-state"),
+]
+
+
+@pytest.mark.parametrize("command", EVERY_HELP, ids=lambda c: " ".join(c) or "root")
+def test_help_reads_as_plain_text(run_analytics, command) -> None:
+    """Click's plain help: no type placeholders (<bool>, <str>), no markup
+    characters (backticks), no truncated command lists, no box drawing."""
+    proc = run_analytics(*command, "--help", env={"COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "<bool>" not in text and "<str>" not in text and "range>" not in text, text
+    assert "`" not in text, text
+    assert "..." not in text.split("Commands:", 1)[-1] if "Commands:" in text else True
+    assert "╭" not in text and "│" not in text
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+
+
+def test_report_help_lists_the_report_types(run_analytics) -> None:
+    from report_service.reports import CATALOG
+
+    text = run_analytics("report", "--help").stdout
+    listed = text.split("Report types:", 1)[1]
+    for name, definition in CATALOG.items():
+        assert name in listed and definition.title in listed
+
+
+def test_version(run_analytics) -> None:
+    from importlib.metadata import version
+
+    proc = run_analytics("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"analytics {version('analytics-platform')}"
+
+
+def test_generate_and_up_share_one_default_scale(run_analytics) -> None:
+    from orchestration.commands.data import DEFAULT_SCALE
+
+    for command in ("generate", "up"):
+        text = " ".join(run_analytics(command, "--help", env={"COLUMNS": "200"}).stdout.split())
+        assert f"[default: {DEFAULT_SCALE}]" in text or f"[default: ({DEFAULT_SCALE})]" in text, (
+            command,
+            text,
+        )
