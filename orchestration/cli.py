@@ -14,13 +14,14 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from analytics_core.errors import AnalyticsError, first_line
 from orchestration.commands import ask, ci, data, reports, serve, snowflake
-from orchestration.commands.common import err, out
+from orchestration.commands.common import ExitCode, err, out
 
 app = typer.Typer(
     name="analytics",
@@ -112,9 +113,35 @@ def _plain_metavars(command: Any) -> Any:
     return command
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
+def _fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
     err.print(f"error: {message}", markup=False, soft_wrap=True)
     sys.exit(code)
+
+
+def _damaged_database(exc: BaseException) -> str | None:
+    """What to do when a DuckDB file of this home is not a database (a disk
+    that filled, a copy cut short, another program's file in its place)."""
+    import re
+
+    from analytics_core.warehouse.published import NOT_A_DATABASE
+
+    text = str(exc)
+    found = re.search(r'file "([^"]+)" exists, but it is ' + re.escape(NOT_A_DATABASE), text)
+    if type(exc).__name__ != "IOException" or found is None:
+        return None
+    path = found.group(1)
+    if Path(path).parent.name == "state":
+        return (
+            f"the state warehouse {path} is damaged (it is not a DuckDB database file). "
+            "It holds the raw data and the incremental state of the builds: move it aside "
+            f"(mv {path} {path}.damaged), then run analytics generate and analytics build "
+            "(or analytics up) to start again; the published warehouse and the docs site "
+            "stay as they are until the next build replaces them."
+        )
+    return (
+        f"{path} is damaged (it is not a DuckDB database file): move it aside and run "
+        "the command again (a build makes the files it needs anew)."
+    )
 
 
 def _unexpected(exc: BaseException) -> str:
@@ -132,16 +159,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     except typer.TyperException as exc:  # bad command line (click's UsageError and kin)
         _fail(exc.format_message().replace("Value error, ", ""), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        _fail("interrupted", 130)
+        _fail("interrupted", ExitCode.INTERRUPTED)
     except AnalyticsError as exc:
-        _fail(str(exc), getattr(exc, "exit_code", 1))
+        _fail(str(exc), getattr(exc, "exit_code", ExitCode.ERROR))
     except ModuleNotFoundError as exc:
         # A component installed without another's extra (pyproject.toml).
         from orchestration.extras import missing_extra_message
 
         _fail(missing_extra_message(exc) or _unexpected(exc))
     except Exception as exc:
-        _fail(_unexpected(exc))
+        _fail(_damaged_database(exc) or _unexpected(exc))
     sys.exit(code if isinstance(code, int) else 0)
 
 

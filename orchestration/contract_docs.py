@@ -228,6 +228,35 @@ def command_table(root: Path) -> str:
     return _table(("command", "what it does"), rows)
 
 
+def exit_code_table(root: Path) -> str:
+    """What ``analytics`` exits with, from ``ExitCode``."""
+    from orchestration.commands.common import ExitCode
+
+    rows = []
+    for code in ExitCode:
+        lines = _member_comment(code.name)
+        rows.append((f"`{int(code)}`", lines))
+    return _table(("exit code", "meaning"), rows)
+
+
+def _member_comment(name: str) -> str:
+    """The ``#:`` comment above ``ExitCode.<name>`` in its source."""
+    import inspect
+
+    from orchestration.commands.common import ExitCode
+
+    lines = inspect.getsource(ExitCode).splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith(f"{name} ="):
+            comment = []
+            for above in reversed(lines[:index]):
+                if not above.strip().startswith("#:"):
+                    break
+                comment.insert(0, above.strip()[2:].strip())
+            return " ".join(comment).replace("``", "`")
+    raise ContractDocsError(f"ExitCode.{name} has no #: comment")
+
+
 def schedule_table(root: Path) -> str:
     """The builds and reports of the schedule file, with their crons (UTC)."""
     data = _read_yaml(root, Path("analytics_core/schedules.yml"))
@@ -256,6 +285,7 @@ GENERATORS: dict[str, Callable[[Path], str]] = {
     "metrics": metric_table,
     "dimensions": dimension_table,
     "commands": command_table,
+    "exit_codes": exit_code_table,
     "schedules": schedule_table,
 }
 

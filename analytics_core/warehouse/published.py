@@ -32,4 +32,16 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise AnalyticsError(f"cannot open the warehouse {path}: {first_line(exc)}") from exc
+        advice = ""
+        if NOT_A_DATABASE in str(exc):
+            advice = (
+                " (the published copy is damaged; the next build replaces it:"
+                " run analytics build --force)"
+            )
+        raise AnalyticsError(
+            f"cannot open the warehouse {path}: {first_line(exc)}{advice}"
+        ) from exc
+
+
+#: What DuckDB says of a file that is not one of its databases.
+NOT_A_DATABASE = "not a valid DuckDB database file"

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from orchestration.commands.common import (
+    ExitCode,
     UsageError,
     err,
     load_settings,
@@ -34,7 +35,12 @@ def ask(
     ] = False,
     show_sql: Annotated[bool, typer.Option("--sql", help="Also print the SQL that ran.")] = False,
 ) -> None:
-    """Answer a question in plain language from the warehouse."""
+    """Answer a question in plain language from the warehouse.
+
+    Exits 0 when it answered, 3 when the question needs a clarification and
+    4 when it cannot be answered from this data (the answer says why, on
+    stdout, as for an answer).
+    """
     import json
 
     from questions.answers import MAX_QUESTION_CHARS
@@ -60,8 +66,17 @@ def ask(
         # allow_nan=False: a NaN that slipped through is an error, not invalid JSON.
         payload = answer_json(answer, catalog)
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False) + "\n")
-        return
-    _print_answer(answer, present(answer, catalog), show_sql)
+    else:
+        _print_answer(answer, present(answer, catalog), show_sql)
+    raise typer.Exit(ANSWER_EXIT_CODES[answer.status])
+
+
+#: The exit code of each answer status (``questions.answers.Status``).
+ANSWER_EXIT_CODES = {
+    "answered": ExitCode.OK,
+    "clarify": ExitCode.CLARIFY,
+    "unsupported": ExitCode.UNSUPPORTED,
+}
 
 
 class SemanticFormat(StrEnum):

@@ -3,6 +3,7 @@ and the errors a command line can make."""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 import typer
@@ -16,10 +17,28 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+class ExitCode(IntEnum):
+    """What ``analytics`` exits with (one definition: docs/interfaces.md is
+    written from it)."""
+
+    #: Done; for ``ask``, the question was answered.
+    OK = 0
+    #: Something went wrong; stderr has one ``error:`` line saying what.
+    ERROR = 1
+    #: The command line was wrong (an unknown option, a bad value).
+    USAGE = 2
+    #: ``ask``: the question needs a clarification (the answer names the words).
+    CLARIFY = 3
+    #: ``ask``: the question is understood but cannot be answered from this data.
+    UNSUPPORTED = 4
+    #: Interrupted (Ctrl-C).
+    INTERRUPTED = 130
+
+
 class UsageError(AnalyticsError):
     """Options that do not go together."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 def load_settings() -> Settings:

@@ -210,3 +210,27 @@ def test_generate_and_up_share_one_default_scale(run_analytics) -> None:
             command,
             text,
         )
+
+
+@pytest.mark.parametrize("command", [("build",), ("generate", "--increment")])
+def test_a_damaged_state_warehouse_says_what_to_do_and_keeps_the_file(
+    run_analytics, analytics_home, command
+) -> None:
+    state = analytics_home / "state" / "warehouse.duckdb"
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"half a copy, cut short\n" * 100)
+    proc = run_analytics(*command)
+    assert proc.returncode == 1
+    assert_one_error_line(
+        proc, "state warehouse", "is damaged", f"mv {state}", "analytics generate"
+    )
+    assert "unexpected" not in proc.stderr
+    assert state.read_bytes() == b"half a copy, cut short\n" * 100, "nothing is lost"
+
+
+def test_a_damaged_published_warehouse_names_the_build_that_replaces_it(
+    run_analytics, analytics_home
+) -> None:
+    (analytics_home / "warehouse.duckdb").write_bytes(b"not a database")
+    proc = run_analytics("report", "daily_sales", "--out", str(analytics_home))
+    assert_one_error_line(proc, "published copy is damaged", "analytics build --force")

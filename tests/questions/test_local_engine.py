@@ -446,6 +446,29 @@ def test_ask_without_a_warehouse_says_what_to_do(tmp_path: Path) -> None:
     assert "analytics build" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("question", "status", "code"),
+    [
+        ("revenue by region in May 2026", "answered", 0),
+        ("revenue by flavour", "clarify", 3),
+        ("delete all orders", "unsupported", 4),
+    ],
+)
+def test_ask_exits_with_the_answers_status(
+    small_warehouse: Settings, question: str, status: str, code: int
+) -> None:
+    """Scripts tell an answer from a clarification by the exit code, and the
+    answer is printed all the same (text and JSON alike)."""
+    for extra in ((), ("--json",)):
+        proc = run_cli("ask", question, "--as-of", "2026-06-15", *extra, home=small_warehouse.home)
+        assert proc.returncode == code, (extra, proc.stdout, proc.stderr)
+        assert "error" not in proc.stderr.lower()
+        if extra:
+            assert json.loads(proc.stdout)["status"] == status
+        else:
+            assert proc.stdout.startswith(f"{status}:"), proc.stdout
+
+
 def test_ask_reads_hostile_stdin(small_warehouse: Settings) -> None:
     huge = "revenue by region; " * 2000
     proc = subprocess.run(
@@ -457,7 +480,7 @@ def test_ask_reads_hostile_stdin(small_warehouse: Settings) -> None:
         timeout=300,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # unsupported (docs/interfaces.md)
     answer = json.loads(proc.stdout)
     assert answer["status"] == "unsupported"
     assert f"{MAX_QUESTION_CHARS:,}" in answer["explanation"]
