@@ -32,9 +32,13 @@ SEMANTIC_DIR = Path("dbt_project/models/semantic")
 REFRESH = "uv run python -m orchestration.contract_docs"
 
 _BLOCK = re.compile(
-    r"(?P<open><!-- generated: (?P<name>[a-z_]+)[^>]*-->\n)"
+    # An HTML comment (GitHub hides it), or a Markdown link definition
+    # "[//]: # (generated: NAME)", which renders as nothing anywhere, for the
+    # dbt docs site (it shows HTML comments as text).
+    r"(?P<open>(?:<!-- generated: (?P<name>[a-z_]+)[^>]*-->"
+    r"|\[//\]: # \(generated: (?P<name2>[a-z_]+)[^)]*\))\n)"
     r"(?P<body>.*?)"
-    r"(?P<close><!-- end generated -->)",
+    r"(?P<close><!-- end generated -->|\[//\]: # \(end generated\))",
     re.DOTALL,
 )
 
@@ -259,13 +263,17 @@ def _member_comment(name: str) -> str:
 
 def schedule_table(root: Path) -> str:
     """The builds and reports of the schedule file, with their crons (UTC)."""
+    from analytics_core.cron_words import describe_cron
+
     data = _read_yaml(root, Path("analytics_core/schedules.yml"))
     rows = []
     for build in data.get("builds") or []:
         what = "full build" if build.get("full_refresh") else "build"
         if build.get("docs"):
             what += " and docs"
-        rows.append((f"`{build['name']}`", what, f"`{build['cron']}`", ""))
+        rows.append(
+            (f"`{build['name']}`", what, describe_cron(build["cron"]), f"`{build['cron']}`", "")
+        )
     for report in data.get("reports") or []:
         params = ", ".join(f"{k}={v}" for k, v in (report.get("params") or {}).items())
         formats = ", ".join(report.get("formats") or [])
@@ -273,14 +281,73 @@ def schedule_table(root: Path) -> str:
             (
                 f"`{report['name']}`",
                 f"report `{report['report_type']}` ({formats})",
+                describe_cron(report["cron"]),
                 f"`{report['cron']}`",
                 params,
             )
         )
-    return _table(("job", "runs", "cron (UTC)", "parameters"), rows)
+    return _table(("job", "runs", "when", "cron (UTC)", "parameters"), rows)
+
+
+EXPOSURES = Path("dbt_project/models/reporting")
+
+
+def _exposures(root: Path) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for path in sorted((root / EXPOSURES).glob("_*exposures.yml")):
+        found.extend(_read_yaml(root, path.relative_to(root)).get("exposures") or [])
+    if not found:
+        raise ContractDocsError(f"no exposures in {EXPOSURES}")
+    return found
+
+
+def report_table(root: Path) -> str:
+    """The reports (the report exposures), when the schedule file renders
+    them, in which formats, from which views, and who owns them."""
+    from analytics_core.cron_words import describe_cron
+
+    schedule = _read_yaml(root, Path("analytics_core/schedules.yml"))
+    jobs = {job["report_type"]: job for job in schedule.get("reports") or []}
+    rows = []
+    for exposure in _exposures(root):
+        if exposure.get("type") != "application":
+            continue
+        job = jobs.get(exposure["name"])
+        when = describe_cron(job["cron"]) if job else "on request only"
+        formats = ", ".join(job.get("formats") or []) if job else ""
+        reads = ", ".join(f"`{ref.split(chr(39))[1]}`" for ref in exposure.get("depends_on") or [])
+        rows.append(
+            (
+                f"{exposure.get('label') or exposure['name']} (`{exposure['name']}`)",
+                " ".join(str(exposure.get("description") or "").split()),
+                when,
+                formats,
+                reads,
+            )
+        )
+    return _table(("report", "what it shows", "sent", "formats", "reads"), rows)
+
+
+def owner_table(root: Path) -> str:
+    """Who owns each report and dashboard (the exposures' owners)."""
+    rows = []
+    for exposure in _exposures(root):
+        owner = exposure.get("owner") or {}
+        rows.append(
+            (
+                exposure.get("label") or exposure["name"],
+                exposure.get("type", ""),
+                exposure.get("maturity", ""),
+                owner.get("name", ""),
+                owner.get("email", ""),
+            )
+        )
+    return _table(("what", "kind", "maturity", "owner", "contact"), rows)
 
 
 GENERATORS: dict[str, Callable[[Path], str]] = {
+    "reports": report_table,
+    "owners": owner_table,
     "raw_tables": raw_tables,
     "metrics": metric_table,
     "dimensions": dimension_table,
@@ -295,7 +362,7 @@ def render(text: str, root: Path, where: str = "") -> str:
     """``text`` with every generated block rewritten."""
 
     def replace(match: re.Match[str]) -> str:
-        name = match["name"]
+        name = match["name"] or match["name2"]
         if name not in GENERATORS:
             raise ContractDocsError(f"{where}: unknown generated block {name!r}")
         return match["open"] + "\n" + GENERATORS[name](root) + "\n" + match["close"]

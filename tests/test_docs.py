@@ -131,6 +131,7 @@ def project_copy(tmp_path: Path) -> Path:
         "dbt_project/docs",
         "dbt_project/models/semantic",
         "dbt_project/models/staging",
+        "dbt_project/models/reporting",
         "analytics_core/schedules.yml",
     ):
         source, target = ROOT / relative, tmp_path / relative
@@ -171,7 +172,8 @@ def test_a_metric_added_in_yaml_alone_reaches_the_glossary_and_the_docs_site(
         row = next(line for line in text.splitlines() if "`refund_total`" in line)
         # One table row, the pipe in the description escaped, synonyms listed.
         assert "Money \\| given back" in row and "money back, refunds" in row, row
-        assert text.count("<!-- end generated -->") >= 2
+        ends = text.count("<!-- end generated -->") + text.count("[//]: # (end generated)")
+        assert ends >= 2
     assert contract_docs.stale_documents(project_copy) == []
 
 
@@ -190,6 +192,7 @@ def test_a_raw_column_the_sources_do_not_describe_is_named(project_copy: Path) -
     [
         ("# no tables here\n", "no generated block"),
         ("<!-- generated: favourite_colours -->\nold\n<!-- end generated -->\n", "unknown"),
+        ("[//]: # (generated: favourite_colours)\nold\n[//]: # (end generated)\n", "unknown"),
     ],
 )
 def test_a_page_with_no_or_an_unknown_block_is_refused(
@@ -198,6 +201,28 @@ def test_a_page_with_no_or_an_unknown_block_is_refused(
     (project_copy / "docs/metrics.md").write_text(text)
     with pytest.raises(ContractDocsError, match=message):
         contract_docs.stale_documents(project_copy)
+
+
+def test_the_docs_site_overview_is_written_for_business_readers() -> None:
+    """The docs site's landing page: where numbers are, where they come from,
+    the reports and when they are sent, the glossary, the owners, the schedule;
+    its generated tables marked so the site shows no marker (it prints HTML
+    comments as text)."""
+    text = (ROOT / "dbt_project/docs/overview.md").read_text()
+    assert "<!--" not in text
+    for heading in (
+        "## Where to find numbers",
+        "## Where each number comes from",
+        "## Reports and when they are sent",
+        "## Metrics glossary",
+        "## Who owns what",
+        "## Refresh schedule",
+    ):
+        assert heading in text, heading
+    reports = text.split("## Reports and when they are sent", 1)[1].split("##", 1)[0]
+    assert "daily at 06:00 UTC" in reports and "every Monday at 08:00 UTC" in reports
+    owners = text.split("## Who owns what", 1)[1].split("##", 1)[0]
+    assert "analytics-platform@example.com" in owners
 
 
 def test_the_interfaces_page_names_every_route_the_service_serves(tmp_path: Path) -> None:

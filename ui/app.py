@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.resources import start_loading
+
 st.set_page_config(page_title="Analytics", page_icon=":material/insights:", layout="wide")
+# The semantic layer loads in the background from the first visit on, so the
+# Ask and Metrics pages do not wait for it on their first use.
+start_loading()
 pages = st.navigation(
     [
         st.Page("views/ask.py", title="Ask", icon=":material/chat:", default=True),

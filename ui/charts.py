@@ -162,7 +162,10 @@ def _bar(
 
 
 def trend_chart(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], whole_numbers: bool = True
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    whole_numbers: bool = True,
+    height: int | None = None,
 ) -> dict[str, Any]:
     """A daily trend as a Vega-Lite spec: ``columns`` are (day, value). Counts
     are bars on an integer axis; a measure (``whole_numbers=False``, e.g. a
@@ -171,7 +174,7 @@ def trend_chart(
     y: dict[str, Any] = {"field": value, "type": "quantitative", "title": label(value)}
     if whole_numbers:
         y["axis"] = {"format": "d", "tickMinStep": 1}
-    return {
+    spec: dict[str, Any] = {
         "data": {"values": records(columns, rows)},
         "mark": {"type": "bar"} if whole_numbers else {"type": "line", "point": True},
         "encoding": {
@@ -183,3 +186,6 @@ def trend_chart(
             ],
         },
     }
+    if height is not None:
+        spec["height"] = height
+    return spec

@@ -256,6 +256,56 @@ def headline(sections: dict[str, Section]) -> Headline:
     return Headline(status, len(breaching), len(checks), level, message)
 
 
+#: Characters of a message shown in a table cell (the whole is in the warehouse).
+MESSAGE_CHARS = 160
+
+
+def display_rows(section: Section) -> list[dict[str, Any]]:
+    """The section's rows as the page shows them, narrow enough to fit beside
+    nothing: times to the minute in UTC, durations and ages rounded, flags as
+    yes/no, long messages cut, and no "None" cells."""
+
+    def cell(column: str, value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            moment = value.astimezone(datetime.UTC) if value.tzinfo else value
+            return f"{moment:%Y-%m-%d %H:%M} UTC"
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if column == "age_seconds":
+            return _age(float(value))
+        if column.endswith("_seconds") or column in ("failure_rate", "robust_z_score"):
+            return round(float(value), 2 if column != "elapsed_seconds" else 1)
+        if isinstance(value, str) and len(value) > MESSAGE_CHARS:
+            return value[: MESSAGE_CHARS - 1] + "…"
+        return value
+
+    return [
+        {_heading(c): cell(c, v) for c, v in zip(section.columns, row, strict=False)}
+        for row in section.rows
+    ]
+
+
+def _heading(column: str) -> str:
+    if column == "age_seconds":
+        return "Age"
+    if column == "elapsed_seconds":
+        return "Seconds"
+    return column.replace("_", " ").capitalize()
+
+
+def _age(seconds: float) -> str:
+    """An age as people say it: 45 min, 5.2 h, 158 days."""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 def _orderable(day: datetime.date | None) -> datetime.date:
     return day or datetime.date.min
 

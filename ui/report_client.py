@@ -9,6 +9,7 @@ never appears in it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -170,17 +171,27 @@ def _segment(value: str) -> str:
     return value
 
 
+#: What to fix when the service refuses the key: the setting, by name, and
+#: where the local service keeps its key.
+WRONG_KEY = (
+    "the report service refused the API key: set REPORT_SERVICE_API_KEY to one of "
+    "the service's keys (REPORT_SERVICE_API_KEYS where the service runs; a local "
+    "service writes its key to $ANALYTICS_HOME/report_service/api_key)"
+)
+
+
 def _error_message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
         body = None
+    message = ""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         message = str(body["error"].get("message") or body["error"].get("code") or "")
-        if message:
-            return message
-    if response.status_code == 401:
-        return "the report service refused the API key (REPORT_SERVICE_API_KEY)"
+    if response.status_code in (401, 403):
+        return f"{WRONG_KEY}{f' (the service said: {message})' if message else ''}"
+    if message:
+        return message
     return f"the report service answered {response.status_code} {response.reason_phrase}"
 
 
@@ -192,19 +203,33 @@ def job_summary(job: dict[str, Any]) -> dict[str, Any]:
     """One row of the recent jobs table (no parameters: they may be long)."""
     return {
         "job": str(job.get("job_id", ""))[:8],
-        "report": job.get("report_type"),
-        "status": job.get("status"),
-        "created": job.get("created_at"),
-        "finished": job.get("finished_at"),
+        "report": job.get("report_type") or "",
+        "status": job.get("status") or "",
+        "created": to_the_minute(job.get("created_at")),
+        "finished": to_the_minute(job.get("finished_at")),
         "formats": ", ".join(a.get("format", "") for a in job.get("artifacts") or []),
-        "error": job.get("error"),
+        "error": job.get("error") or "",
     }
+
+
+def to_the_minute(value: Any) -> str:
+    """A service timestamp (ISO 8601) as people read it: ``2026-12-04 16:22 UTC``;
+    nothing for no time (not "None")."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def job_label(job: dict[str, Any]) -> str:
     """How a job is named on the page: report, short id, status and creation time."""
-    created = str(job.get("created_at") or "")[:16].replace("T", " ")
+    created = to_the_minute(job.get("created_at")) or "not started"
     return (
         f"{job.get('report_type', 'report')} {str(job.get('job_id', ''))[:8]}"
-        f" ({job.get('status', 'unknown')}, {created} UTC)"
+        f" ({job.get('status', 'unknown')}, {created})"
     )

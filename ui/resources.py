@@ -4,6 +4,9 @@ the monitoring views. Nothing here draws anything."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import streamlit as st
@@ -21,11 +24,55 @@ from questions.presenting import Catalog
 from ui.report_client import ReportServiceClient
 
 
-@st.cache_resource(show_spinner="Loading the semantic layer ...")
-def question_engine() -> QuestionEngine:
+@st.cache_resource(show_spinner=False)
+def _loading() -> Future[QuestionEngine]:
+    """The background load of the question engine, once per UI process (and
+    again after ``st.cache_resource.clear()``: another home, in the tests)."""
     from questions.choose import open_question_engine
 
-    return open_question_engine(core_settings(), QuestionSettings(), SnowflakeSettings())
+    settings, questions, snowflake = core_settings(), QuestionSettings(), SnowflakeSettings()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-semantic-layer")
+    future = pool.submit(open_question_engine, settings, questions, snowflake)
+    pool.shutdown(wait=False)
+    return future
+
+
+def start_loading() -> Future[QuestionEngine]:
+    """Open the question engine in a background thread (the app calls this on
+    every run, so the first visit to any page starts it): the Ask and Metrics
+    pages then find it ready, or nearly. A load that failed is started again
+    on the next call (the warehouse may have been built since)."""
+    with _loading_lock:
+        loading = _loading()
+        if loading.done() and loading.exception() is not None:
+            _loading.clear()
+            loading = _loading()
+        return loading
+
+
+_loading_lock = threading.Lock()
+
+
+def wait_for_engine(poll_seconds: float = 0.2) -> None:
+    """Show how long the semantic layer has been loading until it is ready
+    (nothing when it already is)."""
+    loading = start_loading()
+    if loading.done():
+        return
+    started = time.monotonic()
+    with st.status("Loading the semantic layer ...", expanded=False) as status:
+        while not loading.done():
+            time.sleep(poll_seconds)
+            status.update(
+                label=f"Loading the semantic layer ({time.monotonic() - started:.0f} s) ..."
+            )
+        status.update(label="Semantic layer loaded", state="complete")
+
+
+def question_engine() -> QuestionEngine:
+    """The question engine (opened in the background by :func:`start_loading`;
+    this waits for it, and raises what the load raised)."""
+    return start_loading().result()
 
 
 @st.cache_resource

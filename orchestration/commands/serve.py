@@ -201,6 +201,8 @@ def schedules(
     check_reports(schedule, CATALOG)
     from datetime import UTC
 
+    from analytics_core.cron_words import describe_cron
+
     now = datetime.now(UTC)
     rows = describe(schedule.jobs, now, count)
     path = state_path(settings)
@@ -224,14 +226,14 @@ def schedules(
         out.print_json(data={"schedule_file": str(schedule.path), "jobs": rows})
         return
     table = Table(title=f"schedule ({schedule.path}), times in UTC")
-    for column in ("job", "kind", "cron", "next runs", "last run"):
+    for column in ("job", "kind", "when", "next runs", "last run"):
         table.add_column(column)
     for row in rows:
         run = row["last_run"]
         table.add_row(
             row["name"],
             row["kind"],
-            row["cron"],
+            f"{describe_cron(row['cron'])}\n({row['cron']})",
             "\n".join(t[:16].replace("T", " ") for t in row["next"]),
             "-" if run is None else f"{run['due_at'][:16].replace('T', ' ')} {run['status']}",
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analytics_core.settings import Settings
@@ -34,10 +36,17 @@ COMMAND_OPTIONS = {
 }
 
 
+PROGRESS_LINE = re.compile(r"^\d\d:\d\d:\d\d \[\s*\d+\.\d s\] ")
+
+
 def assert_one_error_line(proc, *fragments: str, after: int = 0) -> None:
     """The command failed with exactly one ``error:`` line (after ``after`` other lines)."""
     assert proc.returncode != 0, proc.stdout
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    # Progress lines (a time, then what is under way) come before it when the
+    # command got that far; they are not errors.
+    lines = [
+        line for line in proc.stderr.splitlines() if line.strip() and not PROGRESS_LINE.match(line)
+    ]
     assert len(lines) == after + 1, proc.stderr
     assert lines[-1].startswith("error: "), proc.stderr
     assert all(not line.startswith("error") for line in lines[:-1]), proc.stderr

@@ -240,6 +240,10 @@ def test_reports_page_runs_a_report(service: str) -> None:
     assert download_labels(test) == ["Download HTML"]
     [table] = [element.value for element in test.dataframe]
     assert list(table["status"]) == ["succeeded"] and list(table["report"]) == ["daily_sales"]
+    # Times to the minute with their zone, no "None" cells, the schedule in words.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", table["created"][0])
+    assert "None" not in table.to_string()
+    assert any("Schedule: daily at 06:00 UTC" in c for c in texts(test.caption))
 
     # Another browser session sees the job among the recent ones and opens it.
     other = app()

@@ -17,7 +17,7 @@ from analytics_core.warehouse import DuckDBClient
 from questions.semantic import load_raw_semantic_manifest
 from tests.ui.test_app import app, texts
 from tests.warehouses import BROKEN_ORDERS, FAILED, FAILING_TEST, WarehouseTemplates
-from ui.health import Section, headline, health_sections, last_build, relations
+from ui.health import Section, display_rows, headline, health_sections, last_build, relations
 
 pytestmark = pytest.mark.slow
 
@@ -188,3 +188,30 @@ def test_headline_levels(
     top = headline(sections)
     assert top.level == level
     assert words in top.message, top.message
+
+
+def test_display_rows_fit_and_read() -> None:
+    """Times to the minute in UTC, ages in words, flags as yes/no, long messages
+    cut, no None cells: the table fits the page without a scrollbar."""
+    columns = ["source_name", "status", "is_breach", "max_loaded_at", "checked_at", "age_seconds"]
+    checked = datetime.datetime(2026, 12, 4, 16, 22, 59, 123456)
+    section = _section(
+        columns,
+        [
+            ("shop", "error", True, None, checked, 13_651_200.0),
+            ("fx", "pass", False, checked, checked, 1800.0),
+        ],
+    )
+    rows = display_rows(section)
+    assert rows[0] == {
+        "Source name": "shop",
+        "Status": "error",
+        "Is breach": "yes",
+        "Max loaded at": "",
+        "Checked at": "2026-12-04 16:22 UTC",
+        "Age": "158 days",
+    }
+    assert rows[1]["Age"] == "30 min" and rows[1]["Is breach"] == "no"
+    long = _section(["last_message"], [("x" * 1000,)])
+    (cut,) = display_rows(long)
+    assert len(cut["Last message"]) == 160 and cut["Last message"].endswith("…")

@@ -96,6 +96,9 @@ def test_wrong_key_and_no_service_are_readable(api: svc.RunningService) -> None:
     with pytest.raises(ReportServiceError) as error:
         wrong.catalog()
     assert error.value.status == 401 and "not-the-key" not in str(error.value)
+    # The message names the setting to fix, and where a local service keeps its key.
+    assert "set REPORT_SERVICE_API_KEY" in str(error.value)
+    assert "report_service/api_key" in str(error.value)
     gone = ReportServiceClient(f"http://127.0.0.1:{free_port()}", svc.API_KEY, timeout=2)
     with pytest.raises(ReportServiceError, match="cannot be reached"):
         gone.catalog()
@@ -126,10 +129,15 @@ def test_a_job_row_and_label_leave_out_the_parameters() -> None:
         "job": "01234567",
         "report": "daily_sales",
         "status": "failed",
-        "created": "2026-06-30T06:00:01.123456Z",
-        "finished": None,
+        "created": "2026-06-30 06:00 UTC",
+        "finished": "",
         "formats": "html, csv",
         "error": "the warehouse is not reachable",
     }
     assert job_label(job) == "daily_sales 01234567 (failed, 2026-06-30 06:00 UTC)"
     assert job_summary({})["job"] == "" and "unknown" in job_label({})
+    assert None not in job_summary({}).values(), "no None cells"
+    # A time with an offset is shown in UTC, to the minute.
+    assert job_summary({"created_at": "2026-06-30T08:00:59+02:00"})["created"] == (
+        "2026-06-30 06:00 UTC"
+    )

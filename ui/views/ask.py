@@ -9,7 +9,7 @@ import streamlit as st
 from analytics_core.errors import AnalyticsError
 from questions.answers import MAX_QUESTION_CHARS, Answer, Turn
 from ui.answer_view import show_answer
-from ui.resources import data_through, example_questions, question_engine
+from ui.resources import data_through, example_questions, question_engine, wait_for_engine
 from ui.safe_text import escape_markdown as md
 
 st.title("Ask")
@@ -69,6 +69,7 @@ if question:
         if isinstance(item["answer"], Answer):
             history.append(Turn.from_answer(item["answer"]))
     try:
+        wait_for_engine()
         with st.spinner("Thinking ..."):
             result: Answer | str = question_engine().ask(question, history=history)
     except AnalyticsError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics_core.errors import AnalyticsError
-from ui.charts import label, records, trend_chart
-from ui.health import headline, health_sections, last_build
+from ui.charts import trend_chart
+from ui.health import display_rows, headline, health_sections, last_build
 from ui.resources import ui_settings, warehouse
 from ui.safe_text import escape_markdown as md
 
@@ -31,19 +31,16 @@ if last is not None:
     )
 
 for section in sections.values():
+    # The table across the page (its columns fit), the trend under it.
     st.subheader(md(section.title))
-    left, right = st.columns([3, 2])
     if section.rows:
-        left.dataframe(
-            records([label(c) for c in section.columns], section.rows),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(display_rows(section), hide_index=True, width="stretch")
     else:
-        left.success("Nothing to report.")
+        st.success("Nothing to report.")
     whole = section.trend_columns[1] != "run_seconds_p95"
-    right.vega_lite_chart(
-        trend_chart(section.trend_columns, section.trend_rows, whole), width="stretch"
+    st.vega_lite_chart(
+        trend_chart(section.trend_columns, section.trend_rows, whole, height=120),
+        width="stretch",
     )
     dated = "by run date" if section.calendar == "run" else "by load date of the data"
-    right.caption(f"{section.since:%d %b %Y} to {section.until:%d %b %Y}, {dated}")
+    st.caption(f"Trend: {section.since:%d %b %Y} to {section.until:%d %b %Y}, {dated}")

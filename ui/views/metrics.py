@@ -9,11 +9,12 @@ import streamlit as st
 from analytics_core.errors import AnalyticsError
 from ui.answer_view import show_answer
 from ui.metric_picker import DIMENSIONS, GRAINS, PERIODS, Pick, answer_pick
-from ui.resources import question_engine, semantic_catalog
+from ui.resources import question_engine, semantic_catalog, wait_for_engine
 from ui.safe_text import escape_markdown as md
 
 st.title("Metrics")
 try:
+    wait_for_engine()
     catalog = semantic_catalog()
     engine = question_engine()
 except AnalyticsError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
+from analytics_core.cron_words import describe_cron
 from analytics_core.errors import AnalyticsError
 from ui.report_client import JOB_STATUSES, ReportServiceError, job_label, job_summary
 from ui.report_form import form_fields, params_from
@@ -40,9 +41,9 @@ report_type = st.selectbox(
     "Report", options=list(catalog), format_func=lambda t: catalog[t].get("title") or t
 )
 entry = catalog[report_type]
-st.caption(
-    f"{md(entry.get('description', ''))}  \nSchedule: {md(entry.get('schedule') or 'on demand')}"
-)
+schedule = entry.get("schedule")
+when = describe_cron(schedule) if schedule else "on demand only"
+st.caption(f"{md(entry.get('description', ''))}  \nSchedule: {md(when)}")
 fields = form_fields(entry.get("params_schema") or {})
 
 with st.form(f"run-{report_type}"):
