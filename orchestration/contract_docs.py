@@ -252,7 +252,7 @@ def _member_comment(name: str) -> str:
     lines = inspect.getsource(ExitCode).splitlines()
     for index, line in enumerate(lines):
         if line.strip().startswith(f"{name} ="):
-            comment = []
+            comment: list[str] = []
             for above in reversed(lines[:index]):
                 if not above.strip().startswith("#:"):
                     break

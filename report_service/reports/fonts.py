@@ -46,7 +46,7 @@ def font_directory() -> Path:
 
 @lru_cache(maxsize=64)
 def _subset(name: str, characters: frozenset[str]) -> bytes:
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]
 
     options = subset.Options()
     options.layout_features = ["kern", "liga", "tnum", "lnum"]
