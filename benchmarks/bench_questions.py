@@ -19,7 +19,7 @@ questions whose shape was new alone (one MetricFlow compile and one guard
 each), 207-271 ms wall before, 96-118 ms (58-69 ms CPU) after. This script
 after it, at load 5.6: 85.6 ms wall, 43.8 ms CPU. On a quiet machine (21:55
 UTC, load 1.3-1.5, two runs): first-time p95 40.0 and 39.4 ms (44-46 ms over
-the 151 new shapes), warm question to answer p95 59-60 ms. README's
+the 151 new shapes), warm question to answer p95 59-60 ms. docs/benchmarks.md's
 *Questions* benchmark has the table.
 
 The questions are the answered questions of both banks

@@ -33,7 +33,7 @@ LIMITS = {
     "REPORT_SERVICE_WORKERS": "0",
     "REPORT_SERVICE_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
 }
-#: The documented defaults (README): 64 KiB of request head, 100 headers.
+#: The documented defaults (docs/operations.md): 64 KiB of request head, 100 headers.
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADER_COUNT = 100
 
