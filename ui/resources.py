@@ -121,9 +121,13 @@ def open_ui_warehouse(
 @st.cache_resource
 def semantic_catalog() -> dict[str, Any]:
     """Metrics and the dimensions people pick, with labels (no MetricFlow import)."""
+    from questions.local.opening import built_manifest
     from questions.semantic import load_raw_semantic_manifest
 
-    raw = load_raw_semantic_manifest()
+    # The last build's manifest, as the question engine reads it: the
+    # project's own may be stale or missing (a fresh clone), and parsing it
+    # again took half a minute on the page's first load.
+    raw = load_raw_semantic_manifest(manifest_path=built_manifest(core_settings()))
     metrics = {
         m["name"]: m.get("label") or m["name"]
         for m in raw.get("metrics", [])
@@ -161,7 +165,8 @@ def example_questions() -> list[str]:
     layer = getattr(question_engine(), "layer", None)
     raw = getattr(layer, "raw_manifest", None)
     if raw is None:
+        from questions.local.opening import built_manifest
         from questions.semantic import load_raw_semantic_manifest
 
-        raw = load_raw_semantic_manifest()
+        raw = load_raw_semantic_manifest(manifest_path=built_manifest(core_settings()))
     return written(raw, data_through())
