@@ -283,10 +283,24 @@ def display_rows(section: Section) -> list[dict[str, Any]]:
             return value[: MESSAGE_CHARS - 1] + "…"
         return value
 
-    return [
-        {_heading(c): cell(c, v) for c, v in zip(section.columns, row, strict=False)}
-        for row in section.rows
-    ]
+    rows = []
+    for row in section.rows:
+        named = dict(zip(section.columns, row, strict=False))
+        if "nodes_total" in named:
+            named = _nodes_in_one(named)
+        rows.append({_heading(c): cell(c, v) for c, v in named.items()})
+    return rows
+
+
+#: A build's node counts, said in one cell (its table then fits the page).
+_NODE_COUNTS = ("nodes_failed", "nodes_errored", "nodes_skipped")
+
+
+def _nodes_in_one(run: dict[str, Any]) -> dict[str, Any]:
+    counts = [f"{run[c]} {c.removeprefix('nodes_')}" for c in _NODE_COUNTS if run.get(c)]
+    said = f"{run['nodes_total'] or 0}" + (f" ({', '.join(counts)})" if counts else "")
+    kept = {c: v for c, v in run.items() if c not in (*_NODE_COUNTS, "nodes_total", "finished_at")}
+    return {**kept, "nodes": said}
 
 
 def _heading(column: str) -> str:

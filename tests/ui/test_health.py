@@ -212,6 +212,30 @@ def test_display_rows_fit_and_read() -> None:
         "Age": "158 days",
     }
     assert rows[1]["Age"] == "30 min" and rows[1]["Is breach"] == "no"
+    builds = _section(
+        [
+            "started_at",
+            "finished_at",
+            "elapsed_seconds",
+            "status",
+            "command",
+            "target_name",
+            "nodes_total",
+            "nodes_failed",
+            "nodes_errored",
+            "nodes_skipped",
+        ],
+        [(checked, checked, 12.34, "error", "build", "local", 228, 1, 0, 5)],
+    )
+    (build,) = display_rows(builds)
+    assert build == {
+        "Started at": "2026-12-04 16:22 UTC",
+        "Seconds": 12.3,
+        "Status": "error",
+        "Command": "build",
+        "Target name": "local",
+        "Nodes": "228 (1 failed, 5 skipped)",
+    }
     long = _section(["last_message"], [("x" * 1000,)])
     (cut,) = display_rows(long)
     assert len(cut["Last message"]) == 160 and cut["Last message"].endswith("…")
