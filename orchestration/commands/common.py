@@ -13,8 +13,10 @@ from rich.console import Console
 from analytics_core.errors import AnalyticsError, ConfigurationError
 from analytics_core.settings import Settings
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: a line is never broken by rich (a log or a pipe has no width:
+# rich would cut sentences at 80 columns); tables still fit their width.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class ExitCode(IntEnum):
