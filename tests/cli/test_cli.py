@@ -191,6 +191,8 @@ def test_help_reads_as_plain_text(run_analytics, command) -> None:
     assert "..." not in text.split("Commands:", 1)[-1] if "Commands:" in text else True
     assert "╭" not in text and "│" not in text
     assert all(len(line) <= 80 for line in text.splitlines()), text
+    # No word cut at a line's end ("no-" / "dry-run", "schedule r" / "eport").
+    assert not [line for line in text.splitlines() if re.search(r"[A-Za-z]-$", line)], text
 
 
 def test_report_help_lists_the_report_types(run_analytics) -> None:
