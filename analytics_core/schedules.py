@@ -28,6 +28,7 @@ import yaml  # type: ignore[import-untyped]  # PyYAML (a dbt dependency) has no 
 from croniter import croniter
 
 from analytics_core.errors import ConfigurationError
+from analytics_core.subscriptions import Subscription, SubscriptionError, parse_subscriptions
 
 #: The schedule: package data of ``analytics_core`` (in the wheel and the
 #: images), so every component that runs on a clock or shows when things run
@@ -178,6 +179,8 @@ class Schedule:
     path: Path
     builds: tuple[BuildJob, ...]
     reports: tuple[ReportJob, ...]
+    #: Who receives which report job (analytics_core/subscriptions.py).
+    subscriptions: tuple[Subscription, ...] = ()
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -294,7 +297,7 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
         data = {}
     if not isinstance(data, dict):
         raise ScheduleError(f"{path.name}: the top level must be a mapping (builds, reports)")
-    _unknown_keys(path.name, data, {"builds", "reports"})
+    _unknown_keys(path.name, data, {"builds", "reports", "subscriptions"})
 
     builds = []
     for where, entry in _entries(data, "builds"):
@@ -338,7 +341,13 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
         if name in seen:
             raise ScheduleError(f"{path.name}: two jobs are named {name!r}")
         seen.add(name)
-    return Schedule(path=path, builds=tuple(builds), reports=tuple(reports))
+    try:
+        subscriptions = parse_subscriptions(data.get("subscriptions"), [r.name for r in reports])
+    except SubscriptionError as exc:  # one kind of error for the whole file
+        raise ScheduleError(str(exc)) from None
+    return Schedule(
+        path=path, builds=tuple(builds), reports=tuple(reports), subscriptions=subscriptions
+    )
 
 
 @lru_cache(maxsize=8)
@@ -385,6 +394,24 @@ def check_reports(schedule: Schedule, catalog: Mapping[str, Any]) -> None:
             raise
         except Exception as exc:  # the report's own message names the parameter
             raise ScheduleError(f"{where}: {exc}") from None
+    jobs = {job.name: job for job in schedule.reports}
+    for index, subscription in enumerate(schedule.subscriptions):
+        job = jobs[subscription.report]
+        definition = catalog[job.report_type]
+        for number, recipient in enumerate(subscription.recipients):
+            where = f"subscriptions[{index}] ({subscription.name}) recipients[{number}]"
+            bad = [f for f in recipient.formats if f not in definition.formats]
+            if bad:
+                raise ScheduleError(
+                    f"{where}: {job.report_type} has no format {bad[0]!r}; its formats are"
+                    f" {', '.join(definition.formats)}"
+                )
+            try:
+                definition.validate_params({**job.params_for(sample), **recipient.params})
+            except ConfigurationError:
+                raise
+            except Exception as exc:  # the report's own message names the parameter
+                raise ScheduleError(f"{where}: {exc}") from None
 
 
 def describe(jobs: Sequence[Job], now: dt.datetime, count: int = 3) -> list[dict[str, Any]]:
