@@ -107,6 +107,24 @@ def format_number(value: Any, *, signed: bool = False) -> str:
     return f"{_sign(rounded, signed)}{abs(rounded):,.2f}"
 
 
+def format_utc_minute(value: Any, empty: str = EMPTY) -> str:
+    """A moment (a datetime, or ISO 8601 text) to the minute in UTC, with the
+    zone: ``2026-12-04 16:22 UTC``. A naive time is UTC already; no time is
+    ``empty``; text that is not a time is shown as it is."""
+    if value is None or value == "":
+        return empty
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    if not isinstance(value, datetime.datetime):
+        return str(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
+    return f"{value.strftime(TIMESTAMP_FORMAT)} UTC"
+
+
 def format_date(value: Any, grain: str | None = None) -> str:
     """A date (or timestamp, or ISO text) as its grain names it."""
     if value is None:

@@ -388,12 +388,7 @@ def check_reports(schedule: Schedule, catalog: Mapping[str, Any]) -> None:
                 f"{where}: unknown format {bad[0]!r}; the formats are"
                 f" {', '.join(definition.formats)}"
             )
-        try:
-            definition.validate_params(job.params_for(sample))
-        except ConfigurationError:
-            raise
-        except Exception as exc:  # the report's own message names the parameter
-            raise ScheduleError(f"{where}: {exc}") from None
+        _validate_params(where, definition, job.params_for(sample))
     jobs = {job.name: job for job in schedule.reports}
     for index, subscription in enumerate(schedule.subscriptions):
         job = jobs[subscription.report]
@@ -406,12 +401,17 @@ def check_reports(schedule: Schedule, catalog: Mapping[str, Any]) -> None:
                     f"{where}: {job.report_type} has no format {bad[0]!r}; its formats are"
                     f" {', '.join(definition.formats)}"
                 )
-            try:
-                definition.validate_params({**job.params_for(sample), **recipient.params})
-            except ConfigurationError:
-                raise
-            except Exception as exc:  # the report's own message names the parameter
-                raise ScheduleError(f"{where}: {exc}") from None
+            _validate_params(where, definition, {**job.params_for(sample), **recipient.params})
+
+
+def _validate_params(where: str, definition: Any, params: Mapping[str, Any]) -> None:
+    """The report's own check of ``params``; its message names the parameter."""
+    try:
+        definition.validate_params(params)
+    except ConfigurationError:
+        raise
+    except Exception as exc:
+        raise ScheduleError(f"{where}: {exc}") from None
 
 
 def describe(jobs: Sequence[Job], now: dt.datetime, count: int = 3) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from analytics_core.formatting import format_utc_minute
 from analytics_core.warehouse import QueryResult
 
 
@@ -269,8 +270,7 @@ def display_rows(section: Section) -> list[dict[str, Any]]:
         if value is None:
             return ""
         if isinstance(value, datetime.datetime):
-            moment = value.astimezone(datetime.UTC) if value.tzinfo else value
-            return f"{moment:%Y-%m-%d %H:%M} UTC"
+            return format_utc_minute(value)
         if isinstance(value, datetime.date):
             return value.isoformat()
         if isinstance(value, bool):

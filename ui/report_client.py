@@ -9,7 +9,6 @@ never appears in it.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 
 from analytics_core.errors import AnalyticsError
+from analytics_core.formatting import format_utc_minute
 
 #: Files larger than this are not pulled into the UI (a link is offered instead).
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
@@ -213,17 +213,9 @@ def job_summary(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_the_minute(value: Any) -> str:
-    """A service timestamp (ISO 8601) as people read it: ``2026-12-04 16:22 UTC``;
+    """A service timestamp as people read it, ``2026-12-04 16:22 UTC``;
     nothing for no time (not "None")."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.UTC)
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return format_utc_minute(value, empty="")
 
 
 def job_label(job: dict[str, Any]) -> str:

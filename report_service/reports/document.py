@@ -103,8 +103,7 @@ def format_value(value: Any, kind: str) -> str:
         return f"{number.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,.1f} s"
     if kind == "datetime" and isinstance(value, dt.datetime):
         # A naive timestamp from the warehouse is UTC already.
-        utc = value.astimezone(dt.UTC) if value.tzinfo is not None else value
-        return f"{utc.strftime(formatting.TIMESTAMP_FORMAT)} UTC"
+        return formatting.format_utc_minute(value)
     return formatting.format_value(value, "text")
 
 
