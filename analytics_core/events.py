@@ -1,13 +1,17 @@
 """Operational events: one JSON line per state change, in one stream per kind.
 
-Two kinds of event, each with its own stream (folder):
+Three kinds of event, each with its own stream (folder):
 
 - ``report_jobs``: the report service writes a :class:`ReportJobEvent` every
   time a job changes status (``queued`` -> ``running`` -> ``succeeded`` or
   ``failed``);
 - ``scheduler_runs``: the local scheduler writes a :class:`SchedulerRunEvent`
   when an attempt of a scheduled job starts and when it ends (``running`` ->
-  ``succeeded``, ``retrying`` or ``failed``).
+  ``succeeded``, ``retrying`` or ``failed``);
+- ``deliveries``: the report service writes a :class:`DeliveryEvent` when a
+  delivery (a subscription's report or an alert, to one recipient, for one
+  due time) is queued and when each attempt to send it ends (``sent``,
+  ``retrying`` or ``failed``).
 
 The events land as JSON-lines files:
 
@@ -69,6 +73,8 @@ SCHEMA_PATH = SCHEMAS_DIR / "report_job_event.schema.json"
 STREAM = "report_jobs"
 #: Folder that holds scheduler run events.
 SCHEDULER_STREAM = "scheduler_runs"
+#: Folder that holds delivery events (subscriptions and alerts sent).
+DELIVERY_STREAM = "deliveries"
 
 #: Bounds: no event may make a line (or a warehouse row) unreasonably large.
 MAX_JOB_ID_LENGTH = 128
@@ -92,6 +98,11 @@ RunStatus = Literal["running", "succeeded", "retrying", "failed"]
 RunKind = Literal["build", "report"]
 RUN_STATUSES: tuple[RunStatus, ...] = ("running", "succeeded", "retrying", "failed")
 RUN_KINDS: tuple[RunKind, ...] = ("build", "report")
+DeliveryStatus = Literal["queued", "sent", "retrying", "failed"]
+DeliveryKind = Literal["subscription", "alert"]
+DeliveryChannel = Literal["email", "slack", "teams", "webhook"]
+DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("queued", "sent", "retrying", "failed")
+MAX_RECIPIENT_LENGTH = 100
 
 #: Printable text: no control characters (a newline would split a JSON line
 #: only if it were not escaped, but it has no business in an id either).
@@ -256,10 +267,84 @@ class SchedulerRunEvent(Event):
         return None if value is None else value.astimezone(UTC)
 
 
+class DeliveryEvent(Event):
+    """One delivery (a subscription's or an alert's message to one recipient for
+    one due time) made, or one attempt to send it ending (the report service)."""
+
+    stream: ClassVar[str] = DELIVERY_STREAM
+    schema_path: ClassVar[Path] = SCHEMAS_DIR / "delivery_event.schema.json"
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="DeliveryEvent",
+        json_schema_extra={
+            "$id": "https://analytics-platform/schemas/delivery_event.schema.json",
+            "description": (
+                "One delivery queued, or one attempt to send it ending, written by the "
+                "report service as one JSON line. Defined by analytics_core.events.DeliveryEvent."
+            ),
+        },
+    )
+
+    delivery_id: JobId = Field(
+        description="The delivery: one (subscription or alert, recipient, due time)."
+    )
+    kind: DeliveryKind = Field(description="subscription (a scheduled report) or alert.")
+    source: Annotated[
+        str,
+        StringConstraints(
+            min_length=1, max_length=MAX_JOB_NAME_LENGTH, pattern=r"^[a-z][a-z0-9_]*$"
+        ),
+    ] = Field(description="The subscription's or alert's name in the schedule file.")
+    recipient: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=MAX_RECIPIENT_LENGTH, pattern=_PRINTABLE),
+    ] = Field(description="The recipient's name in its subscription or alert.")
+    channel: DeliveryChannel = Field(description="email, slack, teams or webhook.")
+    due_at: AwareDatetime = Field(description="The time the delivery was due (UTC).")
+    attempt: StrictInt = Field(
+        ge=0, le=MAX_ATTEMPT, description="The attempt, from 1; 0 when the delivery is queued."
+    )
+    status: DeliveryStatus = Field(
+        description=(
+            "queued when the delivery is made; sent, retrying (failed, another attempt "
+            "is planned) or failed (no attempt left, or a failure retrying cannot mend) "
+            "when an attempt ends."
+        )
+    )
+    report_job_id: JobId | None = Field(
+        default=None, description="The report job whose files the delivery sends, if any."
+    )
+    delivered_as: Literal["attach", "link"] | None = Field(
+        default=None,
+        description="How the report went (status sent): attached, or linked (too large).",
+    )
+    duration_ms: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_DURATION_MS,
+        description="How long the attempt took in milliseconds once it ended, else null.",
+    )
+    detail: Annotated[str, StringConstraints(max_length=MAX_DETAIL_LENGTH)] | None = Field(
+        default=None,
+        description="What was sent (status sent) or why the attempt failed, else null.",
+    )
+    next_attempt_at: AwareDatetime | None = Field(
+        default=None, description="When the next attempt is planned (status retrying), else null."
+    )
+
+    @field_validator("due_at", "next_attempt_at")
+    @classmethod
+    def _times_in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+
 #: Every kind of event, by stream.
 EVENT_TYPES: dict[str, type[Event]] = {
     STREAM: ReportJobEvent,
     SCHEDULER_STREAM: SchedulerRunEvent,
+    DELIVERY_STREAM: DeliveryEvent,
 }
 #: Each stream's landing table in the warehouse (schema ``monitoring_raw``),
 #: one row per line as text: Snowpipe fills them on Snowflake, a local build
@@ -268,6 +353,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
 LANDING_TABLES: dict[str, str] = {
     STREAM: "report_job_events",
     SCHEDULER_STREAM: "scheduler_run_events",
+    DELIVERY_STREAM: "delivery_events",
 }
 
 

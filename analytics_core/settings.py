@@ -382,3 +382,51 @@ class SchedulerSettings(BaseSettings):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     #: Jobs that may run at once (builds still run one at a time: the warehouse lock).
     workers: int = Field(default=2, ge=1, le=16)
+
+
+class DeliverySettings(BaseSettings):
+    """How the report service sends subscriptions and alerts (``DELIVERY_*``).
+
+    Mail goes through an SMTP relay (``smtp``, any provider, SES's SMTP
+    interface included) or, in AWS, the SES API with the task's role
+    (``ses``: no long-lived credentials). Chat and webhook URLs are secrets
+    named in the schedule file and read here: from the environment
+    (``DELIVERY_SECRET_<NAME>``, the name upper-cased with every other
+    character ``_``) or from Secrets Manager (``<secrets_prefix><name>``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="DELIVERY_", extra="ignore", populate_by_name=True
+    )
+
+    #: ``outbox`` (the embedded default: a laptop has no mail relay or chat
+    #: secrets): every message is written to ``$ANALYTICS_HOME/outbox/``
+    #: (mail as ``.eml``, chat and webhook calls as ``.json``) instead of
+    #: leaving the machine, and recorded like a send. ``send``: sent for real
+    #: (the AWS task sets it).
+    mode: Literal["send", "outbox"] = "outbox"
+    email_transport: Literal["smtp", "ses"] = "smtp"
+    mail_from: str = "reports@analytics.invalid"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay only).
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    #: Where a secret named in the schedule file is read.
+    secrets_source: Literal["env", "secretsmanager"] = "env"
+    #: Secrets Manager names are this prefix plus the secret's name.
+    secrets_prefix: str = "analytics/delivery/"
+    #: Attachments of one message above this many bytes go as links instead
+    #: (10 MiB: under the common mail limits once base64 adds a third; Slack,
+    #: Teams and webhooks always get links).
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0, le=30 * 1024 * 1024)
+    #: Attempts per delivery; the first retry waits ``retry_seconds``, each
+    #: next one four times longer.
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    retry_seconds: float = Field(default=30.0, ge=0)
+    #: Seconds to wait for a chat service or webhook to answer.
+    http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    #: Sends at once.
+    workers: int = Field(default=2, ge=0, le=16)
