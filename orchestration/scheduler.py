@@ -422,10 +422,18 @@ class CommandRunner:
     """The production runner: builds through ``analytics build``; reports through
     the report service's external-function endpoint."""
 
-    def __init__(self, settings: Settings, config: SchedulerSettings, api_key: str | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        config: SchedulerSettings,
+        api_key: str | None,
+        schedule: Schedule | None = None,
+    ) -> None:
         self.settings = settings
         self.config = config
         self.api_key = api_key
+        #: Whose subscriptions follow a report job (none without a schedule).
+        self.schedule = schedule
 
     def __call__(self, job: Job, due: dt.datetime) -> str:
         if isinstance(job, BuildJob):
@@ -487,7 +495,26 @@ class CommandRunner:
         if not isinstance(answer, dict) or "job_id" not in answer:
             message = answer.get("error", {}).get("message") if isinstance(answer, dict) else None
             raise JobFailedError(f"the report service refused the job: {message or answer!r}")
-        return f"report job {answer['job_id']} ({answer.get('status')})"
+        detail = f"report job {answer['job_id']} ({answer.get('status')})"
+        queued = self.deliver(job, due)
+        return f"{detail}; {queued}" if queued else detail
+
+    def deliver(self, job: ReportJob, due: dt.datetime) -> str | None:
+        """Queue the deliveries of the subscriptions of ``job`` for ``due``
+        (the service makes each once, so a retried run sends nothing twice)."""
+        names = (
+            [s.name for s in self.schedule.subscriptions if s.report == job.name]
+            if self.schedule
+            else []
+        )
+        if not names:
+            return None
+        from orchestration.delivery_requests import DeliveryRequestError, queue_deliveries
+
+        try:
+            return queue_deliveries(self.config, self.api_key, names, due)
+        except DeliveryRequestError as exc:
+            raise JobFailedError(str(exc)) from None
 
 
 def _service_error(response: httpx.Response) -> str:

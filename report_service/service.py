@@ -19,11 +19,16 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics_core.errors import ConfigurationError
 from analytics_core.events import EventSink, event_sink
-from analytics_core.settings import ReportServiceSettings, Settings, SnowflakeSettings
+from analytics_core.settings import (
+    DeliverySettings,
+    ReportServiceSettings,
+    Settings,
+    SnowflakeSettings,
+)
 from analytics_core.warehouse import WarehouseClient
 from report_service.artifacts import ArtifactStore, open_artifact_store
 from report_service.models import (
@@ -38,6 +43,10 @@ from report_service.observability import Metrics
 from report_service.stores.base import JobStore
 from report_service.stores.factory import open_job_store
 from report_service.worker import WorkerPool, job_event
+
+if TYPE_CHECKING:
+    from analytics_core.deliveries import PlannedDelivery
+    from report_service.delivery.sender import Deliveries
 
 log = logging.getLogger("report_service.api")
 
@@ -60,6 +69,7 @@ class ReportService:
         artifacts: ArtifactStore | None = None,
         events: EventSink | None = None,
         start_workers: bool = True,
+        delivery: DeliverySettings | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -92,6 +102,73 @@ class ReportService:
                 job.report_type, outcome, seconds
             ),
         )
+        self.delivery_settings = delivery or DeliverySettings()
+        self._deliveries: Deliveries | None = None
+        self._deliveries_lock = threading.Lock()
+
+    # deliveries --------------------------------------------------------------
+    @property
+    def deliveries(self) -> Deliveries:
+        """The delivery ledger and sender (``report_service.delivery``), made on first use."""
+        with self._deliveries_lock:
+            if self._deliveries is None:
+                self._deliveries = self._open_deliveries()
+            return self._deliveries
+
+    def _open_deliveries(self) -> Deliveries:
+        from report_service.delivery.ledger import DeliveryLedger
+        from report_service.delivery.secrets import SecretResolver
+        from report_service.delivery.sender import Deliveries
+        from report_service.reports import get_report
+
+        if not self.local_store:
+            # One ledger per replica would send a delivery once per replica.
+            raise ConfigurationError(
+                "deliveries need a ledger every replica shares; with the DynamoDB job "
+                "store it is not built yet, so this service does not deliver"
+            )
+        link_base = self.service.public_base_url or (
+            f"http://{self.service.host}:{self.service.port}"
+        )
+        return Deliveries(
+            ledger=DeliveryLedger(self.settings.home_dir / "report_service" / "deliveries.sqlite3"),
+            store=self.store,
+            artifacts=self.artifacts,
+            settings=self.delivery_settings,
+            outbox_dir=self.settings.home_dir / "outbox",
+            link_base=link_base,
+            make_jobs=self.delivery_jobs,
+            events=self.events,
+            resolver=SecretResolver(
+                self.delivery_settings,
+                region=self.service.aws_region,
+                endpoint_url=self.service.aws_endpoint_url,
+            ),
+            titles=lambda report_type: get_report(report_type).title,
+        )
+
+    def delivery_jobs(self, planned: Sequence[PlannedDelivery]) -> list[Job]:
+        """The report jobs planned deliveries send, made once each (recipients
+        who get the same report share one)."""
+        jobs: dict[str, Job] = {}
+        for item in planned:
+            if item.report_job_id in jobs:
+                continue
+            jobs[item.report_job_id] = new_job(
+                item.report_type,
+                dict(item.params),
+                list(item.formats),
+                trigger="schedule",
+                job_id=item.report_job_id,
+                request_hash=canonical_hash(
+                    ["delivery", item.report_type, item.params, sorted(item.formats)]
+                ),
+            )
+        fresh = [job for job in jobs.values() if self.store.get(job.job_id) is None]
+        if fresh:
+            self.admit(len(fresh))
+            self.enqueue(fresh)
+        return list(jobs.values())
 
     # warehouse ---------------------------------------------------------------
     def warehouse(self) -> WarehouseClient:
@@ -162,10 +239,15 @@ class ReportService:
     def start(self) -> None:
         if self.start_workers:
             self.pool.start()
+            if self.local_store and self.delivery_settings.workers > 0:
+                self.deliveries.start()
 
     def stop(self) -> None:
         if self.start_workers:
             self.pool.stop(self.service.shutdown_grace_seconds)
+        if self._deliveries is not None:
+            self._deliveries.stop(self.service.shutdown_grace_seconds)
+            self._deliveries.ledger.close()
         with self._client_lock:
             if self._client is not None:
                 self._client.close()

@@ -151,7 +151,7 @@ def _open_scheduler(settings: Settings, report_service_url: str | None = None) -
         config = config.model_copy(update={"report_service_url": report_service_url})
     schedule = load_schedule(config.schedule_file)
     check_reports(schedule, CATALOG)
-    runner = CommandRunner(settings, config, local_api_key(settings, config))
+    runner = CommandRunner(settings, config, local_api_key(settings, config), schedule)
     return Scheduler(
         schedule, SchedulerState(state_path(settings)), runner, config, events=event_sink(settings)
     )

@@ -1,4 +1,5 @@
-"""Snowflake external functions: ``generate_report`` and ``report_job_status``.
+"""Snowflake external functions: ``generate_report``, ``report_job_status`` and
+``deliver_subscription`` (:mod:`report_service.routes.deliveries`).
 
 Snowflake sends batches, ``{"data": [[row_number, args...], ...]}``, and wants
 one answer per row, in order; a row that cannot be read answers
@@ -48,6 +49,15 @@ def router(settings: ReportServiceSettings) -> APIRouter:
         methods=["POST"],
         response_model=GeneratedAnswers,
         responses=error_responses(401, 415, 429),
+        openapi_extra=batch_body,
+    )
+    from report_service.routes.deliveries import external_deliver_subscription
+
+    routes.add_api_route(
+        "/v1/external/deliver_subscription",
+        external_deliver_subscription,
+        methods=["POST"],
+        responses=error_responses(401, 415),
         openapi_extra=batch_body,
     )
     routes.add_api_route(
