@@ -428,5 +428,8 @@ class DeliverySettings(BaseSettings):
     retry_seconds: float = Field(default=30.0, ge=0)
     #: Seconds to wait for a chat service or webhook to answer.
     http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
-    #: Sends at once.
+    #: Sends at once (0: this replica sends nothing; it still queues).
     workers: int = Field(default=2, ge=0, le=16)
+    #: How long a sender holds a delivery before another may take it over
+    #: (a sender that died); longer than the slowest send.
+    lease_seconds: float = Field(default=120.0, gt=0, le=3600)

@@ -145,6 +145,7 @@ class ReportService:
                 endpoint_url=self.service.aws_endpoint_url,
             ),
             titles=lambda report_type: get_report(report_type).title,
+            lease_seconds=self.delivery_settings.lease_seconds,
         )
 
     def delivery_jobs(self, planned: Sequence[PlannedDelivery]) -> list[Job]:

@@ -190,6 +190,9 @@ class Deliveries:
         many attempts started. ``wait``: run them here, one after another."""
         now = self.clock()
         for record in self.ledger.stalled(now):
+            with self._busy_lock:
+                if record.delivery_id in self._busy:
+                    continue  # this process is still sending it: slow, not dead
             recovered = self.ledger.recover(record, now, resend=record.channel == "webhook")
             if recovered is not None:
                 log.warning(
