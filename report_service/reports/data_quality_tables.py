@@ -67,6 +67,18 @@ class AnomalyRow(TypedDict):
     robust_z_score: Number
 
 
+class DeliveryRow(TypedDict):
+    delivery_id: str
+    kind: str
+    source: str
+    recipient: str
+    channel: str
+    due_at: dt.datetime
+    status: str
+    attempts: Number
+    detail: str | None
+
+
 class DailyRow(TypedDict):
     date_day: dt.date
     tests_failed: Number
@@ -88,6 +100,16 @@ def _percentile(values: list[float], fraction: float) -> float | None:
 
 def failed_run(run: RunRow) -> bool:
     return str(run["status"]).lower() not in ("success", "pass")
+
+
+def sent_delivery(delivery: DeliveryRow) -> bool:
+    return delivery["status"] == "sent"
+
+
+def failed_delivery(delivery: DeliveryRow) -> bool:
+    """Failed for good: no attempt left, or a failure retrying cannot mend
+    (a delivery still ``retrying`` may yet be sent)."""
+    return delivery["status"] == "failed"
 
 
 def run_durations(rows: Sequence[RunRow]) -> Table:
@@ -218,5 +240,60 @@ def anomalies_table(records: Sequence[AnomalyRow]) -> Table:
                 to_float(r["robust_z_score"]),
             )
             for r in records
+        ),
+    )
+
+
+def deliveries_table(records: Sequence[DeliveryRow]) -> Table:
+    """The month's deliveries per kind and channel: how many, sent, failed,
+    and still pending (queued, or retrying after a failed attempt)."""
+    by_group: dict[tuple[str, str], list[DeliveryRow]] = defaultdict(list)
+    for row in records:
+        by_group[(str(row["kind"]), str(row["channel"]))].append(row)
+    table_rows = []
+    for kind, channel in sorted(by_group):
+        group = by_group[(kind, channel)]
+        sent = sum(1 for r in group if sent_delivery(r))
+        failed = sum(1 for r in group if failed_delivery(r))
+        table_rows.append((kind, channel, len(group), sent, failed, len(group) - sent - failed))
+    return Table(
+        name="deliveries",
+        title="Deliveries by channel",
+        columns=(
+            Column("kind", "Kind"),
+            Column("channel", "Channel"),
+            Column("deliveries", "Deliveries", "int"),
+            Column("sent", "Sent", "int"),
+            Column("failed", "Failed", "int"),
+            Column("pending", "Pending", "int"),
+        ),
+        rows=tuple(table_rows),
+    )
+
+
+def failed_deliveries_table(records: Sequence[DeliveryRow]) -> Table:
+    """Every delivery of the month that failed for good, with its last error."""
+    return Table(
+        name="failed_deliveries",
+        title="Failed deliveries",
+        columns=(
+            Column("source", "Subscription or alert"),
+            Column("recipient", "Recipient"),
+            Column("channel", "Channel"),
+            Column("due_at", "Due", "datetime"),
+            Column("attempts", "Attempts", "int"),
+            Column("last_error", "Last error"),
+        ),
+        rows=tuple(
+            (
+                r["source"],
+                r["recipient"],
+                r["channel"],
+                r["due_at"],
+                to_int(r["attempts"]),
+                r["detail"],
+            )
+            for r in records
+            if failed_delivery(r)
         ),
     )

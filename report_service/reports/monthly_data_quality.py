@@ -1,4 +1,5 @@
-"""``monthly_data_quality``: a month of tests, quarantine, freshness, runs and volumes."""
+"""``monthly_data_quality``: a month of tests, quarantine, freshness, runs, volumes
+and deliveries."""
 
 from __future__ import annotations
 
@@ -20,17 +21,22 @@ from report_service.reports.base import (
 from report_service.reports.data_quality_tables import (
     AnomalyRow,
     DailyRow,
+    DeliveryRow,
     FreshnessRow,
     MonthRow,
     NodeRow,
     QuarantineRow,
     RunRow,
     anomalies_table,
+    deliveries_table,
+    failed_deliveries_table,
+    failed_delivery,
     failed_run,
     failures_table,
     freshness_table,
     quarantine_table,
     run_durations,
+    sent_delivery,
 )
 from report_service.reports.document import (
     Chart,
@@ -122,6 +128,17 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "robust_z_score",
         "is_anomaly",
     ),
+    "rpt_deliveries": (
+        "delivery_id",
+        "kind",
+        "source",
+        "recipient",
+        "channel",
+        "due_at",
+        "status",
+        "attempts",
+        "detail",
+    ),
 }
 
 #: The latest month in which something ran. Quarantined rows and raw volumes
@@ -192,6 +209,15 @@ where is_anomaly
 order by load_date, source_table
 """
 
+#: The deliveries (subscriptions' reports, alerts) due in the window, one row
+#: per delivery with its latest status.
+DELIVERIES = """
+select delivery_id, kind, source, recipient, channel, due_at, status, attempts, detail
+from {rpt_deliveries}
+where due_at >= cast(:start as timestamp) and due_at < cast(:end as timestamp)
+order by due_at, source, recipient, delivery_id
+"""
+
 
 def _month_after(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -219,6 +245,10 @@ class MonthlyDataQualityRows:
     daily: Sequence[DailyRow]
     #: The dbt invocations of the month before (the headline's comparison).
     runs_before: Sequence[RunRow] = ()
+    #: The deliveries due in the month, and in the month before (the
+    #: headline's comparison).
+    deliveries: Sequence[DeliveryRow] = ()
+    deliveries_before: Sequence[DeliveryRow] = ()
 
 
 def default_month(q: ReportQueries) -> dt.date:
@@ -243,6 +273,7 @@ def fetch(q: ReportQueries, params: Any) -> MonthlyDataQualityRows:
         raise TypeError("monthly_data_quality needs MonthlyDataQualityParams")
     month = params.month or default_month(q)
     window = month_window(month)
+    window_before = month_window(_month_before(month))
     months = q.run(MONTHS, month=month, month_before=_month_before(month)).records()
     return MonthlyDataQualityRows(
         month=month,
@@ -253,7 +284,9 @@ def fetch(q: ReportQueries, params: Any) -> MonthlyDataQualityRows:
         runs=cast(list[RunRow], q.run(RUNS, **window).records()),
         anomalies=cast(list[AnomalyRow], q.run(ANOMALIES, **window).records()),
         daily=cast(list[DailyRow], q.run(DAILY, **window).records()),
-        runs_before=cast(list[RunRow], q.run(RUNS, **month_window(_month_before(month))).records()),
+        runs_before=cast(list[RunRow], q.run(RUNS, **window_before).records()),
+        deliveries=cast(list[DeliveryRow], q.run(DELIVERIES, **window).records()),
+        deliveries_before=cast(list[DeliveryRow], q.run(DELIVERIES, **window_before).records()),
     )
 
 
@@ -269,14 +302,20 @@ def kpis(rows: MonthlyDataQualityRows, this: MonthRow, before: MonthRow) -> tupl
     quarantined rows, volume anomalies and failed dbt runs are the totals of
     their tables (every dbt command, source freshness included, as the runs
     table lists them); sources past freshness are the breaching rows of the
-    freshness table, the latest check of each source. The comparisons are the
-    same counts for the month before.
+    freshness table, the latest check of each source; deliveries sent and
+    failed are the totals of the deliveries table (the failed ones are the
+    rows of the failed deliveries table). The comparisons are the same counts
+    for the month before.
     """
     vs = f"{_month_before(rows.month):%Y-%m}"
     quarantined = sum(to_int(r["rows_quarantined"]) or 0 for r in rows.quarantine)
     breaching = sum(1 for r in rows.freshness if r["is_breach"])
     runs_failed = sum(1 for r in rows.runs if failed_run(r))
     runs_failed_before = sum(1 for r in rows.runs_before if failed_run(r))
+    sent = sum(1 for r in rows.deliveries if sent_delivery(r))
+    sent_before = sum(1 for r in rows.deliveries_before if sent_delivery(r))
+    failed = sum(1 for r in rows.deliveries if failed_delivery(r))
+    failed_before = sum(1 for r in rows.deliveries_before if failed_delivery(r))
     kpis = [
         Kpi.of(
             "tests_run",
@@ -323,6 +362,17 @@ def kpis(rows: MonthlyDataQualityRows, this: MonthRow, before: MonthRow) -> tupl
     )
     for name, label, now, then in counts:
         kpis.append(Kpi.of(name, label, now, "int", ((vs, then),), higher_is_better=False))
+    kpis.append(Kpi.of("deliveries_sent", "Deliveries sent", sent, "int", ((vs, sent_before),)))
+    kpis.append(
+        Kpi.of(
+            "deliveries_failed",
+            "Deliveries failed",
+            failed,
+            "int",
+            ((vs, failed_before),),
+            higher_is_better=False,
+        )
+    )
     kpis.append(
         Kpi.of(
             "sources_past_freshness",
@@ -422,6 +472,8 @@ def assemble(rows: MonthlyDataQualityRows, generated_at: dt.datetime) -> ReportD
             freshness_table(rows.freshness),
             runs,
             anomalies_table(rows.anomalies),
+            deliveries_table(rows.deliveries),
+            failed_deliveries_table(rows.deliveries),
         ),
         charts=(quarantine_chart(month, rows.daily),),
         notes=(run_note,) if run_note else (),
@@ -433,7 +485,9 @@ DEFINITION = ReportDefinition(
     title="Monthly data quality",
     description=(
         "A month of warehouse health: test results and failures, quarantined rows by "
-        "rule and table, source freshness, dbt run durations and raw volume anomalies."
+        "rule and table, source freshness, dbt run durations, raw volume anomalies, and "
+        "the deliveries of subscriptions and alerts (sent, failed, the failed ones with "
+        "their last error)."
     ),
     params_model=MonthlyDataQualityParams,
     relations=RELATIONS,

@@ -60,6 +60,13 @@ def with_member(copy: Path, stream: str, name: str, member: dict[str, object]) -
             {"type": "string", "pattern": r"^\d+$"},
             r"pattern \^\\d\+\$ uses a backslash sequence",
         ),
+        (
+            "deliveries",
+            "subject",
+            {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
+            r"event stream deliveries: the model must list every member of its schema,"
+            r" not listed: subject",
+        ),
     ],
 )
 def test_a_member_the_models_cannot_check_stops_the_parse(

@@ -1,8 +1,9 @@
 """Events through a real build: files -> monitoring_raw -> the models.
 Report job events -> report_job_events, report_jobs, report_jobs_daily;
-scheduler run events -> scheduler_run_events, scheduler_runs; the rejected
-lines of each. Plus the Snowflake DDL (stage, file format, pipes), checked
-with sqlglot.
+scheduler run events -> scheduler_run_events, scheduler_runs; delivery events
+-> delivery_events, deliveries (and the monthly data quality report that
+counts them); the rejected lines of each. Plus the Snowflake DDL (stage, file
+format, pipes), checked with sqlglot.
 
 One home, a copy of the run's small warehouse (``BASE``, built without
 events), gets the events and is built twice (a second build with more events
@@ -26,8 +27,18 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from analytics_core.events import LocalEventSink, ReportJobEvent, SchedulerRunEvent
+from analytics_core.events import (
+    DeliveryChannel,
+    DeliveryEvent,
+    DeliveryKind,
+    DeliveryStatus,
+    LocalEventSink,
+    ReportJobEvent,
+    SchedulerRunEvent,
+)
 from analytics_core.settings import PROJECT_ROOT, Settings
+from analytics_core.warehouse import DuckDBClient
+from report_service.reports import get_report
 from tests.conftest import VENV_BIN, run_cli
 from tests.warehouses import BASE, WarehouseTemplates
 
@@ -65,6 +76,39 @@ def run(job: str, due_hour: int, attempt: int, status: str, minute: float, **ext
     )
 
 
+#: The deliveries of the events below: (kind, source, recipient, channel, due hour).
+DELIVERIES: dict[str, tuple[DeliveryKind, str, str, DeliveryChannel, int]] = {
+    "d1": ("subscription", "daily_sales_to_leadership", "cfo", "email", 6),
+    "d2": ("alert", "revenue_drop", "ops_channel", "slack", 7),
+    "d3": ("subscription", "daily_sales_to_leadership", "team_hook", "webhook", 8),
+    "d4": ("subscription", "weekly_to_sales", "sales_team", "teams", 8),
+    "d5": ("alert", "revenue_drop", "on_call", "email", 9),
+    # due the day before DAY, in May: the month before's deliveries
+    "d0": ("alert", "revenue_drop", "ops_channel", "slack", -1),
+}
+
+
+def delivery(
+    delivery_id: str, attempt: int, status: DeliveryStatus, minute: float, **extra: Any
+) -> DeliveryEvent:
+    """A delivery event of ``delivery_id`` (see :data:`DELIVERIES`), ``minute``
+    minutes after it was due."""
+    kind, source, recipient, channel, hour = DELIVERIES[delivery_id]
+    due = DAY + timedelta(hours=hour)
+    return DeliveryEvent(
+        delivery_id=delivery_id,
+        kind=kind,
+        source=source,
+        recipient=recipient,
+        channel=channel,
+        due_at=due,
+        attempt=attempt,
+        status=status,
+        at=due + timedelta(minutes=minute),
+        **extra,
+    )
+
+
 def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -87,7 +131,7 @@ def built(
     settings = warehouse_templates.copy(BASE, tmp_path_factory.mktemp("report-events") / "home")
     home = settings.home_dir
     assert not settings.events_dir.exists(), "BASE is built without events"
-    for table in ("report_job_events", "scheduler_run_events"):
+    for table in ("report_job_events", "scheduler_run_events", "delivery_events"):
         assert query(settings, f"select count(*) from monitoring_raw.{table}") == [(0,)], table
     sink = LocalEventSink(settings.events_dir)
     duplicate = ev("j1", "succeeded", 10, duration_ms=9000)
@@ -170,6 +214,60 @@ def built(
                 json.dumps({**good, "event_id": str(uuid.uuid4()), "job": "Drop Table"}),
                 json.dumps({**good, "event_id": "not-a-uuid"}),
                 "[1, 2, 3]",
+            ]
+        )
+    )
+    sent = delivery("d1", 2, "sent", 6, delivered_as="attach", duration_ms=800, detail="3 files")
+    sink.write(
+        [
+            # Written out of order: the latest is the highest attempt, not the last line.
+            delivery(
+                "d1",
+                1,
+                "retrying",
+                1,
+                detail="SMTP 451: try again later",
+                next_attempt_at=DAY + timedelta(hours=6, minutes=5),
+                duration_ms=900,
+            ),
+            delivery("d1", 0, "queued", 0, report_job_id="j1"),
+            sent,
+            delivery("d2", 0, "queued", 0),
+            delivery("d2", 1, "failed", 1, duration_ms=150, detail="webhook answered 404"),
+            delivery("d3", 0, "queued", 0),
+            delivery("d4", 0, "queued", 0, report_job_id="j4"),
+            delivery(
+                "d4",
+                1,
+                "retrying",
+                0,
+                detail="teams answered 503",
+                next_attempt_at=DAY + timedelta(hours=8, minutes=10),
+            ),
+            delivery("d0", 0, "queued", 0),
+            delivery("d0", 1, "failed", 2, detail="slack answered 410"),
+        ]
+    )
+    sink.emit(sent)  # re-delivered: same event_id
+    hand = settings.events_dir / "deliveries" / "date=2026-06-01" / "hand-written.jsonl"
+    good = delivery("d5", 0, "queued", 0).model_dump(mode="json")
+    hand.write_text(
+        "\n".join(
+            [
+                json.dumps(good),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "channel": "pigeon"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "attempt": -1}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "recipient": "a\u0007b"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "source": "Drop Table"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "delivered_as": "inline"}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "kind": "sms"}),
+                "x'); drop table monitoring.deliveries; --",
+                json.dumps(
+                    {k: v for k, v in good.items() if k not in ("event_id", "delivery_id")}
+                    | {"event_id": str(uuid.uuid4())}
+                ),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "report_job_id": ""}),
+                json.dumps({**good, "event_id": str(uuid.uuid4()), "status": "bounced"}),
             ]
         )
     )
@@ -296,6 +394,115 @@ def test_scheduler_events_kept_once_and_bad_lines_visible(built: dict[str, Any])
     assert mixed == (0,)
 
 
+def test_deliveries_show_where_each_delivery_stands(built: dict[str, Any]) -> None:
+    rows = query(
+        built["settings"],
+        """select delivery_id, kind, source, recipient, channel, due_at, report_job_id,
+                  status, attempts, failed_attempts, queued_at, sent_at, finished_at,
+                  delivered_as, detail, next_attempt_at, events
+           from monitoring.deliveries order by due_at, delivery_id""",
+    )
+    at = DAY.replace(tzinfo=None)
+
+    def t(hour: int, minute: int = 0) -> datetime:
+        return at + timedelta(hours=hour, minutes=minute)
+
+    assert rows == [
+        ("d0", "alert", "revenue_drop", "ops_channel", "slack", t(-1), None, "failed",
+         1, 1, t(-1), None, t(-1, 2), None, "slack answered 410", None, 2),
+        # queued, retried, sent: the job id of the queued event, the sent event's detail
+        ("d1", "subscription", "daily_sales_to_leadership", "cfo", "email", t(6), "j1",
+         "sent", 2, 1, t(6), t(6, 6), t(6, 6), "attach", "3 files", None, 3),
+        ("d2", "alert", "revenue_drop", "ops_channel", "slack", t(7), None, "failed",
+         1, 1, t(7), None, t(7, 1), None, "webhook answered 404", None, 2),
+        ("d3", "subscription", "daily_sales_to_leadership", "team_hook", "webhook", t(8),
+         None, "queued", 0, 0, t(8), None, None, None, None, None, 1),
+        # attempt 1's end wins over the queued event (attempt 0) of the same moment
+        ("d4", "subscription", "weekly_to_sales", "sales_team", "teams", t(8), "j4",
+         "retrying", 1, 1, t(8), None, t(8), None, "teams answered 503", t(8, 10), 2),
+        ("d5", "alert", "revenue_drop", "on_call", "email", t(9), None, "queued",
+         0, 0, t(9), None, None, None, None, None, 1),
+    ]  # fmt: skip
+
+
+def test_delivery_events_kept_once_and_bad_lines_visible(built: dict[str, Any]) -> None:
+    settings = built["settings"]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.delivery_events")
+    assert landed == (11 + 11,)
+    (events,) = query(settings, "select count(*) from monitoring.delivery_events")
+    assert events == (11,)  # 10 written + the hand-written good one; the re-delivery once
+    rejected = query(
+        settings,
+        "select file_row_number, reject_reason from monitoring.delivery_events_rejected "
+        "order by file_row_number",
+    )
+    assert rejected == [
+        (2, "bad_channel"),
+        (3, "bad_attempt"),
+        (4, "bad_recipient"),
+        (5, "bad_source"),
+        (6, "bad_delivered_as"),
+        (7, "bad_kind"),
+        (8, "not_a_json_object"),
+        (9, "bad_delivery_id"),
+        (10, "bad_report_job_id"),
+        (11, "bad_status"),
+    ]
+    # The other streams' models do not see the deliveries' lines, nor the reverse.
+    (mixed,) = query(
+        settings,
+        """select count(*) from (
+               select file_name from monitoring.report_job_events_rejected
+               union all select file_name from monitoring.scheduler_run_events_rejected
+           ) where file_name like 'deliveries/%'""",
+    )
+    assert mixed == (0,)
+    (mixed,) = query(
+        settings,
+        "select count(*) from monitoring.delivery_events_rejected "
+        "where file_name not like 'deliveries/%'",
+    )
+    assert mixed == (0,)
+
+
+def test_the_monthly_data_quality_report_counts_the_deliveries(built: dict[str, Any]) -> None:
+    """The month's deliveries (by due time) in the report, through the
+    reporting view it reads (rpt_deliveries): the headline and the tables
+    count the same rows."""
+    client = DuckDBClient(built["settings"].warehouse_path)
+    try:
+        document = get_report("monthly_data_quality").build(client, {"month": "2026-06"})
+    finally:
+        client.close()
+    kpis = {k.name: k for k in document.kpis}
+    assert kpis["deliveries_sent"].value == 1
+    assert kpis["deliveries_failed"].value == 1
+    # May's one delivery failed (d0), none was sent.
+    assert kpis["deliveries_failed"].comparisons[0].label == "2026-05"
+    assert kpis["deliveries_failed"].comparisons[0].value == 1
+    assert kpis["deliveries_sent"].comparisons[0].value == 0
+    assert document.table("deliveries").rows == (
+        ("alert", "email", 1, 0, 0, 1),
+        ("alert", "slack", 1, 0, 1, 0),
+        ("subscription", "email", 1, 1, 0, 0),
+        ("subscription", "teams", 1, 0, 0, 1),
+        ("subscription", "webhook", 1, 0, 0, 1),
+    )
+    assert document.table("failed_deliveries").rows == (
+        (
+            "revenue_drop",
+            "ops_channel",
+            "slack",
+            datetime(2026, 6, 1, 7),
+            1,
+            "webhook answered 404",
+        ),
+    )
+    sent = document.table("deliveries").column_names.index("sent")
+    assert kpis["deliveries_sent"].value == sum(r[sent] for r in document.table("deliveries").rows)
+    assert kpis["deliveries_failed"].value == len(document.table("failed_deliveries").rows)
+
+
 def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
     settings, sink = built["settings"], built["sink"]
     sink.write([ev("j3", "running", 20), ev("j3", "succeeded", 30, duration_ms=10000)])
@@ -315,9 +522,18 @@ def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
     sink.write(
         [
             run("nightly_full_build", 2, 1, "succeeded", 40, kind="build", duration_ms=2400000),
+            delivery("d4", 2, "sent", 10, delivered_as="link", detail="too large: linked"),
         ]
     )
-    run_cli("build", "--select", "+scheduler_runs", home=settings.home_dir, check=True)
+    run_cli(
+        "build",
+        "--select",
+        "+scheduler_runs",
+        "--select",
+        "+deliveries",
+        home=settings.home_dir,
+        check=True,
+    )
     assert query(
         settings,
         "select status, last_duration_ms, events from monitoring.scheduler_runs "
@@ -325,6 +541,13 @@ def test_second_build_appends_new_events_only(built: dict[str, Any]) -> None:
     ) == [("succeeded", 2400000, 2)]
     (landed,) = query(settings, "select count(*) from monitoring_raw.scheduler_run_events")
     assert landed == (16,)
+    assert query(
+        settings,
+        "select status, attempts, failed_attempts, sent_at is not null, delivered_as, "
+        "next_attempt_at, events from monitoring.deliveries where delivery_id = 'd4'",
+    ) == [("sent", 2, 1, True, "link", None, 3)]
+    (landed,) = query(settings, "select count(*) from monitoring_raw.delivery_events")
+    assert landed == (23,)
 
 
 def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) -> None:
@@ -346,11 +569,14 @@ def test_build_without_any_events_folder(built: dict[str, Any], tmp_path: Path) 
         "+report_jobs_daily",
         "--select",
         "+scheduler_runs",
+        "--select",
+        "+deliveries",
         home=home,
         check=True,
     )
     assert query(settings, "select count(*) from monitoring.report_job_events") == [(0,)]
     assert query(settings, "select count(*) from monitoring.scheduler_runs") == [(0,)]
+    assert query(settings, "select count(*) from monitoring.deliveries") == [(0,)]
 
 
 # --- Snowflake DDL ---------------------------------------------------------------
@@ -410,25 +636,27 @@ def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path, ddl_target: Pat
         env, tmp_path, ddl_target, storage_integration="events_s3", s3_url="s3://acme-events/prod"
     )
     statements = [s.strip() for s in sql.split(";") if s.strip()]
-    assert len(statements) == 7, sql
+    assert len(statements) == 9, sql
     assert not re.search(r"\bgrant\b", sql, re.IGNORECASE)
     kinds = []
-    for statement in statements[:5]:
+    for statement in statements[:6]:
         parsed = sqlglot.parse_one(statement, read="snowflake")
         assert isinstance(parsed, exp.Create), statement
         kinds.append(parsed.args["kind"].upper())
-    assert kinds == ["SCHEMA", "TABLE", "TABLE", "FILE FORMAT", "STAGE"]
+    assert kinds == ["SCHEMA", "TABLE", "TABLE", "TABLE", "FILE FORMAT", "STAGE"]
     schema = "analytics_platform.dev_ann_monitoring_raw"
-    assert f"{schema}.report_job_events " in statements[1]
-    assert f"{schema}.scheduler_run_events " in statements[2]
-    assert "url = 's3://acme-events/prod/'" in statements[4]
-    assert "storage_integration = events_s3" in statements[4]
+    assert f"{schema}.delivery_events " in statements[1]
+    assert f"{schema}.report_job_events " in statements[2]
+    assert f"{schema}.scheduler_run_events " in statements[3]
+    assert "url = 's3://acme-events/prod/'" in statements[5]
+    assert "storage_integration = events_s3" in statements[5]
     # One pipe per stream, each into its own table from its own folder.
     # sqlglot has no CREATE PIPE: check its head, then parse its COPY INTO.
+    streams = ["deliveries", "report_jobs", "scheduler_runs"]
     for statement, stream, table in zip(
-        statements[5:],
-        ["report_jobs", "scheduler_runs"],
-        ["report_job_events", "scheduler_run_events"],
+        statements[6:],
+        streams,
+        ["delivery_events", "report_job_events", "scheduler_run_events"],
         strict=True,
     ):
         pipe, copy = re.split(r"\bas\s*\n", statement, maxsplit=1)
@@ -445,8 +673,9 @@ def test_snowflake_ddl_parses_and_grants_nothing(tmp_path: Path, ddl_target: Pat
         [pattern] = re.findall(r"pattern = '([^']*)'", copy)
         assert re.fullmatch(pattern, f"prod/{stream}/date=2026-07-01/a-1.jsonl")
         assert re.fullmatch(pattern, f"{stream}/date=2026-07-01/a-1.jsonl")
-        other = "scheduler_runs" if stream == "report_jobs" else "report_jobs"
-        assert not re.fullmatch(pattern, f"prod/{other}/date=2026-07-01/a-1.jsonl")
+        for other in streams:
+            if other != stream:
+                assert not re.fullmatch(pattern, f"prod/{other}/date=2026-07-01/a-1.jsonl")
         assert not re.fullmatch(pattern, f"prod/x{stream}/date=2026-07-01/a-1.jsonl")
 
 

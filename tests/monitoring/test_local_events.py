@@ -15,11 +15,14 @@ import yaml
 from analytics_core.events import (
     DBT_SCHEMAS_MACRO,
     LANDING_TABLES,
+    DeliveryEvent,
+    DeliveryStatus,
     LocalEventSink,
     ReportJobEvent,
     render_dbt_schemas,
 )
 from analytics_core.settings import PROJECT_ROOT
+from orchestration.build_inputs import EVENT_STREAMS, events_fingerprint
 from orchestration.local_events import LANDING_COLUMNS, LANDING_SCHEMA, load_new_events
 
 
@@ -32,6 +35,23 @@ def event(job: str, status: str = "queued") -> ReportJobEvent:
             "at": dt.datetime(2026, 6, 1, 8, tzinfo=dt.UTC).isoformat(),
             "trigger": "api",
         }
+    )
+
+
+def delivery(
+    delivery_id: str, attempt: int = 0, status: DeliveryStatus = "queued"
+) -> DeliveryEvent:
+    due = dt.datetime(2026, 6, 1, 6, tzinfo=dt.UTC)
+    return DeliveryEvent(
+        delivery_id=delivery_id,
+        kind="subscription",
+        source="daily_sales_to_finance",
+        recipient="finance",
+        channel="email",
+        due_at=due,
+        attempt=attempt,
+        status=status,
+        at=due + dt.timedelta(minutes=attempt),
     )
 
 
@@ -74,7 +94,8 @@ def test_lines_land_once_with_their_file_and_number(warehouse: Path, tmp_path: P
     sink = LocalEventSink(events)
     sink.write([event("a"), event("b")])
     first = load_new_events(warehouse, events)
-    assert first.lines == {"report_jobs": 2, "scheduler_runs": 0} and first.files_read == 1
+    assert first.lines == {"deliveries": 0, "report_jobs": 2, "scheduler_runs": 0}
+    assert first.files_read == 1
     rows = landed(warehouse)
     assert [(number, '"job_id":"a"' in line) for _, number, line in rows] == [
         (1, True),
@@ -126,9 +147,37 @@ def test_only_stream_partition_files_are_read_and_hostile_names_are_data(
     hostile.parent.mkdir(parents=True)
     hostile.write_text("line one\n")
     outcome = load_new_events(warehouse, events)
-    assert outcome.lines == {"report_jobs": 0, "scheduler_runs": 1}
+    assert outcome.lines == {"deliveries": 0, "report_jobs": 0, "scheduler_runs": 1}
     (row,) = landed(warehouse, "scheduler_run_events")
     assert row[0] == "scheduler_runs/date=2026-06-01/x'); drop table t; --\".jsonl"
+
+
+def test_delivery_events_land_in_their_own_table(warehouse: Path, tmp_path: Path) -> None:
+    """The sink writes each kind of event to its stream's folder; the loader
+    copies each stream into its own landing table, hostile file names and
+    lines included, as text."""
+    events = tmp_path / "events"
+    sink = LocalEventSink(events)
+    job = event("a")
+    sink.write([delivery("d1"), job, delivery("d1", 1, "sent")])
+    hostile = events / "deliveries" / "date=2026-06-01" / "'; drop table delivery_events; --.jsonl"
+    hostile.write_text('{"delivery_id": "x\'); drop table delivery_events; --"}\n')
+    outcome = load_new_events(warehouse, events)
+    assert outcome.lines == {"deliveries": 3, "report_jobs": 1, "scheduler_runs": 0}
+    rows = landed(warehouse, "delivery_events")
+    assert [(name.split("/")[0], number) for name, number, _ in rows] == [
+        ("deliveries", 1),
+        ("deliveries", 1),
+        ("deliveries", 2),
+    ]
+    assert rows[0][0] == "deliveries/date=2026-06-01/'; drop table delivery_events; --.jsonl"
+    assert rows[0][2] == '{"delivery_id": "x\'); drop table delivery_events; --"}'
+    written = [DeliveryEvent.model_validate_json(line) for _, _, line in rows[1:]]
+    assert [(e.delivery_id, e.attempt, e.status) for e in written] == [
+        ("d1", 0, "queued"),
+        ("d1", 1, "sent"),
+    ]
+    assert [line for _, _, line in landed(warehouse)] == [job.to_line().decode().strip()]
 
 
 def test_a_failed_load_leaves_nothing_half_loaded(warehouse: Path, tmp_path: Path) -> None:
@@ -150,6 +199,16 @@ def test_a_failed_load_leaves_nothing_half_loaded(warehouse: Path, tmp_path: Pat
     with pytest.raises(duckdb.ConstraintException):
         load_new_events(warehouse, events)
     assert landed(warehouse) == []
+
+
+def test_a_build_looks_for_new_lines_in_every_stream(tmp_path: Path) -> None:
+    """The build's fingerprint of its inputs (orchestration.build_inputs) reads
+    the streams the loader loads: a new delivery line is something to build."""
+    assert sorted(EVENT_STREAMS) == sorted(LANDING_TABLES)
+    events = tmp_path / "events"
+    before = events_fingerprint(events)
+    LocalEventSink(events).emit(delivery("d1"))
+    assert events_fingerprint(events) != before
 
 
 def test_the_dbt_project_has_the_streams_and_schemas_of_the_event_classes() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -337,7 +337,7 @@ def test_monthly_data_quality_kpis_against_the_month_before() -> None:
     assert pass_rate.comparisons[0].label == "2026-01"
     assert pass_rate.comparisons[0].value == pytest.approx(1.0)
     assert kpi(document, "tests_failed").higher_is_better is False
-    assert len(document.kpis) == 9
+    assert len(document.kpis) == 11
 
 
 def test_monthly_data_quality_tables_and_the_slowest_models_note() -> None:
@@ -349,6 +349,8 @@ def test_monthly_data_quality_tables_and_the_slowest_models_note() -> None:
         "source_freshness",
         "run_durations",
         "volume_anomalies",
+        "deliveries",
+        "failed_deliveries",
     ]
     assert column(document, "test_results", "month") == ["2026-02", "2026-01"]
     assert document.table("failures").rows[0][3:6] == (True, dt.datetime(2026, 2, 3, 4, 5), 12)
@@ -365,6 +367,72 @@ def test_monthly_data_quality_tables_and_the_slowest_models_note() -> None:
     values = document.charts[0].spec["data"]["values"]
     days = {v["x"]: v["y"] for v in values}
     assert len(days) == 28 and days["2026-02-10"] == 5 and days["2026-02-11"] == 0
+
+
+def delivery(
+    delivery_id: str, kind: str, channel: str, status: str, **values: Any
+) -> monthly_data_quality.DeliveryRow:
+    row: dict[str, Any] = {
+        "delivery_id": delivery_id,
+        "kind": kind,
+        "source": "daily_sales_to_leadership",
+        "recipient": "cfo",
+        "channel": channel,
+        "due_at": dt.datetime(2026, 2, 2, 6),
+        "status": status,
+        "attempts": Decimal(1),
+        "detail": None,
+        **values,
+    }
+    return cast(monthly_data_quality.DeliveryRow, row)
+
+
+def test_monthly_data_quality_counts_the_deliveries_its_tables_show() -> None:
+    deliveries = [
+        delivery("a", "subscription", "email", "sent", detail="3 files"),
+        delivery("b", "subscription", "email", "sent"),
+        delivery("c", "subscription", "email", "retrying", detail="SMTP 451"),
+        delivery(
+            "d",
+            "alert",
+            "slack",
+            "failed",
+            source="revenue_drop",
+            recipient="ops",
+            due_at=dt.datetime(2026, 2, 3, 7, 30),
+            attempts=3,
+            detail="slack answered 410",
+        ),
+        delivery("e", "subscription", "webhook", "queued", attempts=0),
+    ]
+    before = [delivery("f", "alert", "slack", "failed"), delivery("g", "alert", "email", "failed")]
+    document = monthly_data_quality.assemble(
+        monthly_rows(deliveries=deliveries, deliveries_before=before), AT
+    )
+    sent, failed = kpi(document, "deliveries_sent"), kpi(document, "deliveries_failed")
+    assert (sent.value, sent.comparisons[0].value, sent.higher_is_better) == (2, 0, True)
+    assert (failed.value, failed.comparisons[0].value, failed.higher_is_better) == (1, 2, False)
+    # Per kind and channel: deliveries, sent, failed, pending (queued or retrying).
+    assert document.table("deliveries").rows == (
+        ("alert", "slack", 1, 0, 1, 0),
+        ("subscription", "email", 3, 2, 0, 1),
+        ("subscription", "webhook", 1, 0, 0, 1),
+    )
+    assert document.table("failed_deliveries").rows == (
+        ("revenue_drop", "ops", "slack", dt.datetime(2026, 2, 3, 7, 30), 3, "slack answered 410"),
+    )
+    # The headline is the tables' numbers.
+    assert sent.value == sum(column(document, "deliveries", "sent"))
+    assert failed.value == sum(column(document, "deliveries", "failed"))
+    assert failed.value == len(document.table("failed_deliveries").rows)
+
+
+def test_monthly_data_quality_without_deliveries() -> None:
+    document = monthly_data_quality.assemble(monthly_rows(), AT)
+    assert kpi(document, "deliveries_sent").value == 0
+    assert kpi(document, "deliveries_failed").value == 0
+    assert document.table("deliveries").rows == ()
+    assert document.table("failed_deliveries").rows == ()
 
 
 def test_monthly_data_quality_without_the_month_before() -> None:

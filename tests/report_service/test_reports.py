@@ -431,6 +431,17 @@ def test_monthly_data_quality_numbers(
         r for r in json_table(document, "test_results") if r["month"] == f"{month:%Y-%m}"
     ]
     assert test_rows["tests_run"] == json_kpi(document, "tests_run")["value"]
+    deliveries = json_table(document, "deliveries")
+    assert json_kpi(document, "deliveries_sent")["value"] == sum(r["sent"] for r in deliveries)
+    assert json_kpi(document, "deliveries_failed")["value"] == sum(r["failed"] for r in deliveries)
+    assert json_kpi(document, "deliveries_failed")["value"] == len(
+        json_table(document, "failed_deliveries")
+    )
+    (due_in_month,) = views.execute(
+        "select count(*) from reporting.rpt_deliveries where due_at >= ? and due_at < ?",
+        [month, end],
+    ).fetchone()
+    assert sum(r["deliveries"] for r in deliveries) == due_in_month
     assert {
         (r["source_table"], r["quarantine_rule"]): r["rows_quarantined"]
         for r in json_table(document, "quarantine")
@@ -483,6 +494,7 @@ def test_fetched_rows_have_the_typed_shapes(client: DuckDBClient) -> None:
         monthly_data_quality.RUNS: monthly_data_quality.RunRow,
         monthly_data_quality.ANOMALIES: monthly_data_quality.AnomalyRow,
         monthly_data_quality.DAILY: monthly_data_quality.DailyRow,
+        monthly_data_quality.DELIVERIES: monthly_data_quality.DeliveryRow,
     }
     ran: dict[str, list[str]] = {}
     for definition in CATALOG.values():

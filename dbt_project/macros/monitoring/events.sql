@@ -7,6 +7,7 @@
     like every schema on non-production targets), see event_streams():
       report_jobs     -> monitoring_raw.report_job_events    (report service)
       scheduler_runs  -> monitoring_raw.scheduler_run_events (scheduler)
+      deliveries      -> monitoring_raw.delivery_events      (report service)
     holding one row per line of an events file, as text, whether or not the
     line is valid:
       raw_line         the line (JSON text, or whatever a broken writer left)

@@ -8,7 +8,7 @@
     if missing, in schema monitoring_raw (prefixed on non-production targets,
     like every schema):
       - the landing table of every stream (as create_event_tables():
-        report_job_events, scheduler_run_events);
+        delivery_events, report_job_events, scheduler_run_events);
       - file format event_lines: one line of a file = one text value (CSV
         without delimiters, quotes or escapes). A JSON file format would make
         Snowpipe skip a malformed line (or, by default, the whole file); as
