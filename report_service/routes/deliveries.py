@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -28,8 +28,8 @@ from analytics_core.errors import ConfigurationError
 from analytics_core.schedules import Schedule, load_schedule
 from analytics_core.settings import SchedulerSettings
 from report_service.models import InvalidRequestError, NotFoundError, ServiceError
-from report_service.routes.deps import AUTHED, Service, ServiceSettings
-from report_service.routes.schemas import error_body, error_responses
+from report_service.routes.deps import AUTHED, Service
+from report_service.routes.schemas import error_responses
 from report_service.service import ReportService
 
 router = APIRouter(tags=["deliveries"], dependencies=AUTHED)
@@ -153,33 +153,3 @@ async def list_deliveries(
         raise ServiceError(str(exc), code="deliveries_unavailable", status_code=503) from None
     records = await run_in_threadpool(deliveries.ledger.recent, limit, subscription)
     return JSONResponse({"deliveries": [record_body(r) for r in records]})
-
-
-def external_deliver_subscription(
-    request: Request, service: Service, settings: ServiceSettings
-) -> dict[str, Any]:
-    """Rows ``[n, subscription, due_at or null]`` answer ``[n, {subscription,
-    due_at, deliveries}]``; a row that cannot be served answers its error."""
-    from report_service.routes.external import batch_rows
-
-    rows = batch_rows(request, settings)
-    answers = []
-    for row in rows:
-        number = row[0]
-        try:
-            if len(row) != 3 or not isinstance(row[1], str):
-                raise InvalidRequestError("expected 2 arguments (subscription, due_at)")
-            due = None
-            if row[2] is not None:
-                try:
-                    due = DeliveryRequest.model_validate(
-                        {"subscription": row[1], "due_at": row[2]}
-                    ).due_at
-                except ValueError:
-                    raise InvalidRequestError(
-                        "due_at must be a time with its zone (ISO 8601) or null"
-                    ) from None
-            answers.append([number, queue(service, row[1], due, False)])
-        except ServiceError as exc:
-            answers.append([number, error_body(exc.code, exc.message)])
-    return {"data": answers}

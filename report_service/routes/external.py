@@ -51,8 +51,6 @@ def router(settings: ReportServiceSettings) -> APIRouter:
         responses=error_responses(401, 415, 429),
         openapi_extra=batch_body,
     )
-    from report_service.routes.deliveries import external_deliver_subscription
-
     routes.add_api_route(
         "/v1/external/deliver_subscription",
         external_deliver_subscription,
@@ -267,3 +265,33 @@ def row_formats(value: Any) -> list[str]:
     ):
         raise InvalidRequestError(f"formats must be a list of {', '.join(FORMATS)}")
     return value
+
+
+def external_deliver_subscription(
+    request: Request, service: Service, settings: ServiceSettings
+) -> dict[str, Any]:
+    """Rows ``[n, subscription, due_at or null]`` answer ``[n, {subscription,
+    due_at, deliveries}]``; a row that cannot be served answers its error."""
+    from report_service.routes.deliveries import DeliveryRequest, queue
+
+    rows = batch_rows(request, settings)
+    answers = []
+    for row in rows:
+        number = row[0]
+        try:
+            if len(row) != 3 or not isinstance(row[1], str):
+                raise InvalidRequestError("expected 2 arguments (subscription, due_at)")
+            due = None
+            if row[2] is not None:
+                try:
+                    due = DeliveryRequest.model_validate(
+                        {"subscription": row[1], "due_at": row[2]}
+                    ).due_at
+                except ValueError:
+                    raise InvalidRequestError(
+                        "due_at must be a time with its zone (ISO 8601) or null"
+                    ) from None
+            answers.append([number, queue(service, row[1], due, False)])
+        except ServiceError as exc:
+            answers.append([number, error_body(exc.code, exc.message)])
+    return {"data": answers}
