@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings
 from analytics_core.schedules import load_schedule
 from analytics_core.settings import (
     PROJECT_ROOT,
+    DeliverySettings,
     QuestionSettings,
     ReportServiceSettings,
     SchedulerSettings,
@@ -84,6 +85,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     QuestionSettings,
     UISettings,
     SchedulerSettings,
+    DeliverySettings,
 )
 
 
@@ -634,6 +636,9 @@ METHOD_ACTIONS: dict[str, set[str]] = {
     "download_file": {"s3:GetObject", "kms:Decrypt"},
     "generate_presigned_url": set(),  # the URL's operation is added below
     "get_secret_value": {"secretsmanager:GetSecretValue", "kms:Decrypt"},
+    # SES v2 (the deliveries' mail): SES authorises SendEmail with raw MIME
+    # content as ses:SendRawEmail as well as ses:SendEmail.
+    "send_email": {"ses:SendEmail", "ses:SendRawEmail"},
 }
 #: Client methods that make no request.
 LOCAL_METHODS = {"get_waiter", "close", "exceptions"}
@@ -641,13 +646,23 @@ LOCAL_METHODS = {"get_waiter", "close", "exceptions"}
 TEST_ONLY_FUNCTIONS = {"ensure_table"}
 
 
+def _boto3_style(call: ast.Call) -> bool:
+    """Whether a call names its parameters as boto3 does (``FromEmailAddress=``):
+    a client made elsewhere and passed in. smtplib, httpx and the warehouse
+    clients take positional or snake_case arguments."""
+    names = [k.arg for k in call.keywords if k.arg is not None]
+    return bool(names) and all(name[:1].isupper() for name in names)
+
+
 def _client_calls(paths: list[Path]) -> set[str]:
-    """IAM actions of every boto3 client call in ``paths`` (by AST)."""
+    """IAM actions of every boto3 client call in ``paths`` (by AST): every
+    client call in a file that makes boto3 clients, and boto3-style calls on a
+    client anywhere else (the SES client the delivery sender hands to the
+    mail channel)."""
     actions: set[str] = set()
     for path in paths:
         source = path.read_text(encoding="utf-8")
-        if "boto3" not in source:  # only boto3 clients are AWS calls
-            continue
+        makes_clients = "boto3" in source
         tree = ast.parse(source)
         skipped: set[int] = set()
         for node in ast.walk(tree):
@@ -666,6 +681,8 @@ def _client_calls(paths: list[Path]) -> set[str]:
             if owner_name not in {"client", "_client"} or func.attr in LOCAL_METHODS:
                 continue
             if func.attr == "client":  # boto3.client(...) itself
+                continue
+            if not makes_clients and not _boto3_style(node):
                 continue
             assert func.attr in METHOD_ACTIONS, f"{path}: unmapped boto3 call {func.attr}"
             actions |= METHOD_ACTIONS[func.attr]

@@ -100,7 +100,8 @@ module "report_service_task" {
   stop_timeout      = local.report_service_stop_timeout
   writable_paths    = local.writable_paths
 
-  environment = {
+  # Deliveries: locals.tf delivery_environment (DELIVERY_*).
+  environment = merge({
     ANALYTICS_HOME                           = local.analytics_home
     TMPDIR                                   = local.analytics_home
     ANALYTICS_EVENTS_URL                     = "s3://${module.storage.reports_bucket}/${local.events_prefix}"
@@ -124,9 +125,17 @@ module "report_service_task" {
     SNOWFLAKE_ROLE                           = var.snowflake_components.report_service.role
     SNOWFLAKE_DATABASE                       = var.snowflake_database
     SNOWFLAKE_WAREHOUSE                      = var.snowflake_components.report_service.warehouse
-  }
-  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_report_service.arn}:${key}::" }
-  secret_arns = [aws_secretsmanager_secret.snowflake_report_service.arn]
+  }, local.delivery_environment)
+  # The SMTP relay's password (transport smtp with a login) is the whole
+  # secret string, injected by ECS: never a plain environment value.
+  secrets = merge(
+    { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_report_service.arn}:${key}::" },
+    local.delivery_smtp_password ? tomap({ DELIVERY_SMTP_PASSWORD = aws_secretsmanager_secret.delivery_smtp_password[0].arn }) : tomap({}),
+  )
+  secret_arns = concat(
+    [aws_secretsmanager_secret.snowflake_report_service.arn],
+    local.delivery_smtp_password ? [aws_secretsmanager_secret.delivery_smtp_password[0].arn] : [],
+  )
 
   task_policy_json   = data.aws_iam_policy_document.report_service_task.json
   kms_key_arn        = aws_kms_key.platform.arn

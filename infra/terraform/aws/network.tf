@@ -5,6 +5,8 @@
 #                            --8501--> UI
 #                            --443---> S3 endpoint (docs bucket)
 #   report service, UI, dbt runner --443--> Snowflake and AWS APIs (task_egress_cidrs)
+#   report service --443--> SES's API, Slack, Teams, webhooks (the same rule)
+#   report service --relay port--> the SMTP relay (transport smtp only: delivery_smtp.egress_cidrs)
 resource "aws_security_group" "alb" {
   name_prefix = "${local.name}-alb-"
   description = "Public ALB"
@@ -189,6 +191,20 @@ resource "aws_vpc_security_group_egress_rule" "tasks_https" {
   from_port   = 443
   to_port     = 443
   cidr_ipv4   = each.value.cidr
+}
+
+# Deliveries by SMTP: the relay's one port, from the report service only, and
+# only while the transport is smtp (SES's API and the chat and webhook URLs
+# are HTTPS, which tasks_https already allows).
+resource "aws_vpc_security_group_egress_rule" "report_service_smtp" {
+  for_each = toset(local.delivery_smtp == null ? [] : local.delivery_smtp.egress_cidrs)
+
+  security_group_id = aws_security_group.report_service.id
+  description       = "SMTP to the delivery relay"
+  ip_protocol       = "tcp"
+  from_port         = local.delivery_smtp.port
+  to_port           = local.delivery_smtp.port
+  cidr_ipv4         = each.value
 }
 
 resource "aws_security_group" "docs_endpoint" {

@@ -99,3 +99,29 @@ output "build_schedules" {
   description = "Build name -> EventBridge schedule (from analytics_core/schedules.yml)."
   value       = local.build_schedule_expressions
 }
+
+output "delivery_secrets_prefix" {
+  description = "Name prefix of the delivery secrets: a recipient's secret <name> in the schedule file is the Secrets Manager secret <prefix><name> (a Slack or Teams incoming-webhook URL, or a webhook's {\"url\", \"signing_secret\"})."
+  value       = local.delivery_secrets_prefix
+}
+
+output "delivery_ses_identity" {
+  description = "The SES identity deliveries are sent through (transport ses; null with smtp)."
+  value       = local.delivery_ses_identity
+}
+
+output "delivery_ses_dkim_records" {
+  description = "CNAME records that verify the SES domain identity (Easy DKIM): publish each in the domain's DNS. Empty for an address identity (SES mails it a link) and with smtp."
+  value = [
+    for token in try(aws_sesv2_email_identity.delivery[0].dkim_signing_attributes[0].tokens, []) : {
+      name  = "${token}._domainkey.${local.delivery_ses_identity}"
+      type  = "CNAME"
+      value = "${token}.dkim.amazonses.com"
+    }
+  ]
+}
+
+output "delivery_smtp_password_secret_arn" {
+  description = "Put the SMTP relay's password here, as the plain string (transport smtp with a login; null otherwise)."
+  value       = try(aws_secretsmanager_secret.delivery_smtp_password[0].arn, null)
+}

@@ -23,6 +23,19 @@
 #   -nocrypt) and lives only here, encrypted with the platform key: no
 #   passphrase is injected, since ECS fails a task whose secret lacks a key it
 #   references.
+# Deliveries (delivery.tf):
+#   - <local.delivery_secrets_prefix><name> (analytics-prod/delivery/<name>),
+#     one per secret a chat or webhook recipient names in the schedule file,
+#     created by an operator with the platform key (--kms-key-id
+#     alias/<project>-<environment>): a Slack or Teams incoming-webhook URL as
+#     the plain string, a webhook's {"url": "https://...", "signing_secret":
+#     "whsec_..."}. The report service reads them by name at send time
+#     (DELIVERY_SECRETS_SOURCE=secretsmanager); its role may read that prefix
+#     and nothing else of the kind, so no Terraform run is needed for a new
+#     recipient.
+#   - delivery-smtp-password (transport smtp with a login): the relay's
+#     password as the plain string, injected by ECS as DELIVERY_SMTP_PASSWORD.
+#     Outside the prefix, so only the execution role reads it.
 resource "aws_secretsmanager_secret" "api_keys" {
   # checkov:skip=CKV2_AWS_57: keys are rotated by adding a new key to api_keys, moving clients, then removing the old one; automatic rotation cannot move Snowflake's integration
   name_prefix             = "${local.name}/report-service-api-keys-"
@@ -51,6 +64,16 @@ resource "aws_secretsmanager_secret" "snowflake_dbt" {
   # checkov:skip=CKV2_AWS_57: the key pair is rotated in Snowflake (RSA_PUBLIC_KEY_2, then the new private key is put here); Secrets Manager cannot rotate a Snowflake user's key
   name_prefix             = "${local.name}/snowflake-dbt-"
   description             = "Snowflake key-pair login of the scheduled dbt builds (role ${var.snowflake_components.dbt.role}): {\"account\", \"user\", \"private_key\"}"
+  kms_key_id              = aws_kms_key.platform.arn
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret" "delivery_smtp_password" {
+  # checkov:skip=CKV2_AWS_57: the relay's provider issues the password (SES SMTP credentials, a mail provider's app password); it is rotated there, then put here and the tasks redeployed
+  count = local.delivery_smtp_password ? 1 : 0
+
+  name_prefix             = "${local.name}/delivery-smtp-password-"
+  description             = "Password of ${try(local.delivery_smtp.username, "")} at the delivery SMTP relay ${try(local.delivery_smtp.host, "")}: the plain string"
   kms_key_id              = aws_kms_key.platform.arn
   recovery_window_in_days = 7
 }

@@ -337,6 +337,88 @@ variable "schedule_enabled" {
   default     = true
 }
 
+# -- deliveries (scheduled reports by email, Slack, Teams, webhooks) -----------------------------------
+# The report service sends them itself (DELIVERY_MODE=send). Mail goes through
+# the SES v2 API with the task role (no long-lived credentials) or an SMTP
+# relay; chat and webhook URLs are Secrets Manager secrets under
+# local.delivery_secrets_prefix, put there by operators (docs/operations.md).
+variable "delivery_mail_from" {
+  description = "Sender address of every delivery mail (DELIVERY_MAIL_FROM): a plain address, no display name. With ses it must be the SES identity or an address at its domain; the task role may send from this address only (ses:FromAddress)."
+  type        = string
+
+  validation {
+    condition     = length(var.delivery_mail_from) <= 254 && can(regex("^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.delivery_mail_from))
+    error_message = "delivery_mail_from must be a plain address such as reports@example.com (lowercase domain, no display name)."
+  }
+}
+
+variable "delivery_email_transport" {
+  description = "How mail leaves (DELIVERY_EMAIL_TRANSPORT): ses (the SES v2 API with the task role; Terraform creates the identity) or smtp (the relay of delivery_smtp)."
+  type        = string
+  default     = "ses"
+
+  validation {
+    condition     = contains(["ses", "smtp"], var.delivery_email_transport)
+    error_message = "delivery_email_transport must be ses or smtp."
+  }
+}
+
+variable "delivery_ses_identity" {
+  description = "SES identity Terraform creates and verifies (transport ses): a domain (DKIM records to publish: output delivery_ses_dkim_records) or one address (SES mails it a link). null: the domain of delivery_mail_from."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.delivery_ses_identity == null || try(length(var.delivery_ses_identity) <= 254 && can(regex("^([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.delivery_ses_identity)), false)
+    error_message = "delivery_ses_identity must be a lowercase domain such as example.com or a plain address such as reports@example.com."
+  }
+}
+
+variable "delivery_smtp" {
+  description = "The SMTP relay (transport smtp; ignored with ses): host, port, security (starttls or ssl: never plain text across networks), username, password_secret (true: Terraform creates the secret an operator puts the password in, injected as DELIVERY_SMTP_PASSWORD; output delivery_smtp_password_secret_arn), egress_cidrs (where the report service may reach the relay's port)."
+  type = object({
+    host            = string
+    port            = optional(number, 587)
+    security        = optional(string, "starttls")
+    username        = optional(string)
+    password_secret = optional(bool, false)
+    egress_cidrs    = optional(list(string), ["0.0.0.0/0"])
+  })
+  default = null
+
+  validation {
+    condition     = var.delivery_smtp == null || try(can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.delivery_smtp.host)), false)
+    error_message = "delivery_smtp.host must be a lowercase DNS name such as email-smtp.eu-west-1.amazonaws.com."
+  }
+
+  validation {
+    condition     = var.delivery_smtp == null || try(var.delivery_smtp.port >= 1 && var.delivery_smtp.port <= 65535 && floor(var.delivery_smtp.port) == var.delivery_smtp.port, false)
+    error_message = "delivery_smtp.port must be a port number (1-65535)."
+  }
+
+  validation {
+    condition     = var.delivery_smtp == null || try(contains(["starttls", "ssl"], var.delivery_smtp.security), false)
+    error_message = "delivery_smtp.security must be starttls (port 587) or ssl (implicit TLS, port 465): mail and the relay's password never cross a network in plain text."
+  }
+
+  validation {
+    condition     = var.delivery_smtp == null || try(var.delivery_smtp.username == null || can(regex("^[^\\s:]{1,256}$", var.delivery_smtp.username)), false)
+    error_message = "delivery_smtp.username must be 1-256 characters without spaces or colons."
+  }
+
+  # The service logs in when it has a username and a password, and not at all
+  # otherwise (a relay that trusts the VPC's addresses): both or neither.
+  validation {
+    condition     = var.delivery_smtp == null || try((var.delivery_smtp.username == null) == !var.delivery_smtp.password_secret, false)
+    error_message = "delivery_smtp needs both username and password_secret = true (a login), or neither (a relay that needs none)."
+  }
+
+  validation {
+    condition     = var.delivery_smtp == null || try(length(var.delivery_smtp.egress_cidrs) > 0 && alltrue([for c in var.delivery_smtp.egress_cidrs : can(cidrnetmask(c)) && can(regex("^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$", c))]), false)
+    error_message = "delivery_smtp.egress_cidrs must be IPv4 CIDR blocks such as 203.0.113.0/24."
+  }
+}
+
 # -- operations ------------------------------------------------------------------------------------------
 variable "alarm_sns_topic_arn" {
   description = "SNS topic every alarm notifies (owned by the operations team)."

@@ -31,6 +31,11 @@ snowflake_components = {
   dbt            = { role = "DEV_TRANSFORMER", warehouse = "DEV_ANALYTICS_WH" }
 }
 
+# Deliveries: mail through SES from this address (the identity is its
+# domain: publish the DKIM records of output delivery_ses_dkim_records); chat
+# and webhook URLs in the secrets of output delivery_secrets_prefix.
+delivery_mail_from = "reports@analytics.dev.example.com"
+
 image_tag           = "set-by-ci"
 alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:analytics-dev-alerts"
 

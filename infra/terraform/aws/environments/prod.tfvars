@@ -30,6 +30,11 @@ snowflake_external_id  = null
 # on ANALYTICS_REPORTING_WH, ANALYTICS_ANALYST on ANALYTICS_ANALYSIS_WH,
 # TRANSFORMER on ANALYTICS_WH).
 
+# Deliveries: mail through SES from this address (the identity is its
+# domain: publish the DKIM records of output delivery_ses_dkim_records); chat
+# and webhook URLs in the secrets of output delivery_secrets_prefix.
+delivery_mail_from = "reports@analytics.example.com"
+
 image_tag           = "set-by-ci"
 alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:444455556666:analytics-prod-alerts"
 
