@@ -395,9 +395,7 @@ class DeliverySettings(BaseSettings):
     character ``_``) or from Secrets Manager (``<secrets_prefix><name>``).
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="DELIVERY_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="DELIVERY_", extra="ignore", populate_by_name=True)
 
     #: ``outbox`` (the embedded default: a laptop has no mail relay or chat
     #: secrets): every message is written to ``$ANALYTICS_HOME/outbox/``

@@ -15,6 +15,7 @@ pages = st.navigation(
         st.Page("views/ask.py", title="Ask", icon=":material/chat:", default=True),
         st.Page("views/metrics.py", title="Metrics", icon=":material/query_stats:"),
         st.Page("views/reports.py", title="Reports", icon=":material/description:"),
+        st.Page("views/deliveries.py", title="Deliveries", icon=":material/outgoing_mail:"),
         st.Page("views/health.py", title="Data health", icon=":material/monitor_heart:"),
     ]
 )

@@ -132,6 +132,26 @@ class ReportServiceClient:
             raise ReportServiceError("the list of report jobs has an unexpected shape")
         return [job for job in jobs if isinstance(job, dict)]
 
+    def deliveries(
+        self, subscription: str | None = None, limit: int = 50
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The service's delivery mode (``send`` or ``outbox``) and its latest
+        deliveries, newest due first (of one subscription when given)."""
+        params: dict[str, Any] = {"limit": limit}
+        if subscription is not None:
+            params["subscription"] = subscription
+        body = self._json("GET", "/v1/deliveries", params=params)
+        found = body.get("deliveries") if isinstance(body, dict) else None
+        if not isinstance(found, list):
+            raise ReportServiceError("the list of deliveries has an unexpected shape")
+        return str(body.get("mode", "send")), [d for d in found if isinstance(d, dict)]
+
+    def send_now(self, subscription: str) -> dict[str, Any]:
+        """Queue ``subscription`` for this moment; the service sends it."""
+        body = {"subscription": subscription, "now": True}
+        result: dict[str, Any] = self._json("POST", "/v1/deliveries", json=body)
+        return result
+
     def wait(
         self,
         job_id: str,

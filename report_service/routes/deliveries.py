@@ -152,4 +152,7 @@ async def list_deliveries(
     except ConfigurationError as exc:
         raise ServiceError(str(exc), code="deliveries_unavailable", status_code=503) from None
     records = await run_in_threadpool(deliveries.ledger.recent, limit, subscription)
-    return JSONResponse({"deliveries": [record_body(r) for r in records]})
+    # mode: outbox (written under the service's home, nothing leaves) or send.
+    return JSONResponse(
+        {"mode": deliveries.settings.mode, "deliveries": [record_body(r) for r in records]}
+    )
