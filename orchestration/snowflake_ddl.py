@@ -8,7 +8,10 @@ settings: ``analytics snowflake-ddl``.
    over the first for the daily sales report;
 3. one serverless task per report job of the schedule file (``USING CRON ...
    UTC``), each calling ``generate_report_via_ecs`` with its parameters
-   computed in Snowflake from the placeholders' SQL;
+   computed in Snowflake from the placeholders' SQL and, for each
+   subscription of the job, ``deliver_subscription_via_ecs(name, due_at)``
+   with the run's originally scheduled time (the service renders and
+   delivers; a retried run names the same deliveries, sent once);
 4. the grants a deploying role and an operating role need.
 
 Idempotent: run it twice and nothing changes. The API integration is created
@@ -169,6 +172,25 @@ def _params_sql(job: ReportJob) -> str:
     return "OBJECT_CONSTRUCT(" + ", ".join(parts) + ")"
 
 
+#: The time the task run was scheduled for (UTC, ISO 8601): the same for the
+#: run's retries, so the service makes each delivery once.
+_DUE_SQL = (
+    "TO_VARCHAR(CONVERT_TIMEZONE('UTC', SYSTEM$TASK_RUNTIME_INFO("
+    "'CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP')::TIMESTAMP_TZ), "
+    '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\')'
+)
+
+
+def _deliveries_sql(schedule: Schedule, job: ReportJob, schema: str) -> str:
+    """The task's other columns: one delivery call per subscription of the job."""
+    return "".join(
+        f",\n    {schema}.deliver_subscription_via_ecs({_literal(entry.name)}, {_DUE_SQL})"
+        f" AS {entry.name}"
+        for entry in schedule.subscriptions
+        if entry.report == job.name
+    )
+
+
 def render_statements(schedule: Schedule, inputs: DeployInputs) -> list[str]:
     """Every statement, in the order to run them (no trailing semicolons)."""
     i = inputs.checked()
@@ -204,6 +226,15 @@ def render_statements(schedule: Schedule, inputs: DeployInputs) -> list[str]:
         f"    API_INTEGRATION = {i.integration}\n"
         f"    MAX_BATCH_ROWS = {i.max_batch_rows}\n"
         f"    AS {_literal(base + '/v1/external/job_status')}",
+        f"CREATE OR REPLACE EXTERNAL FUNCTION {schema}.deliver_subscription_via_ecs("
+        "subscription VARCHAR, due_at VARCHAR)\n"
+        "    RETURNS VARIANT\n"
+        "    NOT NULL\n"
+        "    VOLATILE\n"
+        "    COMMENT = 'Queue a subscription''s deliveries for a due time (each sent once)'\n"
+        f"    API_INTEGRATION = {i.integration}\n"
+        f"    MAX_BATCH_ROWS = {i.max_batch_rows}\n"
+        f"    AS {_literal(base + '/v1/external/deliver_subscription')}",
         f"CREATE OR REPLACE FUNCTION {schema}.generate_sales_report_ecs(report_date DATE)\n"
         "    RETURNS VARIANT\n"
         "    COMMENT = 'Queue the daily sales report of one day (html)'\n"
@@ -224,7 +255,7 @@ def render_statements(schedule: Schedule, inputs: DeployInputs) -> list[str]:
             f"    COMMENT = {_literal(f'schedule file job {job.name}')}\n"
             "AS\n"
             f"SELECT {schema}.generate_report_via_ecs({_literal(job.report_type)},"
-            f" {_params_sql(job)})"
+            f" {_params_sql(job)}) AS report_job{_deliveries_sql(schedule, job, schema)}"
         )
         statements.append(f"ALTER TASK {name} RESUME")
     role = i.operator_role
@@ -235,6 +266,8 @@ def render_statements(schedule: Schedule, inputs: DeployInputs) -> list[str]:
         f"GRANT USAGE ON FUNCTION {schema}.generate_report_via_ecs(VARCHAR, VARIANT)"
         f" TO ROLE {role}",
         f"GRANT USAGE ON FUNCTION {schema}.check_ecs_job_status(VARCHAR) TO ROLE {role}",
+        f"GRANT USAGE ON FUNCTION {schema}.deliver_subscription_via_ecs(VARCHAR, VARCHAR)"
+        f" TO ROLE {role}",
         f"GRANT USAGE ON FUNCTION {schema}.generate_sales_report_ecs(DATE) TO ROLE {role}",
         f"GRANT EXECUTE TASK ON ACCOUNT TO ROLE {role}",
         f"GRANT EXECUTE MANAGED TASK ON ACCOUNT TO ROLE {role}",

@@ -72,6 +72,25 @@ def test_every_statement_parses_as_snowflake() -> None:
         assert f"SCHEDULE = 'USING CRON {job.cron} UTC'" in task
 
 
+def test_each_task_delivers_its_subscriptions_for_its_scheduled_time() -> None:
+    schedule = load_schedule()
+    assert schedule.subscriptions, "the shipped schedule has example subscriptions"
+    statements = render_statements(schedule, INPUTS)
+    for job in schedule.reports:
+        [task] = [s for s in statements if f"report_{job.name}\n" in s]
+        select = sqlglot.parse_one(task.split("\nAS\n", 1)[1], read="snowflake")
+        calls = [
+            (str(e.this), e.expressions[0].name)
+            for e in select.find_all(sqlglot.exp.Anonymous)
+            if str(e.this).lower() == "deliver_subscription_via_ecs"
+        ]
+        wanted = [s.name for s in schedule.subscriptions if s.report == job.name]
+        assert [name for _, name in calls] == wanted
+        # The run's original scheduled time: a retried run names the same deliveries.
+        assert wanted == [] or "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP" in task
+        assert [a.alias for a in select.expressions][1:] == wanted
+
+
 def test_only_idempotent_forms_and_the_key_only_in_the_integration() -> None:
     statements = render_statements(load_schedule(), INPUTS)
     for statement in statements:
