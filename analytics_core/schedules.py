@@ -27,6 +27,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # PyYAML (a dbt dependency) has no stubs here
 from croniter import croniter
 
+from analytics_core.alerts import Alert, parse_alerts
 from analytics_core.errors import ConfigurationError
 from analytics_core.subscriptions import Subscription, SubscriptionError, parse_subscriptions
 
@@ -181,6 +182,8 @@ class Schedule:
     reports: tuple[ReportJob, ...]
     #: Who receives which report job (analytics_core/subscriptions.py).
     subscriptions: tuple[Subscription, ...] = ()
+    #: Conditions on metrics and on data quality (analytics_core/alerts.py).
+    alerts: tuple[Alert, ...] = ()
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -297,7 +300,7 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
         data = {}
     if not isinstance(data, dict):
         raise ScheduleError(f"{path.name}: the top level must be a mapping (builds, reports)")
-    _unknown_keys(path.name, data, {"builds", "reports", "subscriptions"})
+    _unknown_keys(path.name, data, {"builds", "reports", "subscriptions", "alerts"})
 
     builds = []
     for where, entry in _entries(data, "builds"):
@@ -343,10 +346,17 @@ def parse_schedule(text: str, path: Path = DEFAULT_SCHEDULE_FILE) -> Schedule:
         seen.add(name)
     try:
         subscriptions = parse_subscriptions(data.get("subscriptions"), [r.name for r in reports])
+        alerts = parse_alerts(
+            data.get("alerts"), [b.name for b in builds], [s.name for s in subscriptions]
+        )
     except SubscriptionError as exc:  # one kind of error for the whole file
         raise ScheduleError(str(exc)) from None
     return Schedule(
-        path=path, builds=tuple(builds), reports=tuple(reports), subscriptions=subscriptions
+        path=path,
+        builds=tuple(builds),
+        reports=tuple(reports),
+        subscriptions=subscriptions,
+        alerts=alerts,
     )
 
 
