@@ -163,3 +163,44 @@ def due_between(
                 break
             found.append((entry, moment))
     return sorted(found, key=lambda pair: (pair[1], pair[0].name))
+
+
+# --------------------------------------------------------------------------- alerts
+
+#: An alert's finding, as an evaluator reports it (bounds: one line each).
+MAX_FINDINGS = 100
+MAX_FINDING_LINES = 20
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing an alert found: a metric past its line, a stale source."""
+
+    #: What it is about, stable while it lasts (e.g. ``freshness:raw_data.orders``,
+    #: ``revenue:week:2026-06-22``): the suppression and de-duplication key.
+    key: str
+    title: str
+    lines: tuple[str, ...] = ()
+    #: The owner (dbt meta) for routing data-quality findings; None: everyone's.
+    owner: str | None = None
+    #: (label, URL): where to see it (the question that reproduces a number).
+    link: tuple[str, str] | None = None
+
+
+def alert_delivery_id(alert: str, recipient: str, key: str, bucket: dt.datetime) -> str:
+    """The id of an alert's message to one recipient about one finding in one
+    suppression window (``bucket``: the window's start)."""
+    text = json.dumps(
+        ["alert", alert, recipient, key, _utc(bucket).isoformat()], separators=(",", ":")
+    )
+    return str(uuid.uuid5(DELIVERY_NAMESPACE, text))
+
+
+def suppression_window(moment: dt.datetime, suppress: dt.timedelta | None) -> dt.datetime:
+    """The start of the window ``moment`` falls in; without suppression (a
+    metric alert: its key names the period) one window for all time."""
+    if suppress is None:
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    seconds = int(suppress.total_seconds())
+    epoch = int(_utc(moment).timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)

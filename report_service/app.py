@@ -19,7 +19,7 @@ from analytics_core.settings import ReportServiceSettings, Settings
 from report_service.edge import EdgeGuardMiddleware
 from report_service.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from report_service.observability import configure_logging
-from report_service.routes import deliveries, external, jobs, operations, reports
+from report_service.routes import alerts, deliveries, external, jobs, operations, reports
 from report_service.routes.errors import install_error_handlers
 from report_service.service import ReportService
 
@@ -60,6 +60,7 @@ def create_app(service: ReportService) -> FastAPI:
     app.include_router(external.router(service.service))
     app.include_router(reports.router)
     app.include_router(deliveries.router)
+    app.include_router(alerts.router)
     app.include_router(operations.router)
     # Outermost last: every answer, the edge's refusals too, has a request id
     # and an access-log line.

@@ -82,6 +82,14 @@ class Message:
     files: tuple[ReportFile, ...]
     #: Whether the files go attached (email, small enough) or as links.
     attach: bool
+    #: subscription (a report) or alert (a finding: ``lines`` and ``link``).
+    kind: str = "subscription"
+    #: An alert's text, one line each (the number, the comparison).
+    lines: tuple[str, ...] = ()
+    #: An alert's link: (label, URL), e.g. the question that reproduces it.
+    link: tuple[str, str] | None = None
+    #: What the alert is about (its de-duplication key), for webhooks.
+    key: str | None = None
 
     @property
     def period(self) -> str:
@@ -89,6 +97,8 @@ class Message:
         return ", ".join(parts) or "latest data"
 
     def summary_lines(self) -> list[str]:
+        if self.kind == "alert":
+            return [*self.lines, f"Sent by alert {self.source} to {self.recipient}."]
         due = self.due_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         return [
             f"{self.title} ({self.period}), due {due}.",
@@ -120,13 +130,15 @@ def compose_email(message: Message, mail_from: str, to: tuple[str, ...]) -> Emai
     # Message-ID shows a repeat once.
     mail["Message-ID"] = f"<{message.delivery_id}@analytics-platform.invalid>"
     lines = message.summary_lines()
-    if message.attach:
+    if message.link is not None:
+        lines += ["", f"{message.link[0]}: {message.link[1]}"]
+    if message.files and message.attach:
         lines.append("")
         lines.append("Attached:")
         lines += [
             f"- {f.filename} ({human_size(f.size)}, SHA-256 {f.sha256})" for f in message.files
         ]
-    else:
+    elif message.files:
         lines.append("")
         lines.append("The files:")
         lines += [f"- {f.format.upper()} ({human_size(f.size)}): {f.url}" for f in message.files]
@@ -139,8 +151,12 @@ def compose_email(message: Message, mail_from: str, to: tuple[str, ...]) -> Emai
         for f in message.files
     )
     summary = "".join(f"<p>{html.escape(line)}</p>" for line in message.summary_lines())
+    if message.link is not None:
+        label, url = message.link
+        summary += f'<p><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></p>'
+    items = f"<ul>{items}</ul>" if items else ""
     mail.add_alternative(
-        f"<!doctype html><html><body>{summary}<ul>{items}</ul></body></html>", subtype="html"
+        f"<!doctype html><html><body>{summary}{items}</body></html>", subtype="html"
     )
     if message.attach:
         for item in message.files:
@@ -251,6 +267,8 @@ def _mrkdwn(text: str) -> str:
 def slack_payload(message: Message) -> dict[str, Any]:
     summary = "\n".join(_mrkdwn(line) for line in message.summary_lines())
     links = "\n".join(f"<{f.url}|{f.format.upper()}> ({human_size(f.size)})" for f in message.files)
+    if message.link is not None:
+        links = f"<{message.link[1]}|{_mrkdwn(message.link[0])}>"
     return {
         "text": _mrkdwn(message.subject)[:3000],
         "blocks": [
@@ -286,7 +304,12 @@ def teams_payload(message: Message) -> dict[str, Any]:
                 "url": f.url,
             }
             for f in message.files
-        ],
+        ]
+        + (
+            [{"type": "Action.OpenUrl", "title": message.link[0], "url": message.link[1]}]
+            if message.link is not None
+            else []
+        ),
     }
     return {
         "type": "message",
@@ -301,6 +324,21 @@ def teams_payload(message: Message) -> dict[str, Any]:
 
 
 def webhook_payload(message: Message) -> dict[str, Any]:
+    if message.kind == "alert":
+        return {
+            "type": "alert.triggered",
+            "timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": {
+                "delivery_id": message.delivery_id,
+                "alert": message.source,
+                "recipient": message.recipient,
+                "key": message.key,
+                "title": message.title,
+                "lines": list(message.lines),
+                "link": None if message.link is None else message.link[1],
+                "at": message.due_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        }
     return {
         "type": "report.delivered",
         "timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

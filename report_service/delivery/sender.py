@@ -158,6 +158,13 @@ class Deliveries:
         self._wake.set()
         return results
 
+    def add(self, deliveries: Sequence[NewDelivery]) -> list[tuple[DeliveryRecord, bool]]:
+        """Make deliveries that send no report (an alert's messages), each once."""
+        results = self.ledger.add(list(deliveries), self.clock())
+        self.flush_events()
+        self._wake.set()
+        return results
+
     # -- the loop ------------------------------------------------------------
 
     def start(self) -> None:
@@ -326,6 +333,24 @@ class Deliveries:
 
     def message(self, record: DeliveryRecord) -> channels.Message:
         spec = record.spec
+        if record.kind == "alert":
+            link = spec.get("link")
+            return channels.Message(
+                delivery_id=record.delivery_id,
+                source=record.source,
+                recipient=record.recipient,
+                report_type="",
+                title=spec["title"],
+                subject=" ".join(f"Alert {record.source}: {spec['title']}".split())[:200],
+                due_at=record.due_at,
+                params={},
+                files=(),
+                attach=False,
+                kind="alert",
+                lines=tuple(spec.get("lines") or ()),
+                link=(str(link[0]), str(link[1])) if link else None,
+                key=spec.get("key"),
+            )
         recipient = spec["recipient"]
         job = self.store.get(record.report_job_id) if record.report_job_id else None
         if job is None or job.status != "succeeded":
