@@ -146,6 +146,8 @@ def _where(where: str, value: Any) -> dict[str, Any]:
             )
         if isinstance(item, str):
             _text(where, f"where {key}", item, 200)
+            if "{" in item or "}" in item:  # the semantic layer's filters are templates
+                raise _alert_fail(where, f"where {key}: the value must not hold {{ or }}")
         elif isinstance(item, bool) or not isinstance(item, int | float):
             raise _alert_fail(where, f"where {key}: the value must be a text or a number")
     return dict(value)

@@ -213,6 +213,9 @@ class ReportServiceSettings(BaseSettings):
     #: Job store: SQLite (WAL) under ANALYTICS_HOME, or a DynamoDB table.
     job_store: Literal["sqlite", "dynamodb"] = "sqlite"
     dynamodb_table: str = "analytics-report-jobs"
+    #: With the DynamoDB job store: the deliveries' ledger, a table every
+    #: replica shares (with SQLite: ``report_service/deliveries.sqlite3``).
+    delivery_table: str = "analytics-report-deliveries"
     #: Artifact bucket (``S3_REPORTS_BUCKET``); unset: the local store.
     s3_bucket: str | None = Field(default=None, validation_alias="S3_REPORTS_BUCKET")
     s3_prefix: str = "reports"
@@ -426,6 +429,8 @@ class DeliverySettings(BaseSettings):
     retry_seconds: float = Field(default=30.0, ge=0)
     #: Seconds to wait for a chat service or webhook to answer.
     http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    #: Where people open the UI: alert messages link to its Ask page there.
+    ui_url: str = "http://127.0.0.1:8501"
     #: Sends at once (0: this replica sends nothing; it still queues).
     workers: int = Field(default=2, ge=0, le=16)
     #: How long a sender holds a delivery before another may take it over

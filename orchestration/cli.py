@@ -20,7 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from analytics_core.errors import AnalyticsError, first_line
-from orchestration.commands import ask, ci, data, deliver, reports, serve, snowflake
+from orchestration.commands import alerts, ask, ci, data, deliver, reports, serve, snowflake
 from orchestration.commands.common import ExitCode, err, out
 
 app = typer.Typer(
@@ -80,6 +80,7 @@ app.command(
     short_help="Render one report now from the published warehouse.", cls=reports.ReportCommand
 )(reports.report)
 app.command(short_help="Subscriptions: what would be sent, send one now.")(deliver.deliver)
+app.command(short_help="Evaluate the alerts and send what they find.")(alerts.alerts)
 app.command(short_help="Answer a question in plain language.")(ask.ask)
 app.command("semantic-model", short_help="Print the Cortex Analyst semantic model.")(
     ask.semantic_model

@@ -5,12 +5,20 @@ asking again for the same due time sends nothing twice."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import subprocess
+import sys
 from typing import Any
 
 import httpx
 
 from analytics_core.errors import AnalyticsError
 from analytics_core.settings import SchedulerSettings
+
+log = logging.getLogger("analytics.scheduler")
+
+#: How long ``analytics alerts`` may run after a build.
+ALERTS_TIMEOUT_SECONDS = 600
 
 
 class DeliveryRequestError(AnalyticsError):
@@ -97,3 +105,39 @@ def recent(
         raise DeliveryRequestError(service_error(response))
     found: list[dict[str, Any]] = response.json()["deliveries"]
     return found
+
+
+def notify_alert(
+    config: SchedulerSettings, api_key: str | None, alert: str, findings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Hand an alert's findings to the service, which routes, suppresses and sends."""
+    response = _post(config, api_key, "/v1/alerts/notify", {"alert": alert, "findings": findings})
+    if response.status_code != 202:
+        raise DeliveryRequestError(service_error(response))
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def run_alerts_after(build_job: str, env: dict[str, str]) -> str:
+    """``analytics alerts --after BUILD_JOB`` as a child process (the scheduler,
+    after a build): what to add to the run's detail. A failure is logged and
+    said there; it does not fail the build."""
+    command = [sys.executable, "-m", "orchestration.cli", "alerts", "--after", build_job]
+    try:
+        done = subprocess.run(  # noqa: S603 - our interpreter, a fixed command
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=ALERTS_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        log.error("%s: the alerts ran longer than %d s", build_job, ALERTS_TIMEOUT_SECONDS)
+        return "; alerts: timed out"
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit {done.returncode}"
+        log.error("%s: the alerts failed: %s", build_job, last)
+        return f"; alerts failed: {last}"
+    return "; alerts evaluated"

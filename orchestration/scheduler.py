@@ -50,6 +50,7 @@ from analytics_core.errors import AnalyticsError
 from analytics_core.events import EventSink, InvalidEventError, SchedulerRunEvent
 from analytics_core.schedules import BuildJob, Job, ReportJob, Schedule
 from analytics_core.settings import SchedulerSettings, Settings
+from orchestration.delivery_requests import service_error
 from orchestration.locking import LockTimeoutError, warehouse_lock
 
 log = logging.getLogger("analytics.scheduler")
@@ -469,7 +470,17 @@ class CommandRunner:
             None,
         )
         # A build with nothing to do says so: "nothing new in raw data since ...".
-        return f"{described}: {nothing_new}" if nothing_new else described
+        if nothing_new:
+            return f"{described}: {nothing_new}"
+        return described + self.alerts_after(job, env)
+
+    def alerts_after(self, job: BuildJob, env: dict[str, str]) -> str:
+        """Run the alerts that follow ``job``; a failure is said, not a failed build."""
+        if self.schedule is None or not any(a.runs_after(job.name) for a in self.schedule.alerts):
+            return ""
+        from orchestration.delivery_requests import run_alerts_after
+
+        return run_alerts_after(job.name, env)
 
     def report(self, job: ReportJob, due: dt.datetime) -> str:
         params = {**job.params_for(due), "formats": list(job.formats)}
@@ -487,7 +498,7 @@ class CommandRunner:
         except httpx.HTTPError as exc:
             raise JobFailedError(f"the report service at {url} cannot be reached: {exc}") from None
         if response.status_code != 200:
-            raise JobFailedError(_service_error(response))
+            raise JobFailedError(service_error(response))
         try:
             [[_, answer]] = response.json()["data"]
         except (ValueError, KeyError, TypeError):
@@ -515,14 +526,6 @@ class CommandRunner:
             return queue_deliveries(self.config, self.api_key, names, due)
         except DeliveryRequestError as exc:
             raise JobFailedError(str(exc)) from None
-
-
-def _service_error(response: httpx.Response) -> str:
-    try:
-        message = response.json()["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:200]
-    return f"the report service answered {response.status_code}: {message}"
 
 
 def local_api_key(settings: Settings, config: SchedulerSettings) -> str | None:

@@ -57,6 +57,12 @@ for index, item in enumerate(chat):
 typed = st.chat_input(
     "Ask a question, e.g. revenue by region last month", max_chars=MAX_QUESTION_CHARS
 )
+# A link may carry a question (?q=...: an alert's message links to the question
+# that reproduces its number): asked once, on the page's first run.
+linked = st.query_params.get("q")
+if linked and not st.session_state.get("linked_question_asked"):
+    st.session_state["linked_question_asked"] = True
+    st.session_state["pending_question"] = str(linked)[:MAX_QUESTION_CHARS]
 question = typed or st.session_state.pop("pending_question", None)
 if chat and st.sidebar.button("New conversation"):
     chat.clear()

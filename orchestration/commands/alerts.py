@@ -1,0 +1,161 @@
+"""``analytics alerts``: evaluate the schedule file's alerts on the published
+warehouse and hand what they find to the report service, which routes,
+suppresses and sends it.
+
+Metric alerts are computed through the semantic layer (the question
+engine's layer and warehouse); data-quality alerts read the monitoring
+views. The scheduler runs ``analytics alerts --after JOB`` when a build job
+succeeds: the alerts whose inputs that build changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from analytics_core.errors import AnalyticsError
+from orchestration.commands.common import err, load_settings, out
+
+
+class AlertsFailedError(AnalyticsError):
+    """An alert could not be evaluated or handed to the service."""
+
+
+def alerts(
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[ALERT]...", help="Only these alerts.")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option(help="Only the alerts evaluated after this build job.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what the alerts find; send nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Evaluate the alerts of the schedule file and send what they find."""
+    from analytics_core.schedules import load_schedule
+    from analytics_core.settings import SchedulerSettings
+
+    schedule = load_schedule(SchedulerSettings().schedule_file)
+    chosen = [a for a in schedule.alerts if (not names or a.name in names)]
+    unknown = sorted(set(names or ()) - {a.name for a in schedule.alerts})
+    if unknown:
+        known = ", ".join(a.name for a in schedule.alerts) or "none"
+        raise AlertsFailedError(f"no alert {unknown[0][:80]!r}; the alerts are {known}")
+    if after is not None:
+        if after not in [b.name for b in schedule.builds]:
+            raise AlertsFailedError(f"--after {after[:80]!r} is not a build job")
+        chosen = [a for a in chosen if a.runs_after(after)]
+    if not chosen:
+        out.print("no alerts to evaluate", markup=False)
+        return
+    found = evaluate(chosen)
+    report: list[dict[str, Any]] = []
+    failures = []
+    for alert in chosen:
+        findings = [asdict(f) for f in found.get(alert.name, [])]
+        entry: dict[str, Any] = {"alert": alert.name, "kind": alert.kind, "findings": findings}
+        if not dry_run and findings:
+            try:
+                entry["sent"] = _notify(alert.name, findings)
+            except AnalyticsError as exc:
+                failures.append(f"{alert.name}: {exc}")
+        report.append(entry)
+    if as_json:
+        out.print_json(data={"alerts": report})
+    else:
+        for entry in report:
+            sent = entry.get("sent")
+            said = ""
+            if sent is not None:
+                made = sum(1 for d in sent["deliveries"] if d.get("created"))
+                said = f"; {made} messages queued, {len(sent['suppressed'])} suppressed"
+            out.print(f"{entry['alert']}: {len(entry['findings'])} findings{said}", markup=False)
+            for finding in entry["findings"]:
+                out.print(f"  - {finding['title']}", markup=False)
+    if failures:
+        raise AlertsFailedError("; ".join(failures))
+
+
+def _notify(alert: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    from analytics_core.settings import SchedulerSettings
+    from orchestration.delivery_requests import notify_alert
+    from orchestration.scheduler import local_api_key
+
+    config = SchedulerSettings()
+    body = [
+        {
+            "key": f["key"],
+            "title": f["title"],
+            "lines": list(f["lines"]),
+            "owner": f["owner"],
+            "link": {"label": f["link"][0], "url": f["link"][1]} if f["link"] else None,
+        }
+        for f in findings
+    ]
+    return notify_alert(config, local_api_key(load_settings(), config), alert, body)
+
+
+def evaluate(chosen: list[Any]) -> dict[str, list[Any]]:
+    """Each alert's findings (metric alerts through the question engine's
+    semantic layer; data quality through the monitoring views)."""
+    from analytics_core.alerts import check_metrics
+    from analytics_core.data_quality_findings import Owners, findings
+    from analytics_core.settings import DeliverySettings, QuestionSettings, SnowflakeSettings
+
+    settings = load_settings()
+    questions = QuestionSettings()
+    now = dt.datetime.now(dt.UTC)
+    found: dict[str, list[Any]] = {}
+    metric_alerts = [a for a in chosen if a.kind == "metric"]
+    if metric_alerts:
+        from questions.alerts import evaluate_metric_alert
+        from questions.local.engine import LocalQuestionEngine
+
+        err.print("opening the semantic layer ...", markup=False)
+        with LocalQuestionEngine.open(settings, questions) as engine:
+            layer = engine.layer
+            check_metrics(
+                metric_alerts,
+                [m.name for m in layer.metrics()],
+                [d.name for d in layer.dimensions()],
+            )
+            labels = {m.name: m.label for m in layer.metrics()}
+            ask_url = DeliverySettings().ui_url
+            for alert in metric_alerts:
+                if engine.runner is None:
+                    raise AlertsFailedError("the question engine has no warehouse")
+                found[alert.name] = evaluate_metric_alert(
+                    alert,
+                    layer,
+                    engine.runner,
+                    engine.data_range,
+                    dialect=engine.dialect,
+                    ask_url=ask_url,
+                    label=labels.get(alert.metric or ""),
+                )
+    quality = [a for a in chosen if a.kind == "data_quality"]
+    if quality:
+        from analytics_core.warehouse import DuckDBClient, SnowflakeClient
+
+        client: Any
+        if questions.warehouse == "snowflake":
+            client = SnowflakeClient(
+                SnowflakeSettings(),
+                schema=questions.reporting_schema,
+                statement_timeout_seconds=questions.statement_timeout_seconds,
+                query_tag="analytics_platform:alerts",
+            )
+        else:
+            client = DuckDBClient(settings.warehouse_path)
+        owners = Owners.from_file(settings.docs_dir / "manifest.json")
+        try:
+            for alert in quality:
+                found[alert.name] = findings(client, alert.checks, owners, now)
+        finally:
+            client.close()
+    return found

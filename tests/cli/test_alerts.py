@@ -1,0 +1,189 @@
+"""``analytics alerts`` on a real built warehouse: metric alerts through the
+semantic layer (their numbers equal the warehouse's and the answer to the
+question they link to), data-quality findings from the monitoring views
+with owners from dbt meta, sent through a real report service process
+(outbox mode) once per suppression window; bad command lines and alerts
+naming what the semantic layer does not have get one clear line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pytest
+
+from analytics_core.settings import Settings
+from tests.conftest import run_cli
+from tests.report_service import service as svc
+
+pytestmark = pytest.mark.slow
+
+SCHEDULE = """
+builds:
+  - name: hourly_build
+    cron: "15 * * * *"
+  - name: nightly_full_build
+    cron: "30 2 * * *"
+reports: []
+alerts:
+  - name: weekly_revenue_above_zero
+    metric: revenue
+    grain: week
+    above: 0
+    after: nightly_full_build
+    recipients:
+      - {name: Sales lead, channel: email, to: [lead@example.com]}
+  - name: emea_monthly_revenue_change
+    metric: revenue
+    grain: month
+    where: {customer__region: EMEA}
+    change: {compare_to: previous_period, above: -1000}
+    recipients:
+      - {name: EMEA manager, channel: slack, secret: slack_emea}
+  - name: revenue_impossible
+    metric: revenue
+    grain: day
+    above: 1000000000000000
+    recipients:
+      - {name: Nobody, channel: email, to: [nobody@example.com]}
+  - name: data_quality
+    checks: [freshness, failing_tests, failed_runs]
+    recipients:
+      - {name: Data engineering, channel: slack, secret: slack_data, owners: [data_engineering]}
+      - {name: Finance, channel: email, to: [fin@example.com], owners: [finance]}
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path, small_warehouse: Settings) -> Path:
+    return svc.home_with_warehouse(small_warehouse.warehouse_path, tmp_path / "home")
+
+
+@pytest.fixture
+def env(tmp_path: Path, small_warehouse: Settings, home: Path) -> dict[str, str]:
+    # The published build's manifest (owners) comes with the warehouse.
+    docs = home / "dbt" / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "manifest.json").write_bytes((small_warehouse.docs_dir / "manifest.json").read_bytes())
+    (tmp_path / "schedules.yml").write_text(SCHEDULE)
+    return {
+        "SCHEDULER_SCHEDULE_FILE": str(tmp_path / "schedules.yml"),
+        "DELIVERY_MODE": "outbox",
+        "DELIVERY_UI_URL": "https://analytics.example.com/ui",
+    }
+
+
+def findings(done: Any) -> dict[str, list[dict[str, Any]]]:
+    assert done.returncode == 0, done.stderr
+    return {a["alert"]: a["findings"] for a in json.loads(done.stdout)["alerts"]}
+
+
+def test_metric_alerts_report_the_warehouses_numbers(home: Path, env: dict[str, str]) -> None:
+    found = findings(run_cli("alerts", "--dry-run", "--json", home=home, env=env))
+    assert found["revenue_impossible"] == []
+    [weekly] = found["weekly_revenue_above_zero"]
+    # The small warehouse runs through 2026-06-30 (a Tuesday): the last whole
+    # week is 22-28 June.
+    assert weekly["key"] == "revenue:week:2026-06-22"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        [(revenue,)] = con.execute(
+            "select sum(line_net_amount_usd) from processed_data.fct_order_items"
+            " where is_revenue_bearing and order_date between '2026-06-22' and '2026-06-28'"
+        ).fetchall()
+    assert weekly["lines"][0].startswith(f"{float(revenue):,.2f} for the week of 2026-06-22")
+    # The link asks the question that reproduces the number.
+    label, url = weekly["link"]
+    assert url.startswith("https://analytics.example.com/ui/?q=")
+    [question] = parse_qs(urlsplit(url).query)["q"]
+    assert label == f"Ask: {question}"
+    asked = run_cli("ask", "--json", question, home=home, env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["rows"][0][0] == pytest.approx(float(revenue))
+    [monthly] = found["emea_monthly_revenue_change"]
+    assert monthly["key"] == "revenue:month:2026-06-01"
+    assert "against" in monthly["lines"][0] and "for May 2026" in monthly["lines"][0]
+    assert "region EMEA" in monthly["title"]
+
+
+def test_data_quality_findings_carry_their_owners(home: Path, env: dict[str, str]) -> None:
+    found = findings(run_cli("alerts", "data_quality", "--dry-run", "--json", home=home, env=env))
+    quality = found["data_quality"]
+    assert quality, "the test warehouse's sources are stale: freshness finds them"
+    stale = [f for f in quality if f["key"].startswith("freshness:")]
+    assert stale and all(f["owner"] == "data_engineering" for f in stale)
+    assert all(f["title"] and len(f["key"]) <= 200 for f in quality)
+
+
+def test_only_the_alerts_after_a_build_run(home: Path, env: dict[str, str]) -> None:
+    found = findings(
+        run_cli("alerts", "--after", "hourly_build", "--dry-run", "--json", home=home, env=env)
+    )
+    assert "weekly_revenue_above_zero" not in found
+    assert set(found) == {"emea_monthly_revenue_change", "revenue_impossible", "data_quality"}
+
+
+TO_X = "recipients: [{name: x, channel: email, to: [x@example.com]}]"
+PLANET = "{customer__planet: Mars}"
+
+
+@pytest.mark.parametrize(
+    ("args", "schedule_extra", "says"),
+    [
+        (["alerts", "nobody", "--dry-run"], "", "no alert 'nobody'"),
+        (["alerts", "--after", "daily_sales", "--dry-run"], "", "is not a build job"),
+        (
+            ["alerts", "ghost", "--dry-run"],
+            f"  - {{name: ghost, metric: ectoplasm, above: 1, {TO_X}}}\n",
+            "no metric 'ectoplasm' in the semantic layer",
+        ),
+        (
+            ["alerts", "ghost", "--dry-run"],
+            f"  - {{name: ghost, metric: revenue, above: 1, where: {PLANET}, {TO_X}}}\n",
+            "no dimension 'customer__planet'",
+        ),
+    ],
+)
+def test_bad_alerts_get_one_clear_line(
+    home: Path, env: dict[str, str], tmp_path: Path, args: list[str], schedule_extra: str, says: str
+) -> None:
+    (tmp_path / "schedules.yml").write_text(SCHEDULE + schedule_extra)
+    done = run_cli(*args, home=home, env=env)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert says in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def service(home: Path, env: dict[str, str]) -> Iterator[svc.RunningService]:
+    with svc.running(home, env) as running:
+        yield running
+
+
+def test_findings_are_sent_once_per_window(
+    service: svc.RunningService, home: Path, env: dict[str, str]
+) -> None:
+    cli_env = {**env, "REPORT_SERVICE_URL": service.url, "REPORT_SERVICE_API_KEY": svc.API_KEY}
+    dry = run_cli("alerts", "data_quality", "--dry-run", "--json", home=home, env=cli_env)
+    first = run_cli("alerts", "weekly_revenue_above_zero", "data_quality", home=home, env=cli_env)
+    assert first.returncode == 0, first.stderr
+    assert "weekly_revenue_above_zero: 1 findings; 1 messages queued, 0 suppressed" in first.stdout
+    again = run_cli("alerts", "weekly_revenue_above_zero", "data_quality", home=home, env=cli_env)
+    assert "weekly_revenue_above_zero: 1 findings; 0 messages queued" in again.stdout
+    listed = run_cli("deliver", "--recent", "--json", home=home, env=cli_env)
+    deliveries = json.loads(listed.stdout)["deliveries"]
+    weekly = [d for d in deliveries if d["source"] == "weekly_revenue_above_zero"]
+    assert len(weekly) == 1 and weekly[0]["kind"] == "alert"
+    # Each finding went to its owner's recipients; one without an owner to both.
+    owners = [f["owner"] for f in findings(dry)["data_quality"]]
+    wanted = {
+        "Data engineering": sum(1 for o in owners if o in (None, "data_engineering")),
+        "Finance": sum(1 for o in owners if o in (None, "finance")),
+    }
+    got = {name: 0 for name in wanted}
+    for d in deliveries:
+        if d["source"] == "data_quality":
+            got[d["recipient"]] += 1
+    assert got == wanted and wanted["Data engineering"] > wanted["Finance"]
