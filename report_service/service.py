@@ -46,6 +46,7 @@ from report_service.worker import WorkerPool, job_event
 
 if TYPE_CHECKING:
     from analytics_core.deliveries import PlannedDelivery
+    from report_service.delivery.ledger import DeliveryLedger
     from report_service.delivery.sender import Deliveries
 
 log = logging.getLogger("report_service.api")
@@ -115,23 +116,30 @@ class ReportService:
                 self._deliveries = self._open_deliveries()
             return self._deliveries
 
+    def _open_ledger(self) -> DeliveryLedger:
+        """The ledger beside the job store: every replica shares the DynamoDB
+        table (one ledger per replica would send once per replica); locally a
+        SQLite file under ``ANALYTICS_HOME``."""
+        if self.service.job_store == "dynamodb":
+            from report_service.delivery.ledger_dynamodb import DynamoDeliveryLedger
+
+            return DynamoDeliveryLedger.from_settings(self.service)
+        from report_service.delivery.ledger_sqlite import SQLiteDeliveryLedger
+
+        return SQLiteDeliveryLedger(
+            self.settings.home_dir / "report_service" / "deliveries.sqlite3"
+        )
+
     def _open_deliveries(self) -> Deliveries:
-        from report_service.delivery.ledger import DeliveryLedger
         from report_service.delivery.secrets import SecretResolver
         from report_service.delivery.sender import Deliveries
         from report_service.reports import get_report
 
-        if not self.local_store:
-            # One ledger per replica would send a delivery once per replica.
-            raise ConfigurationError(
-                "deliveries need a ledger every replica shares; with the DynamoDB job "
-                "store it is not built yet, so this service does not deliver"
-            )
         link_base = self.service.public_base_url or (
             f"http://{self.service.host}:{self.service.port}"
         )
         return Deliveries(
-            ledger=DeliveryLedger(self.settings.home_dir / "report_service" / "deliveries.sqlite3"),
+            ledger=self._open_ledger(),
             store=self.store,
             artifacts=self.artifacts,
             settings=self.delivery_settings,
@@ -240,7 +248,7 @@ class ReportService:
     def start(self) -> None:
         if self.start_workers:
             self.pool.start()
-            if self.local_store and self.delivery_settings.workers > 0:
+            if self.delivery_settings.workers > 0:
                 self.deliveries.start()
 
     def stop(self) -> None:

@@ -1,6 +1,6 @@
-"""The delivery ledger: one row per delivery, the exactly-once bookkeeping.
+"""The delivery ledger: one record per delivery, the exactly-once bookkeeping.
 
-A row is made once per ``delivery_id`` (derived from the subscription or
+A record is made once per ``delivery_id`` (derived from the subscription or
 alert, the recipient and the due time: :mod:`analytics_core.deliveries`), so
 a retried request, a restarted scheduler or a second one adds nothing.
 Every change is conditional (on the status, and on the lease of the sender
@@ -20,73 +20,71 @@ same ``webhook-id``, which the Standard Webhooks specification makes the
 receiver's de-duplication key); otherwise it ends ``failed`` saying so,
 rather than risk a second copy in an inbox or a channel.
 
-Each change also writes its :class:`~analytics_core.events.DeliveryEvent`
-into an outbox table in the same transaction; :meth:`pending_events` and
-:meth:`events_written` let the sender copy them to the event stream, so a
-crash between the change and its event loses no event.
+Each change that makes an event (a delivery made; an attempt ended; a
+stalled delivery recovered) also writes its
+:class:`~analytics_core.events.DeliveryEvent` into an outbox in the same
+atomic write; :meth:`DeliveryLedger.pending_events` and
+:meth:`DeliveryLedger.events_written` let the sender copy them to the event
+stream, so a crash between the change and its event loses no event.
 
-Locally the ledger is a SQLite file beside the job store
-(``$ANALYTICS_HOME/report_service/deliveries.sqlite3``).
+The rules, as each implementation applies them (atomically, per delivery):
+
+- ``add``: made only if no record has the id (then a ``queued`` event);
+- ``defer``: only while ``queued`` or ``retrying``; no attempt, no event;
+- ``claim``: only while ``queued`` or ``retrying`` and ``next_attempt_at`` is
+  unset or not after now: ``sending``, phase ``prepare``, attempts + 1, the
+  lease ``(owner, now + lease)``;
+- ``transmitting``: only while ``sending`` and held by the owner: phase
+  ``transmit``, the lease renewed;
+- ``finish``: only while ``sending`` and held by the owner (with no owner:
+  only while ``queued`` or ``retrying``, an end without an attempt);
+- ``recover``: only while the record is still the stalled one (``sending``,
+  the same lease owner and lease end): by phase, as above.
+
+Two implementations (:mod:`~report_service.delivery.ledger_sqlite`, a SQLite
+file beside the local job store, and
+:mod:`~report_service.delivery.ledger_dynamodb`, a DynamoDB table every
+replica shares); the service opens the one its job store goes with.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from analytics_core.events import DeliveryEvent
 
-BUSY_TIMEOUT_S = 30.0
-OPEN = ("queued", "retrying")
+#: The open states: waiting for an attempt.
+OPEN: Final = ("queued", "retrying")
+#: How an attempt ends.
+ENDINGS: Final = ("sent", "retrying", "failed")
+#: Fixed-width UTC text: sorts as the moments do.
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-_SCHEMA = """
-create table if not exists deliveries (
-    delivery_id text primary key,
-    kind text not null,
-    source text not null,
-    recipient text not null,
-    channel text not null,
-    due_at text not null,
-    report_job_id text,
-    status text not null,
-    phase text,
-    attempts integer not null default 0,
-    next_attempt_at text,
-    lease_owner text,
-    lease_until text,
-    created_at text not null,
-    updated_at text not null,
-    sent_at text,
-    delivered_as text,
-    detail text,
-    spec text not null
-);
-create index if not exists deliveries_open on deliveries (status, next_attempt_at);
-create index if not exists deliveries_source on deliveries (source, due_at);
-create table if not exists delivery_outbox (
-    event_id text primary key,
-    line text not null
-);
-"""
+_EVENT_NAMESPACE = uuid.UUID("3e9b1d74-58c2-4a0f-9d16-b7e2c8f4a053")
+_RETRY_AFTER_STOP = "the sender stopped during the attempt; trying again"
+_FAILED_AFTER_STOP = (
+    "the sender stopped while the message was being sent: it may or may not "
+    "have arrived; not sent again, so nobody gets it twice (send it again by "
+    "hand if it did not arrive)"
+)
 
 
-def _ts(moment: dt.datetime | None) -> str | None:
+def format_time(moment: dt.datetime | None) -> str | None:
+    """A moment as the ledgers keep it (``2026-06-15T06:00:00.000000Z``)."""
     if moment is None:
         return None
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
 
 
-def _parse(value: str | None) -> dt.datetime | None:
+def parse_time(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
-    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    return dt.datetime.strptime(value, TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -115,40 +113,9 @@ class DeliveryRecord:
     spec: dict[str, Any] = field(default_factory=dict)
 
 
-_COLUMNS = (
-    "delivery_id, kind, source, recipient, channel, due_at, report_job_id, status, phase, "
-    "attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at, sent_at, "
-    "delivered_as, detail, spec"
-)
-
-
-def _record(row: Sequence[Any]) -> DeliveryRecord:
-    return DeliveryRecord(
-        delivery_id=row[0],
-        kind=row[1],
-        source=row[2],
-        recipient=row[3],
-        channel=row[4],
-        due_at=_parse(row[5]),  # type: ignore[arg-type]
-        report_job_id=row[6],
-        status=row[7],
-        phase=row[8],
-        attempts=int(row[9]),
-        next_attempt_at=_parse(row[10]),
-        lease_owner=row[11],
-        lease_until=_parse(row[12]),
-        created_at=_parse(row[13]),  # type: ignore[arg-type]
-        updated_at=_parse(row[14]),  # type: ignore[arg-type]
-        sent_at=_parse(row[15]),
-        delivered_as=row[16],
-        detail=row[17],
-        spec=json.loads(row[18]),
-    )
-
-
 @dataclass(frozen=True)
 class NewDelivery:
-    """What :meth:`DeliveryLedger.add` makes a row of."""
+    """What :meth:`DeliveryLedger.add` makes a record of."""
 
     delivery_id: str
     kind: str
@@ -160,16 +127,38 @@ class NewDelivery:
     spec: dict[str, Any]
 
 
+def queued_record(new: NewDelivery, now: dt.datetime) -> DeliveryRecord:
+    """The record :meth:`DeliveryLedger.add` makes of ``new`` at ``now``."""
+    return DeliveryRecord(
+        delivery_id=new.delivery_id,
+        kind=new.kind,
+        source=new.source,
+        recipient=new.recipient,
+        channel=new.channel,
+        due_at=new.due_at.astimezone(dt.UTC),
+        report_job_id=new.report_job_id,
+        status="queued",
+        phase=None,
+        attempts=0,
+        next_attempt_at=None,
+        lease_owner=None,
+        lease_until=None,
+        created_at=now.astimezone(dt.UTC),
+        updated_at=now.astimezone(dt.UTC),
+        sent_at=None,
+        delivered_as=None,
+        detail=None,
+        spec=new.spec,
+    )
+
+
 def event_for(
     record: DeliveryRecord, at: dt.datetime, *, duration_ms: int | None = None
 ) -> DeliveryEvent:
     """The event of the state ``record`` is in (queued, sent, retrying, failed)."""
-    import uuid
-
     # One event per (delivery, attempt, status): a repeat is the same event.
     event_id = uuid.uuid5(
-        uuid.UUID("3e9b1d74-58c2-4a0f-9d16-b7e2c8f4a053"),
-        f"{record.delivery_id}:{record.attempts}:{record.status}",
+        _EVENT_NAMESPACE, f"{record.delivery_id}:{record.attempts}:{record.status}"
     )
     return DeliveryEvent(
         event_id=event_id,
@@ -190,199 +179,79 @@ def event_for(
     )
 
 
-class DeliveryLedger:
-    """The ledger in one SQLite file (WAL; one connection per thread)."""
+def check_ending(status: str) -> None:
+    if status not in ENDINGS:
+        raise ValueError(f"an attempt ends sent, retrying or failed, not {status!r}")
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        with self._tx() as conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+def recovery(record: DeliveryRecord, resend: bool) -> tuple[str, str]:
+    """How a stalled delivery ends, ``(status, detail)``: tried again when
+    nothing left the machine (phase ``prepare``) or the receiver recognises a
+    repeat (``resend``), else failed, saying why."""
+    if record.phase == "prepare" or resend:
+        return "retrying", _RETRY_AFTER_STOP
+    return "failed", _FAILED_AFTER_STOP
 
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
-    def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
+class DeliveryLedger(ABC):
+    """The ledger's contract (the rules: the module doc). Implementations are
+    safe to share between threads; several ledger objects (processes,
+    replicas) on one store obey the rules together."""
+
+    def close(self) -> None:  # noqa: B027 - optional: most ledgers hold nothing to close
+        """Release what the ledger holds (connections)."""
 
     # -- reads ---------------------------------------------------------------
 
+    @abstractmethod
     def get(self, delivery_id: str) -> DeliveryRecord | None:
-        row = (
-            self._conn()
-            .execute(f"select {_COLUMNS} from deliveries where delivery_id = ?", (delivery_id,))  # noqa: S608
-            .fetchone()
-        )
-        return None if row is None else _record(row)
+        """The delivery, read after every change made before (consistent)."""
 
+    @abstractmethod
     def recent(self, limit: int = 50, source: str | None = None) -> list[DeliveryRecord]:
-        where, args = ("where source = ? ", (source,)) if source else ("", ())
-        rows = (
-            self._conn()
-            .execute(
-                f"select {_COLUMNS} from deliveries {where}"  # noqa: S608 - constant parts
-                "order by due_at desc, created_at desc, recipient limit ?",
-                (*args, limit),
-            )
-            .fetchall()
-        )
-        return [_record(row) for row in rows]
+        """Deliveries newest due first (then newest made, then by recipient),
+        of one subscription or alert (``source``) or of all."""
 
+    @abstractmethod
     def ready(self, now: dt.datetime, limit: int = 20) -> list[DeliveryRecord]:
         """Open deliveries whose time has come, oldest due first."""
-        rows = (
-            self._conn()
-            .execute(
-                f"select {_COLUMNS} from deliveries where status in ('queued', 'retrying') "  # noqa: S608
-                "and (next_attempt_at is null or next_attempt_at <= ?) "
-                "order by due_at, created_at limit ?",
-                (_ts(now), limit),
-            )
-            .fetchall()
-        )
-        return [_record(row) for row in rows]
 
+    @abstractmethod
     def stalled(self, now: dt.datetime) -> list[DeliveryRecord]:
-        """Deliveries a sender held whose lease ran out (the sender died)."""
-        rows = (
-            self._conn()
-            .execute(
-                f"select {_COLUMNS} from deliveries where status = 'sending' "  # noqa: S608
-                "and lease_until < ?",
-                (_ts(now),),
-            )
-            .fetchall()
-        )
-        return [_record(row) for row in rows]
+        """Deliveries a sender held whose lease ran out before ``now`` (the sender died)."""
 
+    @abstractmethod
     def next_attempt(self) -> dt.datetime | None:
-        row = (
-            self._conn()
-            .execute(
-                "select min(coalesce(next_attempt_at, created_at)) from deliveries "
-                "where status in ('queued', 'retrying')"
-            )
-            .fetchone()
-        )
-        return _parse(row[0]) if row and row[0] else None
+        """The earliest time an open delivery may be tried (its
+        ``next_attempt_at``, else when it was made); None when none is open."""
 
     # -- changes -------------------------------------------------------------
 
-    def _event(
-        self, conn: sqlite3.Connection, record: DeliveryRecord, now: dt.datetime, **kw: Any
-    ) -> None:
-        event = event_for(record, now, **kw)
-        conn.execute(
-            "insert into delivery_outbox (event_id, line) values (?, ?) "
-            "on conflict (event_id) do nothing",
-            (str(event.event_id), event.model_dump_json()),
-        )
-
-    def _get_in(self, conn: sqlite3.Connection, delivery_id: str) -> DeliveryRecord:
-        row = conn.execute(
-            f"select {_COLUMNS} from deliveries where delivery_id = ?",  # noqa: S608
-            (delivery_id,),
-        ).fetchone()
-        return _record(row)
-
+    @abstractmethod
     def add(
         self, deliveries: Sequence[NewDelivery], now: dt.datetime
     ) -> list[tuple[DeliveryRecord, bool]]:
         """Make each delivery unless it exists; ``(record, made_now)`` each."""
-        results = []
-        with self._tx() as conn:
-            for new in deliveries:
-                cursor = conn.execute(
-                    f"insert into deliveries ({_COLUMNS}) values "  # noqa: S608
-                    "(?, ?, ?, ?, ?, ?, ?, 'queued', null, 0, null, null, null, ?, ?, null, "
-                    "null, null, ?) on conflict (delivery_id) do nothing",
-                    (
-                        new.delivery_id,
-                        new.kind,
-                        new.source,
-                        new.recipient,
-                        new.channel,
-                        _ts(new.due_at),
-                        new.report_job_id,
-                        _ts(now),
-                        _ts(now),
-                        json.dumps(new.spec, sort_keys=True),
-                    ),
-                )
-                record = self._get_in(conn, new.delivery_id)
-                made = cursor.rowcount == 1
-                if made:
-                    self._event(conn, record, now)
-                results.append((record, made))
-        return results
 
+    @abstractmethod
     def defer(self, delivery_id: str, until: dt.datetime, now: dt.datetime) -> None:
         """An open delivery waits (its report is not ready): no attempt is used."""
-        with self._tx() as conn:
-            conn.execute(
-                "update deliveries set next_attempt_at = ?, updated_at = ? "
-                "where delivery_id = ? and status in ('queued', 'retrying')",
-                (_ts(until), _ts(now), delivery_id),
-            )
 
+    @abstractmethod
     def claim(
         self, delivery_id: str, owner: str, now: dt.datetime, lease_seconds: float
     ) -> DeliveryRecord | None:
-        """Take an open delivery for one attempt; None if another sender has it."""
-        until = now + dt.timedelta(seconds=lease_seconds)
-        with self._tx() as conn:
-            cursor = conn.execute(
-                "update deliveries set status = 'sending', phase = 'prepare', "
-                "attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ? "
-                "where delivery_id = ? and status in ('queued', 'retrying') "
-                "and (next_attempt_at is null or next_attempt_at <= ?)",
-                (owner, _ts(until), _ts(now), delivery_id, _ts(now)),
-            )
-            return self._get_in(conn, delivery_id) if cursor.rowcount == 1 else None
+        """Take an open delivery for one attempt; None if another sender has it
+        (or its time has not come)."""
 
+    @abstractmethod
     def transmitting(
         self, delivery_id: str, owner: str, now: dt.datetime, lease_seconds: float
     ) -> bool:
-        """The message is about to leave: from here a crash leaves an unknown outcome."""
-        until = now + dt.timedelta(seconds=lease_seconds)
-        with self._tx() as conn:
-            cursor = conn.execute(
-                "update deliveries set phase = 'transmit', lease_until = ?, updated_at = ? "
-                "where delivery_id = ? and status = 'sending' and lease_owner = ?",
-                (_ts(until), _ts(now), delivery_id, owner),
-            )
-            return cursor.rowcount == 1
+        """The message is about to leave: from here a crash leaves an unknown
+        outcome. False when ``owner`` no longer holds the delivery."""
 
+    @abstractmethod
     def finish(
         self,
         delivery_id: str,
@@ -397,86 +266,25 @@ class DeliveryLedger:
     ) -> DeliveryRecord | None:
         """End an attempt: ``sent``, ``retrying`` (at ``retry_at``) or ``failed``.
         With ``owner`` None, an open delivery fails without an attempt (its
-        report failed)."""
-        if status not in ("sent", "retrying", "failed"):
-            raise ValueError(f"an attempt ends sent, retrying or failed, not {status!r}")
-        held = (
-            "status = 'sending' and lease_owner = ?"
-            if owner is not None
-            else "status in ('queued', 'retrying')"
-        )
-        with self._tx() as conn:
-            cursor = conn.execute(
-                "update deliveries set status = ?, phase = null, lease_owner = null, "  # noqa: S608
-                "lease_until = null, next_attempt_at = ?, updated_at = ?, detail = ?, "
-                "delivered_as = ?, sent_at = case when ? = 'sent' then ? else sent_at end "
-                f"where delivery_id = ? and {held}",
-                (
-                    status,
-                    _ts(retry_at),
-                    _ts(now),
-                    detail,
-                    delivered_as,
-                    status,
-                    _ts(now),
-                    delivery_id,
-                    *((owner,) if owner is not None else ()),
-                ),
-            )
-            if cursor.rowcount != 1:
-                return None
-            record = self._get_in(conn, delivery_id)
-            self._event(conn, record, now, duration_ms=duration_ms)
-            return record
+        report failed). None when the rules refuse (another holds it)."""
 
+    @abstractmethod
     def recover(
         self, record: DeliveryRecord, now: dt.datetime, *, resend: bool
     ) -> DeliveryRecord | None:
-        """A stalled delivery (its sender died): tried again if nothing left the
-        machine or the receiver recognises a repeat, else failed, saying why."""
-        if record.phase == "prepare" or resend:
-            status, detail = "retrying", "the sender stopped during the attempt; trying again"
-        else:
-            status, detail = (
-                "failed",
-                "the sender stopped while the message was being sent: it may or may not "
-                "have arrived; not sent again, so nobody gets it twice (send it again by "
-                "hand if it did not arrive)",
-            )
-        with self._tx() as conn:
-            cursor = conn.execute(
-                "update deliveries set status = ?, phase = null, lease_owner = null, "
-                "lease_until = null, next_attempt_at = ?, updated_at = ?, detail = ? "
-                "where delivery_id = ? and status = 'sending' and lease_owner is ? "
-                "and lease_until = ?",
-                (
-                    status,
-                    _ts(now) if status == "retrying" else None,
-                    _ts(now),
-                    detail,
-                    record.delivery_id,
-                    record.lease_owner,
-                    _ts(record.lease_until),
-                ),
-            )
-            if cursor.rowcount != 1:
-                return None
-            updated = self._get_in(conn, record.delivery_id)
-            self._event(conn, updated, now)
-            return updated
+        """A stalled delivery (its sender died), as :meth:`stalled` listed it:
+        tried again if nothing left the machine or the receiver recognises a
+        repeat, else failed, saying why (:func:`recovery`). None when it is no
+        longer that stalled delivery (another recoverer, a renewed lease)."""
 
     # -- the events outbox ---------------------------------------------------
 
+    @abstractmethod
     def pending_events(self, limit: int = 100) -> list[tuple[str, DeliveryEvent]]:
-        rows = (
-            self._conn()
-            .execute("select event_id, line from delivery_outbox limit ?", (limit,))
-            .fetchall()
-        )
-        return [(row[0], DeliveryEvent.model_validate_json(row[1])) for row in rows]
+        """Up to ``limit`` events not yet written to the event stream, each
+        with its outbox key (opaque: give it back to :meth:`events_written`)."""
 
-    def events_written(self, event_ids: Sequence[str]) -> None:
-        with self._tx() as conn:
-            conn.executemany(
-                "delete from delivery_outbox where event_id = ?", [(e,) for e in event_ids]
-            )
+    @abstractmethod
+    def events_written(self, keys: Sequence[str]) -> None:
+        """The events of these outbox keys are in the event stream: drop them
+        (keys already dropped are ignored)."""

@@ -130,6 +130,7 @@ class Deliveries:
         )
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
 
     # -- queueing ------------------------------------------------------------
 
@@ -468,7 +469,15 @@ class Deliveries:
     # -- events --------------------------------------------------------------
 
     def flush_events(self) -> int:
-        """Copy the ledger's pending events to the event stream."""
+        """Copy the ledger's pending events to the event stream. One flush at
+        a time in this process (the loop and the pool's threads both flush),
+        so it writes no event twice; flushes of other processes or replicas
+        may, and a repeat is the same event (its ``event_id``), which the
+        warehouse keeps once."""
+        with self._flush_lock:
+            return self._flush_events()
+
+    def _flush_events(self) -> int:
         written = 0
         while True:
             pending = self.ledger.pending_events(limit=100)

@@ -394,6 +394,7 @@ def test_every_required_setting_is_set(tasks, monkeypatch, local_values, private
     assert service.warehouse == "snowflake"
     assert service.job_store == "dynamodb"
     assert service.dynamodb_table and service.s3_bucket and service.aws_region
+    assert service.delivery_table and service.delivery_table != service.dynamodb_table
     # Keys come from Secrets Manager; without them the service would make a local key file.
     assert (
         service.api_keys_secret and "aws_secretsmanager_secret.api_keys" in service.api_keys_secret
@@ -642,7 +643,8 @@ METHOD_ACTIONS: dict[str, set[str]] = {
 }
 #: Client methods that make no request.
 LOCAL_METHODS = {"get_waiter", "close", "exceptions"}
-#: Functions that run in tests and emulators only (DynamoJobStore.ensure_table).
+#: Functions that run in tests and emulators only (DynamoJobStore.ensure_table,
+#: DynamoDeliveryLedger.ensure_table).
 TEST_ONLY_FUNCTIONS = {"ensure_table"}
 
 
@@ -762,9 +764,9 @@ def test_execution_roles_only_pull_log_and_inject():
     }
 
 
-# -- the job table --------------------------------------------------------------------------------
+# -- the tables -----------------------------------------------------------------------------------
 class _RecordingClient:
-    """Records ``create_table`` of DynamoJobStore.ensure_table."""
+    """Records ``create_table`` of DynamoJobStore.ensure_table (and the ledger's)."""
 
     class exceptions:
         class ResourceInUseException(Exception):
@@ -784,14 +786,9 @@ class _RecordingClient:
         return Waiter()
 
 
-def test_job_table_is_the_schema_the_job_store_uses():
-    from report_service.stores.dynamodb import DynamoJobStore
-
-    client = _RecordingClient()
-    DynamoJobStore("jobs", client).ensure_table()
-    wanted = client.created
-    table = resources(module_doc("storage"))["aws_dynamodb_table"]["jobs"]
-
+def _assert_table_is(table: dict[str, Any], wanted: dict[str, Any]) -> None:
+    """The Terraform table has the key, attributes, indexes (with their
+    projections) and billing of ``CreateTable``'s arguments."""
     assert text(table["billing_mode"]) == wanted["BillingMode"]
     assert [{"AttributeName": text(table["hash_key"]), "KeyType": "HASH"}] == wanted["KeySchema"]
     assert "range_key" not in table
@@ -799,7 +796,12 @@ def test_job_table_is_the_schema_the_job_store_uses():
         a["AttributeName"]: a["AttributeType"] for a in wanted["AttributeDefinitions"]
     }
     got_indexes = {
-        text(i["name"]): (text(i["hash_key"]), text(i["range_key"]), text(i["projection_type"]))
+        text(i["name"]): (
+            text(i["hash_key"]),
+            text(i["range_key"]),
+            text(i["projection_type"]),
+            sorted(text(a) for a in i.get("non_key_attributes", [])),
+        )
         for i in table["global_secondary_index"]
     }
     want_indexes = {
@@ -807,6 +809,7 @@ def test_job_table_is_the_schema_the_job_store_uses():
             next(k["AttributeName"] for k in i["KeySchema"] if k["KeyType"] == "HASH"),
             next(k["AttributeName"] for k in i["KeySchema"] if k["KeyType"] == "RANGE"),
             i["Projection"]["ProjectionType"],
+            sorted(i["Projection"].get("NonKeyAttributes", [])),
         )
         for i in wanted["GlobalSecondaryIndexes"]
     }
@@ -814,12 +817,61 @@ def test_job_table_is_the_schema_the_job_store_uses():
     assert table["point_in_time_recovery"][0]["enabled"] is True
     assert table["server_side_encryption"][0]["enabled"] is True
     assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
+    assert table["deletion_protection_enabled"] == "${var.deletion_protection}"
 
 
-def test_the_service_uses_the_table_terraform_creates(tasks, modules):
+def test_delivery_table_is_the_schema_the_delivery_ledger_uses():
+    from report_service.delivery.ledger_dynamodb import DynamoDeliveryLedger
+
+    client = _RecordingClient()
+    DynamoDeliveryLedger("deliveries", client).ensure_table()
+    tables = resources(module_doc("storage"))["aws_dynamodb_table"]
+    _assert_table_is(tables["deliveries"], client.created)
+    assert tables["deliveries"]["name"] == "${var.delivery_table_name}"
+
+
+def test_job_table_is_the_schema_the_job_store_uses():
+    from report_service.stores.dynamodb import DynamoJobStore
+
+    client = _RecordingClient()
+    DynamoJobStore("jobs", client).ensure_table()
+    wanted = client.created
+    table = resources(module_doc("storage"))["aws_dynamodb_table"]["jobs"]
+    _assert_table_is(table, wanted)
+
+
+def test_the_service_uses_the_table_terraform_creates(tasks, modules, local_values):
     env = tasks["report_service"]["environment"]
     assert env["REPORT_SERVICE_DYNAMODB_TABLE"] == "<module.storage.job_table_name>"
     assert modules["storage"]["job_table_name"] == "${local.job_table_name}"
+    assert env["REPORT_SERVICE_DELIVERY_TABLE"] == "<module.storage.delivery_table_name>"
+    assert modules["storage"]["delivery_table_name"] == "${local.delivery_table_name}"
+    assert local_values["delivery_table_name"] != local_values["job_table_name"]
+
+
+def test_each_table_is_reached_only_by_its_own_statement(root):
+    """The job store's and the ledger's DynamoDB calls each on their own
+    table and its indexes; no other statement grants DynamoDB."""
+    policy = resources(root, "data")["aws_iam_policy_document"]["report_service_task"]
+    dynamodb = {
+        text(s["sid"]): ({text(a) for a in s["actions"]}, [text(r) for r in s["resources"]])
+        for s in policy["statement"]
+        if any(text(a).startswith("dynamodb:") for a in s["actions"])
+    }
+    calls = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+    assert dynamodb == {
+        "JobStore": (
+            calls,
+            ["${module.storage.job_table_arn}", "${module.storage.job_table_arn}/index/*"],
+        ),
+        "DeliveryLedger": (
+            calls,
+            [
+                "${module.storage.delivery_table_arn}",
+                "${module.storage.delivery_table_arn}/index/*",
+            ],
+        ),
+    }
 
 
 # -- the schedule ---------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 # What the applications' own code calls, and nothing else (tests compare
 # these statements with the boto3 calls in the code):
-#   report service: the DynamoDB job store (put_item, get_item, query,
-#     update_item), the S3 artifact store (upload_file, get_object, presigned
-#     get_object), the S3 event sink (put_object), the API keys secret
-#     (get_secret_value); KMS for the SSE-KMS objects and the secret, each
-#     only through the service that stores them (kms:ViaService). Deliveries
+#   report service: the DynamoDB job store and delivery ledger (put_item,
+#     get_item, query, update_item, each on its own table), the S3 artifact
+#     store (upload_file, get_object, presigned get_object), the S3 event
+#     sink (put_object), the API keys secret (get_secret_value); KMS for the
+#     SSE-KMS objects and the secret, each only through the service that
+#     stores them (kms:ViaService). Deliveries
 #     (delivery.tf): the chat and webhook secrets under one prefix
 #     (get_secret_value), and with transport ses the SES v2 send_email with
 #     raw MIME content, which SES authorises as ses:SendRawEmail as well as
@@ -19,6 +20,14 @@ data "aws_iam_policy_document" "report_service_task" {
     sid       = "JobStore"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
     resources = [module.storage.job_table_arn, "${module.storage.job_table_arn}/index/*"]
+  }
+
+  # The delivery ledger (report_service/delivery/ledger_dynamodb.py): the same
+  # four calls; no Scan, DeleteItem or BatchWriteItem.
+  statement {
+    sid       = "DeliveryLedger"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    resources = [module.storage.delivery_table_arn, "${module.storage.delivery_table_arn}/index/*"]
   }
 
   statement {
@@ -47,7 +56,8 @@ data "aws_iam_policy_document" "report_service_task" {
     resources = ["arn:${data.aws_partition.current.partition}:secretsmanager:${var.aws_region}:${data.aws_caller_identity.current.account_id}:secret:${local.delivery_secrets_prefix}*"]
   }
 
-  # The job table and the reports bucket's objects (SSE-KMS), through DynamoDB and S3 only.
+  # The job and delivery tables and the reports bucket's objects (SSE-KMS),
+  # through DynamoDB and S3 only.
   statement {
     sid       = "PlatformKeyThroughStorage"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]

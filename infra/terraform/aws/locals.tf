@@ -42,7 +42,8 @@ locals {
   events_prefix  = "events"
   state_prefix   = "dbt-state"
 
-  job_table_name = "${local.name}-report-jobs"
+  job_table_name      = "${local.name}-report-jobs"
+  delivery_table_name = "${local.name}-report-deliveries"
 
   # On SIGTERM uvicorn first lets open requests finish for up to the grace
   # period (timeout_graceful_shutdown, report_service/server.py), then the

@@ -20,6 +20,7 @@ module "storage" {
   state_prefix          = local.state_prefix
   report_retention_days = var.report_retention_days
   job_table_name        = local.job_table_name
+  delivery_table_name   = local.delivery_table_name
   deletion_protection   = var.deletion_protection
 }
 
@@ -113,6 +114,7 @@ module "report_service_task" {
     REPORT_SERVICE_STATEMENT_TIMEOUT_SECONDS = tostring(var.report_service.statement_timeout_secs)
     REPORT_SERVICE_JOB_STORE                 = "dynamodb"
     REPORT_SERVICE_DYNAMODB_TABLE            = module.storage.job_table_name
+    REPORT_SERVICE_DELIVERY_TABLE            = module.storage.delivery_table_name
     S3_REPORTS_BUCKET                        = module.storage.reports_bucket
     REPORT_SERVICE_S3_PREFIX                 = local.reports_prefix
     REPORT_SERVICE_PRESIGN_SECONDS           = tostring(var.report_service.presign_seconds)
