@@ -24,12 +24,17 @@ from urllib.parse import quote
 
 from analytics_core.alerts import Alert
 from analytics_core.deliveries import Finding
+from analytics_core.errors import AnalyticsError
 from analytics_core.formatting import format_number
 from questions.data_range import DataRange, Runner
 from questions.semantic import Dialect, SemanticLayer
 
 #: How far back the comparison may reach (a year, and a period of slack).
 HISTORY_DAYS = 400
+
+
+class AlertEvaluationError(AnalyticsError):
+    """An alert cannot be evaluated here; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -191,3 +196,50 @@ def evaluate_metric_alert(
             link=link,
         )
     ]
+
+
+def evaluate_alerts(
+    alerts: Sequence[Alert],
+    *,
+    engine: Any,
+    warehouse: Any,
+    owners: Any,
+    now: dt.datetime,
+    ask_url: str | None,
+) -> dict[str, list[Finding]]:
+    """Each alert's findings: metric alerts through ``engine`` (a local
+    question engine: its semantic layer, runner, data range and dialect;
+    checked against its metrics and dimensions first), data-quality alerts
+    through ``warehouse`` (the monitoring views) with ``owners``."""
+    from analytics_core.alerts import check_metrics
+    from analytics_core.data_quality_findings import findings
+
+    found: dict[str, list[Finding]] = {}
+    metric_alerts = [a for a in alerts if a.kind == "metric"]
+    if metric_alerts:
+        layer = getattr(engine, "layer", None)
+        runner = getattr(engine, "runner", None)
+        if layer is None or runner is None:
+            raise AlertEvaluationError(
+                "metric alerts need the local question engine (the semantic layer and a "
+                "warehouse); this one has none"
+            )
+        metrics = layer.metrics()
+        check_metrics(
+            metric_alerts, [m.name for m in metrics], [d.name for d in layer.dimensions()]
+        )
+        labels = {m.name: m.label for m in metrics}
+        for alert in metric_alerts:
+            found[alert.name] = evaluate_metric_alert(
+                alert,
+                layer,
+                runner,
+                engine.data_range,
+                dialect=engine.dialect,
+                ask_url=ask_url,
+                label=labels.get(alert.metric or ""),
+            )
+    for alert in alerts:
+        if alert.kind == "data_quality":
+            found[alert.name] = findings(warehouse, alert.checks, owners, now)
+    return found

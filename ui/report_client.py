@@ -152,6 +152,12 @@ class ReportServiceClient:
         result: dict[str, Any] = self._json("POST", "/v1/deliveries", json=body)
         return result
 
+    def notify_alert(self, alert: str, findings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Hand an alert's findings to the service (it routes, suppresses, sends)."""
+        body = {"alert": alert, "findings": [dict(f) for f in findings]}
+        result: dict[str, Any] = self._json("POST", "/v1/alerts/notify", json=body)
+        return result
+
     def wait(
         self,
         job_id: str,

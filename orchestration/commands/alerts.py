@@ -101,61 +101,41 @@ def _notify(alert: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def evaluate(chosen: list[Any]) -> dict[str, list[Any]]:
-    """Each alert's findings (metric alerts through the question engine's
-    semantic layer; data quality through the monitoring views)."""
-    from analytics_core.alerts import check_metrics
-    from analytics_core.data_quality_findings import Owners, findings
+    """Each alert's findings (questions.alerts.evaluate_alerts) on the warehouse
+    the question engine reads."""
+    from analytics_core.data_quality_findings import Owners
     from analytics_core.settings import DeliverySettings, QuestionSettings, SnowflakeSettings
+    from analytics_core.warehouse import DuckDBClient, SnowflakeClient
+    from questions.alerts import evaluate_alerts
 
     settings = load_settings()
     questions = QuestionSettings()
-    now = dt.datetime.now(dt.UTC)
-    found: dict[str, list[Any]] = {}
-    metric_alerts = [a for a in chosen if a.kind == "metric"]
-    if metric_alerts:
-        from questions.alerts import evaluate_metric_alert
-        from questions.local.engine import LocalQuestionEngine
+    client: Any
+    if questions.warehouse == "snowflake":
+        client = SnowflakeClient(
+            SnowflakeSettings(),
+            schema=questions.reporting_schema,
+            statement_timeout_seconds=questions.statement_timeout_seconds,
+            query_tag="analytics_platform:alerts",
+        )
+    else:
+        client = DuckDBClient(settings.warehouse_path)
+    engine: Any = None
+    try:
+        if any(a.kind == "metric" for a in chosen):
+            from questions.local.engine import LocalQuestionEngine
 
-        err.print("opening the semantic layer ...", markup=False)
-        with LocalQuestionEngine.open(settings, questions) as engine:
-            layer = engine.layer
-            check_metrics(
-                metric_alerts,
-                [m.name for m in layer.metrics()],
-                [d.name for d in layer.dimensions()],
-            )
-            labels = {m.name: m.label for m in layer.metrics()}
-            ask_url = DeliverySettings().ui_url
-            for alert in metric_alerts:
-                if engine.runner is None:
-                    raise AlertsFailedError("the question engine has no warehouse")
-                found[alert.name] = evaluate_metric_alert(
-                    alert,
-                    layer,
-                    engine.runner,
-                    engine.data_range,
-                    dialect=engine.dialect,
-                    ask_url=ask_url,
-                    label=labels.get(alert.metric or ""),
-                )
-    quality = [a for a in chosen if a.kind == "data_quality"]
-    if quality:
-        from analytics_core.warehouse import DuckDBClient, SnowflakeClient
-
-        client: Any
-        if questions.warehouse == "snowflake":
-            client = SnowflakeClient(
-                SnowflakeSettings(),
-                schema=questions.reporting_schema,
-                statement_timeout_seconds=questions.statement_timeout_seconds,
-                query_tag="analytics_platform:alerts",
-            )
-        else:
-            client = DuckDBClient(settings.warehouse_path)
-        owners = Owners.from_file(settings.docs_dir / "manifest.json")
-        try:
-            for alert in quality:
-                found[alert.name] = findings(client, alert.checks, owners, now)
-        finally:
-            client.close()
-    return found
+            err.print("opening the semantic layer ...", markup=False)
+            engine = LocalQuestionEngine.open(settings, questions)
+        return evaluate_alerts(
+            chosen,
+            engine=engine,
+            warehouse=client,
+            owners=Owners.from_file(settings.docs_dir / "manifest.json"),
+            now=dt.datetime.now(dt.UTC),
+            ask_url=DeliverySettings().ui_url,
+        )
+    finally:
+        client.close()
+        if engine is not None:
+            engine.close()

@@ -40,6 +40,17 @@ subscriptions:
       - name: Leadership channel
         channel: slack
         secret: slack_leadership
+alerts:
+  - name: stale_sources
+    checks: [freshness]
+    recipients:
+      - {name: Data engineering, channel: slack, secret: slack_data, owners: [data_engineering]}
+  - name: weekly_revenue_fell
+    metric: revenue
+    grain: week
+    change: {compare_to: previous_period, below: -0.2}
+    recipients:
+      - {name: Sales lead, channel: email, to: [lead@example.com]}
 """
 
 
@@ -69,7 +80,17 @@ def page() -> AppTest:
 
 def test_subscriptions_show_without_the_service(page_env: dict[str, str]) -> None:
     test = page()
-    assert texts(test.subheader) == ["weekly_to_board"]
+    assert texts(test.header) == ["Subscriptions", "Alerts"]
+    assert texts(test.subheader) == ["weekly_to_board", "stale_sources", "weekly_revenue_fell"]
+    captions = texts(test.caption)
+    assert any(
+        "data quality: freshness. Checked after every build; a finding at most once per 6 hours"
+        in c
+        for c in captions
+    ), captions
+    assert any(
+        "revenue per week falls more than 20% against the previous period" in c for c in captions
+    ), captions
     assert any("every Monday at 08:00 UTC" in t and "next: " in t for t in texts(test.caption))
     recipients = test.dataframe[0].value
     assert list(recipients["recipient"]) == ["Board <b>members</b> **all**", "Leadership channel"]
@@ -102,7 +123,8 @@ def test_send_now_and_see_the_sends(service: svc.RunningService) -> None:
     deadline = time.monotonic() + 180
     while True:
         test = page()
-        sends = [d.value for d in test.dataframe][1:]
+        # The tables of sends are those with a status column.
+        sends = [d.value for d in test.dataframe if "status" in d.value.columns]
         if sends and set(sends[0]["status"]) == {"sent"} and len(sends[0]) == 2:
             break
         assert time.monotonic() < deadline, f"not sent: {sends}"
@@ -112,3 +134,15 @@ def test_send_now_and_see_the_sends(service: svc.RunningService) -> None:
     assert all(cell.endswith("UTC") for cell in table["sent"])
     assert all("outbox" in cell for cell in table["detail"])
     assert (service.home / "outbox").is_dir()
+
+
+def test_check_an_alert_now(service: svc.RunningService) -> None:
+    test = page()
+    next(b for b in test.button if b.key == "check-stale_sources").click().run()
+    assert not test.exception, test.exception
+    said = texts(test.success)
+    # The test warehouse's sources are stale (its data ends in June 2026).
+    assert any(" found; " in t and "messages queued" in t for t in said), (said, texts(test.error))
+    again = page()
+    next(b for b in again.button if b.key == "check-stale_sources").click().run()
+    assert any("0 messages queued" in t for t in texts(again.success))
