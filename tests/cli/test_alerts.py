@@ -187,3 +187,12 @@ def test_findings_are_sent_once_per_window(
         if d["source"] == "data_quality":
             got[d["recipient"]] += 1
     assert got == wanted and wanted["Data engineering"] > wanted["Finance"]
+
+
+def test_the_shipped_alerts_name_what_the_semantic_layer_has(
+    home: Path, env: dict[str, str]
+) -> None:
+    shipped = {k: v for k, v in env.items() if k != "SCHEDULER_SCHEDULE_FILE"}
+    found = findings(run_cli("alerts", "--dry-run", "--json", home=home, env=shipped))
+    assert set(found) == {"weekly_revenue_fell", "data_quality"}
+    assert found["data_quality"], "the test warehouse's stale sources are found"
