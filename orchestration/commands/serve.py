@@ -138,12 +138,12 @@ def _open_scheduler(settings: Settings, report_service_url: str | None = None) -
     from analytics_core.schedules import check_reports, load_schedule
     from analytics_core.settings import SchedulerSettings
     from orchestration.scheduler import (
-        CommandRunner,
         Scheduler,
         SchedulerState,
         local_api_key,
         state_path,
     )
+    from orchestration.scheduler_runner import CommandRunner
     from report_service.reports import CATALOG
 
     config = SchedulerSettings()

@@ -39,15 +39,19 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
     secrets.create_secret(Name=secret, SecretString=json.dumps([SECRET_KEY]))
     from report_service.stores.dynamodb import DynamoJobStore
 
-    DynamoJobStore(
-        table, boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_server)
-    ).ensure_table()
+    from report_service.delivery.ledger_dynamodb import DynamoDeliveryLedger
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_server)
+    DynamoJobStore(table, dynamodb).ensure_table()
+    # The delivery ledger's table too: the service's delivery loop reads it.
+    DynamoDeliveryLedger(f"{table}-deliveries", dynamodb).ensure_table()
     yield {
         **AWS_ENV,
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL": moto_server,
         "REPORT_SERVICE_JOB_STORE": "dynamodb",
         "REPORT_SERVICE_DYNAMODB_TABLE": table,
+        "REPORT_SERVICE_DELIVERY_TABLE": f"{table}-deliveries",
         "S3_REPORTS_BUCKET": bucket,
         "ANALYTICS_EVENTS_URL": f"s3://{bucket}/events",
         "REPORT_SERVICE_API_KEYS": "",
@@ -112,6 +116,8 @@ def test_jobs_in_dynamodb_files_and_events_in_s3(
     ]
     log = service.log_text()
     assert SECRET_KEY not in log and "testing" not in log
+    # The delivery loop works its DynamoDB ledger quietly.
+    assert "delivery loop failed" not in log
 
 
 def test_an_unreadable_key_secret_stops_the_start(

@@ -20,7 +20,7 @@ import pytest
 
 from analytics_core.schedules import ReportJob, load_schedule
 from analytics_core.settings import SchedulerSettings, Settings
-from orchestration.scheduler import CommandRunner
+from orchestration.scheduler_runner import CommandRunner
 from tests.report_service import service as svc
 from tests.report_service.receivers import http_receiver, smtp_server
 

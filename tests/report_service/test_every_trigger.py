@@ -38,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics_core.schedules import load_schedule
 from analytics_core.settings import PROJECT_ROOT, SchedulerSettings, Settings
-from orchestration.scheduler import CommandRunner
+from orchestration.scheduler_runner import CommandRunner
 from report_service.models import InvalidRequestError
 from report_service.reports import CATALOG
 from tests.conftest import run_cli

@@ -19,12 +19,12 @@ from analytics_core.events import event_sink
 from analytics_core.schedules import check_reports, load_schedule
 from analytics_core.settings import SchedulerSettings, Settings
 from orchestration.scheduler import (
-    CommandRunner,
     JobFailedError,
     Scheduler,
     SchedulerState,
     state_path,
 )
+from orchestration.scheduler_runner import CommandRunner
 from report_service.reports import CATALOG
 from tests.report_service import service as svc
 from tests.scheduler.test_scheduler import Clock
