@@ -138,7 +138,7 @@ ERROR_STATUSES: dict[int, str] = {
     400: "Bad request: a header or path that is not UTF-8 text, malformed JSON, or "
     "(external functions) a malformed batch.",
     401: "No valid `x-api-key`.",
-    404: "No such job or file.",
+    404: "No such job, file, subscription or alert.",
     409: "The job has not finished: its files are not ready.",
     413: "The body is larger than `REPORT_SERVICE_MAX_BODY_BYTES`, or a batch has more "
     "rows than `REPORT_SERVICE_MAX_BATCH_ROWS`.",
@@ -148,6 +148,8 @@ ERROR_STATUSES: dict[int, str] = {
     429: "The report queue is full; retry after `Retry-After` seconds.",
     431: "Too many request headers, or headers too large.",
     500: "An unexpected error (logged with the request id).",
+    503: "Deliveries cannot be made now: the schedule file cannot be read, or this "
+    "service has no delivery ledger.",
 }
 #: Every route can answer these (the edge checks of ``report_service/edge.py``).
 COMMON_ERRORS = (400, 413, 422, 431, 500)
