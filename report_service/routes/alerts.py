@@ -102,9 +102,7 @@ def notify(service: ReportService, notice: AlertNotice) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/v1/alerts/notify", status_code=202, responses=error_responses(401, 404, 415, 503)
-)
+@router.post("/v1/alerts/notify", status_code=202, responses=error_responses(401, 404, 415, 503))
 async def notify_alert(body: AlertNotice, service: Service) -> JSONResponse:
     """Route, suppress and send an alert's findings (each message made once)."""
     return JSONResponse(await run_in_threadpool(notify, service, body), status_code=202)

@@ -131,9 +131,7 @@ def record_body(record: Any) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/v1/deliveries", status_code=202, responses=error_responses(401, 404, 415, 429, 503)
-)
+@router.post("/v1/deliveries", status_code=202, responses=error_responses(401, 404, 415, 429, 503))
 async def create_deliveries(body: DeliveryRequest, service: Service) -> JSONResponse:
     """Queue a subscription's deliveries for one due time (each made once)."""
     answer = await run_in_threadpool(queue, service, body.subscription, body.due_at, body.now)

@@ -37,9 +37,8 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_server)
     secrets.create_secret(Name=secret, SecretString=json.dumps([SECRET_KEY]))
-    from report_service.stores.dynamodb import DynamoJobStore
-
     from report_service.delivery.ledger_dynamodb import DynamoDeliveryLedger
+    from report_service.stores.dynamodb import DynamoJobStore
 
     dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_server)
     DynamoJobStore(table, dynamodb).ensure_table()
