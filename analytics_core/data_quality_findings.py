@@ -68,7 +68,9 @@ class Owners:
                 self.by_name[f"{name}_{table}"] = owner
 
     @classmethod
-    def from_file(cls, path: Path) -> Owners:
+    def from_file(cls, path: Path | None) -> Owners:
+        if path is None:
+            return cls()
         try:
             return cls(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):

@@ -195,6 +195,10 @@ class Schedule:
                 return job
         raise KeyError(name)
 
+    def alerts_after(self, build_job: str) -> tuple[Alert, ...]:
+        """The alerts evaluated once ``build_job`` has published (Alert.runs_after)."""
+        return tuple(a for a in self.alerts if a.runs_after(build_job))
+
     def report_cron(self, report_type: str) -> str | None:
         """The cron of the first job rendering ``report_type`` (the catalog shows it)."""
         return next((j.cron for j in self.reports if j.report_type == report_type), None)

@@ -155,6 +155,19 @@ class Settings(BaseSettings):
         generated (``analytics build --docs``, ``analytics docs``)."""
         return self.dbt_dir / "docs"
 
+    def built_artifact(self, name: str) -> Path | None:
+        """A dbt artifact (``manifest.json``, ``semantic_manifest.json``) of the
+        last successful build (the published docs), else of the last local
+        build, else of the newest build on a Snowflake target (those write to
+        ``target-<target>/`` and publish nothing), else None."""
+        for path in (self.docs_dir / name, self.dbt_target_path / name):
+            if path.is_file():
+                return path
+        others = sorted(
+            self.dbt_dir.glob(f"target-*/{name}"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        return others[0] if others else None
+
 
 class SnowflakeSettings(BaseSettings):
     """Connection settings for Snowflake (and the local emulator)."""

@@ -52,7 +52,9 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dbt_project.yml", ("dbt",)),
     ("profiles.yml.example", ("dbt",)),
     ("report_service/*", ("report_service",)),
-    ("questions/*", ("ui",)),
+    # The question engine: tested with the UI (tests/questions), carried by the
+    # UI's image and the dbt runner's (metric alerts after builds).
+    ("questions/*", ("ui", "questions")),
     ("ui/*", ("ui",)),
     ("orchestration/*", ("orchestration",)),
     ("infra/docker/*", (*PYTHON, "infra")),
@@ -88,6 +90,8 @@ IMAGES = {
     # The dbt runner carries the report catalog (the scheduler checks against it).
     "report_service": ("report-service", "dbt-runner"),
     "ui": ("ui",),
+    # The dbt runner evaluates metric alerts after its builds.
+    "questions": ("ui", "dbt-runner"),
     "orchestration": ("dbt-runner", "report-service", "ui"),
 }
 

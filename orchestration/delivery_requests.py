@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import subprocess
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -118,10 +119,20 @@ def notify_alert(
     return answer
 
 
-def run_alerts_after(build_job: str, env: dict[str, str]) -> str:
-    """``analytics alerts --after BUILD_JOB`` as a child process (the scheduler,
-    after a build): what to add to the run's detail. A failure is logged and
-    said there; it does not fail the build."""
+@dataclass(frozen=True)
+class AlertsRun:
+    """What ``analytics alerts --after`` did: ``ok``, the run's detail
+    ("; alerts evaluated" or why not) and what the command printed."""
+
+    ok: bool
+    detail: str
+    output: str = ""
+
+
+def run_alerts_after(build_job: str, env: dict[str, str]) -> AlertsRun:
+    """``analytics alerts --after BUILD_JOB`` as a child process (the scheduler
+    and ``analytics build --alerts-after``, after a successful build). A child:
+    its own timeout, and the semantic layer it opens leaves with it."""
     command = [sys.executable, "-m", "orchestration.cli", "alerts", "--after", build_job]
     try:
         done = subprocess.run(  # noqa: S603 - our interpreter, a fixed command
@@ -134,10 +145,10 @@ def run_alerts_after(build_job: str, env: dict[str, str]) -> str:
         )
     except subprocess.TimeoutExpired:
         log.error("%s: the alerts ran longer than %d s", build_job, ALERTS_TIMEOUT_SECONDS)
-        return "; alerts: timed out"
+        return AlertsRun(False, f"; alerts: timed out after {ALERTS_TIMEOUT_SECONDS} s")
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         last = lines[-1] if lines else f"exit {done.returncode}"
         log.error("%s: the alerts failed: %s", build_job, last)
-        return f"; alerts failed: {last}"
-    return "; alerts evaluated"
+        return AlertsRun(False, f"; alerts failed: {last}", done.stdout)
+    return AlertsRun(True, "; alerts evaluated", done.stdout)

@@ -75,11 +75,12 @@ class CommandRunner:
 
     def alerts_after(self, job: BuildJob, env: dict[str, str]) -> str:
         """Run the alerts that follow ``job``; a failure is said, not a failed build."""
-        if self.schedule is None or not any(a.runs_after(job.name) for a in self.schedule.alerts):
+        if self.schedule is None or not self.schedule.alerts_after(job.name):
             return ""
         from orchestration.delivery_requests import run_alerts_after
 
-        return run_alerts_after(job.name, env)
+        # A failure is said in the run's detail; the build itself succeeded.
+        return run_alerts_after(job.name, env).detail
 
     def report(self, job: ReportJob, due: dt.datetime) -> str:
         params = {**job.params_for(due), "formats": list(job.formats)}

@@ -8,6 +8,7 @@
 # local target); the task picks the target with ANALYTICS_TARGET (prod in AWS,
 # with SNOWFLAKE_* injected from Secrets Manager) or arguments, e.g.
 #   docker run dbt-runner build --target prod --full-refresh
+#   docker run dbt-runner build --target prod --alerts-after nightly_full_build
 #   docker run --entrypoint dbt dbt-runner build --target prod
 # Plain dbt works too: DBT_PROJECT_DIR and DBT_PROFILES_DIR point at the
 # project and at profiles.yml.example (every value in it comes from the
@@ -27,13 +28,14 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
-# Only the build's extra (dbt on DuckDB and Snowflake, the generator, the
-# scheduler) and AWS (build events and CI artifacts on S3): no FastAPI,
-# WeasyPrint, MetricFlow or Streamlit.
+# The build's extra (dbt on DuckDB and Snowflake, the generator, the
+# scheduler), questions (MetricFlow over the semantic layer: the metric alerts
+# evaluated after a build) and AWS (build events and CI artifacts on S3): no
+# FastAPI, WeasyPrint or Streamlit.
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --extra dbt --extra snowflake --extra aws --no-install-project
+    uv sync --frozen --no-dev --extra dbt --extra questions --extra snowflake --extra aws --no-install-project
 # The project itself, installed editable: `analytics build` runs dbt on the
 # project next to its packages (analytics_core.settings.PROJECT_ROOT).
 COPY analytics_core ./analytics_core
@@ -42,10 +44,12 @@ COPY orchestration ./orchestration
 # compose stack) checks the schedule's report jobs against it; rendering
 # (the report-service extra) is the report service's.
 COPY report_service ./report_service
+# The question engine's semantic layer: metric alerts (`--alerts-after`).
+COPY questions ./questions
 COPY dbt_project ./dbt_project
 COPY dbt_project.yml profiles.yml.example ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --extra dbt --extra snowflake --extra aws
+    uv sync --frozen --no-dev --extra dbt --extra questions --extra snowflake --extra aws
 
 # --------------------------------------------------------------------------- runtime
 FROM python:3.11.14-slim-bookworm AS runtime

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics_core.errors import AnalyticsError
+from analytics_core.settings import Settings
 from orchestration.commands.common import err, load_settings, out
 
 
@@ -47,9 +48,9 @@ def alerts(
         known = ", ".join(a.name for a in schedule.alerts) or "none"
         raise AlertsFailedError(f"no alert {unknown[0][:80]!r}; the alerts are {known}")
     if after is not None:
-        if after not in [b.name for b in schedule.builds]:
-            raise AlertsFailedError(f"--after {after[:80]!r} is not a build job")
-        chosen = [a for a in chosen if a.runs_after(after)]
+        check_build_job(after, schedule)
+        following = schedule.alerts_after(after)
+        chosen = [a for a in chosen if a in following]
     if not chosen:
         out.print("no alerts to evaluate", markup=False)
         return
@@ -79,6 +80,40 @@ def alerts(
                 out.print(f"  - {finding['title']}", markup=False)
     if failures:
         raise AlertsFailedError("; ".join(failures))
+
+
+def check_build_job(name: str, schedule: Any = None) -> None:
+    """``name`` is a build job of the schedule file, or the error names them."""
+    if schedule is None:
+        from analytics_core.schedules import load_schedule
+        from analytics_core.settings import SchedulerSettings
+
+        schedule = load_schedule(SchedulerSettings().schedule_file)
+    builds = [b.name for b in schedule.builds]
+    if name not in builds:
+        known = ", ".join(builds) or "none"
+        raise AlertsFailedError(f"{name[:80]!r} is not a build job; the build jobs are {known}")
+
+
+def alerts_after_build(settings: Settings, build_job: str) -> None:
+    """``analytics build --alerts-after JOB``: the alerts that follow the job,
+    evaluated as the scheduler does (a child process with its own timeout).
+
+    The build has been published by now; a failure still fails the command,
+    because on AWS the task's exit code is all an operator sees of it: alerts
+    that silently went unevaluated would look like a quiet week."""
+    import os
+
+    from orchestration.delivery_requests import run_alerts_after
+
+    done = run_alerts_after(build_job, {**os.environ, "ANALYTICS_HOME": str(settings.home_dir)})
+    for line in done.output.splitlines():
+        out.print(line, markup=False, soft_wrap=True)
+    if not done.ok:
+        raise AlertsFailedError(
+            f"the build succeeded and was published; the alerts after {build_job}"
+            f" did not: {done.detail.removeprefix('; ')}"
+        )
 
 
 def _notify(alert: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -131,7 +166,7 @@ def evaluate(chosen: list[Any]) -> dict[str, list[Any]]:
             chosen,
             engine=engine,
             warehouse=client,
-            owners=Owners.from_file(settings.docs_dir / "manifest.json"),
+            owners=Owners.from_file(settings.built_artifact("manifest.json")),
             now=dt.datetime.now(dt.UTC),
             ask_url=DeliverySettings().ui_url,
         )

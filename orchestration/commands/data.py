@@ -244,13 +244,28 @@ def build(
         bool,
         typer.Option("--force", help="Build even when nothing is new since the last build."),
     ] = False,
+    alerts_after: Annotated[
+        str | None,
+        typer.Option(
+            "--alerts-after",
+            metavar="JOB",
+            help="Then evaluate the alerts that follow this build job of the schedule file.",
+        ),
+    ] = None,
 ) -> None:
     """Run dbt build on the warehouse, then publish it for readers.
 
     Locally, a build with nothing new since the last one (raw data, events,
     dbt project) says so and runs nothing; --force builds anyway.
+    --alerts-after is how AWS's scheduled builds run their alerts (the local
+    scheduler runs them itself); an alert that cannot be evaluated or sent
+    fails the command after the build has been published.
     """
     settings = load_settings()
+    if alerts_after is not None:
+        from orchestration.commands.alerts import check_build_job
+
+        check_build_job(alerts_after)  # a typo fails now, not after the build
     outcome = run_build(
         settings,
         target=target.value if target else None,
@@ -263,6 +278,10 @@ def build(
         force=force,
     )
     print_build(outcome)
+    if alerts_after is not None and outcome.current_since is None:
+        from orchestration.commands.alerts import alerts_after_build
+
+        alerts_after_build(settings, alerts_after)
 
 
 def run_build(

@@ -164,18 +164,6 @@ def read_value_pairs(
 
 
 def built_manifest(settings: Settings) -> Path | None:
-    """The semantic manifest of the last successful build (the published docs),
-    else of the last build, else None (the project's, parsed if stale)."""
-    for path in (
-        settings.docs_dir / "semantic_manifest.json",
-        settings.dbt_target_path / "semantic_manifest.json",
-    ):
-        if path.is_file():
-            return path
-    # Builds on Snowflake targets write to target-<target>/: the newest.
-    others = sorted(
-        settings.dbt_dir.glob("target-*/semantic_manifest.json"),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    return others[0] if others else None
+    """The semantic manifest of the last build (Settings.built_artifact), else
+    None (the project's, parsed if stale)."""
+    return settings.built_artifact("semantic_manifest.json")

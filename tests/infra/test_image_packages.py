@@ -39,16 +39,18 @@ IMAGES: dict[str, tuple[str, set[str], set[str]]] = {
     ),
     "dbt-runner": (
         "dbt",
-        {"dbt-core", "dbt-duckdb", "dbt-snowflake", "pyarrow", "boto3"},
-        {"streamlit", "fastapi", "weasyprint", "dbt-metricflow", "metricflow"},
+        # MetricFlow: the metric alerts evaluated after a build (--alerts-after).
+        {"dbt-core", "dbt-duckdb", "dbt-snowflake", "pyarrow", "boto3", "dbt-metricflow"},
+        {"streamlit", "fastapi", "weasyprint", "vl-convert-python", "openpyxl"},
     ),
 }
 #: image -> the project packages it copies (the component and what starts it).
 PACKAGES: dict[str, set[str]] = {
     "report-service": {"analytics_core", "orchestration", "report_service"},
     "ui": {"analytics_core", "orchestration", "questions", "ui"},
-    # The report catalog, for the scheduler's check of the schedule.
-    "dbt-runner": {"analytics_core", "orchestration", "report_service"},
+    # The report catalog, for the scheduler's check of the schedule; the
+    # question engine, for metric alerts.
+    "dbt-runner": {"analytics_core", "orchestration", "report_service", "questions"},
 }
 ALL_PACKAGES = {"analytics_core", "orchestration", "report_service", "questions", "ui"}
 
@@ -199,14 +201,17 @@ def test_the_report_service_image_contents_import_without_the_others(tmp_path: P
     }
 
 
-def test_the_dbt_runner_image_contents_build_and_schedule(tmp_path: Path) -> None:
-    """dbt and the scheduler (with the report catalog it checks the schedule
-    against) import; the report service's rendering and the UI's packages do
-    not."""
+def test_the_dbt_runner_image_contents_build_schedule_and_alert(tmp_path: Path) -> None:
+    """dbt, the scheduler (with the report catalog it checks the schedule
+    against) and the alerts (the question engine over MetricFlow, the
+    data-quality checks) import; the report service's rendering and the UI's
+    packages do not."""
     python = assemble("dbt-runner", tmp_path)
     names = ["dbt", "fastapi", "weasyprint", "streamlit", "metricflow", "questions", "ui"]
     imports = (
         "import orchestration.cli, orchestration.build, orchestration.scheduler\n"
+        "import orchestration.commands.alerts, questions.alerts, questions.local.engine\n"
+        "import analytics_core.data_quality_findings\n"
         "from report_service.reports import CATALOG\n"
         "assert CATALOG"
     )
@@ -215,7 +220,7 @@ def test_the_dbt_runner_image_contents_build_and_schedule(tmp_path: Path) -> Non
         "fastapi": False,
         "weasyprint": False,
         "streamlit": False,
-        "metricflow": False,
-        "questions": False,
+        "metricflow": True,
+        "questions": True,
         "ui": False,
     }

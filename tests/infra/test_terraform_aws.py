@@ -343,7 +343,11 @@ _VALUE_FROM = re.compile(r"(<aws_secretsmanager_secret\.(\w+)\.arn>)(?::(\w+)::)
 
 def _secret_documents(private_key_pem: str) -> dict[str, str]:
     """What an operator puts in each secret, as secrets.tf documents it."""
-    api_keys = {"api_keys": ["ui-key-12345", "snowflake-key-123"], "ui": "ui-key-12345"}
+    api_keys = {
+        "api_keys": ["ui-key-12345", "runner-key-123", "snowflake-key-123"],
+        "ui": "ui-key-12345",
+        "runner": "runner-key-123",
+    }
     documents = {"api_keys": json.dumps(api_keys)}
     for task, component in SNOWFLAKE_COMPONENTS.items():
         login = {
@@ -417,6 +421,14 @@ def test_every_required_setting_is_set(tasks, monkeypatch, local_values, private
     _with_env(monkeypatch, runner, documents)
     _key_pair_login(runner)
     assert Settings().home == Path(local_values["analytics_home"])
+    # The shipped schedule has an alert after a build: the runner evaluates it
+    # on Snowflake and hands it to the service with its own key.
+    assert local_values["runner_alerts"] is True
+    scheduler = SchedulerSettings()
+    assert scheduler.report_service_api_key == "runner-key-123"
+    assert scheduler.report_service_url == ui_settings.report_service_url
+    assert QuestionSettings().warehouse == "snowflake"
+    assert DeliverySettings().ui_url.startswith("https://")
 
 
 def test_writable_storage_and_non_root_containers(tasks, local_values):
@@ -949,8 +961,36 @@ def test_build_schedules_are_the_schedule_file(local_values):
     assert local_values["build_schedule_errors"] == []
     assert set(expressions) == set(commands) == {job.name for job in schedule.builds}
     for job in schedule.builds:
-        assert commands[job.name] == ["build", "--target", "prod", *job.build_args()]
+        alerts = ["--alerts-after", job.name] if schedule.alerts_after(job.name) else []
+        assert commands[job.name] == ["build", "--target", "prod", *job.build_args(), *alerts]
         _assert_same_times(job.cron, expressions[job.name])
+    assert any("--alerts-after" in c for c in commands.values())  # the shipped file has one
+
+
+@pytest.mark.parametrize(
+    ("alerts", "expected"),
+    [
+        ("", set()),
+        ("alerts:\n", set()),
+        ("alerts:\n  - {name: a, after: one}\n", {"one"}),
+        ("alerts:\n  - {name: a, after: [one, three]}\n", {"one", "three"}),
+        ("alerts:\n  - {name: a, after: one}\n  - {name: b}\n", {"one", "two", "three"}),
+        ("alerts:\n  - {name: a, after: []}\n", {"one", "two", "three"}),
+    ],
+)
+def test_a_build_runs_the_alerts_that_follow_it(tmp_path, alerts, expected):
+    """Terraform's reading of `after` is Alert.runs_after's: one name, a list,
+    or none (every build)."""
+    lines = ["builds:"]
+    lines += [f"  - {{name: {name}, cron: '0 5 * * *'}}" for name in ("one", "two", "three")]
+    text = "\n".join(lines) + "\n" + alerts
+    console = Console(tmp_path, AWS, ["schedule.tf"], {"analytics_core/schedules.yml": text})
+    commands, runner_alerts = console.evaluate(["local.build_commands", "local.runner_alerts"])
+    followed = {name for name, c in commands.items() if "--alerts-after" in c}
+    assert followed == expected
+    assert runner_alerts is bool(expected)
+    for name in followed:
+        assert commands[name][-2:] == ["--alerts-after", name]
 
 
 _MORE_CRONS = {

@@ -113,6 +113,12 @@ def test_a_model_change_rebuilds_the_images_that_carry_the_project(repo: Path) -
     assert names(plan_of(repo)) == ["dbt slim CI", "image dbt-runner", "image ui"]
 
 
+def test_a_question_engine_change_rebuilds_the_ui_and_the_dbt_runner(repo: Path) -> None:
+    commit(repo, "questions/local/engine.py")
+    # Tested with the UI; the dbt runner evaluates metric alerts with it.
+    assert names(plan_of(repo)) == ["tests of ui", "image ui", "image dbt-runner"]
+
+
 def test_shared_code_touches_every_python_component(repo: Path) -> None:
     commit(repo, "analytics_core/settings.py")
     plan = plan_of(repo)
@@ -142,6 +148,7 @@ def test_every_image_copies_what_rebuilds_it() -> None:
         "dbt": "dbt_project",
         "report_service": "report_service",
         "ui": "ui",
+        "questions": "questions",
         "orchestration": "orchestration",
     }
     for component, folder in folders.items():

@@ -182,7 +182,7 @@ def check_now(alert: Any) -> None:
         [alert],
         engine=question_engine() if alert.kind == "metric" else None,
         warehouse=warehouse(),
-        owners=Owners.from_file(core_settings().docs_dir / "manifest.json"),
+        owners=Owners.from_file(core_settings().built_artifact("manifest.json")),
         now=dt.datetime.now(dt.UTC),
         ask_url=DeliverySettings().ui_url,
     )[alert.name]

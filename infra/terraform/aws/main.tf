@@ -245,15 +245,34 @@ module "dbt_runner_task" {
   command        = ["build", "--target", "prod"]
   writable_paths = local.writable_paths
 
-  environment = {
-    ANALYTICS_HOME      = local.analytics_home
-    TMPDIR              = local.analytics_home
-    SNOWFLAKE_ROLE      = var.snowflake_components.dbt.role
-    SNOWFLAKE_DATABASE  = var.snowflake_database
-    SNOWFLAKE_WAREHOUSE = var.snowflake_components.dbt.warehouse
-  }
-  secrets     = { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_dbt.arn}:${key}::" }
-  secret_arns = [aws_secretsmanager_secret.snowflake_dbt.arn]
+  # Alerts (schedule.tf builds_with_alerts): after a build the task evaluates
+  # its alerts on Snowflake (the question engine's settings) and hands what
+  # they find to the report service through the internal NLB, with its own
+  # API key: the "runner" entry of the API keys secret, read only when some
+  # alert follows a build (ECS refuses to start a task whose key is missing).
+  environment = merge(
+    {
+      ANALYTICS_HOME      = local.analytics_home
+      TMPDIR              = local.analytics_home
+      SNOWFLAKE_ROLE      = var.snowflake_components.dbt.role
+      SNOWFLAKE_DATABASE  = var.snowflake_database
+      SNOWFLAKE_WAREHOUSE = var.snowflake_components.dbt.warehouse
+    },
+    local.runner_alerts ? tomap({
+      REPORT_SERVICE_URL         = "http://${module.load_balancing.nlb_dns_name}"
+      QUESTIONS_WAREHOUSE        = "snowflake"
+      QUESTIONS_REPORTING_SCHEMA = "reporting"
+      DELIVERY_UI_URL            = "https://${var.ui_hostname}/"
+    }) : tomap({}),
+  )
+  secrets = merge(
+    { for name, key in local.snowflake_login_keys : name => "${aws_secretsmanager_secret.snowflake_dbt.arn}:${key}::" },
+    local.runner_alerts ? tomap({ REPORT_SERVICE_API_KEY = "${aws_secretsmanager_secret.api_keys.arn}:runner::" }) : tomap({}),
+  )
+  secret_arns = concat(
+    [aws_secretsmanager_secret.snowflake_dbt.arn],
+    local.runner_alerts ? [aws_secretsmanager_secret.api_keys.arn] : [],
+  )
 
   task_policy_json   = null
   kms_key_arn        = aws_kms_key.platform.arn

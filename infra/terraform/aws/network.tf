@@ -97,6 +97,17 @@ resource "aws_vpc_security_group_ingress_rule" "nlb_from_ui" {
   referenced_security_group_id = aws_security_group.ui.id
 }
 
+resource "aws_vpc_security_group_ingress_rule" "nlb_from_dbt_runner" {
+  # checkov:skip=CKV_AWS_260: the source is the dbt runner's security group, not 0.0.0.0/0; port 80 is the NLB's in-VPC listener
+  count                        = local.runner_alerts ? 1 : 0
+  security_group_id            = aws_security_group.nlb.id
+  description                  = "Scheduled builds hand their alerts to the report service"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.dbt_runner.id
+}
+
 resource "aws_vpc_security_group_egress_rule" "nlb_to_report_service" {
   security_group_id            = aws_security_group.nlb.id
   description                  = "To the report service"
@@ -170,6 +181,16 @@ resource "aws_security_group" "dbt_runner" {
   lifecycle {
     create_before_destroy = true
   }
+}
+
+resource "aws_vpc_security_group_egress_rule" "dbt_runner_to_nlb" {
+  count                        = local.runner_alerts ? 1 : 0
+  security_group_id            = aws_security_group.dbt_runner.id
+  description                  = "Alerts to the report service through the internal NLB"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.nlb.id
 }
 
 # Snowflake and the AWS APIs, on 443 only, from every task.

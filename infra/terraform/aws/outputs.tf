@@ -77,7 +77,7 @@ output "ecs_cluster_name" {
 }
 
 output "api_keys_secret_arn" {
-  description = "Put {\"api_keys\": [...], \"ui\": \"...\"} here."
+  description = "Put {\"api_keys\": [...], \"ui\": \"...\", \"runner\": \"...\"} here (runner: when an alert follows a build)."
   value       = aws_secretsmanager_secret.api_keys.arn
 }
 

@@ -91,8 +91,22 @@ locals {
     ) if c.five && !local.build_both_days[name] && !contains(local.build_dow_days[name], "!")
   }
 
+  # The build jobs each alert (`alerts:`) follows: `after` is one name or a
+  # list; none means every build (analytics_core.alerts.Alert.runs_after).
+  schedule_alerts = [for a in try(flatten([local.schedule_file.alerts]), []) : a if a != null]
+  alert_afters    = [for a in local.schedule_alerts : [for b in flatten([try(a.after, [])]) : b if b != null]]
+
+  # The builds some alert follows: their task evaluates those alerts once the
+  # build is published (`analytics build --alerts-after NAME`).
+  runner_alerts = length(local.builds_with_alerts) > 0
+  builds_with_alerts = toset([
+    for name in keys(local.build_entries) : name
+    if anytrue([for after in local.alert_afters : length(after) == 0 || contains(after, name)])
+  ])
+
   # name -> the arguments of `analytics` (the task's entry point) for that
-  # build: the same as analytics_core.schedules.BuildJob.build_args().
+  # build: the same as analytics_core.schedules.BuildJob.build_args(), then
+  # --alerts-after (the local scheduler runs a build's alerts itself).
   build_commands = {
     for name, b in local.build_entries : name => flatten([
       ["build", "--target", "prod"],
@@ -101,6 +115,7 @@ locals {
       try(b.docs, false) ? ["--docs"] : [],
       [for s in try(b.select, []) : ["--select", s]],
       [for s in try(b.exclude, []) : ["--exclude", s]],
+      contains(local.builds_with_alerts, name) ? ["--alerts-after", name] : [],
     ])
   }
 }

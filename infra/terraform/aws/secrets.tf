@@ -3,11 +3,14 @@
 # Terraform state or a tfvars file.
 #
 # report-service-api-keys, a JSON object:
-#   {"api_keys": ["<ui key>", "<snowflake key>", ...], "ui": "<ui key>"}
+#   {"api_keys": ["<ui key>", "<runner key>", "<snowflake key>", ...],
+#    "ui": "<ui key>", "runner": "<runner key>"}
 #   - the report service reads the whole secret at start-up
 #     (REPORT_SERVICE_API_KEYS_SECRET; report_service/app.py load_api_keys
 #     takes the "api_keys" list of a JSON object);
 #   - the UI gets its own key, the "ui" entry, as REPORT_SERVICE_API_KEY;
+#   - the scheduled builds get theirs, the "runner" entry, when an alert of
+#     the schedule file follows a build (they hand it what they find);
 #   - the Snowflake key goes into the API integration (analytics snowflake-ddl
 #     reads it from REPORT_SERVICE_API_KEY in the deploy job).
 # snowflake-report-service / snowflake-ui / snowflake-dbt, one per component,
@@ -39,7 +42,7 @@
 resource "aws_secretsmanager_secret" "api_keys" {
   # checkov:skip=CKV2_AWS_57: keys are rotated by adding a new key to api_keys, moving clients, then removing the old one; automatic rotation cannot move Snowflake's integration
   name_prefix             = "${local.name}/report-service-api-keys-"
-  description             = "Report service API keys: {\"api_keys\": [...], \"ui\": \"...\"}"
+  description             = "Report service API keys: {\"api_keys\": [...], \"ui\": \"...\", \"runner\": \"...\"}"
   kms_key_id              = aws_kms_key.platform.arn
   recovery_window_in_days = 7
 }
