@@ -11,7 +11,8 @@ the same code reads the published DuckDB file and Snowflake:
 | ``volume_anomalies`` | raw table whose newest load is an anomaly | ``rpt_raw_volume_daily`` |
 | ``quarantine_spikes`` | raw table quarantining far more than usual | ``rpt_quarantine_daily`` |
 | ``failed_report_jobs`` | report type, jobs failed since yesterday | ``rpt_report_jobs_daily`` |
-| ``failed_runs`` | dbt run that failed in the last day | ``rpt_dbt_runs`` |
+| ``failed_runs`` | dbt run, or scheduled run (every attempt | ``rpt_dbt_runs``, |
+|                 | failed), that ended in the last day      | ``rpt_scheduler_runs`` |
 
 A finding's ``key`` names what it is about and stays the same while the
 problem lasts (a stale source stays ``freshness:shop.orders``), so the
@@ -247,7 +248,7 @@ def failed_runs(warehouse: Warehouse, owners: Owners, now: dt.datetime) -> list[
         " order by started_at",
         since=since.replace(tzinfo=None),
     )
-    return [
+    found = [
         Finding(
             key=f"dbt_run:{r['invocation_id']}",
             title=f"dbt {r['command']} on {r['target_name']} ended {r['status']}",
@@ -258,6 +259,35 @@ def failed_runs(warehouse: Warehouse, owners: Owners, now: dt.datetime) -> list[
         )
         for r in rows
     ]
+    # A scheduled run fails when its last attempt does (a retrying one may
+    # still succeed). Its key is the job and due time: one finding per run.
+    scheduled = _rows(
+        warehouse,
+        "select job_name, kind, due_at, attempts, finished_at, detail from {rpt_scheduler_runs}"
+        " where status = 'failed' and finished_at >= :since order by finished_at, job_name",
+        since=since.replace(tzinfo=None),
+    )
+    found += [
+        Finding(
+            key=f"scheduled_run:{r['job_name']}:{_iso_minute(r['due_at'])}",
+            title=f"Scheduled {r['kind']} {r['job_name']} failed",
+            lines=tuple(
+                line
+                for line in (
+                    f"Due {format_utc_minute(r['due_at'])}; {r['attempts']} attempts, the last"
+                    f" ended {format_utc_minute(r['finished_at'])}.",
+                    _short(r["detail"]),
+                )
+                if line
+            ),
+        )
+        for r in scheduled
+    ]
+    return found
+
+
+def _iso_minute(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%MZ") if isinstance(moment, dt.datetime) else str(moment)
 
 
 CHECK_FUNCTIONS: Mapping[str, Callable[[Warehouse, Owners, dt.datetime], list[Finding]]] = {
@@ -289,4 +319,5 @@ def relations() -> Iterable[str]:
         "rpt_quarantine_daily",
         "rpt_report_jobs_daily",
         "rpt_dbt_runs",
+        "rpt_scheduler_runs",
     )

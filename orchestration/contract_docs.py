@@ -301,6 +301,13 @@ def _exposures(root: Path) -> list[Mapping[str, Any]]:
     return found
 
 
+def is_report(exposure: Mapping[str, Any]) -> bool:
+    """Reports are the applications among the exposures, except the alerts
+    (``meta.kind: alerts``: an application that reads views but renders no report)."""
+    meta = exposure.get("meta") or (exposure.get("config") or {}).get("meta") or {}
+    return exposure.get("type") == "application" and meta.get("kind") != "alerts"
+
+
 def report_table(root: Path) -> str:
     """The reports (the report exposures), when the schedule file renders
     them, in which formats, from which views, and who owns them."""
@@ -310,7 +317,7 @@ def report_table(root: Path) -> str:
     jobs = {job["report_type"]: job for job in schedule.get("reports") or []}
     rows = []
     for exposure in _exposures(root):
-        if exposure.get("type") != "application":
+        if not is_report(exposure):
             continue
         job = jobs.get(exposure["name"])
         when = describe_cron(job["cron"]) if job else "on request only"

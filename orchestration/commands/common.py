@@ -3,6 +3,7 @@ and the errors a command line can make."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -17,6 +18,30 @@ from analytics_core.settings import Settings
 # rich would cut sentences at 80 columns); tables still fit their width.
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Rows for people on a terminal (a table that fits its width), else for
+    programs: the title as a ``#`` line, then the column names and each row
+    on one line, tab-separated (a pipe or a log has no width: a table there
+    would fold every cell into a column of 80 characters). Line breaks and
+    tabs inside a cell become spaces."""
+    if out.is_terminal:
+        from rich.table import Table
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    # Written as they are: rich would expand the tabs to spaces.
+    lines = [f"# {title}"] + [
+        "\t".join(" ".join(cell.split()) for cell in line) for line in (columns, *rows)
+    ]
+    out.file.write("\n".join(lines) + "\n")
+    out.file.flush()
 
 
 class ExitCode(IntEnum):

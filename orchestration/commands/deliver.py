@@ -16,10 +16,9 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from analytics_core.errors import AnalyticsError
-from orchestration.commands.common import UsageError, err, load_settings, out
+from orchestration.commands.common import UsageError, err, load_settings, out, print_table
 
 #: How long ``--now`` follows its deliveries before saying where they are.
 WAIT_SECONDS = 300.0
@@ -111,21 +110,22 @@ def _dry_run(name: str | None, at: dt.datetime | None, as_json: bool) -> None:
     if not rows:
         out.print("no subscriptions in the schedule file", markup=False)
         return
-    table = Table(title="would be sent (times in UTC)")
-    for column in ("subscription", "recipient", "channel", "to", "due", "report", "formats"):
-        table.add_column(column, overflow="fold")
+    columns = ("subscription", "recipient", "channel", "to", "due", "report", "formats")
+    lines = []
     for row in rows:
         params = ", ".join(f"{k} {v}" for k, v in sorted(row["params"].items()))
-        table.add_row(
-            row["subscription"],
-            row["recipient"],
-            row["channel"] + (" (links)" if row["delivery"] == "link" else ""),
-            row["to"],
-            row["due_at"][:16].replace("T", " "),
-            f"{row['report']} ({params})" if params else row["report"],
-            ", ".join(row["formats"]),
+        lines.append(
+            (
+                row["subscription"],
+                row["recipient"],
+                row["channel"] + (" (links)" if row["delivery"] == "link" else ""),
+                row["to"],
+                row["due_at"][:16].replace("T", " "),
+                f"{row['report']} ({params})" if params else row["report"],
+                ", ".join(row["formats"]),
+            )
         )
-    out.print(table)
+    print_table("would be sent (times in UTC)", columns, lines)
     if mode == "outbox":
         out.print(
             "DELIVERY_MODE is outbox: sends are written to $ANALYTICS_HOME/outbox/, "
@@ -191,11 +191,9 @@ def _print(found: list[dict[str, Any]], as_json: bool) -> None:
     if not found:
         out.print("no deliveries yet", markup=False)
         return
-    table = Table(title="deliveries (times in UTC)")
-    for column in ("subscription", "recipient", "channel", "due", "status", "attempts", "detail"):
-        table.add_column(column, overflow="fold")
-    for row in found:
-        table.add_row(
+    columns = ("subscription", "recipient", "channel", "due", "status", "attempts", "detail")
+    lines = [
+        (
             row["source"],
             row["recipient"],
             row["channel"],
@@ -204,4 +202,6 @@ def _print(found: list[dict[str, Any]], as_json: bool) -> None:
             str(row["attempts"]),
             row["detail"] or "",
         )
-    out.print(table)
+        for row in found
+    ]
+    print_table("deliveries (times in UTC)", columns, lines)

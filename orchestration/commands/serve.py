@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.table import Table
 
 from analytics_core.settings import Settings
 from orchestration.commands.common import (
@@ -22,6 +21,7 @@ from orchestration.commands.common import (
     load_settings,
     out,
     positive,
+    print_table,
 )
 from orchestration.commands.data import (
     DEFAULT_SCALE,
@@ -225,19 +225,23 @@ def schedules(
     if as_json:
         out.print_json(data={"schedule_file": str(schedule.path), "jobs": rows})
         return
-    table = Table(title=f"schedule ({schedule.path}), times in UTC")
-    for column in ("job", "kind", "when", "next runs", "last run"):
-        table.add_column(column)
+    lines = []
     for row in rows:
         run = row["last_run"]
-        table.add_row(
-            row["name"],
-            row["kind"],
-            f"{describe_cron(row['cron'])}\n({row['cron']})",
-            "\n".join(t[:16].replace("T", " ") for t in row["next"]),
-            "-" if run is None else f"{run['due_at'][:16].replace('T', ' ')} {run['status']}",
+        lines.append(
+            (
+                row["name"],
+                row["kind"],
+                f"{describe_cron(row['cron'])}\n({row['cron']})",
+                "\n".join(t[:16].replace("T", " ") for t in row["next"]),
+                "-" if run is None else f"{run['due_at'][:16].replace('T', ' ')} {run['status']}",
+            )
         )
-    out.print(table)
+    print_table(
+        f"schedule ({schedule.path}), times in UTC",
+        ("job", "kind", "when", "next runs", "last run"),
+        lines,
+    )
 
 
 # --------------------------------------------------------------------------- up

@@ -196,3 +196,17 @@ def test_the_shipped_alerts_name_what_the_semantic_layer_has(
     found = findings(run_cli("alerts", "--dry-run", "--json", home=home, env=shipped))
     assert set(found) == {"weekly_revenue_fell", "data_quality"}
     assert found["data_quality"], "the test warehouse's stale sources are found"
+
+
+def test_the_alerts_exposure_lists_the_views_the_checks_read(small_warehouse: Settings) -> None:
+    from analytics_core.data_quality_findings import relations
+    from orchestration.contract_docs import is_report
+
+    manifest = json.loads((small_warehouse.docs_dir / "manifest.json").read_text())
+    exposure = manifest["exposures"]["exposure.analytics_platform.data_quality_alerts"]
+    wanted = {f"model.analytics_platform.{name}" for name in relations()}
+    assert set(exposure["depends_on"]["nodes"]) == wanted
+    assert not is_report(exposure)  # an application, but no report of the catalog
+    with duckdb.connect(str(small_warehouse.warehouse_path), read_only=True) as con:
+        for name in relations():
+            con.execute(f"select * from reporting.{name} limit 0")  # each exists

@@ -85,11 +85,31 @@ def test_dry_run_shows_each_recipient_at_a_due_time(
     assert lead["to"] == "lead@example.com, cfo@example.com"
     assert shown["deliveries"][1]["to"] == "secret slack_sales"
     table = run_cli(
-        "deliver", "weekly_to_board", "--dry-run", home=tmp_path / "h", env=schedule_env
+        "deliver",
+        "weekly_to_board",
+        "--dry-run",
+        "--at",
+        "2026-06-15T07:00Z",
+        home=tmp_path / "h",
+        env=schedule_env,
     )
     assert table.returncode == 0, table.stderr
-    assert "Board" in table.stdout and "Sales" not in table.stdout
-    assert "nothing leaves this machine" in table.stdout
+    # Not a terminal: one line per delivery, tab-separated, after the column names.
+    title, header, *rows, note = table.stdout.splitlines()
+    assert title == "# would be sent (times in UTC)"
+    assert header.split("\t") == [
+        "subscription",
+        "recipient",
+        "channel",
+        "to",
+        "due",
+        "report",
+        "formats",
+    ]
+    assert [row.split("\t")[:5] for row in rows] == [
+        ["weekly_to_board", "Board", "teams", "secret teams_board", "2026-06-08 08:00"]
+    ]
+    assert "nothing leaves this machine" in note
 
 
 @pytest.mark.parametrize(
@@ -174,3 +194,44 @@ def test_send_now_follows_the_deliveries_to_the_end(
         "deliver", "--recent", home=home, env={**env, "REPORT_SERVICE_API_KEY": "wrong"}
     )
     assert wrong.returncode == 1 and "401" in wrong.stderr
+
+
+def test_on_a_terminal_the_rows_are_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from orchestration.commands import common
+
+    screen = io.StringIO()
+    monkeypatch.setattr(common, "out", Console(file=screen, force_terminal=True, width=60))
+    common.print_table("deliveries", ("who", "detail"), [("Board", "line one\nline two")])
+    drawn = screen.getvalue()
+    assert "┃" in drawn and "Board" in drawn and "\t" not in drawn
+    piped = io.StringIO()
+    monkeypatch.setattr(common, "out", Console(file=piped, width=60))
+    common.print_table("deliveries", ("who", "detail"), [("Board", "line one\nline two\tx")])
+    assert piped.getvalue().splitlines() == [
+        "# deliveries",
+        "who\tdetail",
+        "Board\tline one line two x",
+    ]
+
+
+def test_the_schedule_is_one_job_per_line_in_a_pipe(
+    tmp_path: Path, schedule_env: dict[str, str]
+) -> None:
+    done = run_cli("schedules", "--count", "2", home=tmp_path / "h", env=schedule_env)
+    assert done.returncode == 0, done.stderr
+    title, header, *rows = done.stdout.splitlines()
+    assert title.startswith("# schedule (") and title.endswith("times in UTC")
+    assert header.split("\t") == ["job", "kind", "when", "next runs", "last run"]
+    jobs = [row.split("\t") for row in rows]
+    assert [(j[0], j[1]) for j in jobs] == [
+        ("hourly_build", "build"),
+        ("daily_sales", "report"),
+        ("weekly_executive", "report"),
+    ]
+    hourly = jobs[0]
+    assert hourly[2].endswith("(15 * * * *)") and hourly[4] == "-"
+    assert len(hourly[3].split()) == 4  # two runs, each a day and a time

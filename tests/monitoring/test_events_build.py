@@ -27,6 +27,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from analytics_core.data_quality_findings import Owners, findings
 from analytics_core.events import (
     DeliveryChannel,
     DeliveryEvent,
@@ -358,6 +359,39 @@ def test_scheduler_runs_show_how_each_run_ended(built: dict[str, Any]) -> None:
         ),
         ("weekly_executive", "report", 8, "running", 1, 0, 0, False, None, None, None, None, 1),
     ]
+
+
+def test_a_failed_scheduled_run_is_a_data_quality_finding(built: dict[str, Any]) -> None:
+    """rpt_scheduler_runs is monitoring.scheduler_runs for readers; the
+    failed_runs check reports a run whose every attempt failed, for a day."""
+    settings = built["settings"]
+    columns = "job_name, kind, due_at, status, attempts, failed_attempts, finished_at, detail"
+    view = query(settings, f"select {columns} from reporting.rpt_scheduler_runs order by 1, 3")
+    table = query(settings, f"select {columns} from monitoring.scheduler_runs order by 1, 3")
+    assert view == table and len(view) == 4
+    [(finished,)] = query(
+        settings,
+        "select finished_at from reporting.rpt_scheduler_runs where status = 'failed'",
+    )
+    client = DuckDBClient(settings.warehouse_path)
+    try:
+        soon = findings(
+            client, ["failed_runs"], Owners(), finished.replace(tzinfo=UTC) + timedelta(hours=1)
+        )
+        later = findings(
+            client, ["failed_runs"], Owners(), finished.replace(tzinfo=UTC) + timedelta(days=2)
+        )
+    finally:
+        client.close()
+    scheduled = [f for f in soon if f.key.startswith("scheduled_run:")]
+    assert [(f.key, f.title) for f in scheduled] == [
+        ("scheduled_run:hourly_build:2026-06-01T07:00Z", "Scheduled build hourly_build failed")
+    ]
+    assert scheduled[0].lines[0].startswith("Due 2026-06-01 07:00 UTC; 1 attempts")
+    assert scheduled[0].lines[1] == "dbt build failed"
+    # daily_sales failed once, then succeeded: no finding.
+    assert not any("daily_sales" in f.key for f in soon)
+    assert not [f for f in later if f.key.startswith("scheduled_run:")]
 
 
 def test_scheduler_events_kept_once_and_bad_lines_visible(built: dict[str, Any]) -> None:

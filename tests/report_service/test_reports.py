@@ -25,6 +25,7 @@ import pytest
 from analytics_core.formatting import format_count, format_money
 from analytics_core.settings import Settings
 from analytics_core.warehouse import DuckDBClient
+from orchestration.contract_docs import is_report
 from report_service.models import FORMATS, InvalidRequestError, ReportError
 from report_service.reports import (
     CATALOG,
@@ -713,8 +714,9 @@ def test_every_report_is_a_dbt_exposure_of_exactly_its_relations(
     small_warehouse: Settings,
 ) -> None:
     manifest = json.loads((small_warehouse.docs_dir / "manifest.json").read_text())
-    # Reports are applications; the Streamlit UI is a dashboard (tests/ui/test_health.py).
-    exposures = {e["name"]: e for e in manifest["exposures"].values() if e["type"] == "application"}
+    # Reports are applications (but the alerts'); the Streamlit UI is a
+    # dashboard (tests/ui/test_health.py).
+    exposures = {e["name"]: e for e in manifest["exposures"].values() if is_report(e)}
     assert set(exposures) == set(CATALOG)
     for report_type, definition in CATALOG.items():
         exposure = exposures[report_type]
