@@ -314,9 +314,10 @@ def parse_alerts(
 
 
 def check_metrics(
-    alerts: Sequence[Alert], metrics: Sequence[str], dimensions: Sequence[str]
+    alerts: Sequence[Alert], metrics: Sequence[str], dimensions: Sequence[str] | None
 ) -> None:
-    """Each metric alert's metric and dimensions exist in the semantic layer."""
+    """Each metric alert's metric and dimensions exist in the semantic layer
+    (dimensions None: the metrics only)."""
     for index, alert in enumerate(alerts):
         if alert.kind != "metric":
             continue
@@ -328,5 +329,5 @@ def check_metrics(
                 f"e.g. {', '.join(sorted(metrics)[:8])}",
             )
         for dimension in alert.where:
-            if dimension not in dimensions:
+            if dimensions is not None and dimension not in dimensions:
                 raise _alert_fail(where, f"no dimension {dimension!r} in the semantic layer")

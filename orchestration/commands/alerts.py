@@ -135,6 +135,24 @@ def _notify(alert: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
     return notify_alert(config, local_api_key(load_settings(), config), alert, body)
 
 
+def _check_metric_names(settings: Settings, chosen: list[Any]) -> None:
+    """An alert on a metric the last build's semantic manifest does not have
+    fails here, in a moment, before the semantic layer opens (seconds)."""
+    import json
+
+    from analytics_core.alerts import check_metrics
+
+    path = settings.built_artifact("semantic_manifest.json")
+    if path is None:
+        return  # nothing built yet: the engine parses the project and checks
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        names = [str(m["name"]) for m in manifest["metrics"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # unreadable: the engine says what is wrong with it
+    check_metrics(chosen, names, None)
+
+
 def evaluate(chosen: list[Any]) -> dict[str, list[Any]]:
     """Each alert's findings (questions.alerts.evaluate_alerts) on the warehouse
     the question engine reads."""
@@ -159,6 +177,8 @@ def evaluate(chosen: list[Any]) -> dict[str, list[Any]]:
     try:
         if any(a.kind == "metric" for a in chosen):
             from questions.local.engine import LocalQuestionEngine
+
+            _check_metric_names(settings, chosen)
 
             err.print("opening the semantic layer ...", markup=False)
             engine = LocalQuestionEngine.open(settings, questions)

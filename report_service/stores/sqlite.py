@@ -36,9 +36,7 @@ store opens it).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,10 +52,10 @@ from report_service.stores.codec import (
     pending_from_json,
     pending_to_json,
 )
+from report_service.stores.sqlite_connections import ThreadConnections
 
 SCHEMA_VERSION: Final = 2
 #: How long a statement waits for another process's write lock (ms).
-BUSY_TIMEOUT_MS: Final = 30_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -189,36 +187,12 @@ class SQLiteJobStore(JobStore):
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(self.path)
         self._init_schema()
-
-    # -- connections ---------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,  # autocommit; transactions are explicit
-            check_same_thread=False,  # only so close() may close every thread's
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._connections.append(conn)
-        return conn
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = self._connect()
-            self._local.conn = conn
-            self._local.pid = os.getpid()
-        return conn
+        return self._connections.get()
 
     def _init_schema(self) -> None:
         conn = self._conn
@@ -247,11 +221,7 @@ class SQLiteJobStore(JobStore):
             raise
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
+        self._connections.close()
 
     # -- create and read -----------------------------------------------------
 

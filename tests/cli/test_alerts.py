@@ -65,10 +65,12 @@ def home(tmp_path: Path, small_warehouse: Settings) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path, small_warehouse: Settings, home: Path) -> dict[str, str]:
-    # The published build's manifest (owners) comes with the warehouse.
+    # The published build's manifests (owners, the semantic layer) come with
+    # the warehouse, as in a home that built it.
     docs = home / "dbt" / "docs"
     docs.mkdir(parents=True, exist_ok=True)
-    (docs / "manifest.json").write_bytes((small_warehouse.docs_dir / "manifest.json").read_bytes())
+    for name in ("manifest.json", "semantic_manifest.json"):
+        (docs / name).write_bytes((small_warehouse.docs_dir / name).read_bytes())
     (tmp_path / "schedules.yml").write_text(SCHEDULE)
     return {
         "SCHEDULER_SCHEDULE_FILE": str(tmp_path / "schedules.yml"),
