@@ -9,12 +9,14 @@ The relation names in it are those of the warehouse dbt parsed against;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -105,7 +107,9 @@ def load_raw_semantic_manifest(
     """The semantic manifest as dbt wrote it (JSON).
 
     ``manifest_path`` if given; else ``<project_dir>/target/semantic_manifest.json``
-    if it is newer than the semantic YAML; else a fresh ``dbt parse`` (about 15 s).
+    if it is newer than the semantic YAML; else a fresh ``dbt parse`` (about 15 s),
+    whose manifest is kept there for the next caller (where the project is
+    writable: a container's is not, and then every caller parses).
     """
     if manifest_path is not None:
         data: dict[str, Any] = json.loads(Path(manifest_path).read_text())
@@ -115,7 +119,28 @@ def load_raw_semantic_manifest(
     if cached.is_file() and cached.stat().st_mtime >= _newest_source_mtime(project_dir):
         data = json.loads(cached.read_text())
         return data
-    return parse_semantic_manifest(project_dir)
+    started = time.time()
+    data = parse_semantic_manifest(project_dir)
+    _keep(cached, data, started)
+    return data
+
+
+def _keep(cached: Path, data: Mapping[str, Any], parsed_at: float) -> None:
+    """Write the parsed manifest to ``cached`` atomically (another process may
+    read it at any moment), dated when the parse started: a semantic file
+    edited during the parse is newer, so the next caller parses again."""
+    temporary: str | None = None
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".semantic-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.utime(temporary, (parsed_at, parsed_at))
+        os.replace(temporary, cached)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _quote(dialect: Dialect, *parts: str) -> str:

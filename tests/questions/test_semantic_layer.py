@@ -473,3 +473,47 @@ def test_compile_shortcuts_give_metricflows_own_sql(
         theirs = [fresh.compile(**query) for query in queries]
     assert ours == theirs
     assert all("subq_" in sql or "cte" in sql.lower() for sql in ours)
+
+
+def test_a_parse_is_kept_for_the_next_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a fresh target/semantic_manifest.json the loader parses, then
+    keeps the result there (dated when the parse started); an edit to the
+    semantic YAML after that makes the next caller parse again."""
+    import os
+
+    from questions.semantic import manifest as module
+
+    semantic = tmp_path / "dbt_project" / "models" / "semantic"
+    semantic.mkdir(parents=True)
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    (semantic / "_metrics.yml").write_text("metrics: []\n")
+    os.utime(semantic / "_metrics.yml", (1_000_000, 1_000_000))
+    os.utime(tmp_path / "dbt_project.yml", (1_000_000, 1_000_000))
+    parses: list[Path] = []
+
+    def parse(project_dir: Path | None = None) -> dict[str, object]:
+        parses.append(Path(project_dir or "."))
+        return {"metrics": [{"name": f"parse_{len(parses)}"}]}
+
+    monkeypatch.setattr(module, "parse_semantic_manifest", parse)
+    first = module.load_raw_semantic_manifest(tmp_path)
+    assert first == {"metrics": [{"name": "parse_1"}]} and parses == [tmp_path]
+    cached = tmp_path / "target" / "semantic_manifest.json"
+    assert json.loads(cached.read_text()) == first
+    assert not list(cached.parent.glob(".semantic-*"))  # written whole, by rename
+    # The next caller (any process) reads it.
+    assert module.load_raw_semantic_manifest(tmp_path) == first and len(parses) == 1
+    # An edit newer than the kept parse: parsed again, and kept again.
+    later = cached.stat().st_mtime + 5
+    os.utime(semantic / "_metrics.yml", (later, later))
+    second = module.load_raw_semantic_manifest(tmp_path)
+    assert second == {"metrics": [{"name": "parse_2"}]}
+    assert json.loads(cached.read_text()) == second
+    # A project where nothing can be kept still answers (a read-only image).
+    blocked = tmp_path / "blocked"
+    shutil.copytree(tmp_path / "dbt_project", blocked / "dbt_project")
+    (blocked / "dbt_project.yml").write_text("name: x\n")
+    (blocked / "target").write_text("a file where the folder would be")
+    assert module.load_raw_semantic_manifest(blocked) == {"metrics": [{"name": "parse_3"}]}
