@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analytics_core.deliveries import Finding
-from analytics_core.formatting import format_utc_minute
+from analytics_core.formatting import counted, format_utc_minute
 from analytics_core.warehouse import QueryResult
 
 SPIKE_FACTOR = 3.0
@@ -274,8 +274,9 @@ def failed_runs(warehouse: Warehouse, owners: Owners, now: dt.datetime) -> list[
             lines=tuple(
                 line
                 for line in (
-                    f"Due {format_utc_minute(r['due_at'])}; {r['attempts']} attempts, the last"
-                    f" ended {format_utc_minute(r['finished_at'])}.",
+                    f"Due {format_utc_minute(r['due_at'])}; "
+                    f"{counted(r['attempts'], 'attempt')}, the last ended "
+                    f"{format_utc_minute(r['finished_at'])}.",
                     _short(r["detail"]),
                 )
                 if line

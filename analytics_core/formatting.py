@@ -89,6 +89,12 @@ def format_count(value: Any, *, signed: bool = False) -> str:
     return format_number(number, signed=signed)
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``, ``0 messages``: a count and its noun (a
+    plural in -s; the nouns said to people here all take one)."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def format_percent(value: Any, unit: str | None = None, *, signed: bool = False) -> str:
     """A fraction as a percentage (``unit="pp"``: a difference in points)."""
     number = as_decimal(value)

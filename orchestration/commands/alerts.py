@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from analytics_core.errors import AnalyticsError
+from analytics_core.formatting import counted
 from analytics_core.settings import Settings
 from orchestration.commands.common import err, load_settings, out
 
@@ -74,8 +75,9 @@ def alerts(
             said = ""
             if sent is not None:
                 made = sum(1 for d in sent["deliveries"] if d.get("created"))
-                said = f"; {made} messages queued, {len(sent['suppressed'])} suppressed"
-            out.print(f"{entry['alert']}: {len(entry['findings'])} findings{said}", markup=False)
+                said = f"; {counted(made, 'message')} queued, {len(sent['suppressed'])} suppressed"
+            how_many = counted(len(entry["findings"]), "finding")
+            out.print(f"{entry['alert']}: {how_many}{said}", markup=False)
             for finding in entry["findings"]:
                 out.print(f"  - {finding['title']}", markup=False)
     if failures:

@@ -168,7 +168,7 @@ def test_findings_are_sent_once_per_window(
     dry = run_cli("alerts", "data_quality", "--dry-run", "--json", home=home, env=cli_env)
     first = run_cli("alerts", "weekly_revenue_above_zero", "data_quality", home=home, env=cli_env)
     assert first.returncode == 0, first.stderr
-    assert "weekly_revenue_above_zero: 1 findings; 1 messages queued, 0 suppressed" in first.stdout
+    assert "weekly_revenue_above_zero: 1 finding; 1 message queued, 0 suppressed" in first.stdout
     # Again (the next build): the data-quality findings are held back or made
     # already; nothing new is queued.
     again = run_cli("alerts", "data_quality", home=home, env=cli_env)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from analytics_core.events import LocalEventSink
+from analytics_core.formatting import counted
 from analytics_core.schedules import load_schedule
 from analytics_core.settings import SchedulerSettings, Settings
 from orchestration import build_inputs
@@ -105,7 +106,7 @@ def test_a_build_then_its_alerts(
     line = next(x for x in done.stdout.splitlines() if x.startswith("data_quality: "))
     found = int(line.split(": ")[1].split()[0])
     assert found > 0, "the template's sources are stale: freshness finds them"
-    assert f"{found} messages queued" in line
+    assert f"{counted(found, 'message')} queued" in line
     sent = [d for d in _deliveries(home, cli_env) if d["source"] == "data_quality"]
     assert len(sent) == found and {d["kind"] for d in sent} == {"alert"}
 

@@ -387,7 +387,7 @@ def test_a_failed_scheduled_run_is_a_data_quality_finding(built: dict[str, Any])
     assert [(f.key, f.title) for f in scheduled] == [
         ("scheduled_run:hourly_build:2026-06-01T07:00Z", "Scheduled build hourly_build failed")
     ]
-    assert scheduled[0].lines[0].startswith("Due 2026-06-01 07:00 UTC; 1 attempts")
+    assert scheduled[0].lines[0].startswith("Due 2026-06-01 07:00 UTC; 1 attempt, the last ended")
     assert scheduled[0].lines[1] == "dbt build failed"
     # daily_sales failed once, then succeeded: no finding.
     assert not any("daily_sales" in f.key for f in soon)

@@ -108,3 +108,12 @@ def test_the_html_shows_empty_cells_and_changes_with_the_one_glyph() -> None:
     assert f'<td class="num">{formatting.EMPTY}</td>' in html
     assert f"{formatting.EMPTY}</span> vs day before: {formatting.EMPTY}</li>" in html
     assert "\u2014" not in html and "n/a" not in html and "None" not in html
+
+
+def test_a_count_takes_the_form_of_its_noun() -> None:
+    from analytics_core.formatting import counted
+
+    assert counted(1, "finding") == "1 finding"
+    assert counted(0, "message") == "0 messages"
+    assert counted(2, "attempt") == "2 attempts"
+    assert counted(12345, "row") == "12,345 rows"

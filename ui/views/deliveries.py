@@ -13,7 +13,7 @@ import streamlit as st
 
 from analytics_core.cron_words import describe_cron
 from analytics_core.errors import AnalyticsError
-from analytics_core.formatting import format_utc_minute
+from analytics_core.formatting import counted, format_utc_minute
 from analytics_core.schedules import ReportJob, load_schedule
 from analytics_core.settings import SchedulerSettings
 from ui.report_client import ReportServiceClient, ReportServiceError
@@ -205,7 +205,7 @@ def check_now(alert: Any) -> None:
     )
     made = sum(1 for d in answer.get("deliveries", []) if d.get("created"))
     st.success(
-        f"{len(found)} found; {made} messages queued, "
+        f"{len(found)} found; {counted(made, 'message')} queued, "
         f"{len(answer.get('suppressed', []))} held back (sent less than the alert's "
         "interval ago)."
     )
